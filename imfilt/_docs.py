@@ -1,0 +1,27 @@
+"""Docstring fragments shared by every filter, filled in with str.format."""
+
+IMAGE = """image : ndarray, shape (H, W) or (H, W, C)
+        uint8, uint16, int16, float32 or float64; any strides, byte order or writeability."""
+
+BORDER = """border : str, keyword-only
+        How pixels outside the image are read: 'reflect101' (dcb|abcd|cba, OpenCV's default),
+        'reflect' (cba|abcd|dcb), 'replicate' (aaa|abcd|ddd), 'constant' (cval), 'wrap'
+        (bcd|abcd|abc). scipy's 'mirror' and 'nearest' are accepted for reflect101 and replicate.
+        Kernels larger than the image repeat the pattern.
+    cval : float, keyword-only
+        The value outside the image for border='constant' (saturated to the image's type)."""
+
+OUT = """out : ndarray, optional, keyword-only
+        Where to write the result: same shape and dtype as the result, writable. It may be the
+        input itself; the result is still exact.
+    threads : int or None, keyword-only
+        OpenMP threads; None uses all cores (OMP_NUM_THREADS). The result is bit-identical for
+        any thread count."""
+
+
+def fill(**fragments):
+    """Decorator: format the function's docstring with the shared fragments."""
+    def deco(fn):
+        fn.__doc__ = fn.__doc__.format(IMAGE=IMAGE, BORDER=BORDER, OUT=OUT, **fragments)
+        return fn
+    return deco

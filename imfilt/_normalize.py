@@ -1,0 +1,165 @@
+"""The one argument normaliser: every public filter passes its arguments through here before
+the binding sees them (Python validates, C trusts)."""
+from __future__ import annotations
+
+import math
+import numbers
+import os
+
+import numpy as np
+
+SUPPORTED_DTYPES = ("uint8", "uint16", "int16", "float32", "float64")
+# Codes shared with src/imfilt.h (imfilt_dtype).
+DTYPE_CODES = {np.dtype(np.uint8): 0, np.dtype(np.uint16): 1, np.dtype(np.int16): 2,
+               np.dtype(np.float32): 3, np.dtype(np.float64): 4, np.dtype(np.int64): 5}
+# Codes shared with src/imfilt.h (imfilt_border).
+BORDER_CODES = {"reflect101": 0, "reflect": 1, "replicate": 2, "constant": 3, "wrap": 4}
+BORDER_ALIASES = {"mirror": "reflect101", "nearest": "replicate", "reflect_101": "reflect101",
+                  "grid-wrap": "wrap", "grid-constant": "constant"}
+BORDERS = tuple(BORDER_CODES)
+
+# Refuse work that could only exhaust memory or time, before anything is allocated.
+MAX_KERNEL = 1 << 16          # taps per axis of an explicit kernel
+MAX_SCRATCH_BYTES = 1 << 31   # per-thread ring of row-pass outputs
+
+
+def check_image(image, name="image"):
+    """Return `image` as an ndarray of a supported dtype with 2 or 3 dimensions."""
+    if image is None:
+        raise TypeError(f"{name} must be an array, got None; supported dtypes: "
+                        f"{', '.join(SUPPORTED_DTYPES)}")
+    arr = np.asarray(image)
+    if arr.dtype.newbyteorder("=") not in DTYPE_CODES or arr.dtype.kind not in "uif" \
+            or arr.dtype == np.int64:
+        raise TypeError(f"{name} has unsupported dtype {arr.dtype}; supported dtypes: "
+                        f"{', '.join(SUPPORTED_DTYPES)}")
+    if arr.ndim not in (2, 3):
+        raise ValueError(f"{name} must have 2 dimensions (H, W) or 3 (H, W, C), "
+                         f"got shape {arr.shape}")
+    return arr
+
+
+def border_code(border, name="border"):
+    if not isinstance(border, str):
+        raise TypeError(f"{name} must be a string, one of {', '.join(BORDERS)} "
+                        f"(aliases: {', '.join(BORDER_ALIASES)}), got {border!r}")
+    key = BORDER_ALIASES.get(border.lower(), border.lower())
+    if key not in BORDER_CODES:
+        raise ValueError(f"{name}={border!r} is not a border mode; valid: {', '.join(BORDERS)} "
+                         f"(aliases: {', '.join(BORDER_ALIASES)})")
+    return BORDER_CODES[key]
+
+
+def _is_number(v):
+    return isinstance(v, (numbers.Real, np.floating, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+def pair(value, name, *, integer, minimum=None, allow_zero=False):
+    """A scalar or a (height, width) pair -> a tuple of two numbers, validated."""
+    if value is None:
+        raise TypeError(f"{name} must be a number or a (height, width) pair, got None")
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be a number or a (height, width) pair, got {value!r}")
+    if _is_number(value) or (isinstance(value, np.ndarray) and value.ndim == 0):
+        items = (value, value)
+    else:
+        try:
+            items = tuple(value)
+        except TypeError:
+            raise TypeError(f"{name} must be a number or a (height, width) pair, "
+                            f"got {value!r}") from None
+        if len(items) != 2:
+            raise ValueError(f"{name} must be a number or a (height, width) pair, got {value!r}")
+    out = []
+    for v in items:
+        if isinstance(v, np.ndarray) and v.ndim == 0:
+            v = v.item()
+        if not _is_number(v):
+            raise TypeError(f"{name} must contain numbers, got {value!r}")
+        if integer:
+            if isinstance(v, (float, np.floating)):
+                if not (math.isfinite(v) and float(v).is_integer()):
+                    raise ValueError(f"{name} must be integers, got {value!r}")
+            v = int(v)
+        else:
+            v = float(v)
+            if not math.isfinite(v):
+                raise ValueError(f"{name} must be finite, got {value!r}")
+        if minimum is not None and v < minimum and not (allow_zero and v == 0):
+            raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
+        out.append(v)
+    return tuple(out)
+
+
+def threads_arg(threads):
+    """None -> 0 (all cores, as OpenMP sees them); otherwise a positive int."""
+    if threads is None:
+        return 0
+    if not isinstance(threads, (int, np.integer)) or isinstance(threads, (bool, np.bool_)):
+        raise TypeError(f"threads must be None or a positive int, got {threads!r}")
+    if threads < 1:
+        raise ValueError(f"threads must be >= 1 (or None for all cores), got {threads}")
+    return int(min(threads, 1024))
+
+
+def cval_arg(cval, dtype):
+    """The constant border value in the image's type: integers saturate and round half to
+    even, as OpenCV's saturate_cast does with the border value."""
+    if not _is_number(cval):
+        raise TypeError(f"cval must be a real number, got {cval!r}")
+    v = float(cval)
+    if dtype.kind in "ui":
+        if math.isnan(v):
+            raise ValueError(f"cval must not be NaN for an integer image ({dtype})")
+        info = np.iinfo(dtype)
+        v = float(min(max(round(v), info.min), info.max))
+    return v
+
+
+def _rows_contiguous(a):
+    """True when each row (the (W,) or (W, C) sub-array) is one contiguous run."""
+    return a.shape[0] == 0 or a[0].flags.c_contiguous
+
+
+def byte_rows(arr):
+    """A 2-D uint8 view (rows x row bytes) of a native-endian array whose rows are contiguous
+    runs of width * channels elements; copies only when that is impossible (big-endian data,
+    strided columns). Negative or padded row strides are kept as they are."""
+    if not arr.dtype.isnative:
+        arr = arr.astype(arr.dtype.newbyteorder("="))
+    if not _rows_contiguous(arr):
+        arr = np.ascontiguousarray(arr)
+    h = arr.shape[0]
+    row_elems = int(np.prod(arr.shape[1:]))
+    return arr.reshape(h, row_elems).view(np.uint8)
+
+
+def prepare_out(out, shape, dtype, image):
+    """Validate `out`; return (array the kernel writes, array to return). When `out` overlaps
+    the input or cannot be written row by row, the kernel writes a private temporary that is
+    copied into `out` afterwards, so aliasing never changes the result."""
+    dtype = np.dtype(dtype)
+    if out is None:
+        res = np.empty(shape, dtype)
+        return res, res
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"out must be a numpy.ndarray or None, got {type(out).__name__}")
+    if out.shape != tuple(shape):
+        raise ValueError(f"out has shape {out.shape}, expected {tuple(shape)}")
+    if out.dtype != dtype:
+        raise ValueError(f"out has dtype {out.dtype}, expected {dtype}")
+    if not out.flags.writeable:
+        raise ValueError("out is read-only")
+    if np.shares_memory(out, image) or not out.dtype.isnative or not _rows_contiguous(out):
+        return np.empty(shape, dtype), out
+    return out, out
+
+
+def finish(target, result):
+    if target is not result:
+        result[...] = target
+    return result
+
+
+def cpu_request():
+    return os.environ.get("IMFILT_CPU", "").strip().lower()

@@ -1,0 +1,210 @@
+"""Gaussian and mean (box) filters, with OpenCV's kernel rules and rounding."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import _core
+from . import _normalize as N
+from ._docs import fill
+
+# cv2's fixed kernels for sigma <= 0 (getGaussianKernel's small-kernel table)
+_SMALL_GAUSSIAN = {
+    1: [1.0],
+    3: [0.25, 0.5, 0.25],
+    5: [0.0625, 0.25, 0.375, 0.25, 0.0625],
+    7: [0.03125, 0.109375, 0.21875, 0.28125, 0.21875, 0.109375, 0.03125],
+    9: [4 / 256, 13 / 256, 30 / 256, 51 / 256, 60 / 256, 51 / 256, 30 / 256, 13 / 256, 4 / 256],
+}
+
+OUT_CAST, OUT_FLOOR_SHIFT, OUT_ROUND, OUT_BOX8 = 0, 1, 2, 3
+
+
+def gaussian_ksize(sigma, dtype):
+    """OpenCV's kernel size for ksize 0: round(sigma * (3 for uint8 else 4) * 2 + 1) | 1."""
+    return int(round(sigma * (3 if np.dtype(dtype) == np.uint8 else 4) * 2 + 1)) | 1
+
+
+def gaussian_kernel(n, sigma):
+    """The float64 1-D kernel cv2.getGaussianKernel(n, sigma) returns."""
+    if sigma <= 0 and n in _SMALL_GAUSSIAN:
+        return np.array(_SMALL_GAUSSIAN[n], np.float64)
+    s = sigma if sigma > 0 else 0.3 * ((n - 1) * 0.5 - 1) + 0.8
+    x = np.arange(n, dtype=np.float64) - (n - 1) * 0.5
+    k = np.exp((-0.5 / (s * s)) * x * x)
+    return k * (1.0 / k.sum())
+
+
+def fixed_point_kernel(k, bits):
+    """Quantise a symmetric odd kernel to integers summing to exactly 2**bits by error diffusion
+    over one half, mirrored, centre taking the remainder (OpenCV's bit-exact Gaussian)."""
+    n = len(k)
+    mult = float(1 << bits)
+    half, err = [], 0.0
+    for i in range(n // 2):
+        adj = k[i] * mult + err
+        v = round(adj)  # Python's round is half to even, like cvRound
+        err = adj - v
+        half.append(v)
+    centre = (1 << bits) - 2 * sum(half)
+    return np.array(half + [centre] + half[::-1], np.float64)
+
+
+def _run_separable(arr, kx, ky, ax, ay, border, cval, work_double, rule, out, out_dtype,
+                   threads, box=False):
+    """Shared tail of every separable filter: out handling, the byte views, one binding call."""
+    shape = arr.shape
+    target, result = N.prepare_out(out, shape, out_dtype, arr)
+    if arr.size == 0:
+        return result
+    channels = shape[2] if arr.ndim == 3 else 1
+    kh, kw = (len(ky), len(kx)) if not box else (ky, kx)
+    scratch = (shape[1] + kw) * channels * (kh + 4) * (8 if work_double else 4)
+    if scratch > N.MAX_SCRATCH_BYTES:
+        raise ValueError(f"kernel of {kh}x{kw} on a {shape[1]}-pixel-wide image needs "
+                         f"{scratch / 2**30:.1f} GiB of scratch per thread; refusing")
+    src = N.byte_rows(arr)
+    dst = N.byte_rows(target)
+    sc, dc = N.DTYPE_CODES[arr.dtype.newbyteorder("=")], N.DTYPE_CODES[np.dtype(out_dtype)]
+    if box:
+        _core.boxfilter(src, dst, shape[1], channels, sc, dc, kx, ax, ky, ay, border, cval,
+                        work_double, rule, threads)
+    else:
+        _core.sepfilter(src, dst, shape[1], channels, sc, dc, kx, ax, ky, ay, border, cval,
+                        work_double, rule, threads)
+    return N.finish(target, result)
+
+
+@fill()
+def gaussian(image, sigma=0.0, *, ksize=None, border="reflect101", cval=0.0, out=None,
+             threads=None):
+    """Gaussian blur, equal to cv2.GaussianBlur.
+
+    Parameters
+    ----------
+    {IMAGE}
+    sigma : float or (sigma_y, sigma_x)
+        Standard deviation in pixels. 0 derives it from ksize as OpenCV does
+        (0.3 * ((ksize - 1) / 2 - 1) + 0.8, fixed tables for ksize 3, 5, 7, 9).
+    ksize : int or (height, width), optional
+        Odd kernel size; None or 0 derives it from sigma: round(sigma * 2 * (3 for uint8,
+        else 4) + 1) | 1.
+    {BORDER}
+    {OUT}
+
+    Returns
+    -------
+    ndarray of the input's shape and dtype.
+
+    Notes
+    -----
+    uint8 and uint16 are bit-identical to OpenCV: the kernels are quantised to integers
+    summing to 2**8 (2**16) and the result is (sum + 2**15) >> 16 ((sum + 2**31) >> 32),
+    computed exactly (every partial sum is an integer below 2**24 in float32, resp. 2**53 in
+    float64). int16 rounds a float32 result (within 1 of OpenCV); float32 and float64 filter
+    in their own precision.
+    """
+    arr = N.check_image(image)
+    sy, sx = N.pair(sigma, "sigma", integer=False, minimum=0.0)
+    if ksize is None:
+        ksize = 0
+    kh, kw = N.pair(ksize, "ksize", integer=True, minimum=1, allow_zero=True)
+    border_c = N.border_code(border)
+    cval_v = N.cval_arg(cval, arr.dtype.newbyteorder("="))
+    nthreads = N.threads_arg(threads)
+    dtype = arr.dtype.newbyteorder("=")
+    sizes = []
+    for k, s, axis in ((kh, sy, "height"), (kw, sx, "width")):
+        if k == 0:
+            if s <= 0:
+                raise ValueError("sigma and ksize cannot both be 0: give a positive sigma or "
+                                 "an odd ksize")
+            limit = (N.MAX_KERNEL - 1) / (2 * (3 if dtype == np.uint8 else 4))
+            if s > limit:
+                raise ValueError(f"sigma={s:g} ({axis}) needs a kernel of more than "
+                                 f"{N.MAX_KERNEL} taps; the largest sigma is {limit:g}")
+            k = gaussian_ksize(s, dtype)
+        elif k % 2 == 0:
+            raise ValueError(f"ksize must be odd (or 0 to derive it from sigma), got {ksize!r}")
+        elif k > N.MAX_KERNEL:
+            raise ValueError(f"ksize {k} exceeds the largest kernel, {N.MAX_KERNEL}")
+        sizes.append(k)
+    kh, kw = sizes
+    ky, kx = gaussian_kernel(kh, sy), gaussian_kernel(kw, sx)
+    if dtype == np.uint8:
+        kx, ky = fixed_point_kernel(kx, 8), fixed_point_kernel(ky, 8)
+        rule = dict(mode=OUT_FLOOR_SHIFT, bias=2.0 ** 15, scale=2.0 ** -16)
+        work_double = False  # exact: every sum is an integer < 2**24
+    elif dtype == np.uint16:
+        kx, ky = fixed_point_kernel(kx, 16), fixed_point_kernel(ky, 16)
+        rule = dict(mode=OUT_FLOOR_SHIFT, bias=2.0 ** 31, scale=2.0 ** -32)
+        work_double = True  # exact: every sum is an integer < 2**53
+    elif dtype == np.int16:
+        rule = dict(mode=OUT_ROUND, scale=1.0)
+        work_double = False
+    else:
+        rule = dict(mode=OUT_CAST, scale=1.0)
+        work_double = dtype == np.float64
+    return _run_separable(arr, kx, ky, kw // 2, kh // 2, border_c, cval_v, work_double, rule,
+                          out, dtype, nthreads)
+
+
+@fill()
+def mean(image, size, *, normalize=True, border="reflect101", cval=0.0, out=None,
+         threads=None):
+    """Mean (box) filter, equal to cv2.blur / cv2.boxFilter(ddepth=-1).
+
+    Parameters
+    ----------
+    {IMAGE}
+    size : int or (height, width)
+        Window size, any positive size; even sizes anchor at size // 2 like OpenCV.
+    normalize : bool, keyword-only
+        True: the window mean in the input's dtype. False: the window sums, as int64 for integer
+        images and float64 for float images (wide enough never to overflow).
+    {BORDER}
+    {OUT}
+
+    Notes
+    -----
+    Running sums (O(1) per pixel down the columns, O(log size) along the rows). uint8 is
+    bit-identical to OpenCV: for areas up to 256 its integer rounding
+    ((sum + delta) * floor_or_ceil(2**23 / area)) >> 23, above 256 round-half-even of
+    float32(sum) * float32(1 / area); uint16 and int16 likewise use float32(sum) * float32(1 / area).
+    Float images sum in float64.
+    """
+    arr = N.check_image(image)
+    kh, kw = N.pair(size, "size", integer=True, minimum=1)
+    if not isinstance(normalize, (bool, np.bool_)):
+        raise TypeError(f"normalize must be True or False, got {normalize!r}")
+    border_c = N.border_code(border)
+    dtype = arr.dtype.newbyteorder("=")
+    cval_v = N.cval_arg(cval, dtype)
+    nthreads = N.threads_arg(threads)
+    if kh > N.MAX_KERNEL or kw > N.MAX_KERNEL:
+        raise ValueError(f"size {(kh, kw)} exceeds the largest window, {N.MAX_KERNEL}")
+    area = kh * kw
+    maxabs = {np.dtype(np.uint8): 255, np.dtype(np.uint16): 65535, np.dtype(np.int16): 32768}
+    exact_in_float = dtype in maxabs and area * maxabs[dtype] < 2 ** 24
+    work_double = not exact_in_float
+    if not normalize:
+        out_dtype = np.dtype(np.int64) if dtype.kind in "ui" else np.dtype(np.float64)
+        rule = dict(mode=OUT_CAST, scale=1.0)
+    else:
+        out_dtype = dtype
+        if dtype == np.uint8 and area <= 256:
+            f = float(1 << 23) / area
+            mul = int(math.floor(f))
+            delta = area // 2
+            if f - mul < 0.5:
+                delta += 1
+            else:
+                mul += 1
+            rule = dict(mode=OUT_BOX8, box_delta=delta, box_mul=mul)
+        elif dtype.kind in "ui":
+            rule = dict(mode=OUT_ROUND, scale=1.0 / area, scale_in_float=1)
+        else:
+            rule = dict(mode=OUT_CAST, scale=1.0 / area)
+    return _run_separable(arr, kw, kh, kw // 2, kh // 2, border_c, cval_v, work_double, rule,
+                          out, out_dtype, nthreads, box=True)

@@ -1,0 +1,114 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
+"""The binding: typed memoryviews in, one C call with the GIL released, one status mapping.
+No filter logic lives here; imfilt/*.py has already validated and normalised everything.
+Images arrive as 2-D byte views (rows x row bytes) plus a dtype code, so one signature
+serves every pixel type."""
+
+from libc.stdint cimport uint8_t, int32_t
+from libc.stddef cimport ptrdiff_t
+
+cdef extern from "imfilt.h":
+    ctypedef struct imfilt_image:
+        void *data
+        ptrdiff_t row_stride
+        size_t height, width, channels
+        int dtype
+    ctypedef struct imfilt_out_rule:
+        int mode
+        double bias, scale
+        int32_t box_delta, box_mul
+        int scale_in_float
+    int imfilt_sepfilter(const imfilt_image *src, imfilt_image *dst,
+                         const double *kx, size_t kw, size_t ax,
+                         const double *ky, size_t kh, size_t ay,
+                         int border, double cval, int work_double,
+                         const imfilt_out_rule *rule, int threads) nogil
+    int imfilt_boxfilter(const imfilt_image *src, imfilt_image *dst,
+                         size_t kw, size_t ax, size_t kh, size_t ay,
+                         int border, double cval, int work_double,
+                         const imfilt_out_rule *rule, int threads) nogil
+    const char *imfilt_isa_name()
+    const char *imfilt_isa_built()
+    const char *imfilt_isa_supported()
+    int imfilt_isa_select(const char *request)
+    const char *imfilt_compiler()
+    int imfilt_openmp_enabled()
+    int imfilt_max_threads()
+
+
+cdef int _check(int status, str what) except -1:
+    """The one mapping from C status codes to Python exceptions."""
+    if status == 0:
+        return 0
+    if status == 1:
+        raise MemoryError(f"{what}: out of memory for scratch buffers")
+    if status == 3:
+        raise TypeError(f"{what}: unsupported dtype reached the C core")
+    raise ValueError(f"{what}: invalid arguments reached the C core (status {status})")
+
+
+cdef imfilt_image _image(const uint8_t[:, :] rows, size_t width, size_t channels, int dtype):
+    cdef imfilt_image im
+    im.data = <void *>&rows[0, 0]
+    im.row_stride = rows.strides[0]
+    im.height = rows.shape[0]
+    im.width = width
+    im.channels = channels
+    im.dtype = dtype
+    return im
+
+
+cdef imfilt_out_rule _rule(dict r):
+    cdef imfilt_out_rule rule
+    rule.mode = r.get("mode", 0)
+    rule.bias = r.get("bias", 0.0)
+    rule.scale = r.get("scale", 1.0)
+    rule.box_delta = r.get("box_delta", 0)
+    rule.box_mul = r.get("box_mul", 0)
+    rule.scale_in_float = r.get("scale_in_float", 0)
+    return rule
+
+
+def sepfilter(const uint8_t[:, :] src not None, uint8_t[:, :] dst not None,
+              size_t width, size_t channels, int src_dtype, int dst_dtype,
+              const double[::1] kx not None, size_t ax, const double[::1] ky not None, size_t ay,
+              int border, double cval, bint work_double, dict rule, int threads):
+    cdef imfilt_image s = _image(src, width, channels, src_dtype)
+    cdef imfilt_image d = _image(dst, width, channels, dst_dtype)
+    cdef imfilt_out_rule r = _rule(rule)
+    cdef int st
+    with nogil:
+        st = imfilt_sepfilter(&s, &d, &kx[0], kx.shape[0], ax, &ky[0], ky.shape[0], ay,
+                              border, cval, work_double, &r, threads)
+    _check(st, "sepfilter")
+
+
+def boxfilter(const uint8_t[:, :] src not None, uint8_t[:, :] dst not None,
+              size_t width, size_t channels, int src_dtype, int dst_dtype,
+              size_t kw, size_t ax, size_t kh, size_t ay,
+              int border, double cval, bint work_double, dict rule, int threads):
+    cdef imfilt_image s = _image(src, width, channels, src_dtype)
+    cdef imfilt_image d = _image(dst, width, channels, dst_dtype)
+    cdef imfilt_out_rule r = _rule(rule)
+    cdef int st
+    with nogil:
+        st = imfilt_boxfilter(&s, &d, kw, ax, kh, ay, border, cval, work_double, &r, threads)
+    _check(st, "boxfilter")
+
+
+def select_isa(str request):
+    """Choose the kernel table: the best level the CPU runs, capped at `request` ('' = no cap)."""
+    if imfilt_isa_select(request.encode()) != 0:
+        raise ValueError(f"IMFILT_CPU={request!r} is not a level built into this module; "
+                         f"built: {imfilt_isa_built().decode()}")
+
+
+def config():
+    return {
+        "isa_active": imfilt_isa_name().decode(),
+        "isa_built": imfilt_isa_built().decode().split(","),
+        "isa_supported": imfilt_isa_supported().decode().split(","),
+        "compiler": imfilt_compiler().decode(),
+        "openmp": bool(imfilt_openmp_enabled()),
+        "max_threads": imfilt_max_threads(),
+    }

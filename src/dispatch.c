@@ -1,0 +1,102 @@
+/* Run-time choice of the ISA level: the best level this CPU supports among those compiled in,
+   or a lower one named by the caller (the binding passes $IMFILT_CPU), chosen once at import. */
+#include <string.h>
+#include "kernels.h"
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+extern const imfilt_kernels imfilt_kernels_baseline;
+#ifdef IMFILT_HAVE_AVX2
+extern const imfilt_kernels imfilt_kernels_avx2;
+#endif
+#ifdef IMFILT_HAVE_AVX512
+extern const imfilt_kernels imfilt_kernels_avx512;
+#endif
+
+typedef struct { const imfilt_kernels *table; int (*cpu_has)(void); } level_entry;
+
+static int always(void) { return 1; }
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+static int has_avx2(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+static int has_avx512(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+           __builtin_cpu_supports("avx512vbmi") && has_avx2();
+}
+#endif
+
+/* lowest to highest */
+static const level_entry levels[] = {
+    {&imfilt_kernels_baseline, always},
+#ifdef IMFILT_HAVE_AVX2
+    {&imfilt_kernels_avx2, has_avx2},
+#endif
+#ifdef IMFILT_HAVE_AVX512
+    {&imfilt_kernels_avx512, has_avx512},
+#endif
+};
+#define NLEVELS (sizeof levels / sizeof levels[0])
+
+static const imfilt_kernels *active = &imfilt_kernels_baseline;
+static char built_names[128], supported_names[128];
+
+const imfilt_kernels *imfilt_active_kernels(void) { return active; }
+const char *imfilt_isa_name(void) { return active->name; }
+
+static const char *join_levels(char *buf, size_t cap, int only_supported) {
+    buf[0] = '\0';
+    for (size_t i = 0; i < NLEVELS; i++) {
+        if (only_supported && !levels[i].cpu_has()) continue;
+        if (buf[0]) strncat(buf, ",", cap - strlen(buf) - 1);
+        strncat(buf, levels[i].table->name, cap - strlen(buf) - 1);
+    }
+    return buf;
+}
+const char *imfilt_isa_built(void) { return join_levels(built_names, sizeof built_names, 0); }
+const char *imfilt_isa_supported(void) { return join_levels(supported_names, sizeof supported_names, 1); }
+
+int imfilt_isa_select(const char *request) {
+    /* highest supported level not above the request ("" or NULL: no cap) */
+    int cap = (int)NLEVELS - 1;
+    if (request && request[0]) {
+        cap = -1;
+        for (size_t i = 0; i < NLEVELS; i++)
+            if (strcmp(request, levels[i].table->name) == 0) cap = (int)i;
+        if (cap < 0) {
+            /* a level this build lacks (e.g. avx512 on another architecture) is an error too */
+            return -1;
+        }
+    }
+    for (int i = cap; i >= 0; i--) {
+        if (levels[i].cpu_has()) { active = levels[i].table; return 0; }
+    }
+    active = &imfilt_kernels_baseline;
+    return 0;
+}
+
+const char *imfilt_compiler(void) {
+#ifdef IMFILT_COMPILER
+    return IMFILT_COMPILER;
+#else
+    return "unknown";
+#endif
+}
+int imfilt_openmp_enabled(void) {
+#ifdef _OPENMP
+    return 1;
+#else
+    return 0;
+#endif
+}
+int imfilt_max_threads(void) {
+#ifdef _OPENMP
+    return omp_get_max_threads();
+#else
+    return 1;
+#endif
+}

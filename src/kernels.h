@@ -1,0 +1,29 @@
+/* The table of hot row loops, one instance per ISA level (src/kernels_isa.c compiled once per
+   level with different flags), chosen once at import by src/dispatch.c. The drivers in
+   src/sepfilter.c decide what to compute; these loops only decide how fast. */
+#ifndef IMFILT_KERNELS_H
+#define IMFILT_KERNELS_H
+#include "imfilt.h"
+
+typedef struct imfilt_kernels {
+    const char *name;
+    /* dst[i] = (W)src[i] for each input pixel type */
+    void (*load_f32[IMFILT_NTYPES])(const void *src, float *dst, size_t n);
+    void (*load_f64[IMFILT_NTYPES])(const void *src, double *dst, size_t n);
+    /* dst[i] = rule(src[i]) for each output pixel type */
+    void (*store_f32[IMFILT_NTYPES])(const float *src, void *dst, size_t n, const imfilt_out_rule *r);
+    void (*store_f64[IMFILT_NTYPES])(const double *src, void *dst, size_t n, const imfilt_out_rule *r);
+    /* dst[x] = sum_j k[j] * rows[j][x]; sym: k[j] == k[ks-1-j] (ks odd) halves the multiplies */
+    void (*conv_f32)(const float *const *rows, const float *k, size_t ks, int sym, float *dst, size_t n);
+    void (*conv_f64)(const double *const *rows, const double *k, size_t ks, int sym, double *dst, size_t n);
+    /* dst[x] = sum_{t<k} src[x + t*step] by log2(k) doubling passes (t1, t2: scratch) */
+    void (*boxsum_f32)(const float *src, float *dst, float *t1, float *t2, size_t n, size_t step, size_t k);
+    void (*boxsum_f64)(const double *src, double *dst, double *t1, double *t2, size_t n, size_t step, size_t k);
+    /* acc[x] += add[x] - sub[x]: the running column sum of the box filter */
+    void (*slide_f32)(float *acc, const float *add, const float *sub, size_t n);
+    void (*slide_f64)(double *acc, const double *add, const double *sub, size_t n);
+} imfilt_kernels;
+
+const imfilt_kernels *imfilt_active_kernels(void);
+
+#endif

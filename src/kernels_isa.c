@@ -1,0 +1,55 @@
+/* Hot row loops, compiled once per ISA level (see CMakeLists.txt): IMFILT_VEC_BYTES is the
+   vector width of the level and IMFILT_ISA_SUFFIX names its table. The loops are written with
+   GCC/Clang vector extensions or as plain loops the compiler vectorises, so the same source is
+   SSE2, AVX2 or AVX-512 code depending only on the flags. */
+#include <string.h>
+#include <stdint.h>
+#include "kernels.h"
+
+#define IMFILT_CAT2(a, b) a##b
+#define IMFILT_CAT(a, b) IMFILT_CAT2(a, b)
+
+#ifndef IMFILT_VEC_BYTES
+#define IMFILT_VEC_BYTES 16
+#endif
+#ifndef IMFILT_ISA_SUFFIX
+#define IMFILT_ISA_SUFFIX _baseline
+#endif
+
+#define IMFILT_STR2(x) #x
+#define IMFILT_STR(x) IMFILT_STR2(x)
+
+/* RINT_W: round half to even without libm: adding and subtracting 1.5 * 2^(mantissa bits)
+   leaves the nearest integer under the default rounding mode; valid for |v| < 2^22 (float) /
+   2^51 (double), which holds after clamping to an integer pixel range. */
+
+#define W float
+#define WS f32
+#define RINT_W(v) ((v + 12582912.0f) - 12582912.0f)
+#include "kernels_tmpl.h"
+#undef W
+#undef WS
+#undef RINT_W
+
+#define W double
+#define WS f64
+#define RINT_W(v) ((v + 6755399441055744.0) - 6755399441055744.0)
+#include "kernels_tmpl.h"
+#undef W
+#undef WS
+#undef RINT_W
+
+#define TABLE_ROW(prefix, WS) { \
+    prefix##_##WS##_u8, prefix##_##WS##_u16, prefix##_##WS##_i16, \
+    prefix##_##WS##_f32, prefix##_##WS##_f64, prefix##_##WS##_i64 }
+
+const imfilt_kernels IMFILT_CAT(imfilt_kernels, IMFILT_ISA_SUFFIX) = {
+    .name = IMFILT_STR(IMFILT_ISA_SUFFIX) + 1, /* skip the leading '_' */
+    .load_f32 = TABLE_ROW(load, f32),
+    .load_f64 = TABLE_ROW(load, f64),
+    .store_f32 = TABLE_ROW(store, f32),
+    .store_f64 = TABLE_ROW(store, f64),
+    .conv_f32 = conv_f32, .conv_f64 = conv_f64,
+    .boxsum_f32 = boxsum_f32, .boxsum_f64 = boxsum_f64,
+    .slide_f32 = slide_f32, .slide_f64 = slide_f64,
+};

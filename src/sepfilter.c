@@ -1,0 +1,106 @@
+/* Separable drivers: Gaussian-style correlation and box sums. They own the traversal, not
+   the arithmetic: each thread takes a horizontal strip, runs the row pass into a small ring
+   of kernel-height rows (never a full-size intermediate), then the column pass out of it.
+   Borders come from border.h only; the hot loops from the ISA table (kernels.h). */
+#include <stdlib.h>
+#include <string.h>
+#include "imfilt.h"
+#include "border.h"
+#include "kernels.h"
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#define IMFILT_CAT2(a, b) a##b
+#define IMFILT_CAT(a, b) IMFILT_CAT2(a, b)
+
+/* Below this many samples a second thread costs more than it saves. */
+#define IMFILT_MIN_PARALLEL_SAMPLES ((size_t)1 << 16)
+/* Float box sums restart at row multiples of this, so results never depend on the strips. */
+#define IMFILT_BOX_RESTART_ROWS 64
+
+static int choose_threads(int requested, size_t height, size_t row_samples) {
+    int t = requested > 0 ? requested : imfilt_max_threads();
+    if (height * row_samples < IMFILT_MIN_PARALLEL_SAMPLES) t = 1;
+    if ((size_t)t > height / 8) t = height / 8 > 0 ? (int)(height / 8) : 1;
+    return t < 1 ? 1 : t;
+}
+
+static int thread_id(void) {
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
+static int is_symmetric(const double *k, size_t n) {
+    if (!(n & 1)) return 0;
+    for (size_t i = 0; i < n / 2; i++)
+        if (k[i] != k[n - 1 - i]) return 0;
+    return 1;
+}
+
+/* Source column of every padding position: left[i] for x = i - ax, right[i] for x = width + i. */
+typedef struct {
+    ptrdiff_t *left, *right;
+    size_t nleft, nright;
+} column_map;
+
+static int column_map_init(column_map *m, size_t width, size_t kw, size_t ax, int border) {
+    m->nleft = ax;
+    m->nright = kw - 1 - ax;
+    m->left = malloc((m->nleft + m->nright + 1) * sizeof(ptrdiff_t));
+    if (!m->left) return IMFILT_ENOMEM;
+    m->right = m->left + m->nleft;
+    for (size_t i = 0; i < m->nleft; i++)
+        m->left[i] = imfilt_border_index((ptrdiff_t)i - (ptrdiff_t)ax, (ptrdiff_t)width, border);
+    for (size_t i = 0; i < m->nright; i++)
+        m->right[i] = imfilt_border_index((ptrdiff_t)(width + i), (ptrdiff_t)width, border);
+    return IMFILT_OK;
+}
+
+#define W float
+#define WS f32
+#include "sepfilter_tmpl.h"
+#undef W
+#undef WS
+
+#define W double
+#define WS f64
+#include "sepfilter_tmpl.h"
+#undef W
+#undef WS
+
+static int check_args(const imfilt_image *src, const imfilt_image *dst, size_t k1, size_t a1,
+                      size_t k2, size_t a2) {
+    if (!src || !dst || k1 == 0 || k2 == 0 || a1 >= k1 || a2 >= k2) return IMFILT_EINVAL;
+    if (src->height != dst->height || src->width != dst->width || src->channels != dst->channels)
+        return IMFILT_EINVAL;
+    if (src->dtype < 0 || src->dtype > IMFILT_F64 || dst->dtype < 0 || dst->dtype >= IMFILT_NTYPES)
+        return IMFILT_EDTYPE;
+    return IMFILT_OK;
+}
+
+int imfilt_sepfilter(const imfilt_image *src, imfilt_image *dst,
+                     const double *kx, size_t kw, size_t ax,
+                     const double *ky, size_t kh, size_t ay,
+                     int border, double cval, int work_double,
+                     const imfilt_out_rule *rule, int threads) {
+    int st = check_args(src, dst, kw, ax, kh, ay);
+    if (st) return st;
+    if (src->height == 0 || src->width == 0 || src->channels == 0) return IMFILT_OK;
+    return work_double ? sep_f64(src, dst, kx, kw, ax, ky, kh, ay, border, cval, rule, threads, 0)
+                       : sep_f32(src, dst, kx, kw, ax, ky, kh, ay, border, cval, rule, threads, 0);
+}
+
+int imfilt_boxfilter(const imfilt_image *src, imfilt_image *dst,
+                     size_t kw, size_t ax, size_t kh, size_t ay,
+                     int border, double cval, int work_double,
+                     const imfilt_out_rule *rule, int threads) {
+    int st = check_args(src, dst, kw, ax, kh, ay);
+    if (st) return st;
+    if (src->height == 0 || src->width == 0 || src->channels == 0) return IMFILT_OK;
+    return work_double ? sep_f64(src, dst, NULL, kw, ax, NULL, kh, ay, border, cval, rule, threads, 1)
+                       : sep_f32(src, dst, NULL, kw, ax, NULL, kh, ay, border, cval, rule, threads, 1);
+}
