@@ -193,7 +193,9 @@ def mean(image, size, *, normalize=True, border="reflect101", cval=0.0, out=None
         rule = dict(mode=OUT_CAST, scale=1.0)
     else:
         out_dtype = dtype
-        if dtype == np.uint8 and area <= 256:
+        if area == 1:
+            rule = dict(mode=OUT_CAST, scale=1.0)  # OpenCV copies a 1x1 window
+        elif dtype == np.uint8 and area <= 256:
             f = float(1 << 23) / area
             mul = int(math.floor(f))
             delta = area // 2
