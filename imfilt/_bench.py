@@ -1,0 +1,517 @@
+"""Benchmark imfilt against OpenCV (and scipy.ndimage, Pillow where they have the filter).
+
+Run ``python bench/run.py --help`` (or ``python -c "import imfilt._bench as b; b.main()"``).
+
+Method (see bench/README.md): everything runs in one process; for every case and size the
+libraries *and* the thread settings are interleaved round-robin (imfilt, cv2, scipy, Pillow,
+copy, for each thread setting, repeated for N rounds), so slow drifts of the machine hit all of
+them alike. Each row reports the best and the median of the rounds; the ratio column is
+imfilt_best / cv2_best (below 1.0: imfilt is faster). Before any timing the outputs of imfilt and
+cv2 are compared (uint8 bit-exact, float32 max abs diff < 1e-5 on [0, 1] data) and a row whose
+outputs differ is marked.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import gc
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+
+import numpy as np
+
+DEFAULT_SIZES = "1920x1080,1283x721"
+DEFAULT_ROUNDS = 30
+QUICK_ROUNDS = 5
+FLOAT_TOL = 1e-5
+
+# name, filter, parameter, dtype, channels
+CASES = [
+    ("gaussian_s1", "gaussian", 1.0, "uint8", 1),
+    ("gaussian_s2", "gaussian", 2.0, "uint8", 1),
+    ("gaussian_s5", "gaussian", 5.0, "uint8", 1),
+    ("gaussian_s2_rgb", "gaussian", 2.0, "uint8", 3),
+    ("gaussian_s2_f32", "gaussian", 2.0, "float32", 1),
+    ("mean_3", "mean", 3, "uint8", 1),
+    ("mean_5", "mean", 5, "uint8", 1),
+    ("mean_31", "mean", 31, "uint8", 1),
+]
+
+LIBS = ("imfilt", "cv2", "scipy", "pillow", "copy")
+
+
+# ----------------------------------------------------------------------------- inputs
+
+def _parse_sizes(text):
+    sizes = []
+    for item in text.split(","):
+        item = item.strip().lower()
+        if not item:
+            continue
+        try:
+            w, h = (int(v) for v in item.split("x"))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"size {item!r} is not WIDTHxHEIGHT") from None
+        if w < 1 or h < 1:
+            raise argparse.ArgumentTypeError(f"size {item!r} must be positive")
+        sizes.append((w, h))
+    if not sizes:
+        raise argparse.ArgumentTypeError("no sizes given")
+    return sizes
+
+
+def _parse_threads(text):
+    """'1,all' -> [(label, cv2 thread count, imfilt threads argument)]."""
+    ncpu = os.cpu_count() or 1
+    out = []
+    for item in text.split(","):
+        item = item.strip().lower()
+        if not item:
+            continue
+        if item == "all":
+            out.append(("all", ncpu, None))
+        else:
+            try:
+                n = int(item)
+            except ValueError:
+                raise argparse.ArgumentTypeError(
+                    f"thread setting {item!r} is neither an integer nor 'all'") from None
+            if n < 1:
+                raise argparse.ArgumentTypeError(f"thread count must be >= 1, got {n}")
+            out.append((str(n), n, n))
+    if not out:
+        raise argparse.ArgumentTypeError("no thread settings given")
+    return out
+
+
+def _base_images():
+    """(gray uint8, RGB uint8) natural images: skimage's camera and astronaut when available,
+    else a deterministic synthetic scene (gradients, edges, texture, a little noise)."""
+    try:
+        from skimage import data
+        return np.ascontiguousarray(data.camera()), np.ascontiguousarray(data.astronaut()), \
+            "skimage.data camera/astronaut"
+    except Exception:  # pragma: no cover - skimage is a bench extra
+        pass
+    rng = np.random.default_rng(12345)
+    yy, xx = np.mgrid[0:512, 0:512].astype(np.float64)
+    scene = 96 + 60 * np.sin(xx / 37.0) * np.cos(yy / 23.0) + 0.15 * xx
+    scene[(xx - 300) ** 2 + (yy - 200) ** 2 < 90 ** 2] = 230
+    scene[100:400, 60:90] = 20
+    scene += rng.normal(0, 6, scene.shape)
+    gray = np.clip(scene, 0, 255).astype(np.uint8)
+    rgb = np.stack([gray, np.roll(gray, 40, axis=1), 255 - gray], axis=-1)
+    return gray, np.ascontiguousarray(rgb), "synthetic"
+
+
+def _make_input(cv2, bases, dtype, channels, w, h):
+    gray, rgb, _ = bases
+    src = rgb if channels == 3 else gray
+    img = cv2.resize(src, (w, h), interpolation=cv2.INTER_LINEAR if (w < src.shape[1] or
+                                                                      h < src.shape[0])
+                     else cv2.INTER_CUBIC)
+    img = np.ascontiguousarray(img)
+    if dtype == "float32":
+        img = (img.astype(np.float32) / np.float32(255.0))
+    return img
+
+
+def _cv2_gaussian_radius(sigma, dtype):
+    """Half the kernel size cv2.GaussianBlur(ksize=(0, 0)) uses."""
+    n = int(round(sigma * (3 if dtype == "uint8" else 4) * 2 + 1)) | 1
+    return n // 2
+
+
+# ----------------------------------------------------------------------------- functions
+
+def _functions(case, img, threads_arg, cv2, ndi, PIL):
+    """Callables (no arguments) per library for one case; None where a library has no match."""
+    import imfilt
+
+    _, kind, p, dtype, channels = case
+    fns = {}
+    if kind == "gaussian":
+        sigma = float(p)
+        fns["imfilt"] = lambda: imfilt.gaussian(img, sigma, threads=threads_arg)
+        fns["cv2"] = lambda: cv2.GaussianBlur(img, (0, 0), sigma)
+        if ndi is not None:
+            r = _cv2_gaussian_radius(sigma, dtype)
+            truncate = r / sigma
+            sig = (sigma, sigma, 0.0) if img.ndim == 3 else sigma
+            fns["scipy"] = lambda: ndi.gaussian_filter(img, sig, truncate=truncate, mode="mirror")
+        if PIL is not None and img.dtype == np.uint8:
+            Image, ImageFilter = PIL
+            pim = Image.fromarray(img)
+            flt = ImageFilter.GaussianBlur(sigma)
+            fns["pillow"] = lambda: pim.filter(flt)
+    else:
+        k = int(p)
+        fns["imfilt"] = lambda: imfilt.mean(img, k, threads=threads_arg)
+        fns["cv2"] = lambda: cv2.blur(img, (k, k))
+        if ndi is not None:
+            size = (k, k, 1) if img.ndim == 3 else k
+            fns["scipy"] = lambda: ndi.uniform_filter(img, size, mode="mirror")
+        if PIL is not None and img.dtype == np.uint8 and k % 2 == 1:
+            Image, ImageFilter = PIL
+            pim = Image.fromarray(img)
+            flt = ImageFilter.BoxBlur(k // 2)
+            fns["pillow"] = lambda: pim.filter(flt)
+    dst = np.empty_like(img)
+    fns["copy"] = lambda: np.copyto(dst, img)
+    return fns
+
+
+def _as_array(res):
+    return np.asarray(res)
+
+
+def _max_abs_diff(a, b):
+    a = _as_array(a)
+    b = _as_array(b)
+    if a.shape != b.shape:
+        return None
+    if a.size == 0:
+        return 0.0
+    return float(np.max(np.abs(a.astype(np.float64) - b.astype(np.float64))))
+
+
+def _check(img, fns):
+    """Agreement of imfilt with cv2 (and, for information only, scipy and Pillow with cv2)."""
+    ref = fns["cv2"]()
+    info = {}
+    try:
+        got = fns["imfilt"]()
+    except Exception as e:  # report the row, do not time a broken filter
+        del fns["imfilt"]
+        info.update(check="error", agree=False, max_abs_diff=None, imfilt_error=repr(e))
+        got = None
+    if got is None:
+        pass
+    elif img.dtype == np.uint8:
+        ok = (isinstance(got, np.ndarray) and got.shape == ref.shape and got.dtype == ref.dtype
+              and bool(np.array_equal(got, ref)))
+        info["check"] = "exact"
+    else:
+        d = _max_abs_diff(got, ref)
+        ok = (isinstance(got, np.ndarray) and got.dtype == ref.dtype and d is not None
+              and d < FLOAT_TOL)
+        info["check"] = f"max_abs_diff<{FLOAT_TOL:g}"
+    if got is not None:
+        info["agree"] = bool(ok)
+        info["max_abs_diff"] = _max_abs_diff(got, ref)
+    for lib in ("scipy", "pillow"):
+        if lib in fns:
+            try:
+                info[f"{lib}_max_abs_diff"] = _max_abs_diff(fns[lib](), ref)
+            except Exception as e:  # pragma: no cover - report, keep going
+                info[f"{lib}_max_abs_diff"] = None
+                info[f"{lib}_error"] = repr(e)
+                del fns[lib]
+    return info
+
+
+# ----------------------------------------------------------------------------- timing
+
+def _time_case(case, img, thread_settings, rounds, cv2, ndi, PIL):
+    """One case at one size: check each thread setting, then time everything interleaved."""
+    per_thread = []
+    for label, ncv, targ in thread_settings:
+        cv2.setNumThreads(ncv)
+        fns = _functions(case, img, targ, cv2, ndi, PIL)
+        info = _check(img, fns)
+        for f in fns.values():  # warm-up (caches, thread pools, page faults of outputs)
+            f()
+        per_thread.append((label, ncv, targ, fns, info, {lib: [] for lib in fns}))
+
+    perf = time.perf_counter
+    gc.collect()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for _ in range(rounds):
+            for label, ncv, targ, fns, info, times in per_thread:
+                cv2.setNumThreads(ncv)
+                for lib in LIBS:
+                    f = fns.get(lib)
+                    if f is None:
+                        continue
+                    t0 = perf()
+                    f()
+                    times[lib].append(perf() - t0)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+    rows = []
+    name, kind, p, dtype, channels = case
+    h, w = img.shape[:2]
+    for label, ncv, targ, fns, info, times in per_thread:
+        row = {
+            "case": name, "filter": kind,
+            ("sigma" if kind == "gaussian" else "size"): p,
+            "size": f"{w}x{h}", "width": w, "height": h,
+            "dtype": dtype, "channels": channels,
+            "threads": label, "threads_n": ncv, "rounds": rounds,
+        }
+        for lib in LIBS:
+            ts = times.get(lib)
+            row[f"{lib}_best_ms"] = min(ts) * 1e3 if ts else None
+            row[f"{lib}_median_ms"] = statistics.median(ts) * 1e3 if ts else None
+        ok = row["imfilt_best_ms"] is not None
+        row["ratio"] = row["imfilt_best_ms"] / row["cv2_best_ms"] if ok else None
+        row["ratio_median"] = row["imfilt_median_ms"] / row["cv2_median_ms"] if ok else None
+        row.update(info)
+        rows.append(row)
+    return rows
+
+
+def _add_speedups(rows):
+    """imfilt (and cv2) best at 1 thread / best at this row's setting, same case and size."""
+    one = {(r["case"], r["size"]): r for r in rows if r["threads"] == "1"}
+    for r in rows:
+        base = one.get((r["case"], r["size"]))
+        for lib in ("imfilt", "cv2"):
+            if base is None or not r[f"{lib}_best_ms"]:
+                r[f"{lib}_speedup"] = None
+            else:
+                r[f"{lib}_speedup"] = base[f"{lib}_best_ms"] / r[f"{lib}_best_ms"]
+
+
+# ----------------------------------------------------------------------------- output
+
+def _fmt(v, nd=None):
+    if v is None:
+        return "-"
+    if v != v:  # nan
+        return "nan"
+    if nd is not None:
+        return f"{v:.{nd}f}"
+    if v >= 100:
+        return f"{v:.0f}"
+    if v >= 10:
+        return f"{v:.1f}"
+    if v >= 1:
+        return f"{v:.2f}"
+    return f"{v:.3f}"
+
+
+def _table(rows):
+    head = ["case", "size", "dtype", "thr", "imfilt best/med", "cv2 best/med", "ratio",
+            "scipy", "pillow", "copy", "imfilt 1T/xT", "cv2 1T/xT"]
+    lines = []
+    for r in rows:
+        ratio = _fmt(r["ratio"], 2)
+        if "imfilt_error" in r:
+            ratio += " ERROR"
+        elif not r["agree"]:
+            ratio += " MISMATCH"
+        elif r["ratio"] > 1.0:
+            ratio += " *"
+        dt = r["dtype"] + ("x3" if r["channels"] == 3 else "")
+        sp = "" if r["threads"] == "1" else _fmt(r.get("imfilt_speedup"), 2)
+        spc = "" if r["threads"] == "1" else _fmt(r.get("cv2_speedup"), 2)
+        lines.append([
+            r["case"], r["size"], dt, r["threads"],
+            f"{_fmt(r['imfilt_best_ms'])}/{_fmt(r['imfilt_median_ms'])}",
+            f"{_fmt(r['cv2_best_ms'])}/{_fmt(r['cv2_median_ms'])}",
+            ratio, _fmt(r["scipy_best_ms"]), _fmt(r["pillow_best_ms"]),
+            _fmt(r["copy_best_ms"]), sp, spc,
+        ])
+    widths = [max(len(head[i]), *(len(l[i]) for l in lines)) if lines else len(head[i])
+              for i in range(len(head))]
+    left = {0, 1, 2, 3}
+
+    def fmt_line(cells):
+        return "  ".join(c.ljust(widths[i]) if i in left else c.rjust(widths[i])
+                         for i, c in enumerate(cells)).rstrip()
+
+    out = [fmt_line(head), fmt_line(["-" * w for w in widths])]
+    prev = None
+    for r, l in zip(rows, lines):
+        if prev is not None and r["case"] != prev:
+            out.append("")
+        prev = r["case"]
+        out.append(fmt_line(l))
+    return "\n".join(out)
+
+
+def _plot(rows, path):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print(f"--plot: matplotlib is not installed; skipping {path}")
+        return False
+    rows = [r for r in rows if r["ratio"] is not None]
+    labels = [f"{r['case']} {r['size']} t={r['threads']}" for r in rows]
+    ratios = [r["ratio"] for r in rows]
+    colors = ["tab:red" if not r["agree"] else ("tab:orange" if r["ratio"] > 1.0
+                                                 else "tab:green") for r in rows]
+    fig, ax = plt.subplots(figsize=(8, 0.28 * len(rows) + 1.5))
+    ypos = np.arange(len(rows))
+    ax.barh(ypos, ratios, color=colors)
+    ax.axvline(1.0, color="k", lw=1)
+    ax.set_yticks(ypos)
+    ax.set_yticklabels(labels, fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel("imfilt best / cv2 best  (< 1: imfilt faster)")
+    ax.set_title("imfilt vs OpenCV")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    print(f"wrote {path}")
+    return True
+
+
+# ----------------------------------------------------------------------------- main
+
+def _build_parser():
+    ap = argparse.ArgumentParser(
+        prog="imfilt-bench",
+        description="Time imfilt against cv2 (and scipy.ndimage, Pillow) in one process, "
+                    "interleaved, after checking that imfilt and cv2 agree.")
+    ap.add_argument("--quick", action="store_true",
+                    help=f"{QUICK_ROUNDS} rounds instead of {DEFAULT_ROUNDS}")
+    ap.add_argument("--rounds", type=int, default=None,
+                    help="rounds of the round-robin (overrides --quick)")
+    ap.add_argument("--threads", type=_parse_threads, default=_parse_threads("1,all"),
+                    metavar="LIST", help="comma-separated thread settings: integers and/or "
+                                         "'all' (default: 1,all)")
+    ap.add_argument("--sizes", type=_parse_sizes, default=_parse_sizes(DEFAULT_SIZES),
+                    metavar="WxH,...", help=f"image sizes (default: {DEFAULT_SIZES})")
+    ap.add_argument("--filter", action="append", default=None, metavar="NAME",
+                    help="only cases whose name contains NAME (comma-separated or repeated), "
+                         "e.g. 'mean', 'gaussian_s2', 'f32'")
+    ap.add_argument("--no-others", action="store_true",
+                    help="time only imfilt, cv2 and the copy floor (skip scipy and Pillow)")
+    ap.add_argument("--json", metavar="PATH", help="write rows and metadata as JSON")
+    ap.add_argument("--plot", metavar="PNG", help="bar chart of the ratios (needs matplotlib)")
+    ap.add_argument("--list", action="store_true", help="list the case names and exit")
+    return ap
+
+
+def _select(filters):
+    if not filters:
+        return list(CASES)
+    words = [w.strip() for f in filters for w in f.split(",") if w.strip()]
+    return [c for c in CASES if any(w in c[0] for w in words)]
+
+
+def main(argv=None) -> int:
+    args = _build_parser().parse_args(argv)
+    if args.list:
+        for c in CASES:
+            print(c[0])
+        return 0
+    try:
+        import cv2
+    except ImportError:
+        print("imfilt bench: OpenCV (cv2) is required as the reference; install "
+              "opencv-python-headless (pip install 'imfilt[bench]')", file=sys.stderr)
+        return 2
+    import imfilt
+
+    ndi = PIL = None
+    if not args.no_others:
+        try:
+            import scipy.ndimage as ndi
+        except ImportError:
+            print("note: scipy not installed; scipy column left empty")
+        try:
+            from PIL import Image, ImageFilter
+            PIL = (Image, ImageFilter)
+        except ImportError:
+            print("note: Pillow not installed; pillow column left empty")
+
+    cases = _select(args.filter)
+    if not cases:
+        print(f"no case matches {args.filter!r}; cases: {', '.join(c[0] for c in CASES)}",
+              file=sys.stderr)
+        return 2
+    rounds = args.rounds if args.rounds is not None else (
+        QUICK_ROUNDS if args.quick else DEFAULT_ROUNDS)
+    if rounds < 1:
+        print("--rounds must be >= 1", file=sys.stderr)
+        return 2
+
+    cfg = imfilt.config()
+    bases = _base_images()
+    cv2_threads_before = cv2.getNumThreads()
+    print(f"imfilt {cfg.get('version')} (SIMD {cfg.get('isa_active')}, OpenMP "
+          f"{'yes' if cfg.get('openmp') else 'no'}, {cfg.get('max_threads')} threads), "
+          f"cv2 {cv2.__version__}, cpu_count {os.cpu_count()}; images: {bases[2]}; "
+          f"{rounds} rounds, interleaved; times in ms (best/median); ratio = imfilt/cv2 best")
+    t_start = time.perf_counter()
+    rows = []
+    try:
+        for case in cases:
+            for (w, h) in args.sizes:
+                img = _make_input(cv2, bases, case[3], case[4], w, h)
+                rows.extend(_time_case(case, img, args.threads, rounds, cv2, ndi, PIL))
+    finally:
+        cv2.setNumThreads(cv2_threads_before)
+    elapsed = time.perf_counter() - t_start
+    _add_speedups(rows)
+
+    print(_table(rows))
+    print(f"({elapsed:.1f} s; '*' = imfilt slower than cv2; 1T/xT = best at 1 thread / best at "
+          f"this setting; copy = np.copyto of the same image, a memory-bandwidth floor)")
+    bad = [r for r in rows if not r["agree"]]
+    if bad:
+        print(f"MISMATCH: imfilt and cv2 outputs differ in {len(bad)} row(s): "
+              + ", ".join(sorted({f"{r['case']} {r['size']} t={r['threads']}" for r in bad})))
+        for err in sorted({r["imfilt_error"] for r in bad if "imfilt_error" in r}):
+            print(f"  imfilt raised {err}")
+
+    if args.json:
+        meta = {
+            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "imfilt_config": cfg,
+            "cv2_version": cv2.__version__,
+            "scipy_version": _version("scipy") if ndi is not None else None,
+            "pillow_version": _version("PIL") if PIL is not None else None,
+            "numpy_version": np.__version__,
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "machine": platform.machine(),
+            "cpu_count": os.cpu_count(),
+            "cpu_affinity": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+            else None,
+            "loadavg_after": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+            "images": bases[2],
+            "rounds": rounds,
+            "threads": [t[0] for t in args.threads],
+            "sizes": [f"{w}x{h}" for w, h in args.sizes],
+            "elapsed_s": elapsed,
+            "argv": list(argv) if argv is not None else sys.argv[1:],
+        }
+        with open(args.json, "w") as f:
+            json.dump({"metadata": meta, "rows": rows}, f, indent=1, default=_json_default)
+        print(f"wrote {args.json}")
+    if args.plot:
+        _plot(rows, args.plot)
+    return 1 if bad else 0
+
+
+def _version(mod):
+    try:
+        return __import__(mod).__version__
+    except Exception:
+        return None
+
+
+def _json_default(o):
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    return str(o)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
