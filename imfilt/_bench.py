@@ -89,13 +89,21 @@ def _parse_threads(text):
 
 
 def _base_images():
-    """(gray uint8, RGB uint8) natural images: skimage's camera and astronaut when available,
-    else a deterministic synthetic scene (gradients, edges, texture, a little noise)."""
+    """(gray uint8, RGB uint8, label): skimage's camera and astronaut photographs when
+    available, else imfilt._sample's generated picture, else a deterministic synthetic scene."""
     try:
         from skimage import data
         return np.ascontiguousarray(data.camera()), np.ascontiguousarray(data.astronaut()), \
             "skimage.data camera/astronaut"
     except Exception:  # pragma: no cover - skimage is a bench extra
+        pass
+    try:  # imfilt's own generated, photo-like picture
+        from ._sample import sample_image
+        rgb = np.ascontiguousarray(sample_image(720, 1280))
+        gray = np.ascontiguousarray(
+            np.rint(rgb @ np.array([0.299, 0.587, 0.114])).clip(0, 255).astype(np.uint8))
+        return gray, rgb, "imfilt._sample.sample_image"
+    except Exception:  # pragma: no cover
         pass
     rng = np.random.default_rng(12345)
     yy, xx = np.mgrid[0:512, 0:512].astype(np.float64)
