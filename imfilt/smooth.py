@@ -18,7 +18,9 @@ _SMALL_GAUSSIAN = {
     9: [4 / 256, 13 / 256, 30 / 256, 51 / 256, 60 / 256, 51 / 256, 30 / 256, 13 / 256, 4 / 256],
 }
 
-OUT_CAST, OUT_FLOOR_SHIFT, OUT_ROUND, OUT_BOX8 = 0, 1, 2, 3
+OUT_CAST, OUT_FLOOR_SHIFT, OUT_ROUND, OUT_BOX8 = 0, 1, 2, 3   # imfilt_out_mode
+WORK_F32, WORK_F64, WORK_U16 = 0, 1, 2                         # imfilt_work
+_WORK_BYTES = {WORK_F32: 4, WORK_F64: 8, WORK_U16: 2}
 
 
 def gaussian_ksize(sigma, dtype):
@@ -51,7 +53,7 @@ def fixed_point_kernel(k, bits):
     return np.array(half + [centre] + half[::-1], np.float64)
 
 
-def _run_separable(arr, kx, ky, ax, ay, border, cval, work_double, rule, out, out_dtype,
+def _run_separable(arr, kx, ky, ax, ay, border, cval, work, rule, out, out_dtype,
                    threads, box=False):
     """Shared tail of every separable filter: out handling, the byte views, one binding call."""
     shape = arr.shape
@@ -60,7 +62,7 @@ def _run_separable(arr, kx, ky, ax, ay, border, cval, work_double, rule, out, ou
         return result
     channels = shape[2] if arr.ndim == 3 else 1
     kh, kw = (len(ky), len(kx)) if not box else (ky, kx)
-    scratch = (shape[1] + kw) * channels * (kh + 4) * (8 if work_double else 4)
+    scratch = (shape[1] + kw) * channels * (kh + 4) * _WORK_BYTES[work]
     if scratch > N.MAX_SCRATCH_BYTES:
         raise ValueError(f"kernel of {kh}x{kw} on a {shape[1]}-pixel-wide image needs "
                          f"{scratch / 2**30:.1f} GiB of scratch per thread; refusing")
@@ -69,10 +71,10 @@ def _run_separable(arr, kx, ky, ax, ay, border, cval, work_double, rule, out, ou
     sc, dc = N.DTYPE_CODES[arr.dtype.newbyteorder("=")], N.DTYPE_CODES[np.dtype(out_dtype)]
     if box:
         _core.boxfilter(src, dst, shape[1], channels, sc, dc, kx, ax, ky, ay, border, cval,
-                        work_double, rule, threads)
+                        work, rule, threads)
     else:
         _core.sepfilter(src, dst, shape[1], channels, sc, dc, kx, ax, ky, ay, border, cval,
-                        work_double, rule, threads)
+                        work, rule, threads)
     return N.finish(target, result)
 
 
@@ -135,18 +137,18 @@ def gaussian(image, sigma=0.0, *, ksize=None, border="reflect101", cval=0.0, out
     if dtype == np.uint8:
         kx, ky = fixed_point_kernel(kx, 8), fixed_point_kernel(ky, 8)
         rule = dict(mode=OUT_FLOOR_SHIFT, bias=2.0 ** 15, scale=2.0 ** -16)
-        work_double = False  # exact: every sum is an integer < 2**24
+        work = WORK_F32  # exact: every sum is an integer < 2**24
     elif dtype == np.uint16:
         kx, ky = fixed_point_kernel(kx, 16), fixed_point_kernel(ky, 16)
         rule = dict(mode=OUT_FLOOR_SHIFT, bias=2.0 ** 31, scale=2.0 ** -32)
-        work_double = True  # exact: every sum is an integer < 2**53
+        work = WORK_F64  # exact: every sum is an integer < 2**53
     elif dtype == np.int16:
         rule = dict(mode=OUT_ROUND, scale=1.0)
-        work_double = False
+        work = WORK_F32
     else:
         rule = dict(mode=OUT_CAST, scale=1.0)
-        work_double = dtype == np.float64
-    return _run_separable(arr, kx, ky, kw // 2, kh // 2, border_c, cval_v, work_double, rule,
+        work = WORK_F64 if dtype == np.float64 else WORK_F32
+    return _run_separable(arr, kx, ky, kw // 2, kh // 2, border_c, cval_v, work, rule,
                           out, dtype, nthreads)
 
 
@@ -187,7 +189,10 @@ def mean(image, size, *, normalize=True, border="reflect101", cval=0.0, out=None
     area = kh * kw
     maxabs = {np.dtype(np.uint8): 255, np.dtype(np.uint16): 65535, np.dtype(np.int16): 32768}
     exact_in_float = dtype in maxabs and area * maxabs[dtype] < 2 ** 24
-    work_double = not exact_in_float
+    if dtype == np.uint8 and area <= 256:
+        work = WORK_U16  # every window sum fits 16 bits: twice the lanes of float
+    else:
+        work = WORK_F32 if exact_in_float else WORK_F64
     if not normalize:
         out_dtype = np.dtype(np.int64) if dtype.kind in "ui" else np.dtype(np.float64)
         rule = dict(mode=OUT_CAST, scale=1.0)
@@ -208,5 +213,5 @@ def mean(image, size, *, normalize=True, border="reflect101", cval=0.0, out=None
             rule = dict(mode=OUT_ROUND, scale=1.0 / area, scale_in_float=1)
         else:
             rule = dict(mode=OUT_CAST, scale=1.0 / area)
-    return _run_separable(arr, kw, kh, kw // 2, kh // 2, border_c, cval_v, work_double, rule,
+    return _run_separable(arr, kw, kh, kw // 2, kh // 2, border_c, cval_v, work, rule,
                           out, out_dtype, nthreads, box=True)

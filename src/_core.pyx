@@ -21,11 +21,11 @@ cdef extern from "imfilt.h":
     int imfilt_sepfilter(const imfilt_image *src, imfilt_image *dst,
                          const double *kx, size_t kw, size_t ax,
                          const double *ky, size_t kh, size_t ay,
-                         int border, double cval, int work_double,
+                         int border, double cval, int work,
                          const imfilt_out_rule *rule, int threads) nogil
     int imfilt_boxfilter(const imfilt_image *src, imfilt_image *dst,
                          size_t kw, size_t ax, size_t kh, size_t ay,
-                         int border, double cval, int work_double,
+                         int border, double cval, int work,
                          const imfilt_out_rule *rule, int threads) nogil
     const char *imfilt_isa_name()
     const char *imfilt_isa_built()
@@ -72,27 +72,27 @@ cdef imfilt_out_rule _rule(dict r):
 def sepfilter(const uint8_t[:, :] src not None, uint8_t[:, :] dst not None,
               size_t width, size_t channels, int src_dtype, int dst_dtype,
               const double[::1] kx not None, size_t ax, const double[::1] ky not None, size_t ay,
-              int border, double cval, bint work_double, dict rule, int threads):
+              int border, double cval, int work, dict rule, int threads):
     cdef imfilt_image s = _image(src, width, channels, src_dtype)
     cdef imfilt_image d = _image(dst, width, channels, dst_dtype)
     cdef imfilt_out_rule r = _rule(rule)
     cdef int st
     with nogil:
         st = imfilt_sepfilter(&s, &d, &kx[0], kx.shape[0], ax, &ky[0], ky.shape[0], ay,
-                              border, cval, work_double, &r, threads)
+                              border, cval, work, &r, threads)
     _check(st, "sepfilter")
 
 
 def boxfilter(const uint8_t[:, :] src not None, uint8_t[:, :] dst not None,
               size_t width, size_t channels, int src_dtype, int dst_dtype,
               size_t kw, size_t ax, size_t kh, size_t ay,
-              int border, double cval, bint work_double, dict rule, int threads):
+              int border, double cval, int work, dict rule, int threads):
     cdef imfilt_image s = _image(src, width, channels, src_dtype)
     cdef imfilt_image d = _image(dst, width, channels, dst_dtype)
     cdef imfilt_out_rule r = _rule(rule)
     cdef int st
     with nogil:
-        st = imfilt_boxfilter(&s, &d, kw, ax, kh, ay, border, cval, work_double, &r, threads)
+        st = imfilt_boxfilter(&s, &d, kw, ax, kh, ay, border, cval, work, &r, threads)
     _check(st, "boxfilter")
 
 

@@ -33,6 +33,9 @@ typedef struct {
     int dtype;
 } imfilt_image;
 
+/* Work (accumulator) types of the separable engine. */
+typedef enum { IMFILT_WORK_F32 = 0, IMFILT_WORK_F64 = 1, IMFILT_WORK_U16 = 2 } imfilt_work;
+
 /* How the separable engine turns an accumulated value v into an output pixel. */
 typedef enum {
     IMFILT_OUT_CAST = 0,        /* (T)(v * scale)                                        */
@@ -52,13 +55,13 @@ typedef struct {
 int imfilt_sepfilter(const imfilt_image *src, imfilt_image *dst,
                      const double *kx, size_t kw, size_t ax,
                      const double *ky, size_t kh, size_t ay,
-                     int border, double cval, int work_double,
+                     int border, double cval, int work,
                      const imfilt_out_rule *rule, int threads);
 
 /* Box sums by running sums: out = rule(sum of the kh x kw window anchored at (ay, ax)). */
 int imfilt_boxfilter(const imfilt_image *src, imfilt_image *dst,
                      size_t kw, size_t ax, size_t kh, size_t ay,
-                     int border, double cval, int work_double,
+                     int border, double cval, int work,
                      const imfilt_out_rule *rule, int threads);
 
 /* CPU dispatch (src/dispatch.c). */

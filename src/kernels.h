@@ -22,6 +22,12 @@ typedef struct imfilt_kernels {
     /* acc[x] += add[x] - sub[x]: the running column sum of the box filter */
     void (*slide_f32)(float *acc, const float *add, const float *sub, size_t n);
     void (*slide_f64)(double *acc, const double *add, const double *sub, size_t n);
+    /* uint16 lanes for 8-bit box sums (area <= 256); conv_u16 sums rows (ones kernel) */
+    void (*load_u16[IMFILT_NTYPES])(const void *src, uint16_t *dst, size_t n);
+    void (*store_u16[IMFILT_NTYPES])(const uint16_t *src, void *dst, size_t n, const imfilt_out_rule *r);
+    void (*conv_u16)(const uint16_t *const *rows, const uint16_t *k, size_t ks, int sym, uint16_t *dst, size_t n);
+    void (*boxsum_u16)(const uint16_t *src, uint16_t *dst, uint16_t *t1, uint16_t *t2, size_t n, size_t step, size_t k);
+    void (*slide_u16)(uint16_t *acc, const uint16_t *add, const uint16_t *sub, size_t n);
 } imfilt_kernels;
 
 const imfilt_kernels *imfilt_active_kernels(void);

@@ -23,6 +23,8 @@
    leaves the nearest integer under the default rounding mode; valid for |v| < 2^22 (float) /
    2^51 (double), which holds after clamping to an integer pixel range. */
 
+#define WINT_f32 int32_t
+#define WINT_f64 int64_t
 #define W float
 #define WS f32
 #define RINT_W(v) ((v + 12582912.0f) - 12582912.0f)
@@ -39,6 +41,8 @@
 #undef WS
 #undef RINT_W
 
+#include "kernels_u16.h"
+
 #define TABLE_ROW(prefix, WS) { \
     prefix##_##WS##_u8, prefix##_##WS##_u16, prefix##_##WS##_i16, \
     prefix##_##WS##_f32, prefix##_##WS##_f64, prefix##_##WS##_i64 }
@@ -52,4 +56,8 @@ const imfilt_kernels IMFILT_CAT(imfilt_kernels, IMFILT_ISA_SUFFIX) = {
     .conv_f32 = conv_f32, .conv_f64 = conv_f64,
     .boxsum_f32 = boxsum_f32, .boxsum_f64 = boxsum_f64,
     .slide_f32 = slide_f32, .slide_f64 = slide_f64,
+    /* uint16 lanes: only what the 8-bit box filter needs */
+    .load_u16 = {[IMFILT_U8] = load_u16_u8},
+    .store_u16 = {[IMFILT_U8] = store_u16_u8, [IMFILT_I64] = store_u16_i64},
+    .conv_u16 = conv_u16, .boxsum_u16 = boxsum_u16, .slide_u16 = slide_u16,
 };

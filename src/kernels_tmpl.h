@@ -93,63 +93,81 @@ static void FN(slide)(W *acc, const W *add, const W *sub, size_t n)
     for (size_t x = 0; x < n; x++) acc[x] += add[x] - sub[x];
 }
 
-/* Pixel-type conversions, generated for every pixel type T. */
-#define LOAD_DEF(T, TS) \
+/* Pixel-type conversions, one vector of VL pixels at a time; the tail goes through a padded
+   local copy so that it takes exactly the same arithmetic as the body. */
+#define VM FN(vmask)
+#define VI FN(vi32)
+#define VU FN(vu32)
+#define VF FN(vf32)
+typedef IMFILT_CAT(WINT_, WS) VM __attribute__((vector_size(IMFILT_VEC_BYTES)));  /* lane masks */
+typedef int32_t VI __attribute__((vector_size(VL * 4)));
+typedef uint32_t VU __attribute__((vector_size(VL * 4)));
+typedef float VF __attribute__((vector_size(VL * 4)));
+
+static inline VT FN(vmax)(VT a, VT b) { VM m = a < b; return (VT)(((VM)a & ~m) | ((VM)b & m)); }
+static inline VT FN(vmin)(VT a, VT b) { VM m = a > b; return (VT)(((VM)a & ~m) | ((VM)b & m)); }
+static inline VF FN(vmaxf)(VF a, VF b) { VI m = a < b; return (VF)(((VI)a & ~m) | ((VI)b & m)); }
+static inline VF FN(vminf)(VF a, VF b) { VI m = a > b; return (VF)(((VI)a & ~m) | ((VI)b & m)); }
+
+/* One vector of the output rule, as int32 lanes (integer outputs). */
+static inline VI FN(rule_int)(VT v, const imfilt_out_rule *r, W lo, W hi) {
+    switch (r->mode) {
+    case IMFILT_OUT_FLOOR_SHIFT: {
+        v = (v + (W)r->bias) * (W)r->scale;
+        v = FN(vmin)(FN(vmax)(v, FN(vsplat)(lo)), FN(vsplat)(hi));
+        VI t = __builtin_convertvector(v, VI);             /* truncation ... */
+        VM below = __builtin_convertvector(t, VT) > v;      /* ... corrected to floor */
+        return t + __builtin_convertvector(below, VI);
+    }
+    case IMFILT_OUT_ROUND:
+        if (r->scale_in_float) {  /* OpenCV's SIMD: float32(sum) * float32(scale) */
+            VF f = __builtin_convertvector(v, VF) * (float)r->scale;
+            VF flo = (VF){0} + (float)lo, fhi = (VF){0} + (float)hi;
+            f = FN(vminf)(FN(vmaxf)(f, flo), fhi);
+            f = (f + 12582912.0f) - 12582912.0f;
+            return __builtin_convertvector(f, VI);
+        } else {
+            v = v * (W)r->scale;
+            v = FN(vmin)(FN(vmax)(v, FN(vsplat)(lo)), FN(vsplat)(hi));
+            v = RINT_W(v);
+            return __builtin_convertvector(v, VI);
+        }
+    case IMFILT_OUT_BOX8: {  /* OpenCV's 8-bit box rounding: ((s + delta) * mul) >> 23 */
+        VU t = __builtin_convertvector(__builtin_convertvector(v, VI), VU);
+        t = ((t + (uint32_t)r->box_delta) * (uint32_t)r->box_mul) >> 23;
+        VU h = (VU){0} + (uint32_t)hi;
+        VU m = t > h;
+        return (VI)((t & ~m) | (h & m));
+    }
+    default:
+        v = v * (W)r->scale;
+        v = FN(vmin)(FN(vmax)(v, FN(vsplat)(lo)), FN(vsplat)(hi));
+        return __builtin_convertvector(v, VI);
+    }
+}
+
+/* A plain loop: GCC vectorises it (vpmovzx + vcvtdq2ps) where __builtin_convertvector of
+   narrow integers gets scalarised. */
+#define LOAD_DEF(T, TS, VIA) \
 static void IMFILT_CAT(FN(load), IMFILT_CAT(_, TS))(const void *srcv, W *dst, size_t n) { \
     const T *src = (const T *)srcv; \
     for (size_t i = 0; i < n; i++) dst[i] = (W)src[i]; \
 }
 
-/* Integer outputs saturate; FLOOR uses truncation corrected by one below zero, ROUND the
-   add-and-subtract trick, both after clamping so the conversion is always in range. */
 #define STORE_INT_DEF(T, TS, LO, HI) \
+typedef T IMFILT_CAT(FN(vout), TS) __attribute__((vector_size(VL * sizeof(T)))); \
 static void IMFILT_CAT(FN(store), IMFILT_CAT(_, TS))(const W *src, void *dstv, size_t n, const imfilt_out_rule *r) { \
     T *dst = (T *)dstv; \
-    const W lo = (W)(LO), hi = (W)(HI); \
-    switch (r->mode) { \
-    case IMFILT_OUT_FLOOR_SHIFT: { \
-        const W b = (W)r->bias, s = (W)r->scale; \
-        for (size_t i = 0; i < n; i++) { \
-            W v = (src[i] + b) * s; \
-            v = v < lo ? lo : v; v = v > hi ? hi : v; \
-            int32_t t = (int32_t)v; \
-            t -= (W)t > v; \
-            dst[i] = (T)t; \
-        } \
-        break; } \
-    case IMFILT_OUT_ROUND: \
-        if (r->scale_in_float) { \
-            const float s = (float)r->scale, flo = (float)(LO), fhi = (float)(HI); \
-            for (size_t i = 0; i < n; i++) { \
-                float v = (float)src[i] * s; \
-                v = v < flo ? flo : v; v = v > fhi ? fhi : v; \
-                v = (v + 12582912.0f) - 12582912.0f; \
-                dst[i] = (T)(int32_t)v; \
-            } \
-        } else { \
-            const W s = (W)r->scale; \
-            for (size_t i = 0; i < n; i++) { \
-                W v = src[i] * s; \
-                v = v < lo ? lo : v; v = v > hi ? hi : v; \
-                v = RINT_W(v); \
-                dst[i] = (T)(int32_t)v; \
-            } \
-        } \
-        break; \
-    case IMFILT_OUT_BOX8: { \
-        const uint32_t d = (uint32_t)r->box_delta, m = (uint32_t)r->box_mul; \
-        for (size_t i = 0; i < n; i++) { \
-            uint32_t v = (((uint32_t)(int32_t)src[i] + d) * m) >> 23; \
-            dst[i] = (T)(v > (uint32_t)(HI) ? (uint32_t)(HI) : v); \
-        } \
-        break; } \
-    default: { \
-        const W s = (W)r->scale; \
-        for (size_t i = 0; i < n; i++) { \
-            W v = src[i] * s; \
-            v = v < lo ? lo : v; v = v > hi ? hi : v; \
-            dst[i] = (T)v; \
-        } } \
+    size_t i = 0; \
+    for (; i + VL <= n; i += VL) { \
+        IMFILT_CAT(FN(vout), TS) o = __builtin_convertvector(FN(rule_int)(FN(vld)(src + i), r, (W)(LO), (W)(HI)), IMFILT_CAT(FN(vout), TS)); \
+        memcpy(dst + i, &o, sizeof o); \
+    } \
+    if (i < n) { \
+        W pad[VL] = {0}; \
+        memcpy(pad, src + i, (n - i) * sizeof(W)); \
+        IMFILT_CAT(FN(vout), TS) o = __builtin_convertvector(FN(rule_int)(FN(vld)(pad), r, (W)(LO), (W)(HI)), IMFILT_CAT(FN(vout), TS)); \
+        memcpy(dst + i, &o, (n - i) * sizeof(T)); \
     } \
 }
 
@@ -167,12 +185,13 @@ static void IMFILT_CAT(FN(store), _i64)(const W *src, void *dstv, size_t n, cons
     for (size_t i = 0; i < n; i++) dst[i] = (int64_t)src[i]; \
 }
 
-LOAD_DEF(uint8_t, u8)
-LOAD_DEF(uint16_t, u16)
-LOAD_DEF(int16_t, i16)
-LOAD_DEF(float, f32)
-LOAD_DEF(double, f64)
-LOAD_DEF(int64_t, i64)
+/* integers widen through int32 lanes: GCC scalarises a direct u8 -> float conversion */
+LOAD_DEF(uint8_t, u8, VI)
+LOAD_DEF(uint16_t, u16, VI)
+LOAD_DEF(int16_t, i16, VI)
+LOAD_DEF(float, f32, VF)
+LOAD_DEF(double, f64, VT)
+LOAD_DEF(int64_t, i64, VT)
 STORE_INT_DEF(uint8_t, u8, 0, 255)
 STORE_INT_DEF(uint16_t, u16, 0, 65535)
 STORE_INT_DEF(int16_t, i16, -32768, 32767)
@@ -186,4 +205,8 @@ STORE_I64_DEF()
 #undef STORE_I64_DEF
 #undef VL
 #undef VT
+#undef VM
+#undef VI
+#undef VU
+#undef VF
 #undef FN

@@ -41,23 +41,9 @@ static int is_symmetric(const double *k, size_t n) {
     return 1;
 }
 
-/* Source column of every padding position: left[i] for x = i - ax, right[i] for x = width + i. */
-typedef struct {
-    ptrdiff_t *left, *right;
-    size_t nleft, nright;
-} column_map;
-
-static int column_map_init(column_map *m, size_t width, size_t kw, size_t ax, int border) {
-    m->nleft = ax;
-    m->nright = kw - 1 - ax;
-    m->left = malloc((m->nleft + m->nright + 1) * sizeof(ptrdiff_t));
-    if (!m->left) return IMFILT_ENOMEM;
-    m->right = m->left + m->nleft;
-    for (size_t i = 0; i < m->nleft; i++)
-        m->left[i] = imfilt_border_index((ptrdiff_t)i - (ptrdiff_t)ax, (ptrdiff_t)width, border);
-    for (size_t i = 0; i < m->nright; i++)
-        m->right[i] = imfilt_border_index((ptrdiff_t)(width + i), (ptrdiff_t)width, border);
-    return IMFILT_OK;
+static size_t imfilt_dtype_size(int dtype) {
+    static const size_t sizes[IMFILT_NTYPES] = {1, 2, 2, 4, 8, 8};
+    return sizes[dtype];
 }
 
 #define W float
@@ -68,6 +54,12 @@ static int column_map_init(column_map *m, size_t width, size_t kw, size_t ax, in
 
 #define W double
 #define WS f64
+#include "sepfilter_tmpl.h"
+#undef W
+#undef WS
+
+#define W uint16_t
+#define WS u16
 #include "sepfilter_tmpl.h"
 #undef W
 #undef WS
@@ -85,22 +77,27 @@ static int check_args(const imfilt_image *src, const imfilt_image *dst, size_t k
 int imfilt_sepfilter(const imfilt_image *src, imfilt_image *dst,
                      const double *kx, size_t kw, size_t ax,
                      const double *ky, size_t kh, size_t ay,
-                     int border, double cval, int work_double,
+                     int border, double cval, int work,
                      const imfilt_out_rule *rule, int threads) {
     int st = check_args(src, dst, kw, ax, kh, ay);
     if (st) return st;
     if (src->height == 0 || src->width == 0 || src->channels == 0) return IMFILT_OK;
-    return work_double ? sep_f64(src, dst, kx, kw, ax, ky, kh, ay, border, cval, rule, threads, 0)
-                       : sep_f32(src, dst, kx, kw, ax, ky, kh, ay, border, cval, rule, threads, 0);
+    if (work == IMFILT_WORK_F64) return sep_f64(src, dst, kx, kw, ax, ky, kh, ay, border, cval, rule, threads, 0);
+    if (work == IMFILT_WORK_F32) return sep_f32(src, dst, kx, kw, ax, ky, kh, ay, border, cval, rule, threads, 0);
+    return IMFILT_EINVAL; /* uint16 lanes only hold box sums */
 }
 
 int imfilt_boxfilter(const imfilt_image *src, imfilt_image *dst,
                      size_t kw, size_t ax, size_t kh, size_t ay,
-                     int border, double cval, int work_double,
+                     int border, double cval, int work,
                      const imfilt_out_rule *rule, int threads) {
     int st = check_args(src, dst, kw, ax, kh, ay);
     if (st) return st;
     if (src->height == 0 || src->width == 0 || src->channels == 0) return IMFILT_OK;
-    return work_double ? sep_f64(src, dst, NULL, kw, ax, NULL, kh, ay, border, cval, rule, threads, 1)
-                       : sep_f32(src, dst, NULL, kw, ax, NULL, kh, ay, border, cval, rule, threads, 1);
+    if (work == IMFILT_WORK_F64) return sep_f64(src, dst, NULL, kw, ax, NULL, kh, ay, border, cval, rule, threads, 1);
+    if (work == IMFILT_WORK_F32) return sep_f32(src, dst, NULL, kw, ax, NULL, kh, ay, border, cval, rule, threads, 1);
+    /* uint16 lanes: 8-bit input, area <= 256 (every sum < 2^16) */
+    if (src->dtype != IMFILT_U8 || kw * kh > 256 || (dst->dtype != IMFILT_U8 && dst->dtype != IMFILT_I64))
+        return IMFILT_EINVAL;
+    return sep_u16(src, dst, NULL, kw, ax, NULL, kh, ay, border, cval, rule, threads, 1);
 }

@@ -15,26 +15,28 @@ typedef struct {
     const W **ptrs;  /* tap pointers */
 } FN(scratch);
 
-/* Fill ext with input row sy (or cval when sy < 0) and its horizontal padding. */
+/* Fill ext with pixels x0 - ax ... x1 - 1 + (kw - 1 - ax) of input row sy (cval everywhere
+   when sy < 0): the inside of the image in one conversion, the padding through border.h. */
 static void FN(fill_ext)(const imfilt_kernels *K, const imfilt_image *src, W *ext, ptrdiff_t sy,
-                         const column_map *cm, W cval) {
-    const size_t C = src->channels, n = src->width * C;
-    W *mid = ext + cm->nleft * C;
+                         size_t x0, size_t x1, size_t kw, size_t ax, int border, W cval) {
+    const size_t C = src->channels, esize = imfilt_dtype_size(src->dtype);
+    const ptrdiff_t width = (ptrdiff_t)src->width;
+    const ptrdiff_t p0 = (ptrdiff_t)x0 - (ptrdiff_t)ax, p1 = (ptrdiff_t)(x1 + kw - 1 - ax);
     if (sy < 0) {
-        size_t total = (cm->nleft + src->width + cm->nright) * C;
-        for (size_t i = 0; i < total; i++) ext[i] = cval;
+        for (size_t i = 0; i < (size_t)(p1 - p0) * C; i++) ext[i] = cval;
         return;
     }
-    K->KMEMBER(load)[src->dtype]((const char *)src->data + sy * src->row_stride, mid, n);
-    for (size_t i = 0; i < cm->nleft; i++) {
-        W *d = ext + i * C;
-        if (cm->left[i] < 0) for (size_t c = 0; c < C; c++) d[c] = cval;
-        else memcpy(d, mid + cm->left[i] * C, C * sizeof(W));
-    }
-    for (size_t i = 0; i < cm->nright; i++) {
-        W *d = mid + (src->width + i) * C;
-        if (cm->right[i] < 0) for (size_t c = 0; c < C; c++) d[c] = cval;
-        else memcpy(d, mid + cm->right[i] * C, C * sizeof(W));
+    const char *row = (const char *)src->data + sy * src->row_stride;
+    const ptrdiff_t in0 = p0 > 0 ? p0 : 0, in1 = p1 < width ? p1 : width;
+    if (in1 > in0)
+        K->KMEMBER(load)[src->dtype](row + (size_t)in0 * C * esize, ext + (size_t)(in0 - p0) * C,
+                                     (size_t)(in1 - in0) * C);
+    for (ptrdiff_t p = p0; p < p1; p++) {
+        if (p >= in0 && p < in1) { p = in1 - 1; continue; }
+        W *d = ext + (size_t)(p - p0) * C;
+        ptrdiff_t col = imfilt_border_index(p, width, border);
+        if (col < 0) for (size_t c = 0; c < C; c++) d[c] = cval;
+        else K->KMEMBER(load)[src->dtype](row + (size_t)col * C * esize, d, C);
     }
 }
 
@@ -49,29 +51,42 @@ static void FN(row_pass)(const imfilt_kernels *K, const W *ext, W *dst, size_t n
     K->KMEMBER(conv)(s->ptrs, kx, kw, symx, dst, n);
 }
 
+/* Column tiles keep the ring of row-pass outputs within ~L1: the column pass reads kh rows
+   for every output row, and from L2 that traffic, not the arithmetic, would bound the speed. */
+#define IMFILT_TILE_BYTES (24 * 1024)
+#define IMFILT_MIN_TILE_SAMPLES 256
+
 static int FN(sep)(const imfilt_image *src, imfilt_image *dst,
                    const double *kxd, size_t kw, size_t ax,
                    const double *kyd, size_t kh, size_t ay,
                    int border, double cval_d, const imfilt_out_rule *rule, int threads, int box) {
     const imfilt_kernels *K = imfilt_active_kernels();
     const size_t H = src->height, C = src->channels, n = src->width * C;
-    const size_t ext_len = (src->width + kw - 1) * C;
     const size_t nring = box ? kh + 1 : kh;
     const W cval = (W)cval_d;
     const int float_input = src->dtype == IMFILT_F32 || src->dtype == IMFILT_F64;
+    const size_t dst_esize = imfilt_dtype_size(dst->dtype);
     int status = IMFILT_OK;
+
+    /* tile width in pixels: a multiple of 64 samples when it can be */
+    size_t tile_samples = IMFILT_TILE_BYTES / (nring * sizeof(W));
+    if (tile_samples < IMFILT_MIN_TILE_SAMPLES) tile_samples = IMFILT_MIN_TILE_SAMPLES;
+    size_t tw = tile_samples / C;
+    if (tw >= 64) tw -= tw % 64;
+    if (tw < 1) tw = 1;
+    if (tw >= src->width || src->width - tw < kw) tw = src->width;
+    const size_t tn = tw * C;                      /* samples per tile row */
+    const size_t ext_len = (tw + kw - 1) * C;
 
     /* kernels in W; a box uses ones so its small sizes share the direct correlation loop */
     size_t kmax = kw > kh ? kw : kh;
     W *kbuf = malloc(2 * kmax * sizeof(W));
-    column_map cm;
     if (!kbuf) return IMFILT_ENOMEM;
-    if (column_map_init(&cm, src->width, kw, ax, border)) { free(kbuf); return IMFILT_ENOMEM; }
     W *kx = kbuf, *ky = kbuf + kmax;
     for (size_t i = 0; i < kw; i++) kx[i] = box ? (W)1 : (W)kxd[i];
     for (size_t i = 0; i < kh; i++) ky[i] = box ? (W)1 : (W)kyd[i];
-    const int symx = box ? (kw & 1) : is_symmetric(kxd, kw);
-    const int symy = box ? (kh & 1) : is_symmetric(kyd, kh);
+    const int symx = box ? (int)(kw & 1) : is_symmetric(kxd, kw);
+    const int symy = box ? (int)(kh & 1) : is_symmetric(kyd, kh);
 
     const int nt = choose_threads(threads, H, n);
 #ifdef _OPENMP
@@ -89,8 +104,8 @@ static int FN(sep)(const imfilt_image *src, imfilt_image *dst,
         y1 = y1 < H ? y1 : H;
         FN(scratch) s;
         memset(&s, 0, sizeof s);
-        /* one allocation per thread: O(width * kernel height) */
-        size_t nw = ext_len + nring * n + n + n + (box ? 2 * ext_len : 0);
+        /* one allocation per thread: O(tile width * kernel height) */
+        size_t nw = ext_len + nring * tn + tn + tn + (box ? 2 * ext_len : 0);
         W *mem = malloc(nw * sizeof(W));
         void *pmem = malloc((nring + kmax + 1) * sizeof(W *));
         if (!mem || !pmem) {
@@ -101,54 +116,50 @@ static int FN(sep)(const imfilt_image *src, imfilt_image *dst,
         } else if (y0 < y1) {
             s.ext = mem;
             s.ring = s.ext + ext_len;
-            s.const_row = s.ring + nring * n;
-            s.acc = s.const_row + n;
-            s.t1 = box ? s.acc + n : NULL;
+            s.const_row = s.ring + nring * tn;
+            s.acc = s.const_row + tn;
+            s.t1 = box ? s.acc + tn : NULL;
             s.t2 = box ? s.t1 + ext_len : NULL;
             s.slot = (const W **)pmem;
             s.ptrs = s.slot + nring;
-            if (border == IMFILT_BORDER_CONSTANT) {
-                FN(fill_ext)(K, src, s.ext, -1, &cm, cval);
-                FN(row_pass)(K, s.ext, s.const_row, n, C, kx, kw, symx, box, &s);
-            }
-            /* virtual input row iy lives in ring slot iy mod nring */
-            ptrdiff_t next = (ptrdiff_t)y0 - (ptrdiff_t)ay;
-            for (size_t y = y0; y < y1; y++) {
-                const ptrdiff_t first = (ptrdiff_t)y - (ptrdiff_t)ay, last = first + (ptrdiff_t)kh - 1;
-                for (; next <= last; next++) {
-                    size_t sl = (size_t)imfilt_mod(next, (ptrdiff_t)nring);
-                    ptrdiff_t sy = imfilt_border_index(next, (ptrdiff_t)H, border);
-                    if (sy < 0) { s.slot[sl] = s.const_row; continue; }
-                    W *row = s.ring + sl * n;
-                    FN(fill_ext)(K, src, s.ext, sy, &cm, cval);
-                    FN(row_pass)(K, s.ext, row, n, C, kx, kw, symx, box, &s);
-                    s.slot[sl] = row;
+            for (size_t x0 = 0; x0 < src->width; x0 += tw) {
+                const size_t x1 = x0 + tw < src->width ? x0 + tw : src->width;
+                const size_t m = (x1 - x0) * C;
+                char *dst_tile = (char *)dst->data + x0 * C * dst_esize;
+                if (border == IMFILT_BORDER_CONSTANT) {
+                    FN(fill_ext)(K, src, s.ext, -1, x0, x1, kw, ax, border, cval);
+                    FN(row_pass)(K, s.ext, s.const_row, m, C, kx, kw, symx, box, &s);
                 }
-                const W *out;
-                if (!box) {
-                    for (size_t j = 0; j < kh; j++)
-                        s.ptrs[j] = s.slot[imfilt_mod(first + (ptrdiff_t)j, (ptrdiff_t)nring)];
-                    K->KMEMBER(conv)(s.ptrs, ky, kh, symy, s.acc, n);
-                    out = s.acc;
-                } else if (y == y0 || (float_input && y % IMFILT_BOX_RESTART_ROWS == 0)) {
-                    /* (re)start the running column sum from the kh rows directly */
-                    for (size_t j = 0; j < kh; j++)
-                        s.ptrs[j] = s.slot[imfilt_mod(first + (ptrdiff_t)j, (ptrdiff_t)nring)];
-                    K->KMEMBER(conv)(s.ptrs, ky, kh, symy, s.acc, n);
-                    out = s.acc;
-                } else {
-                    const W *add = s.slot[imfilt_mod(last, (ptrdiff_t)nring)];
-                    const W *sub = s.slot[imfilt_mod(first - 1, (ptrdiff_t)nring)];
-                    K->KMEMBER(slide)(s.acc, add, sub, n);
-                    out = s.acc;
+                /* virtual input row iy lives in ring slot iy mod nring */
+                ptrdiff_t next = (ptrdiff_t)y0 - (ptrdiff_t)ay;
+                for (size_t y = y0; y < y1; y++) {
+                    const ptrdiff_t first = (ptrdiff_t)y - (ptrdiff_t)ay, last = first + (ptrdiff_t)kh - 1;
+                    for (; next <= last; next++) {
+                        size_t sl = (size_t)imfilt_mod(next, (ptrdiff_t)nring);
+                        ptrdiff_t sy = imfilt_border_index(next, (ptrdiff_t)H, border);
+                        if (sy < 0) { s.slot[sl] = s.const_row; continue; }
+                        W *row = s.ring + sl * tn;
+                        FN(fill_ext)(K, src, s.ext, sy, x0, x1, kw, ax, border, cval);
+                        FN(row_pass)(K, s.ext, row, m, C, kx, kw, symx, box, &s);
+                        s.slot[sl] = row;
+                    }
+                    if (!box || y == y0 || (float_input && y % IMFILT_BOX_RESTART_ROWS == 0)) {
+                        /* direct column pass; for a box it (re)starts the running sum */
+                        for (size_t j = 0; j < kh; j++)
+                            s.ptrs[j] = s.slot[imfilt_mod(first + (ptrdiff_t)j, (ptrdiff_t)nring)];
+                        K->KMEMBER(conv)(s.ptrs, ky, kh, symy, s.acc, m);
+                    } else {
+                        const W *add = s.slot[imfilt_mod(last, (ptrdiff_t)nring)];
+                        const W *sub = s.slot[imfilt_mod(first - 1, (ptrdiff_t)nring)];
+                        K->KMEMBER(slide)(s.acc, add, sub, m);
+                    }
+                    K->KMEMBER(store)[dst->dtype](s.acc, dst_tile + (ptrdiff_t)y * dst->row_stride, m, rule);
                 }
-                K->KMEMBER(store)[dst->dtype](out, (char *)dst->data + (ptrdiff_t)y * dst->row_stride, n, rule);
             }
         }
         free(mem);
         free(pmem);
     }
-    free(cm.left);
     free(kbuf);
     return status;
 }

@@ -1,0 +1,86 @@
+/* uint16 lanes for the 8-bit box filter with area <= 256: every window sum fits in 16 bits
+   (<= 256 * 255), so rows, running sums and their wrap-around differences are exact in
+   uint16 and twice as many pixels fit a vector as in float. Included by kernels_isa.c. */
+
+typedef uint16_t vec_u16 __attribute__((vector_size(IMFILT_VEC_BYTES)));
+#define VL16 (IMFILT_VEC_BYTES / 2)
+
+static inline vec_u16 vld_u16(const uint16_t *p) { vec_u16 v; memcpy(&v, p, sizeof v); return v; }
+static inline void vst_u16(uint16_t *p, vec_u16 v) { memcpy(p, &v, sizeof v); }
+
+/* dst[x] = sum_j rows[j][x]: the kernel is all ones (k is ignored), four vectors per step */
+static void conv_u16(const uint16_t *const *rows, const uint16_t *k, size_t ks, int sym,
+                     uint16_t *dst, size_t n) {
+    (void)k; (void)sym;
+    size_t x = 0;
+    for (; x + 4 * VL16 <= n; x += 4 * VL16) {
+        const uint16_t *p = rows[0] + x;
+        vec_u16 a0 = vld_u16(p), a1 = vld_u16(p + VL16), a2 = vld_u16(p + 2 * VL16), a3 = vld_u16(p + 3 * VL16);
+        for (size_t j = 1; j < ks; j++) {
+            const uint16_t *q = rows[j] + x;
+            a0 += vld_u16(q); a1 += vld_u16(q + VL16); a2 += vld_u16(q + 2 * VL16); a3 += vld_u16(q + 3 * VL16);
+        }
+        vst_u16(dst + x, a0); vst_u16(dst + x + VL16, a1);
+        vst_u16(dst + x + 2 * VL16, a2); vst_u16(dst + x + 3 * VL16, a3);
+    }
+    for (; x < n; x++) {
+        uint16_t a = rows[0][x];
+        for (size_t j = 1; j < ks; j++) a = (uint16_t)(a + rows[j][x]);
+        dst[x] = a;
+    }
+}
+
+/* Same doubling scheme as the float version (see kernels_tmpl.h). */
+static void boxsum_u16(const uint16_t *src, uint16_t *dst, uint16_t *t1, uint16_t *t2, size_t n,
+                       size_t step, size_t k) {
+    const uint16_t *cur = src;
+    uint16_t *bufs[2] = {t1, t2};
+    size_t w = 1, off = 0;
+    int first = 1, b = 0;
+    for (;;) {
+        if (k & w) {
+            const uint16_t *s = cur + off * step;
+            if (first) { for (size_t x = 0; x < n; x++) dst[x] = s[x]; }
+            else { for (size_t x = 0; x < n; x++) dst[x] = (uint16_t)(dst[x] + s[x]); }
+            first = 0;
+            off += w;
+        }
+        if (2 * w > k) break;
+        size_t len = n + (k - 2 * w) * step, sh = w * step;
+        uint16_t *nx = bufs[b];
+        b ^= 1;
+        for (size_t x = 0; x < len; x++) nx[x] = (uint16_t)(cur[x] + cur[x + sh]);
+        cur = nx;
+        w *= 2;
+    }
+}
+
+static void slide_u16(uint16_t *acc, const uint16_t *add, const uint16_t *sub, size_t n) {
+    for (size_t x = 0; x < n; x++) acc[x] = (uint16_t)(acc[x] + add[x] - sub[x]);
+}
+
+static void load_u16_u8(const void *srcv, uint16_t *dst, size_t n) {
+    const uint8_t *src = (const uint8_t *)srcv;
+    for (size_t i = 0; i < n; i++) dst[i] = src[i];
+}
+
+/* OpenCV's 8-bit box rounding ((s + delta) * mul) >> 23; CAST for a 1x1 window. */
+static void store_u16_u8(const uint16_t *src, void *dstv, size_t n, const imfilt_out_rule *r) {
+    uint8_t *dst = (uint8_t *)dstv;
+    if (r->mode == IMFILT_OUT_BOX8) {
+        const uint32_t d = (uint32_t)r->box_delta, m = (uint32_t)r->box_mul;
+        for (size_t i = 0; i < n; i++) {
+            uint32_t v = (((uint32_t)src[i] + d) * m) >> 23;
+            dst[i] = (uint8_t)(v > 255 ? 255 : v);
+        }
+    } else {
+        for (size_t i = 0; i < n; i++) dst[i] = (uint8_t)(src[i] > 255 ? 255 : src[i]);
+    }
+}
+
+/* int64 window sums (normalize=False) */
+static void store_u16_i64(const uint16_t *src, void *dstv, size_t n, const imfilt_out_rule *r) {
+    int64_t *dst = (int64_t *)dstv; (void)r;
+    for (size_t i = 0; i < n; i++) dst[i] = src[i];
+}
+#undef VL16
