@@ -492,6 +492,7 @@ def main(argv=None) -> int:
             else None,
             "loadavg_after": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
             "images": bases[2],
+            "git": _git_state(),
             "rounds": rounds,
             "threads": [t[0] for t in args.threads],
             "sizes": [f"{w}x{h}" for w, h in args.sizes],
@@ -504,6 +505,22 @@ def main(argv=None) -> int:
     if args.plot:
         _plot(rows, args.plot)
     return 1 if bad else 0
+
+
+def _git_state():
+    """Commit and dirty files of the source tree imfilt was imported from (None outside git):
+    with an editable install, uncommitted kernel edits are what gets measured."""
+    import subprocess
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        head = subprocess.run(["git", "-C", root, "rev-parse", "HEAD"], capture_output=True,
+                              text=True, timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", root, "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10,
+                               check=True).stdout.splitlines()
+        return {"head": head, "modified": [line[3:] for line in dirty]}
+    except Exception:
+        return None
 
 
 def _version(mod):
