@@ -130,7 +130,7 @@ def byte_rows(arr):
     if not _rows_contiguous(arr):
         arr = np.ascontiguousarray(arr)
     h = arr.shape[0]
-    row_elems = int(np.prod(arr.shape[1:]))
+    row_elems = math.prod(arr.shape[1:])
     return arr.reshape(h, row_elems).view(np.uint8)
 
 

@@ -1,6 +1,7 @@
 """Gaussian and mean (box) filters, with OpenCV's kernel rules and rounding."""
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -78,6 +79,31 @@ def _run_separable(arr, kx, ky, ax, ay, border, cval, work, rule, out, out_dtype
     return N.finish(target, result)
 
 
+@functools.lru_cache(maxsize=256)
+def _gaussian_plan(dtype_char, kh, kw, sy, sx):
+    """Kernels, output rule and work type for one (dtype, size, sigma): cached, since the
+    error-diffusion quantisation costs more than filtering a small image."""
+    dtype = np.dtype(dtype_char)
+    ky, kx = gaussian_kernel(kh, sy), gaussian_kernel(kw, sx)
+    if dtype == np.uint8:
+        kx, ky = fixed_point_kernel(kx, 8), fixed_point_kernel(ky, 8)
+        rule = dict(mode=OUT_FLOOR_SHIFT, bias=2.0 ** 15, scale=2.0 ** -16)
+        work = WORK_F32  # exact: every sum is an integer < 2**24
+    elif dtype == np.uint16:
+        kx, ky = fixed_point_kernel(kx, 16), fixed_point_kernel(ky, 16)
+        rule = dict(mode=OUT_FLOOR_SHIFT, bias=2.0 ** 31, scale=2.0 ** -32)
+        work = WORK_F64  # exact: every sum is an integer < 2**53
+    elif dtype == np.int16:
+        rule = dict(mode=OUT_ROUND, scale=1.0)
+        work = WORK_F32
+    else:
+        rule = dict(mode=OUT_CAST, scale=1.0)
+        work = WORK_F64 if dtype == np.float64 else WORK_F32
+    kx.setflags(write=False)
+    ky.setflags(write=False)
+    return kx, ky, rule, work
+
+
 @fill()
 def gaussian(image, sigma=0.0, *, ksize=None, border="reflect101", cval=0.0, out=None,
              threads=None):
@@ -133,21 +159,7 @@ def gaussian(image, sigma=0.0, *, ksize=None, border="reflect101", cval=0.0, out
             raise ValueError(f"ksize {k} exceeds the largest kernel, {N.MAX_KERNEL}")
         sizes.append(k)
     kh, kw = sizes
-    ky, kx = gaussian_kernel(kh, sy), gaussian_kernel(kw, sx)
-    if dtype == np.uint8:
-        kx, ky = fixed_point_kernel(kx, 8), fixed_point_kernel(ky, 8)
-        rule = dict(mode=OUT_FLOOR_SHIFT, bias=2.0 ** 15, scale=2.0 ** -16)
-        work = WORK_F32  # exact: every sum is an integer < 2**24
-    elif dtype == np.uint16:
-        kx, ky = fixed_point_kernel(kx, 16), fixed_point_kernel(ky, 16)
-        rule = dict(mode=OUT_FLOOR_SHIFT, bias=2.0 ** 31, scale=2.0 ** -32)
-        work = WORK_F64  # exact: every sum is an integer < 2**53
-    elif dtype == np.int16:
-        rule = dict(mode=OUT_ROUND, scale=1.0)
-        work = WORK_F32
-    else:
-        rule = dict(mode=OUT_CAST, scale=1.0)
-        work = WORK_F64 if dtype == np.float64 else WORK_F32
+    kx, ky, rule, work = _gaussian_plan(dtype.char, kh, kw, sy, sx)
     return _run_separable(arr, kx, ky, kw // 2, kh // 2, border_c, cval_v, work, rule,
                           out, dtype, nthreads)
 
