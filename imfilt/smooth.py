@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from . import _core
+from . import _core, _fold
 from . import _normalize as N
 from ._docs import fill
 
@@ -63,6 +63,11 @@ def _run_separable(arr, kx, ky, ax, ay, border, cval, work, rule, out, out_dtype
         return result
     channels = shape[2] if arr.ndim == 3 else 1
     kh, kw = (len(ky), len(kx)) if not box else (ky, kx)
+    if _fold.should_fold(shape, kh, kw):
+        if box:
+            kx, ky = np.ones(kw), np.ones(kh)
+        target[...] = _fold.folded_separable(arr, kx, ky, ax, ay, border, cval, rule, out_dtype)
+        return N.finish(target, result)
     scratch = (shape[1] + kw) * channels * (kh + 4) * _WORK_BYTES[work]
     if scratch > N.MAX_SCRATCH_BYTES:
         raise ValueError(f"kernel of {kh}x{kw} on a {shape[1]}-pixel-wide image needs "

@@ -36,6 +36,18 @@ cdef extern from "imfilt.h":
     int imfilt_max_threads()
 
 
+cdef extern from "border.h":
+    ptrdiff_t imfilt_border_index(ptrdiff_t i, ptrdiff_t n, int mode) nogil
+
+
+def border_indices(Py_ssize_t start, Py_ssize_t n, int mode, Py_ssize_t[::1] out not None):
+    """out[i] = the in-image index that coordinate start + i reads (-1: the constant), from
+    src/border.h, the one definition of the border modes."""
+    cdef Py_ssize_t i
+    for i in range(out.shape[0]):
+        out[i] = imfilt_border_index(start + i, n, mode)
+
+
 cdef int _check(int status, str what) except -1:
     """The one mapping from C status codes to Python exceptions."""
     if status == 0:
