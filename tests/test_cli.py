@@ -1,0 +1,283 @@
+"""The command line, run as users run it (`python -m imfilt ...` in a subprocess) on real image
+files written here with Pillow; outputs are compared with OpenCV on the same arrays."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import types
+
+import cv2
+import numpy as np
+import pytest
+import skimage.data
+from PIL import Image
+
+from imfilt import cli
+from imfilt._sample import sample_image
+
+
+def run(*args, cwd=None):
+    """`python -m imfilt ARGS` -> CompletedProcess with text stdout/stderr."""
+    return subprocess.run([sys.executable, "-m", "imfilt", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, timeout=120)
+
+
+def read(path):
+    with Image.open(path) as im:
+        return np.asarray(im).copy(), im.mode
+
+
+def gauss(a, sigma, ksize=(0, 0), border=cv2.BORDER_REFLECT_101):
+    """cv2.GaussianBlur with (height, width) sigma/ksize, as the CLI takes them."""
+    sy, sx = (sigma, sigma) if np.isscalar(sigma) else sigma
+    return cv2.GaussianBlur(a, (ksize[1], ksize[0]), sigmaX=sx, sigmaY=sy, borderType=border)
+
+
+@pytest.fixture(scope="module")
+def photos():
+    astronaut = skimage.data.astronaut()                 # (512, 512, 3) uint8
+    camera = skimage.data.camera()                       # (512, 512) uint8
+    # 16-bit with varying low bytes, so a uint8 round trip could not pass by accident
+    camera16 = (camera.astype(np.uint16) * 257) ^ np.uint16(0x5A)
+    return {"astronaut": astronaut, "camera": camera, "camera16": camera16}
+
+
+@pytest.fixture
+def files(tmp_path, photos):
+    """A folder of real image files: RGB PNG, grayscale PNG, 16-bit PNG."""
+    d = tmp_path / "in"
+    d.mkdir()
+    Image.fromarray(photos["astronaut"]).save(d / "astronaut.png")
+    Image.fromarray(photos["camera"]).save(d / "camera.png")
+    Image.fromarray(photos["camera16"]).save(d / "camera16.png")  # mode I;16 -> 16-bit PNG
+    return d
+
+
+# ------------------------------------------------------------------------------ single files
+
+def test_single_file_gaussian_rgb_bit_exact(files, tmp_path, photos):
+    out = tmp_path / "blurred.png"
+    r = run("gaussian", files / "astronaut.png", "-o", out, "--sigma", "2")
+    assert r.returncode == 0, r.stderr
+    got, mode = read(out)
+    assert mode == "RGB"
+    np.testing.assert_array_equal(got, gauss(photos["astronaut"], 2.0))
+    assert "astronaut.png" in r.stderr and r.stdout == ""  # progress on stderr only
+
+
+def test_uint16_png_stays_16_bit_and_bit_exact(files, tmp_path, photos):
+    out = tmp_path / "c16.png"
+    r = run("gaussian", files / "camera16.png", "-o", out, "--sigma", "1.5,3",
+            "--border", "replicate")
+    assert r.returncode == 0, r.stderr
+    got, mode = read(out)
+    assert mode.startswith("I;16") and got.dtype == np.uint16
+    np.testing.assert_array_equal(got, gauss(photos["camera16"], (1.5, 3.0),
+                                             border=cv2.BORDER_REPLICATE))
+
+
+def test_mean_and_ksize_pairs_are_height_width(files, tmp_path, photos):
+    r = run("mean", files / "camera.png", "-o", tmp_path / "m.png", "--size", "3,7")
+    assert r.returncode == 0, r.stderr
+    np.testing.assert_array_equal(read(tmp_path / "m.png")[0],
+                                  cv2.blur(photos["camera"], (7, 3)))  # cv2 takes (w, h)
+    r = run("gaussian", files / "camera.png", "-o", tmp_path / "k.png", "--ksize", "5,9")
+    assert r.returncode == 0, r.stderr
+    np.testing.assert_array_equal(read(tmp_path / "k.png")[0],
+                                  gauss(photos["camera"], 0.0, ksize=(5, 9)))
+
+
+def test_alpha_passes_through_and_exif_orientation_applied(tmp_path, photos):
+    rgb = photos["astronaut"][:300]                             # not square: rotation shows
+    alpha = np.tile(np.arange(512, dtype=np.uint8)[None, :] // 2, (300, 1))
+    exif = Image.Exif()
+    exif[0x0112] = 6                                            # "rotate 90° clockwise"
+    Image.fromarray(np.dstack([rgb, alpha])).save(tmp_path / "rgba.png", exif=exif)
+    r = run("mean", tmp_path / "rgba.png", "-o", tmp_path / "out.png", "--size", "5")
+    assert r.returncode == 0, r.stderr
+    got, mode = read(tmp_path / "out.png")
+    assert mode == "RGBA" and got.shape == (512, 300, 4)
+    upright = np.ascontiguousarray(np.rot90(rgb, -1))
+    np.testing.assert_array_equal(got[..., :3], cv2.blur(upright, (5, 5)))
+    np.testing.assert_array_equal(got[..., 3], np.rot90(alpha, -1))
+
+
+def test_float32_and_int32_tiffs(tmp_path, photos):
+    f32 = photos["camera"].astype(np.float32) / 255
+    Image.fromarray(f32).save(tmp_path / "f.tif")                      # mode F
+    Image.fromarray(photos["camera16"].astype(np.int32)).save(tmp_path / "i.tif")  # mode I
+    r = run("gaussian", tmp_path / "f.tif", tmp_path / "i.tif", "-o", tmp_path / "out",
+            "--sigma", "2")
+    assert r.returncode == 0, r.stderr
+    got, mode = read(tmp_path / "out" / "f.tif")
+    assert mode == "F"
+    np.testing.assert_allclose(got, gauss(f32, 2.0), atol=1e-5)
+    got, _ = read(tmp_path / "out" / "i.tif")
+    # 32-bit integers that fit are read exactly as uint16 and written back as 16-bit
+    np.testing.assert_array_equal(got, gauss(photos["camera16"], 2.0))
+
+
+def test_mode_i_image_converts_exactly_to_uint16(photos):
+    # Some Pillow versions read 16-bit PNGs as mode "I" (int32); Pillow cannot write such PNGs
+    # any more, so check the conversion itself.
+    pixels, alpha = cli.image_to_array(Image.fromarray(photos["camera16"].astype(np.int32)))
+    assert pixels.dtype == np.uint16 and alpha is None
+    np.testing.assert_array_equal(pixels, photos["camera16"])
+    with pytest.raises(ValueError, match="uint16"):
+        cli.image_to_array(Image.fromarray(np.array([[-1, 70000]], np.int32)))
+
+
+# ------------------------------------------------------------------------------ many files
+
+def test_folder_in_folder_out_recursive_with_json(files, tmp_path, photos):
+    (files / "sub").mkdir()
+    Image.fromarray(photos["camera"][::2, ::2]).save(files / "sub" / "small.png")
+    (files / "notes.txt").write_text("not an image, skipped by extension")
+    r = run("gaussian", files, "-o", tmp_path / "out", "--sigma", "1", "-r", "--json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["succeeded"] == 4 and doc["failed"] == 0
+    by_name = {os.path.basename(f["input"]): f for f in doc["files"]}
+    assert set(by_name) == {"astronaut.png", "camera.png", "camera16.png", "small.png"}
+    a = by_name["astronaut.png"]
+    assert a["status"] == "ok" and a["error"] is None and a["ms"] >= 0
+    assert a["shape"] == [512, 512, 3] and a["dtype"] == "uint8"
+    assert a["parameters"]["sigma"] == 1.0 and a["parameters"]["border"] == "reflect101"
+    assert by_name["camera16.png"]["dtype"] == "uint16"
+    assert os.path.samefile(by_name["small.png"]["output"], tmp_path / "out" / "sub" / "small.png")
+    np.testing.assert_array_equal(read(tmp_path / "out" / "camera.png")[0],
+                                  gauss(photos["camera"], 1.0))
+    np.testing.assert_array_equal(read(tmp_path / "out" / "sub" / "small.png")[0],
+                                  gauss(np.ascontiguousarray(photos["camera"][::2, ::2]), 1.0))
+
+
+def test_outputs_inside_the_input_folder_are_not_filtered_again(files):
+    for _ in range(2):
+        r = run("mean", files, "-o", files / "out", "--size", "3", "-r", "--overwrite", "--json")
+        assert r.returncode == 0, r.stderr
+        assert json.loads(r.stdout)["succeeded"] == 3
+    assert sorted(os.listdir(files / "out")) == ["astronaut.png", "camera.png", "camera16.png"]
+
+
+def test_two_inputs_with_one_output_name_is_a_usage_error(files, tmp_path):
+    (tmp_path / "other").mkdir()
+    Image.fromarray(np.zeros((4, 4), np.uint8)).save(tmp_path / "other" / "camera.png")
+    r = run("mean", files / "camera.png", tmp_path / "other" / "camera.png", "-o",
+            tmp_path / "out", "--size", "3")
+    assert r.returncode == 2 and "both" in r.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_glob_expanded_by_imfilt_writes_a_folder(files, tmp_path, photos):
+    # No shell here, so the pattern reaches imfilt unexpanded. It matches one file, but a
+    # pattern always means "folder out".
+    r = run("mean", str(files / "astro*.png"), "-o", tmp_path / "g", "--size", "31")
+    assert r.returncode == 0, r.stderr
+    assert os.listdir(tmp_path / "g") == ["astronaut.png"]
+    np.testing.assert_array_equal(read(tmp_path / "g" / "astronaut.png")[0],
+                                  cv2.blur(photos["astronaut"], (31, 31)))
+
+
+def test_corrupt_file_fails_but_good_file_is_written(files, tmp_path, photos):
+    (files / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n this is not really a PNG")
+    r = run("gaussian", files / "broken.png", files / "camera.png", "-o", tmp_path / "out",
+            "--sigma", "1", "--json")
+    assert r.returncode == 1
+    assert "broken.png" in r.stderr
+    statuses = {os.path.basename(f["input"]): f["status"] for f in json.loads(r.stdout)["files"]}
+    assert statuses == {"broken.png": "error", "camera.png": "ok"}
+    np.testing.assert_array_equal(read(tmp_path / "out" / "camera.png")[0],
+                                  gauss(photos["camera"], 1.0))
+    assert sorted(os.listdir(tmp_path / "out")) == ["camera.png"]  # no temporaries left
+
+
+# ------------------------------------------------------------------------------ overwriting
+
+def test_refuses_to_overwrite_unless_asked(files, tmp_path, photos):
+    out = tmp_path / "o.png"
+    out.write_bytes(b"precious")
+    r = run("gaussian", files / "camera.png", "-o", out, "--sigma", "1")
+    assert r.returncode != 0 and "--overwrite" in r.stderr
+    assert out.read_bytes() == b"precious"
+    r = run("gaussian", files / "camera.png", "-o", out, "--sigma", "1", "--overwrite")
+    assert r.returncode == 0, r.stderr
+    np.testing.assert_array_equal(read(out)[0], gauss(photos["camera"], 1.0))
+    assert os.listdir(tmp_path).count("o.png") == 1 and len(os.listdir(tmp_path)) == 2
+
+
+# ------------------------------------------------------------------------------ usage errors
+
+@pytest.mark.parametrize("args, message", [
+    (["--sigma", "1", "--border", "sideways"], "border"),
+    (["--sigma=-1"], "sigma"),
+    (["--sigma", "1,2,3"], "sigma"),
+    (["--ksize", "4"], "odd"),
+    (["--sigma", "1", "--threads", "0"], "threads"),
+    (["--sigma", "1", "-o", "out.unknownext"], "out.unknownext"),
+    ([], "sigma"),                                   # neither sigma nor ksize
+])
+def test_bad_options_exit_2_before_reading(files, tmp_path, args, message):
+    out = ["-o", "out.png"] if "-o" not in args else []
+    r = run("gaussian", files / "camera.png", *out, *args, cwd=tmp_path)
+    assert r.returncode == 2, r.stderr
+    assert message in r.stderr
+    assert not any(p.suffix for p in tmp_path.iterdir() if p.is_file())  # nothing written
+
+
+def test_missing_output_and_unknown_command_exit_2(files):
+    r = run("gaussian", files / "camera.png", "--sigma", "1")
+    assert r.returncode == 2 and "-o" in r.stderr
+    assert run("sharpen", files / "camera.png").returncode == 2
+    assert run().returncode == 2
+
+
+def test_missing_input_exits_1(tmp_path):
+    r = run("mean", tmp_path / "nope.png", "-o", tmp_path / "o.png", "--size", "3")
+    assert r.returncode == 1 and "nope.png" in r.stderr
+    assert not (tmp_path / "o.png").exists()
+
+
+# ------------------------------------------------------------------------------ info, demo, bench
+
+def test_info_reports_simd_levels():
+    r = run("info")
+    assert r.returncode == 0, r.stderr
+    assert "SIMD" in r.stdout and "baseline" in r.stdout
+    assert json.loads(run("info", "--json").stdout)["isa_active"]
+
+
+def test_demo_writes_pngs_and_contact_sheet(tmp_path):
+    r = run("demo", "-o", tmp_path / "demo")
+    assert r.returncode == 0, r.stderr
+    names = set(os.listdir(tmp_path / "demo"))
+    expected = {"sample.png", "contact_sheet.png", "gaussian_sigma1.png", "gaussian_sigma2.png",
+                "gaussian_sigma5.png", "mean_5.png", "mean_31.png"}
+    assert expected <= names
+    assert all(line.count("ms") == 1 for line in r.stdout.splitlines()
+               if line.startswith(("gaussian", "mean")))
+    sample, _ = read(tmp_path / "demo" / "sample.png")
+    np.testing.assert_array_equal(read(tmp_path / "demo" / "gaussian_sigma2.png")[0],
+                                  gauss(sample, 2.0))
+    sheet, mode = read(tmp_path / "demo" / "contact_sheet.png")
+    assert mode == "RGB" and sheet.shape[0] > 2 * 240 and sheet.shape[1] > 3 * 320
+    # A second run must not silently replace the files.
+    assert run("demo", "-o", tmp_path / "demo").returncode == 1
+
+
+def test_bench_forwards_remaining_arguments(monkeypatch):
+    seen = []
+    fake = types.ModuleType("imfilt._bench")
+    fake.main = lambda argv: seen.append(argv) or 3
+    monkeypatch.setitem(sys.modules, "imfilt._bench", fake)
+    assert cli.main(["bench", "--quick", "--sizes", "64x48", "-x"]) == 3
+    assert seen == [["--quick", "--sizes", "64x48", "-x"]]
+
+
+def test_sample_image_is_generated_and_deterministic():
+    a = sample_image(120, 160)
+    assert a.shape == (120, 160, 3) and a.dtype == np.uint8
+    np.testing.assert_array_equal(a, sample_image(120, 160))
+    assert a.std() > 20                                   # has content, not a flat field
+    assert "generated" in sample_image.__doc__
