@@ -1,0 +1,663 @@
+"""imfilt.gaussian and imfilt.mean against OpenCV, plain NumPy references, edge cases,
+threads and SIMD levels."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import cv2
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import imfilt
+from conftest import (ALL_BORDERS, DTYPES, as_dtype, assert_close, cv_gaussian,
+                      cv_mean, np_box_mean, np_box_sum, np_gaussian_fixed, np_pad,
+                      tolerance, wrap_reference)
+
+SIGMAS = (0.3, 0.5, 0.8, 1.0, 1.3, 2.0, 3.7, 5.0, 8.0)
+KSIZES = (1, 3, 5, 7, 9, 11, 15)
+MEAN_SIZES = (2, 3, 5, (2, 7), (7, 2), 16, 17, 31, (1, 40), (40, 1), (15, 20))
+
+
+def cval_for(dtype):
+    """A nonzero border value inside each dtype's range (on the [0, 1] scale for floats)."""
+    return {"uint8": 37, "uint16": 40001, "int16": -1234, "float32": 0.37,
+            "float64": 0.37}[np.dtype(dtype).name]
+
+
+def multichannel(photo, c):
+    """A (H, W, c) image of real photo content for any channel count c."""
+    base = [photo[:, :, 0], photo[:, :, 1], photo[:, :, 2], 255 - photo[:, :, 1],
+            photo[:, :, 2] // 2 + photo[:, :, 0] // 2, photo[::-1, :, 0], photo[:, ::-1, 2]]
+    return np.ascontiguousarray(np.stack([base[i % len(base)] for i in range(c)], axis=2))
+
+
+# =========================================================================== Gaussian vs cv2
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("sigma", SIGMAS)
+def test_gaussian_sigma_gray(camera, dtype, sigma):
+    img = as_dtype(camera, dtype)
+    got = imfilt.gaussian(img, sigma)
+    assert got.dtype == img.dtype and got.shape == img.shape
+    assert_close(got, cv_gaussian(img, sigma), tolerance(dtype),
+                 f"gaussian sigma={sigma} {dtype} camera")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("sigma", (0.6, 1.7, 4.0))
+def test_gaussian_sigma_rgb(astronaut, dtype, sigma):
+    img = as_dtype(astronaut, dtype)
+    assert_close(imfilt.gaussian(img, sigma), cv_gaussian(img, sigma), tolerance(dtype),
+                 f"gaussian sigma={sigma} {dtype} astronaut")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("sigma", ((0.7, 2.5), (3.0, 0.4), (1.0, 6.0), (5.5, 1.2)))
+def test_gaussian_sigma_per_axis(coffee, dtype, sigma):
+    img = as_dtype(coffee, dtype)
+    assert_close(imfilt.gaussian(img, sigma), cv_gaussian(img, sigma), tolerance(dtype),
+                 f"gaussian sigma={sigma} (y, x) {dtype} coffee")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("ksize", KSIZES)
+def test_gaussian_ksize_fixed_tables(chelsea, dtype, ksize):
+    img = as_dtype(chelsea, dtype)
+    got = imfilt.gaussian(img, 0, ksize=ksize)
+    assert_close(got, cv_gaussian(img, 0, ksize), tolerance(dtype),
+                 f"gaussian ksize={ksize} sigma=0 {dtype}")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("ksize,sigma", [((3, 9), 0), ((1, 7), 0), ((11, 5), 0),
+                                         (7, 3.0), ((5, 13), (0.9, 2.2)), (21, 1.0),
+                                         ((0, 9), (1.5, 0))])
+def test_gaussian_ksize_and_sigma(camera, dtype, ksize, sigma):
+    img = as_dtype(camera[100:300, 50:351], dtype)
+    assert_close(imfilt.gaussian(img, sigma, ksize=ksize), cv_gaussian(img, sigma, ksize),
+                 tolerance(dtype), f"gaussian ksize={ksize} sigma={sigma} {dtype}")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("border", ALL_BORDERS)
+@pytest.mark.parametrize("sigma", (1.2, 3.0))
+def test_gaussian_borders_rgb(chelsea, dtype, border, sigma):
+    img = as_dtype(chelsea[:120, :171], dtype)
+    assert_close(imfilt.gaussian(img, sigma, border=border), cv_gaussian(img, sigma,
+                                                                         border=border),
+                 tolerance(dtype), f"gaussian border={border} sigma={sigma} {dtype}")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("border", ALL_BORDERS)
+def test_gaussian_borders_gray_ksize(camera, dtype, border):
+    img = as_dtype(camera[:97, :133], dtype)
+    got = imfilt.gaussian(img, 0, ksize=(5, 9), border=border)
+    assert_close(got, cv_gaussian(img, 0, (5, 9), border=border), tolerance(dtype),
+                 f"gaussian ksize=(5, 9) border={border} {dtype}")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("channels", (1, 3))
+def test_gaussian_constant_cval(coffee, dtype, channels):
+    img = as_dtype(coffee[:80, :111], dtype)
+    if channels == 1:
+        img = np.ascontiguousarray(img[:, :, 1])
+    cval = cval_for(dtype)
+    got = imfilt.gaussian(img, 2.0, border="constant", cval=cval)
+    assert_close(got, cv_gaussian(img, 2.0, border="constant", cval=cval), tolerance(dtype),
+                 f"gaussian constant cval={cval} {dtype}")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("channels", (1, 2, 4, 5, 7, 16))
+def test_gaussian_channels(astronaut, dtype, channels):
+    img = as_dtype(multichannel(astronaut[:150, :211], channels), dtype)
+    if channels == 1:
+        assert img.shape == (150, 211, 1)
+    got = imfilt.gaussian(img, 1.6)
+    assert got.shape == img.shape
+    assert_close(got, cv_gaussian(img, 1.6), tolerance(dtype),
+                 f"gaussian {channels} channels {dtype}")
+
+
+@pytest.mark.parametrize("border", ALL_BORDERS)
+def test_gaussian_channels_5_borders(astronaut, border):
+    img = multichannel(astronaut[:64, :77], 5)
+    got = imfilt.gaussian(img, (2.0, 1.0), border=border, cval=99)
+    assert_close(got, cv_gaussian(img, (2.0, 1.0), border=border, cval=99), 0,
+                 f"gaussian 5 channels border={border}")
+
+
+def test_gaussian_default_sigma_is_cv2_default(camera):
+    # default arguments follow OpenCV: ksize and sigma rules
+    img = camera[:64, :64]
+    assert_close(imfilt.gaussian(img, 1.0), cv2.GaussianBlur(img, (0, 0), 1.0), 0, "defaults")
+
+
+# =========================================================================== mean vs cv2
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("size", MEAN_SIZES)
+def test_mean_sizes_rgb(coffee, dtype, size):
+    img = as_dtype(coffee[:200, :301], dtype)
+    got = imfilt.mean(img, size)
+    assert got.dtype == img.dtype and got.shape == img.shape
+    assert_close(got, cv_mean(img, size), tolerance(dtype, "mean"),
+                 f"mean size={size} {dtype}")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("size", (1, 3, 4, 16, 17, 31, (31, 9)))
+def test_mean_sizes_gray(camera, dtype, size):
+    img = as_dtype(camera, dtype)
+    assert_close(imfilt.mean(img, size), cv_mean(img, size), tolerance(dtype, "mean"),
+                 f"mean size={size} {dtype} camera")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("border", ALL_BORDERS)
+@pytest.mark.parametrize("size", (4, 17, (3, 8)))
+def test_mean_borders(chelsea, dtype, border, size):
+    img = as_dtype(chelsea[:90, :131], dtype)
+    cval = cval_for(dtype)
+    got = imfilt.mean(img, size, border=border, cval=cval)
+    assert_close(got, cv_mean(img, size, border=border, cval=cval), tolerance(dtype, "mean"),
+                 f"mean size={size} border={border} {dtype}")
+
+
+@pytest.mark.parametrize("size", (3, 6, 17, (2, 31)))
+def test_mean_wrap_is_copymakeborder_reference(camera, size):
+    img = camera[:100, :150]
+    kh, kw = (size, size) if np.isscalar(size) else size
+    ref = wrap_reference(lambda a: cv2.blur(a, (kw, kh)), img, kh, kw)
+    assert_close(imfilt.mean(img, size, border="wrap"), ref, 0, f"mean wrap size={size}")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("channels", (1, 4, 5, 6))
+def test_mean_channels(astronaut, dtype, channels):
+    img = as_dtype(multichannel(astronaut[:120, :99], channels), dtype)
+    assert_close(imfilt.mean(img, (5, 6)), cv_mean(img, (5, 6)), tolerance(dtype, "mean"),
+                 f"mean {channels} channels {dtype}")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("border", ALL_BORDERS)
+@pytest.mark.parametrize("size", (3, (2, 7), 17, (1, 40)))
+def test_mean_unnormalized_sums(chelsea, dtype, border, size):
+    img = as_dtype(chelsea[:70, :93], dtype)
+    got = imfilt.mean(img, size, normalize=False, border=border)
+    want_dtype = np.int64 if np.dtype(dtype).kind in "ui" else np.float64
+    assert got.dtype == want_dtype and got.shape == img.shape
+    ref = cv_mean(img, size, border=border, normalize=False)
+    tol = 0 if np.dtype(dtype).kind in "ui" else 1e-9
+    assert_close(got, ref, tol, f"mean normalize=False size={size} border={border} {dtype}")
+
+
+@pytest.mark.parametrize("dtype,size", [("uint8", (4, 4)), ("uint8", (1, 300)),
+                                        ("uint8", (17, 17)), ("uint16", (1, 14)),
+                                        ("uint16", (2, 7)), ("int16", (1, 14)),
+                                        ("int16", (15, 20))])
+@pytest.mark.parametrize("width", (5, 15, 47, 65))
+def test_mean_rounding_every_column(dtype, size, width):
+    """Random data has many sums whose quotient is near x.5, so every column's rounding rule
+    (including the columns at the right edge of each row) is exercised."""
+    rng = np.random.default_rng(width)
+    info = np.iinfo(dtype)
+    img = rng.integers(max(int(info.min), -30000), min(int(info.max), 30000) + 1,
+                       size=(300, width)).astype(dtype)
+    assert_close(imfilt.mean(img, size), cv_mean(img, size), 0,
+                 f"mean size={size} width={width} {dtype}")
+
+
+@pytest.mark.parametrize("pixels,dtype,size,expected", [
+    # cv2 scales the last (W*C) % 8 elements of each row in double, the rest in float32:
+    # a 1-pixel-wide image is all "tail", so the quotient is rounded from the double product.
+    # sum 415389: double 415389 * (1/26) = 15976.5 -> 15976 (half to even);
+    # float32 gives 15976.502 -> 15977
+    ((22978, 8975), "int16", (2, 13), 15976),
+    # sum 4350: double 4350 * (1/300) = 14.500000000000002 -> 15; float32 gives 14.5 -> 14
+    ((14, 15), "uint8", (2, 150), 15),
+])
+def test_mean_minimal_rounding_cases(pixels, dtype, size, expected):
+    img = np.array(pixels, dtype).reshape(2, 1)
+    kh, kw = size
+    assert np.all(cv2.blur(img, (kw, kh)) == expected)      # what OpenCV returns
+    assert_close(imfilt.mean(img, size), np.full((2, 1), expected, dtype), 0,
+                 f"mean {img.ravel().tolist()} {dtype} size={size}")
+
+
+def test_mean_unnormalized_no_overflow():
+    img = np.full((40, 50), 65535, np.uint16)
+    s = imfilt.mean(img, 31, normalize=False)
+    assert s.dtype == np.int64 and np.all(s == 65535 * 31 * 31)
+    img = np.full((40, 50), -32768, np.int16)
+    assert np.all(imfilt.mean(img, (40, 9), normalize=False) == -32768 * 40 * 9)
+
+
+# =========================================================================== NumPy references
+@pytest.mark.parametrize("sigma,ksize", [(1.0, 0), (2.3, 0), (0, 7), ((0.8, 3.1), 0)])
+def test_numpy_reference_matches_cv2(camera, sigma, ksize):
+    """The plain NumPy references reproduce cv2 (so they are valid references)."""
+    img8 = camera[:60, :70]
+    assert_close(np_gaussian_fixed(img8, sigma, ksize, "reflect101"),
+                 cv_gaussian(img8, sigma, ksize), 0, "numpy gaussian u8 vs cv2")
+    img16 = as_dtype(img8, np.uint16)
+    assert_close(np_gaussian_fixed(img16, sigma, ksize, "reflect101"),
+                 cv_gaussian(img16, sigma, ksize), 0, "numpy gaussian u16 vs cv2")
+    for size in ((3, 3), (2, 7), (17, 17), (16, 16), (1, 300)):
+        assert_close(np_box_mean(img8, *size, "reflect"), cv_mean(img8, size, "reflect"), 0,
+                     f"numpy box u8 {size} vs cv2")
+        for img in (img16, as_dtype(img8, np.int16)):
+            assert_close(np_box_mean(img, *size, "replicate"),
+                         cv_mean(img, size, "replicate"), 0, f"numpy box {img.dtype} {size}")
+
+
+@pytest.mark.parametrize("border", ALL_BORDERS)
+def test_numpy_padding_matches_copymakeborder(border):
+    img = np.arange(1, 4, dtype=np.int64).reshape(1, 3)
+    for n in (1, 2, 3):
+        line = img[:, :n].astype(np.uint8)
+        for k in (3, 7, 15):
+            ref = cv2.copyMakeBorder(line, 0, 0, k // 2, k - 1 - k // 2,
+                                     {"reflect101": cv2.BORDER_REFLECT_101,
+                                      "reflect": cv2.BORDER_REFLECT,
+                                      "replicate": cv2.BORDER_REPLICATE,
+                                      "constant": cv2.BORDER_CONSTANT,
+                                      "wrap": cv2.BORDER_WRAP}[border], value=9)
+            got = np_pad(line, 1, k, border, cval=9)
+            assert np.array_equal(got, ref.astype(np.int64)), (border, n, k, got, ref)
+
+
+def _small_images(draw, dtype, max_side=12, max_height=None):
+    h = draw(st.integers(1, max_height or max_side))
+    w = draw(st.integers(1, max_side))
+    c = draw(st.sampled_from((0, 1, 3)))
+    shape = (h, w) if c == 0 else (h, w, c)
+    seed = draw(st.integers(0, 2 ** 32 - 1))
+    rng = np.random.default_rng(seed)
+    info = np.iinfo(dtype)
+    kind = draw(st.sampled_from(("random", "extremes", "smooth")))
+    if kind == "random":
+        return rng.integers(info.min, int(info.max) + 1, size=shape).astype(dtype)
+    if kind == "extremes":
+        return rng.choice(np.array([info.min, info.max], dtype), size=shape)
+    base = rng.integers(info.min, int(info.max) + 1)
+    return np.clip(base + rng.integers(-3, 4, size=shape), info.min, info.max).astype(dtype)
+
+
+@st.composite
+def gaussian_cases(draw):
+    dtype = draw(st.sampled_from((np.uint8, np.uint16)))
+    img = _small_images(draw, dtype)
+    border = draw(st.sampled_from(ALL_BORDERS))
+    if draw(st.booleans()):
+        sigma = (draw(st.floats(0.3, 4.0)), draw(st.floats(0.3, 4.0)))
+        ksize = 0
+    else:
+        ksize = (draw(st.sampled_from((1, 3, 5, 7, 9, 11, 13))),
+                 draw(st.sampled_from((1, 3, 5, 7, 9, 11, 13))))
+        sigma = draw(st.sampled_from((0.0, 0.7, 2.5)))
+    cval = int(draw(st.integers(0, int(np.iinfo(dtype).max))))
+    return img, sigma, ksize, border, cval
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(gaussian_cases())
+def test_gaussian_fixed_point_vs_numpy(case):
+    img, sigma, ksize, border, cval = case
+    got = imfilt.gaussian(img, sigma, ksize=ksize or None, border=border, cval=cval)
+    ref = np_gaussian_fixed(img, sigma, ksize, border, cval)
+    assert_close(got, ref, 0, f"gaussian {img.dtype} {img.shape} sigma={sigma} ksize={ksize} "
+                              f"border={border} cval={cval}")
+
+
+@st.composite
+def box_cases(draw):
+    dtype = draw(st.sampled_from((np.uint8, np.uint8, np.uint16, np.int16)))
+    img = _small_images(draw, dtype, max_height=48)
+    size = (draw(st.integers(1, 20)), draw(st.integers(1, 20)))
+    border = draw(st.sampled_from(ALL_BORDERS))
+    info = np.iinfo(dtype)
+    cval = int(draw(st.integers(int(info.min), int(info.max))))
+    return img, size, border, cval
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(box_cases())
+def test_box_vs_numpy(case):
+    img, size, border, cval = case
+    what = f"mean {img.dtype} {img.shape} size={size} border={border} cval={cval}"
+    sums = imfilt.mean(img, size, normalize=False, border=border, cval=cval)
+    assert_close(sums, np_box_sum(img, *size, border, cval), 0, what + " normalize=False")
+    got = imfilt.mean(img, size, border=border, cval=cval)
+    assert_close(got, np_box_mean(img, *size, border, cval), 0, what)
+
+
+# =========================================================================== edge cases
+TINY_SHAPES = ((1, 1), (1, 2), (2, 1), (1, 9), (9, 1), (2, 3), (3, 2), (5, 7), (1, 1, 3),
+               (2, 5, 3), (6, 1, 4))
+
+
+def _tiny(shape, dtype):
+    rng = np.random.default_rng(sum(shape))
+    return as_dtype(rng.integers(0, 256, size=shape).astype(np.uint8), dtype)
+
+
+@pytest.mark.parametrize("dtype", ("uint8", "uint16", "float32"))
+@pytest.mark.parametrize("border", ALL_BORDERS)
+@pytest.mark.parametrize("shape", TINY_SHAPES)
+def test_gaussian_tiny_and_kernel_larger_than_image(shape, border, dtype):
+    img = _tiny(shape, dtype)
+    cvals = (0, cval_for(dtype)) if border == "constant" else (0,)  # 0: cv2 directly
+    for cval in cvals:
+        for sigma, ksize in ((1.0, None), (3.0, None), (0, 15), ((5.0, 0.5), None)):
+            got = imfilt.gaussian(img, sigma, ksize=ksize, border=border, cval=cval)
+            ref = cv_gaussian(img, sigma, ksize or 0, border=border, cval=cval)
+            assert_close(got, ref, tolerance(dtype), f"gaussian {shape} sigma={sigma} "
+                         f"ksize={ksize} border={border} cval={cval} {dtype}")
+
+
+@pytest.mark.parametrize("dtype", ("uint8", "int16", "float64"))
+@pytest.mark.parametrize("border", ALL_BORDERS)
+@pytest.mark.parametrize("shape", TINY_SHAPES)
+def test_mean_tiny_and_kernel_larger_than_image(shape, border, dtype):
+    img = _tiny(shape, dtype)
+    cvals = (0, cval_for(dtype)) if border == "constant" else (0,)  # 0: cv2 directly
+    for cval in cvals:
+        for size in (3, 4, 15, (20, 1), (1, 33), 25):
+            got = imfilt.mean(img, size, border=border, cval=cval)
+            ref = cv_mean(img, size, border=border, cval=cval)
+            assert_close(got, ref, tolerance(dtype, "mean"),
+                         f"mean {shape} size={size} border={border} cval={cval} {dtype}")
+
+
+def test_huge_kernel_on_tiny_image():
+    """DESIGN/issue: a huge size on a tiny image returns quickly and correctly."""
+    img = (np.arange(12, dtype=np.uint8).reshape(3, 4) * 20)
+    assert_close(imfilt.mean(img, 1001), cv2.blur(img, (1001, 1001)), 0, "mean 1001 on 3x4")
+    assert_close(imfilt.gaussian(img, 300.0), cv2.GaussianBlur(img, (0, 0), 300.0), 0,
+                 "gaussian sigma=300 on 3x4")
+    # 20001 x 20001 window on a 3x4 image: cv2 answers in ~0.1 s
+    assert_close(imfilt.mean(img, 20001), cv2.blur(img, (20001, 20001)), 0,
+                 "mean 20001 on 3x4")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("width", (1, 15, 17, 31, 33, 63, 65, 127, 129))
+def test_odd_widths(astronaut, dtype, width):
+    """Widths around SIMD vector lengths (tails)."""
+    img = as_dtype(astronaut[:23, :width], dtype)
+    assert_close(imfilt.gaussian(img, 1.5), cv_gaussian(img, 1.5), tolerance(dtype),
+                 f"gaussian width {width} {dtype}")
+    assert_close(imfilt.mean(img, 5), cv_mean(img, 5), tolerance(dtype, "mean"),
+                 f"mean width {width} {dtype}")
+    gray = np.ascontiguousarray(img[:, :, 0])
+    assert_close(imfilt.gaussian(gray, 0.9), cv_gaussian(gray, 0.9), tolerance(dtype),
+                 f"gaussian gray width {width} {dtype}")
+
+
+def _layouts(img):
+    """Equivalent views of (copies of) img in unusual memory layouts: name -> (view, dense)."""
+    out = {}
+    big = np.concatenate([img, img], axis=1)
+    out["negative strides"] = (img[::-1, ::-1].copy()[::-1, ::-1], img)
+    flipped = np.ascontiguousarray(img[::-1, ::-1])
+    out["flipped view"] = (flipped[::-1, ::-1], img)
+    out["fortran"] = (np.asfortranarray(img), img)
+    out["column step 2"] = (big[:, ::2], np.ascontiguousarray(big[:, ::2]))
+    out["row step 3"] = (big[::3], np.ascontiguousarray(big[::3]))
+    out["sub-rectangle"] = (big[3:-4, 5:-6], np.ascontiguousarray(big[3:-4, 5:-6]))
+    if img.ndim == 3:
+        out["channel reversed"] = (img[:, :, ::-1], np.ascontiguousarray(img[:, :, ::-1]))
+        out["one channel of rgb"] = (img[:, :, 1], np.ascontiguousarray(img[:, :, 1]))
+    if img.dtype.itemsize > 1:
+        be = img.astype(img.dtype.newbyteorder(">"))
+        out["big-endian"] = (be, img)
+    ro = img.copy()
+    ro.setflags(write=False)
+    out["read-only"] = (ro, img)
+    return out
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("channels", (1, 3))
+def test_memory_layouts(chelsea, dtype, channels):
+    img = as_dtype(chelsea[:61, :83], dtype)
+    if channels == 1:
+        img = np.ascontiguousarray(img[:, :, 2])
+    for name, (view, dense) in _layouts(img).items():
+        assert np.array_equal(np.asarray(view), dense)
+        for fn, args, kw in ((imfilt.gaussian, (1.7,), {}), (imfilt.gaussian, (0,),
+                                                             {"ksize": (3, 7)}),
+                             (imfilt.mean, (6,), {}), (imfilt.mean, ((3, 5),),
+                                                   {"border": "wrap"})):
+            got = fn(view, *args, **kw)
+            want = fn(dense, *args, **kw)
+            assert got.shape == dense.shape, name
+            assert got.dtype.newbyteorder("=") == np.dtype(dtype), (name, got.dtype)
+            assert_close(got, want, 0, f"{fn.__name__} {name} {dtype}")
+        # and the layouts still agree with cv2
+        assert_close(imfilt.gaussian(view, 1.7), cv_gaussian(dense, 1.7), tolerance(dtype),
+                     f"gaussian {name} {dtype} vs cv2")
+        if name != "read-only":
+            assert np.array_equal(np.asarray(view), dense), f"{name}: input modified"
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_out_argument(coffee, dtype):
+    img = as_dtype(coffee[:50, :71], dtype)
+    ref = imfilt.gaussian(img, 2.0)
+    out = np.empty_like(img)
+    res = imfilt.gaussian(img, 2.0, out=out)
+    assert res is out
+    assert_close(out, ref, 0, "out=")
+    # a non-contiguous out (every other column of a bigger buffer)
+    buf = np.zeros((50, 142, 3), img.dtype)
+    res = imfilt.gaussian(img, 2.0, out=buf[:, ::2])
+    assert_close(buf[:, ::2], ref, 0, "strided out")
+    assert np.all(buf[:, 1::2] == 0), "strided out wrote outside its view"
+    # mean normalize=False into an int64/float64 out
+    sums_ref = imfilt.mean(img, 4, normalize=False)
+    sums = np.empty(img.shape, sums_ref.dtype)
+    assert imfilt.mean(img, 4, normalize=False, out=sums) is sums
+    assert_close(sums, sums_ref, 0, "mean sums out=")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("op", ("gaussian", "mean", "mean_wrap"))
+def test_out_aliases_input(astronaut, dtype, op):
+    img = as_dtype(astronaut[:80, :97], dtype)
+    fn = {"gaussian": lambda a, **k: imfilt.gaussian(a, 3.0, **k),
+          "mean": lambda a, **k: imfilt.mean(a, 9, **k),
+          "mean_wrap": lambda a, **k: imfilt.mean(a, (4, 11), border="wrap", **k)}[op]
+    ref = fn(img.copy())
+    work = img.copy()
+    res = fn(work, out=work)
+    assert res is work
+    assert_close(work, ref, 0, f"{op} out=input {dtype}")
+    # partial overlap: out is the input shifted by one row inside one buffer
+    buf = np.concatenate([img, img[:1]], axis=0)
+    src, dst = buf[:-1], buf[1:]
+    ref2 = fn(src.copy())
+    fn(src, out=dst)
+    assert_close(dst, ref2, 0, f"{op} overlapping out {dtype}")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", ((0, 5), (5, 0), (0, 0), (0, 4, 3), (3, 0, 3), (4, 4, 0)))
+def test_empty_images(dtype, shape):
+    img = np.zeros(shape, dtype)
+    for res in (imfilt.gaussian(img, 1.0), imfilt.gaussian(img, 0, ksize=5, border="wrap"),
+                imfilt.mean(img, 3), imfilt.mean(img, 4, border="wrap")):
+        assert res.shape == shape and res.dtype == img.dtype
+    s = imfilt.mean(img, 3, normalize=False)
+    assert s.shape == shape
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("border", ALL_BORDERS)
+def test_constant_stays_constant(dtype, border):
+    value = {"uint8": 77, "uint16": 40000, "int16": -12345, "float32": 0.3,
+             "float64": 0.3}[dtype]
+    img = np.full((37, 41, 3), value, dtype)
+    tol = 0 if np.dtype(dtype).kind in "ui" else (1e-6 if dtype == "float32" else 1e-14)
+    cval = value if border == "constant" else 0
+    for sigma in (0.5, 1.0, 2.0, 6.0, (0.4, 9.0)):
+        assert_close(imfilt.gaussian(img, sigma, border=border, cval=cval), img, tol,
+                     f"constant gaussian sigma={sigma} {border} {dtype}")
+    for k in (1, 7, 9, (9, 1), 25, 31):
+        assert_close(imfilt.gaussian(img, 0, ksize=k, border=border, cval=cval), img, tol,
+                     f"constant gaussian ksize={k} {border} {dtype}")
+    for size in (2, 3, 16, 17, 31, (1, 40), 60):
+        assert_close(imfilt.mean(img, size, border=border, cval=cval), img, tol,
+                     f"constant mean size={size} {border} {dtype}")
+
+
+@pytest.mark.parametrize("dtype,value", (("uint8", 255), ("uint16", 65535), ("int16", 32767),
+                                         ("int16", -32768)))
+def test_saturated_stays_saturated(dtype, value):
+    img = np.full((33, 47), value, dtype)
+    for sigma in (0.3, 0.8, 1.0, 2.0, 3.3, 7.0):
+        assert np.all(imfilt.gaussian(img, sigma) == value), f"gaussian sigma={sigma}"
+    for k in (3, 5, 7, 9, 11, 15):
+        assert np.all(imfilt.gaussian(img, 0, ksize=k) == value), f"gaussian ksize={k}"
+    for size in (2, 3, 5, 15, 16, 17, 31, 40):
+        assert np.all(imfilt.mean(img, size) == value), f"mean size={size}"
+
+
+# =========================================================================== threads
+@pytest.fixture(scope="module")
+def full_hd(astronaut):
+    return cv2.resize(astronaut, (1920, 1080), interpolation=cv2.INTER_LINEAR)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_threads_bit_identical(full_hd, dtype):
+    gray = as_dtype(np.ascontiguousarray(full_hd[:, :, 1]), dtype)
+    for fn, args, kw in ((imfilt.gaussian, (2.0,), {}),
+                         (imfilt.gaussian, ((0.9, 4.5),), {"border": "wrap"}),
+                         (imfilt.mean, (5,), {}),
+                         (imfilt.mean, (31,), {"border": "reflect"}),
+                         (imfilt.mean, ((4, 9),), {"normalize": False})):
+        one = fn(gray, *args, threads=1, **kw)
+        two = fn(gray, *args, threads=2, **kw)
+        three = fn(gray, *args, threads=3, **kw)
+        assert np.array_equal(one, two), f"{fn.__name__}{args}{kw} {dtype}: 1 vs 2 threads"
+        assert np.array_equal(one, three), f"{fn.__name__}{args}{kw} {dtype}: 1 vs 3 threads"
+
+
+@pytest.mark.parametrize("dtype", ("uint8", "float32"))
+def test_threads_bit_identical_rgb(full_hd, dtype):
+    img = as_dtype(full_hd, dtype)
+    one = imfilt.gaussian(img, 2.0, threads=1)
+    assert np.array_equal(one, imfilt.gaussian(img, 2.0, threads=2))
+    assert np.array_equal(one, imfilt.gaussian(img, 2.0))  # threads=None: all cores
+    if dtype == "uint8":
+        assert_close(one, cv2.GaussianBlur(img, (0, 0), 2.0), 0, "1080p RGB vs cv2")
+
+
+# =========================================================================== SIMD levels
+SIMD_SCRIPT = textwrap.dedent(r"""
+    import json, sys
+    import numpy as np
+    import skimage.data
+    import imfilt
+
+    out_path = sys.argv[1]
+    cfg = imfilt.config()
+    photo = skimage.data.astronaut()[:83, :517]           # odd width > 8 AVX-512 vectors
+    x = photo.astype(np.int64)
+    images = {
+        "uint8": photo,
+        "uint16": (x * 257 - (x * 7919) % 257).astype(np.uint16),
+        "int16": ((x - 128) * 250 + 7).astype(np.int16),
+        "float32": (x / 255.0).astype(np.float32),
+        "float64": x / 255.0,
+    }
+    res = {}
+    for name, img in images.items():
+        gray = np.ascontiguousarray(img[:, :, 0])
+        for tag, a in (("rgb", img), ("gray", gray), ("narrow", gray[:, :13])):
+            for border in ("reflect101", "reflect", "replicate", "constant", "wrap"):
+                res[f"{name}/{tag}/g1.5/{border}"] = imfilt.gaussian(a, 1.5, border=border,
+                                                                     cval=3)
+            res[f"{name}/{tag}/g(0.6,4)"] = imfilt.gaussian(a, (0.6, 4.0))
+            for k in (3, 5, 7, 9, 15):
+                res[f"{name}/{tag}/k{k}"] = imfilt.gaussian(a, 0, ksize=k)
+            for s in (2, 3, 5, (2, 7), 16, 17, 31):
+                res[f"{name}/{tag}/m{s}"] = imfilt.mean(a, s)
+                res[f"{name}/{tag}/m{s}/wrap"] = imfilt.mean(a, s, border="wrap")
+            res[f"{name}/{tag}/sum(3,8)"] = imfilt.mean(a, (3, 8), normalize=False)
+    np.savez(out_path, **res)
+    print(json.dumps({"isa_active": cfg["isa_active"], "isa_requested": cfg["isa_requested"]}))
+""")
+
+
+def _run_level(level, tmp_path):
+    out = tmp_path / f"{level}.npz"
+    script = tmp_path / "simd_script.py"
+    script.write_text(SIMD_SCRIPT)
+    env = dict(os.environ, IMFILT_CPU=level)
+    proc = subprocess.run([sys.executable, str(script), str(out)], env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, f"IMFILT_CPU={level}: {proc.stderr[-3000:]}"
+    info = json.loads(proc.stdout.strip().splitlines()[-1])
+    return info, dict(np.load(out))
+
+
+@pytest.fixture(scope="module")
+def simd_results(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("simd")
+    levels = [lv for lv in ("baseline", "avx2", "avx512")
+              if lv in imfilt.config()["isa_supported"]]
+    return {lv: _run_level(lv, tmp) for lv in levels}
+
+
+def test_simd_levels_report_requested_level(simd_results):
+    assert "baseline" in simd_results
+    for level, (info, _) in simd_results.items():
+        assert info["isa_active"] == level, (level, info)
+        assert info["isa_requested"] == level
+
+
+def test_simd_levels_agree(simd_results):
+    _, base = simd_results["baseline"]
+    for level, (_, res) in simd_results.items():
+        assert res.keys() == base.keys()
+        for key, ref in base.items():
+            got = res[key]
+            assert got.dtype == ref.dtype and got.shape == ref.shape, (level, key)
+            if ref.dtype.kind in "ui":
+                assert_close(got, ref, 0, f"{level} vs baseline: {key}")
+            else:
+                tol = 1e-5 if ref.dtype == np.float32 else 1e-12
+                assert_close(got, ref, tol, f"{level} vs baseline: {key}")
+
+
+def test_simd_levels_match_cv2(simd_results):
+    """Every level, not just the default one, is exact with OpenCV for uint8/uint16."""
+    photo = __import__("skimage.data").data.astronaut()[:83, :517]
+    for level, (_, res) in simd_results.items():
+        assert_close(res["uint8/rgb/g1.5/reflect101"], cv2.GaussianBlur(photo, (0, 0), 1.5), 0,
+                     f"{level}: uint8 gaussian vs cv2")
+        assert_close(res["uint8/rgb/m17"], cv2.blur(photo, (17, 17)), 0,
+                     f"{level}: uint8 mean 17 vs cv2")
+        assert_close(res["uint8/gray/m(2, 7)"], cv2.blur(np.ascontiguousarray(photo[:, :, 0]),
+                                                         (7, 2)), 0,
+                     f"{level}: uint8 mean (2, 7) vs cv2")
+
+
+def test_unknown_imfilt_cpu_fails_clearly():
+    env = dict(os.environ, IMFILT_CPU="pentium4-turbo")
+    proc = subprocess.run([sys.executable, "-c", "import imfilt"], env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode != 0
+    last = proc.stderr.strip().splitlines()[-1]
+    assert "IMFILT_CPU" in last and "pentium4-turbo" in last, proc.stderr[-2000:]
+    assert "baseline" in last, f"the message should list the valid levels: {last}"
