@@ -51,6 +51,11 @@ def apply_rule(v, rule, out_dtype):
     elif mode == 2:  # round half to even
         if rule.get("scale_in_float"):
             r = np.rint(v.astype(np.float32) * np.float32(scale)).astype(np.float64)
+            block = rule.get("tail_block", 0)
+            if block:  # OpenCV's scalar row tail rounds the double product
+                flat, rflat = v.reshape(v.shape[0], -1), r.reshape(r.shape[0], -1)
+                start = flat.shape[1] - flat.shape[1] % block
+                rflat[:, start:] = np.rint(flat[:, start:] * scale)
         else:
             r = np.rint(v * scale)
     elif mode == 3:  # OpenCV's 8-bit box

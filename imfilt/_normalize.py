@@ -29,8 +29,7 @@ def check_image(image, name="image"):
         raise TypeError(f"{name} must be an array, got None; supported dtypes: "
                         f"{', '.join(SUPPORTED_DTYPES)}")
     arr = np.asarray(image)
-    if arr.dtype.newbyteorder("=") not in DTYPE_CODES or arr.dtype.kind not in "uif" \
-            or arr.dtype == np.int64:
+    if arr.dtype.kind not in "uif" or arr.dtype.newbyteorder("=").name not in SUPPORTED_DTYPES:
         raise TypeError(f"{name} has unsupported dtype {arr.dtype}; supported dtypes: "
                         f"{', '.join(SUPPORTED_DTYPES)}")
     if arr.ndim not in (2, 3):

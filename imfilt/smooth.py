@@ -99,8 +99,11 @@ def _gaussian_plan(dtype_char, kh, kw, sy, sx):
         rule = dict(mode=OUT_FLOOR_SHIFT, bias=2.0 ** 31, scale=2.0 ** -32)
         work = WORK_F64  # exact: every sum is an integer < 2**53
     elif dtype == np.int16:
-        rule = dict(mode=OUT_ROUND, scale=1.0)
-        work = WORK_F32
+        # the uint16 fixed-point scheme on signed data: exact integers, so every SIMD level and
+        # thread count agrees; OpenCV rounds a float result, within 1 of this
+        kx, ky = fixed_point_kernel(kx, 16), fixed_point_kernel(ky, 16)
+        rule = dict(mode=OUT_FLOOR_SHIFT, bias=2.0 ** 31, scale=2.0 ** -32)
+        work = WORK_F64
     else:
         rule = dict(mode=OUT_CAST, scale=1.0)
         work = WORK_F64 if dtype == np.float64 else WORK_F32
@@ -227,7 +230,9 @@ def mean(image, size, *, normalize=True, border="reflect101", cval=0.0, out=None
                 mul += 1
             rule = dict(mode=OUT_BOX8, box_delta=delta, box_mul=mul)
         elif dtype.kind in "ui":
-            rule = dict(mode=OUT_ROUND, scale=1.0 / area, scale_in_float=1)
+            # OpenCV rounds float32(sum) * float32(1 / area) in its 8-lane SIMD body and the
+            # double product in the scalar tail of each row: tail_block=8 reproduces both
+            rule = dict(mode=OUT_ROUND, scale=1.0 / area, scale_in_float=1, tail_block=8)
         else:
             rule = dict(mode=OUT_CAST, scale=1.0 / area)
     return _run_separable(arr, kw, kh, kw // 2, kh // 2, border_c, cval_v, work, rule,

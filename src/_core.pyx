@@ -18,6 +18,7 @@ cdef extern from "imfilt.h":
         double bias, scale
         int32_t box_delta, box_mul
         int scale_in_float
+        size_t tail_block
     int imfilt_sepfilter(const imfilt_image *src, imfilt_image *dst,
                          const double *kx, size_t kw, size_t ax,
                          const double *ky, size_t kh, size_t ay,
@@ -78,6 +79,7 @@ cdef imfilt_out_rule _rule(dict r):
     rule.box_delta = r.get("box_delta", 0)
     rule.box_mul = r.get("box_mul", 0)
     rule.scale_in_float = r.get("scale_in_float", 0)
+    rule.tail_block = r.get("tail_block", 0)
     return rule
 
 

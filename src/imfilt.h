@@ -49,6 +49,8 @@ typedef struct {
     double bias, scale;
     int32_t box_delta, box_mul;
     int scale_in_float; /* ROUND: compute (float)v * (float)scale, as OpenCV's SIMD does */
+    size_t tail_block;  /* ROUND + scale_in_float: the last (row length mod tail_block) samples
+                           of each row use the double product, as OpenCV's scalar tail does */
 } imfilt_out_rule;
 
 /* Separable correlation: out = rule(sum_j ky[j] sum_i kx[i] in[y - ay + j, x - ax + i]). */

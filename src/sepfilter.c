@@ -4,6 +4,7 @@
    Borders come from border.h only; the hot loops from the ISA table (kernels.h). */
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
 #include "imfilt.h"
 #include "border.h"
 #include "kernels.h"
@@ -44,6 +45,19 @@ static int is_symmetric(const double *k, size_t n) {
 static size_t imfilt_dtype_size(int dtype) {
     static const size_t sizes[IMFILT_NTYPES] = {1, 2, 2, 4, 8, 8};
     return sizes[dtype];
+}
+
+/* The double-product rounding of OpenCV's scalar row tails (see imfilt_out_rule.tail_block). */
+static void store_round_double(const double *v, void *dst, size_t n, int dtype, double scale) {
+    for (size_t i = 0; i < n; i++) {
+        double r = nearbyint(v[i] * scale); /* half to even in the default rounding mode */
+        switch (dtype) {
+        case IMFILT_U8: ((uint8_t *)dst)[i] = (uint8_t)(r < 0 ? 0 : r > 255 ? 255 : r); break;
+        case IMFILT_U16: ((uint16_t *)dst)[i] = (uint16_t)(r < 0 ? 0 : r > 65535 ? 65535 : r); break;
+        case IMFILT_I16: ((int16_t *)dst)[i] = (int16_t)(r < -32768 ? -32768 : r > 32767 ? 32767 : r); break;
+        default: break;
+        }
+    }
 }
 
 #define W float

@@ -13,6 +13,7 @@ typedef struct {
     W *acc;          /* column pass output */
     W *t1, *t2;      /* box doubling scratch */
     const W **ptrs;  /* tap pointers */
+    double tail[64]; /* scalar-tail rounding buffer (< tail_block samples) */
 } FN(scratch);
 
 /* Fill ext with pixels x0 - ax ... x1 - 1 + (kw - 1 - ax) of input row sy (cval everywhere
@@ -66,6 +67,9 @@ static int FN(sep)(const imfilt_image *src, imfilt_image *dst,
     const W cval = (W)cval_d;
     const int float_input = src->dtype == IMFILT_F32 || src->dtype == IMFILT_F64;
     const size_t dst_esize = imfilt_dtype_size(dst->dtype);
+    /* first sample of each row that takes OpenCV's scalar-tail rounding (n: none) */
+    const size_t tail_from = (rule->mode == IMFILT_OUT_ROUND && rule->scale_in_float && rule->tail_block)
+                                 ? n - n % rule->tail_block : n;
     int status = IMFILT_OK;
 
     /* tile width in pixels: a multiple of 64 samples when it can be */
@@ -153,7 +157,16 @@ static int FN(sep)(const imfilt_image *src, imfilt_image *dst,
                         const W *sub = s.slot[imfilt_mod(first - 1, (ptrdiff_t)nring)];
                         K->KMEMBER(slide)(s.acc, add, sub, m);
                     }
-                    K->KMEMBER(store)[dst->dtype](s.acc, dst_tile + (ptrdiff_t)y * dst->row_stride, m, rule);
+                    char *drow = dst_tile + (ptrdiff_t)y * dst->row_stride;
+                    if (tail_from < x0 * C + m) {
+                        /* this tile holds part of the row's scalar tail */
+                        size_t body = tail_from > x0 * C ? tail_from - x0 * C : 0;
+                        K->KMEMBER(store)[dst->dtype](s.acc, drow, body, rule);
+                        for (size_t i = body; i < m; i++) s.tail[i - body] = (double)s.acc[i];
+                        store_round_double(s.tail, drow + body * dst_esize, m - body, dst->dtype, rule->scale);
+                    } else {
+                        K->KMEMBER(store)[dst->dtype](s.acc, drow, m, rule);
+                    }
                 }
             }
         }

@@ -182,7 +182,13 @@ def test_mean_wrap_is_copymakeborder_reference(camera, size):
 @pytest.mark.parametrize("channels", (1, 4, 5, 6))
 def test_mean_channels(astronaut, dtype, channels):
     img = as_dtype(multichannel(astronaut[:120, :99], channels), dtype)
-    assert_close(imfilt.mean(img, (5, 6)), cv_mean(img, (5, 6)), tolerance(dtype, "mean"),
+    tol = tolerance(dtype, "mean")
+    if channels > 4 and np.dtype(dtype).kind in "ui":
+        # cv2 has no blur beyond 4 channels: the reference filters channel groups, whose rows
+        # end their 8-lane SIMD body elsewhere than imfilt's full interleaved row does, so
+        # OpenCV's float32-body / double-tail rounding may differ by 1 there
+        tol = max(tol, 1)
+    assert_close(imfilt.mean(img, (5, 6)), cv_mean(img, (5, 6)), tol,
                  f"mean {channels} channels {dtype}")
 
 
