@@ -120,7 +120,7 @@ def _build_parser():
                        "contact sheet")
     p.add_argument("-o", "--output", default="imfilt-demo", help="folder (default ./imfilt-demo)")
     p.add_argument("--threads", type=int, default=None)
-    p.add_argument("--overwrite", action="store_true", help="replace existing demo files")
+    p.add_argument("--overwrite", action="store_true", help="accepted for symmetry; the demo always regenerates its own files")
     # Only listed here for --help: main() hands everything after "bench" to imfilt._bench
     # untouched, because argparse.REMAINDER mishandles arguments that start with "-".
     sub.add_parser("bench", help="time imfilt against OpenCV and others (see 'imfilt bench "
@@ -489,12 +489,8 @@ def _run_demo(args):
 
     _validate_parameters(imfilt.gaussian, {"sigma": 1.0, "threads": args.threads})
     filters = [f for f in DEMO_FILTERS if hasattr(imfilt, f[2])]
-    names = ["sample.png", "contact_sheet.png"] + [f"{f[1]}.png" for f in filters]
-    existing = [n for n in names if os.path.exists(os.path.join(args.output, n))]
-    if existing and not args.overwrite:
-        print(f"imfilt demo: error: {args.output} already has {', '.join(existing)} "
-              f"(use --overwrite to replace them)", file=sys.stderr)
-        return EXIT_FAILED
+    # the demo's folder holds only files the demo itself generates, so a re-run replaces them
+    args.overwrite = True
     image = sample_image()
     write_image(os.path.join(args.output, "sample.png"), Image.fromarray(image), {}, True)
     print(f"sample image {image.shape[1]}x{image.shape[0]} RGB uint8 -> "
