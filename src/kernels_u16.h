@@ -30,34 +30,13 @@ static void conv_u16(const uint16_t *const *rows, const uint16_t *k, size_t ks, 
     }
 }
 
-/* Same doubling scheme as the float version (see kernels_tmpl.h). */
-static void boxsum_u16(const uint16_t *src, uint16_t *dst, uint16_t *t1, uint16_t *t2, size_t n,
-                       size_t step, size_t k) {
-    const uint16_t *cur = src;
-    uint16_t *bufs[2] = {t1, t2};
-    size_t w = 1, off = 0;
-    int first = 1, b = 0;
-    for (;;) {
-        if (k & w) {
-            const uint16_t *s = cur + off * step;
-            if (first) { for (size_t x = 0; x < n; x++) dst[x] = s[x]; }
-            else { for (size_t x = 0; x < n; x++) dst[x] = (uint16_t)(dst[x] + s[x]); }
-            first = 0;
-            off += w;
-        }
-        if (2 * w > k) break;
-        size_t len = n + (k - 2 * w) * step, sh = w * step;
-        uint16_t *nx = bufs[b];
-        b ^= 1;
-        for (size_t x = 0; x < len; x++) nx[x] = (uint16_t)(cur[x] + cur[x + sh]);
-        cur = nx;
-        w *= 2;
-    }
-}
-
-static void slide_u16(uint16_t *acc, const uint16_t *add, const uint16_t *sub, size_t n) {
-    for (size_t x = 0; x < n; x++) acc[x] = (uint16_t)(acc[x] + add[x] - sub[x]);
-}
+#define W uint16_t
+#define WS u16
+#define FN(name) IMFILT_CAT(IMFILT_CAT(name, _), WS)
+#include "kernels_box.h"
+#undef FN
+#undef WS
+#undef W
 
 static void load_u16_u8(const void *srcv, uint16_t *dst, size_t n) {
     const uint8_t *src = (const uint8_t *)srcv;
