@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import tempfile
 import sys
 import types
 
@@ -19,8 +20,10 @@ from imfilt._sample import sample_image
 
 
 def run(*args, cwd=None):
-    """`python -m imfilt ARGS` -> CompletedProcess with text stdout/stderr."""
-    return subprocess.run([sys.executable, "-m", "imfilt", *map(str, args)], cwd=cwd,
+    """`python -m imfilt ARGS` -> CompletedProcess with text stdout/stderr. The default cwd is
+    outside the checkout, so `-m imfilt` finds the installed package, not the source folder."""
+    return subprocess.run([sys.executable, "-m", "imfilt", *map(str, args)],
+                          cwd=cwd or tempfile.gettempdir(),
                           capture_output=True, text=True, timeout=120)
 
 

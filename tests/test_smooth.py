@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import tempfile
 import sys
 import textwrap
 
@@ -661,8 +662,9 @@ def test_simd_levels_match_cv2(simd_results):
 
 def test_unknown_imfilt_cpu_fails_clearly():
     env = dict(os.environ, IMFILT_CPU="pentium4-turbo")
+    # cwd outside the checkout: `-c` puts the cwd first on sys.path
     proc = subprocess.run([sys.executable, "-c", "import imfilt"], env=env,
-                          capture_output=True, text=True, timeout=600)
+                          cwd=tempfile.gettempdir(), capture_output=True, text=True, timeout=600)
     assert proc.returncode != 0
     last = proc.stderr.strip().splitlines()[-1]
     assert "IMFILT_CPU" in last and "pentium4-turbo" in last, proc.stderr[-2000:]
