@@ -59,7 +59,8 @@ def apply_rule(v, rule, out_dtype):
         else:
             r = np.rint(v * scale)
     elif mode == 3:  # OpenCV's 8-bit box
-        r = ((v.astype(np.int64) + rule["box_delta"]) * rule["box_mul"]) >> 23
+        t = ((v.astype(np.int64) + rule["box_delta"]) * rule["box_mul"]) & 0xFFFFFFFF
+        r = np.where(t >= 2 ** 31, t - 2 ** 32, t) >> 23  # OpenCV's int32 arithmetic
     else:
         r = np.trunc(v * scale)
     return np.clip(r, info.min, info.max).astype(out_dtype)

@@ -102,12 +102,13 @@ static inline VI FN(rule_int)(VT v, const imfilt_out_rule *r, W lo, W hi) {
             v = RINT_W(v);
             return __builtin_convertvector(v, VI);
         }
-    case IMFILT_OUT_BOX8: {  /* OpenCV's 8-bit box rounding: ((s + delta) * mul) >> 23 */
+    case IMFILT_OUT_BOX8: {  /* OpenCV's 8-bit box rounding: ((s + delta) * mul) >> 23, int32 */
         VU t = __builtin_convertvector(__builtin_convertvector(v, VI), VU);
-        t = ((t + (uint32_t)r->box_delta) * (uint32_t)r->box_mul) >> 23;
-        VU h = (VU){0} + (uint32_t)hi;
-        VU m = t > h;
-        return (VI)((t & ~m) | (h & m));
+        VI q = (VI)((t + (uint32_t)r->box_delta) * (uint32_t)r->box_mul) >> 23;
+        VI l = (VI){0} + (int32_t)lo, h = (VI){0} + (int32_t)hi;
+        VI below = q < l, above = q > h;
+        q = (q & ~below) | (l & below);
+        return (q & ~above) | (h & above);
     }
     default:
         v = v * (W)r->scale;
