@@ -79,42 +79,29 @@ static inline VT FN(vmin)(VT a, VT b) { VM m = a > b; return (VT)(((VM)a & ~m) |
 static inline VF FN(vmaxf)(VF a, VF b) { VI m = a < b; return (VF)(((VI)a & ~m) | ((VI)b & m)); }
 static inline VF FN(vminf)(VF a, VF b) { VI m = a > b; return (VF)(((VI)a & ~m) | ((VI)b & m)); }
 
-/* One vector of the output rule, as int32 lanes (integer outputs). */
-static inline VI FN(rule_int)(VT v, const imfilt_out_rule *r, W lo, W hi) {
-    switch (r->mode) {
-    case IMFILT_OUT_FLOOR_SHIFT: {
+/* One vector of the output rule, as int32 lanes (integer outputs). `mode` and `in_float` are
+   compile-time constants at every call (see STORE_INT_DEF), so no rule branch is left inside
+   the pixel loop. (OpenCV's 8-bit box rule runs in uint16 lanes, kernels_u16.h.) */
+static inline __attribute__((always_inline)) VI FN(rule_int)(VT v, const imfilt_out_rule *r,
+                                                             int mode, int in_float, W lo, W hi) {
+    if (mode == IMFILT_OUT_FLOOR_SHIFT) {
         v = (v + (W)r->bias) * (W)r->scale;
         v = FN(vmin)(FN(vmax)(v, FN(vsplat)(lo)), FN(vsplat)(hi));
         VI t = __builtin_convertvector(v, VI);             /* truncation ... */
         VM below = __builtin_convertvector(t, VT) > v;      /* ... corrected to floor */
         return t + __builtin_convertvector(below, VI);
     }
-    case IMFILT_OUT_ROUND:
-        if (r->scale_in_float) {  /* OpenCV's SIMD: float32(sum) * float32(scale) */
-            VF f = __builtin_convertvector(v, VF) * (float)r->scale;
-            VF flo = (VF){0} + (float)lo, fhi = (VF){0} + (float)hi;
-            f = FN(vminf)(FN(vmaxf)(f, flo), fhi);
-            f = (f + 12582912.0f) - 12582912.0f;
-            return __builtin_convertvector(f, VI);
-        } else {
-            v = v * (W)r->scale;
-            v = FN(vmin)(FN(vmax)(v, FN(vsplat)(lo)), FN(vsplat)(hi));
-            v = RINT_W(v);
-            return __builtin_convertvector(v, VI);
-        }
-    case IMFILT_OUT_BOX8: {  /* OpenCV's 8-bit box rounding: ((s + delta) * mul) >> 23, int32 */
-        VU t = __builtin_convertvector(__builtin_convertvector(v, VI), VU);
-        VI q = (VI)((t + (uint32_t)r->box_delta) * (uint32_t)r->box_mul) >> 23;
-        VI l = (VI){0} + (int32_t)lo, h = (VI){0} + (int32_t)hi;
-        VI below = q < l, above = q > h;
-        q = (q & ~below) | (l & below);
-        return (q & ~above) | (h & above);
+    if (mode == IMFILT_OUT_ROUND && in_float) {  /* OpenCV's SIMD: float32(sum) * float32(scale) */
+        VF f = __builtin_convertvector(v, VF) * (float)r->scale;
+        VF flo = (VF){0} + (float)lo, fhi = (VF){0} + (float)hi;
+        f = FN(vminf)(FN(vmaxf)(f, flo), fhi);
+        f = (f + 12582912.0f) - 12582912.0f;
+        return __builtin_convertvector(f, VI);
     }
-    default:
-        v = v * (W)r->scale;
-        v = FN(vmin)(FN(vmax)(v, FN(vsplat)(lo)), FN(vsplat)(hi));
-        return __builtin_convertvector(v, VI);
-    }
+    v = v * (W)r->scale;
+    v = FN(vmin)(FN(vmax)(v, FN(vsplat)(lo)), FN(vsplat)(hi));
+    if (mode == IMFILT_OUT_ROUND) v = RINT_W(v);
+    return __builtin_convertvector(v, VI);
 }
 
 /* A plain loop: GCC vectorises it (vpmovzx + vcvtdq2ps) where __builtin_convertvector of
@@ -125,20 +112,34 @@ static void IMFILT_CAT(FN(load), IMFILT_CAT(_, TS))(const void *srcv, W *dst, si
     for (size_t i = 0; i < n; i++) dst[i] = (W)src[i]; \
 }
 
+/* The loop is written once and instantiated per rule by the switch, with the rule constant. */
 #define STORE_INT_DEF(T, TS, LO, HI) \
 typedef T IMFILT_CAT(FN(vout), TS) __attribute__((vector_size(VL * sizeof(T)))); \
-static void IMFILT_CAT(FN(store), IMFILT_CAT(_, TS))(const W *src, void *dstv, size_t n, const imfilt_out_rule *r) { \
-    T *dst = (T *)dstv; \
+static inline __attribute__((always_inline)) void IMFILT_CAT(FN(store_loop), TS)( \
+        const W *src, T *dst, size_t n, const imfilt_out_rule *r, int mode, int in_float) { \
     size_t i = 0; \
     for (; i + VL <= n; i += VL) { \
-        IMFILT_CAT(FN(vout), TS) o = __builtin_convertvector(FN(rule_int)(FN(vld)(src + i), r, (W)(LO), (W)(HI)), IMFILT_CAT(FN(vout), TS)); \
+        IMFILT_CAT(FN(vout), TS) o = __builtin_convertvector( \
+            FN(rule_int)(FN(vld)(src + i), r, mode, in_float, (W)(LO), (W)(HI)), IMFILT_CAT(FN(vout), TS)); \
         memcpy(dst + i, &o, sizeof o); \
     } \
-    if (i < n) { \
+    if (i < n) { /* tail through a padded copy: the same arithmetic as the body */ \
         W pad[VL] = {0}; \
         memcpy(pad, src + i, (n - i) * sizeof(W)); \
-        IMFILT_CAT(FN(vout), TS) o = __builtin_convertvector(FN(rule_int)(FN(vld)(pad), r, (W)(LO), (W)(HI)), IMFILT_CAT(FN(vout), TS)); \
+        IMFILT_CAT(FN(vout), TS) o = __builtin_convertvector( \
+            FN(rule_int)(FN(vld)(pad), r, mode, in_float, (W)(LO), (W)(HI)), IMFILT_CAT(FN(vout), TS)); \
         memcpy(dst + i, &o, (n - i) * sizeof(T)); \
+    } \
+} \
+static void IMFILT_CAT(FN(store), IMFILT_CAT(_, TS))(const W *src, void *dstv, size_t n, const imfilt_out_rule *r) { \
+    T *dst = (T *)dstv; \
+    switch (r->mode) { \
+    case IMFILT_OUT_FLOOR_SHIFT: IMFILT_CAT(FN(store_loop), TS)(src, dst, n, r, IMFILT_OUT_FLOOR_SHIFT, 0); break; \
+    case IMFILT_OUT_ROUND: \
+        if (r->scale_in_float) IMFILT_CAT(FN(store_loop), TS)(src, dst, n, r, IMFILT_OUT_ROUND, 1); \
+        else IMFILT_CAT(FN(store_loop), TS)(src, dst, n, r, IMFILT_OUT_ROUND, 0); \
+        break; \
+    default: IMFILT_CAT(FN(store_loop), TS)(src, dst, n, r, IMFILT_OUT_CAST, 0); break; \
     } \
 }
 

@@ -96,6 +96,7 @@ int imfilt_sepfilter(const imfilt_image *src, imfilt_image *dst,
     int st = check_args(src, dst, kw, ax, kh, ay);
     if (st) return st;
     if (src->height == 0 || src->width == 0 || src->channels == 0) return IMFILT_OK;
+    if (rule->mode == IMFILT_OUT_BOX8) return IMFILT_EINVAL; /* a box rule, not a kernel rule */
     if (work == IMFILT_WORK_F64) return sep_f64(src, dst, kx, kw, ax, ky, kh, ay, border, cval, rule, threads, 0);
     if (work == IMFILT_WORK_F32) return sep_f32(src, dst, kx, kw, ax, ky, kh, ay, border, cval, rule, threads, 0);
     return IMFILT_EINVAL; /* uint16 lanes only hold box sums */
@@ -108,6 +109,7 @@ int imfilt_boxfilter(const imfilt_image *src, imfilt_image *dst,
     int st = check_args(src, dst, kw, ax, kh, ay);
     if (st) return st;
     if (src->height == 0 || src->width == 0 || src->channels == 0) return IMFILT_OK;
+    if (rule->mode == IMFILT_OUT_BOX8 && work != IMFILT_WORK_U16) return IMFILT_EINVAL;
     if (work == IMFILT_WORK_F64) return sep_f64(src, dst, NULL, kw, ax, NULL, kh, ay, border, cval, rule, threads, 1);
     if (work == IMFILT_WORK_F32) return sep_f32(src, dst, NULL, kw, ax, NULL, kh, ay, border, cval, rule, threads, 1);
     /* uint16 lanes: 8-bit input, area <= 256 (every sum < 2^16) */
