@@ -21,6 +21,7 @@ import platform
 import statistics
 import sys
 import time
+from typing import NamedTuple, Optional
 
 import numpy as np
 
@@ -29,19 +30,34 @@ DEFAULT_ROUNDS = 30
 QUICK_ROUNDS = 5
 FLOAT_TOL = 1e-5
 
-# name, filter, parameter, dtype, channels
+
+class Case(NamedTuple):
+    """One benchmark row family. `reference` is the library the ratio divides by and the
+    outputs are checked against; `size` ("WxH") pins the image size instead of --sizes;
+    `tol` is the check's max abs difference (0: bit-exact)."""
+    name: str
+    kind: str            # key of BUILDERS
+    param: object        # the filter's main parameter (sigma, size, gamma, ...)
+    dtype: str = "uint8"
+    channels: int = 1
+    reference: str = "cv2"
+    size: Optional[str] = None
+    tol: float = 0.0
+
+
 CASES = [
-    ("gaussian_s1", "gaussian", 1.0, "uint8", 1),
-    ("gaussian_s2", "gaussian", 2.0, "uint8", 1),
-    ("gaussian_s5", "gaussian", 5.0, "uint8", 1),
-    ("gaussian_s2_rgb", "gaussian", 2.0, "uint8", 3),
-    ("gaussian_s2_f32", "gaussian", 2.0, "float32", 1),
-    ("mean_3", "mean", 3, "uint8", 1),
-    ("mean_5", "mean", 5, "uint8", 1),
-    ("mean_31", "mean", 31, "uint8", 1),
+    Case("gaussian_s1", "gaussian", 1.0),
+    Case("gaussian_s2", "gaussian", 2.0),
+    Case("gaussian_s5", "gaussian", 5.0),
+    Case("gaussian_s2_rgb", "gaussian", 2.0, channels=3),
+    Case("gaussian_s2_f32", "gaussian", 2.0, "float32", tol=FLOAT_TOL),
+    Case("mean_3", "mean", 3),
+    Case("mean_5", "mean", 5),
+    Case("mean_31", "mean", 31),
 ]
 
-LIBS = ("imfilt", "cv2", "scipy", "pillow", "copy")
+# Column order of the timings; a library appears in the table when some case times it.
+LIBS = ("imfilt", "cv2", "scipy", "pillow", "numpy", "skimage", "torch", "copy")
 
 
 # ----------------------------------------------------------------------------- inputs
@@ -118,13 +134,17 @@ def _base_images():
 
 def _make_input(cv2, bases, dtype, channels, w, h):
     gray, rgb, _ = bases
-    src = rgb if channels == 3 else gray
+    src = gray if channels == 1 else rgb if channels == 3 else np.dstack([rgb, gray] * 2)[..., :channels]
     img = cv2.resize(src, (w, h), interpolation=cv2.INTER_LINEAR if (w < src.shape[1] or
                                                                       h < src.shape[0])
                      else cv2.INTER_CUBIC)
     img = np.ascontiguousarray(img)
-    if dtype == "float32":
-        img = (img.astype(np.float32) / np.float32(255.0))
+    if dtype in ("float32", "float64"):
+        img = img.astype(dtype) / np.dtype(dtype).type(255.0)
+    elif dtype == "uint16":
+        img = img.astype(np.uint16) * np.uint16(257)
+    elif dtype == "int16":
+        img = (img.astype(np.int16) - 128) * np.int16(100)
     return img
 
 
@@ -136,38 +156,50 @@ def _cv2_gaussian_radius(sigma, dtype):
 
 # ----------------------------------------------------------------------------- functions
 
-def _functions(case, img, threads_arg, cv2, ndi, PIL):
-    """Callables (no arguments) per library for one case; None where a library has no match."""
+def _gaussian_fns(case, img, threads, mods):
     import imfilt
+    sigma = float(case.param)
+    cv2, ndi, PIL = mods["cv2"], mods.get("scipy"), mods.get("pillow")
+    fns = {"imfilt": lambda: imfilt.gaussian(img, sigma, threads=threads),
+           "cv2": lambda: cv2.GaussianBlur(img, (0, 0), sigma)}
+    if ndi is not None:
+        truncate = _cv2_gaussian_radius(sigma, case.dtype) / sigma
+        sig = (sigma, sigma, 0.0) if img.ndim == 3 else sigma
+        fns["scipy"] = lambda: ndi.gaussian_filter(img, sig, truncate=truncate, mode="mirror")
+    if PIL is not None and img.dtype == np.uint8:
+        Image, ImageFilter = PIL
+        pim, flt = Image.fromarray(img), ImageFilter.GaussianBlur(sigma)
+        fns["pillow"] = lambda: pim.filter(flt)
+    return fns
 
-    _, kind, p, dtype, channels = case
-    fns = {}
-    if kind == "gaussian":
-        sigma = float(p)
-        fns["imfilt"] = lambda: imfilt.gaussian(img, sigma, threads=threads_arg)
-        fns["cv2"] = lambda: cv2.GaussianBlur(img, (0, 0), sigma)
-        if ndi is not None:
-            r = _cv2_gaussian_radius(sigma, dtype)
-            truncate = r / sigma
-            sig = (sigma, sigma, 0.0) if img.ndim == 3 else sigma
-            fns["scipy"] = lambda: ndi.gaussian_filter(img, sig, truncate=truncate, mode="mirror")
-        if PIL is not None and img.dtype == np.uint8:
-            Image, ImageFilter = PIL
-            pim = Image.fromarray(img)
-            flt = ImageFilter.GaussianBlur(sigma)
-            fns["pillow"] = lambda: pim.filter(flt)
-    else:
-        k = int(p)
-        fns["imfilt"] = lambda: imfilt.mean(img, k, threads=threads_arg)
-        fns["cv2"] = lambda: cv2.blur(img, (k, k))
-        if ndi is not None:
-            size = (k, k, 1) if img.ndim == 3 else k
-            fns["scipy"] = lambda: ndi.uniform_filter(img, size, mode="mirror")
-        if PIL is not None and img.dtype == np.uint8 and k % 2 == 1:
-            Image, ImageFilter = PIL
-            pim = Image.fromarray(img)
-            flt = ImageFilter.BoxBlur(k // 2)
-            fns["pillow"] = lambda: pim.filter(flt)
+
+def _mean_fns(case, img, threads, mods):
+    import imfilt
+    k = int(case.param)
+    cv2, ndi, PIL = mods["cv2"], mods.get("scipy"), mods.get("pillow")
+    fns = {"imfilt": lambda: imfilt.mean(img, k, threads=threads),
+           "cv2": lambda: cv2.blur(img, (k, k))}
+    if ndi is not None:
+        size = (k, k, 1) if img.ndim == 3 else k
+        fns["scipy"] = lambda: ndi.uniform_filter(img, size, mode="mirror")
+    if PIL is not None and img.dtype == np.uint8 and k % 2 == 1:
+        Image, ImageFilter = PIL
+        pim, flt = Image.fromarray(img), ImageFilter.BoxBlur(k // 2)
+        fns["pillow"] = lambda: pim.filter(flt)
+    return fns
+
+
+# kind -> (case, image, threads argument, {library name: module or None}) -> {library: callable}.
+# Each filter family adds its builder here; the callables take no arguments.
+BUILDERS = {
+    "gaussian": _gaussian_fns,
+    "mean": _mean_fns,
+}
+
+
+def _functions(case, img, threads_arg, mods):
+    """Callables per library for one case, plus the memory-bandwidth floor."""
+    fns = BUILDERS[case.kind](case, img, threads_arg, mods)
     dst = np.empty_like(img)
     fns["copy"] = lambda: np.copyto(dst, img)
     return fns
@@ -187,9 +219,10 @@ def _max_abs_diff(a, b):
     return float(np.max(np.abs(a.astype(np.float64) - b.astype(np.float64))))
 
 
-def _check(img, fns):
-    """Agreement of imfilt with cv2 (and, for information only, scipy and Pillow with cv2)."""
-    ref = fns["cv2"]()
+def _check(case, fns):
+    """Agreement of imfilt with the case's reference (and, for information only, of the other
+    libraries with the reference)."""
+    ref = _as_array(fns[case.reference]())
     info = {}
     try:
         got = fns["imfilt"]()
@@ -199,20 +232,19 @@ def _check(img, fns):
         got = None
     if got is None:
         pass
-    elif img.dtype == np.uint8:
+    elif case.tol == 0:
         ok = (isinstance(got, np.ndarray) and got.shape == ref.shape and got.dtype == ref.dtype
               and bool(np.array_equal(got, ref)))
         info["check"] = "exact"
     else:
         d = _max_abs_diff(got, ref)
-        ok = (isinstance(got, np.ndarray) and got.dtype == ref.dtype and d is not None
-              and d < FLOAT_TOL)
-        info["check"] = f"max_abs_diff<{FLOAT_TOL:g}"
+        ok = isinstance(got, np.ndarray) and d is not None and d <= case.tol
+        info["check"] = f"max_abs_diff<={case.tol:g}"
     if got is not None:
         info["agree"] = bool(ok)
         info["max_abs_diff"] = _max_abs_diff(got, ref)
-    for lib in ("scipy", "pillow"):
-        if lib in fns:
+    for lib in LIBS:
+        if lib not in ("imfilt", "copy", case.reference) and lib in fns:
             try:
                 info[f"{lib}_max_abs_diff"] = _max_abs_diff(fns[lib](), ref)
             except Exception as e:  # pragma: no cover - report, keep going
@@ -224,13 +256,14 @@ def _check(img, fns):
 
 # ----------------------------------------------------------------------------- timing
 
-def _time_case(case, img, thread_settings, rounds, cv2, ndi, PIL):
+def _time_case(case, img, thread_settings, rounds, mods):
     """One case at one size: check each thread setting, then time everything interleaved."""
     per_thread = []
+    cv2 = mods["cv2"]
     for label, ncv, targ in thread_settings:
         cv2.setNumThreads(ncv)
-        fns = _functions(case, img, targ, cv2, ndi, PIL)
-        info = _check(img, fns)
+        fns = _functions(case, img, targ, mods)
+        info = _check(case, fns)
         for f in fns.values():  # warm-up (caches, thread pools, page faults of outputs)
             f()
         per_thread.append((label, ncv, targ, fns, info, {lib: [] for lib in fns}))
@@ -255,14 +288,13 @@ def _time_case(case, img, thread_settings, rounds, cv2, ndi, PIL):
             gc.enable()
 
     rows = []
-    name, kind, p, dtype, channels = case
     h, w = img.shape[:2]
     for label, ncv, targ, fns, info, times in per_thread:
         row = {
-            "case": name, "filter": kind,
-            ("sigma" if kind == "gaussian" else "size"): p,
+            "case": case.name, "filter": case.kind, "param": case.param,
+            "reference": case.reference,
             "size": f"{w}x{h}", "width": w, "height": h,
-            "dtype": dtype, "channels": channels,
+            "dtype": case.dtype, "channels": case.channels,
             "threads": label, "threads_n": ncv, "rounds": rounds,
         }
         for lib in LIBS:
@@ -270,8 +302,9 @@ def _time_case(case, img, thread_settings, rounds, cv2, ndi, PIL):
             row[f"{lib}_best_ms"] = min(ts) * 1e3 if ts else None
             row[f"{lib}_median_ms"] = statistics.median(ts) * 1e3 if ts else None
         ok = row["imfilt_best_ms"] is not None
-        row["ratio"] = row["imfilt_best_ms"] / row["cv2_best_ms"] if ok else None
-        row["ratio_median"] = row["imfilt_median_ms"] / row["cv2_median_ms"] if ok else None
+        ref = case.reference
+        row["ratio"] = row["imfilt_best_ms"] / row[f"{ref}_best_ms"] if ok else None
+        row["ratio_median"] = row["imfilt_median_ms"] / row[f"{ref}_median_ms"] if ok else None
         row.update(info)
         rows.append(row)
     return rows
@@ -308,8 +341,10 @@ def _fmt(v, nd=None):
 
 
 def _table(rows):
-    head = ["case", "size", "dtype", "thr", "imfilt best/med", "cv2 best/med", "ratio",
-            "scipy", "pillow", "copy", "imfilt 1T/xT", "cv2 1T/xT"]
+    others = [lib for lib in LIBS if lib not in ("imfilt", "cv2")
+              and any(r.get(f"{lib}_best_ms") is not None for r in rows)]
+    head = (["case", "size", "dtype", "thr", "imfilt best/med", "cv2 best/med", "ratio", "vs"]
+            + others + ["imfilt 1T/xT", "cv2 1T/xT"])
     lines = []
     for r in rows:
         ratio = _fmt(r["ratio"], 2)
@@ -319,19 +354,18 @@ def _table(rows):
             ratio += " MISMATCH"
         elif r["ratio"] > 1.0:
             ratio += " *"
-        dt = r["dtype"] + ("x3" if r["channels"] == 3 else "")
+        dt = r["dtype"] + (f"x{r['channels']}" if r["channels"] > 1 else "")
         sp = "" if r["threads"] == "1" else _fmt(r.get("imfilt_speedup"), 2)
         spc = "" if r["threads"] == "1" else _fmt(r.get("cv2_speedup"), 2)
         lines.append([
             r["case"], r["size"], dt, r["threads"],
             f"{_fmt(r['imfilt_best_ms'])}/{_fmt(r['imfilt_median_ms'])}",
             f"{_fmt(r['cv2_best_ms'])}/{_fmt(r['cv2_median_ms'])}",
-            ratio, _fmt(r["scipy_best_ms"]), _fmt(r["pillow_best_ms"]),
-            _fmt(r["copy_best_ms"]), sp, spc,
+            ratio, r["reference"], *[_fmt(r.get(f"{lib}_best_ms")) for lib in others], sp, spc,
         ])
     widths = [max(len(head[i]), *(len(l[i]) for l in lines)) if lines else len(head[i])
               for i in range(len(head))]
-    left = {0, 1, 2, 3}
+    left = {0, 1, 2, 3, 7}
 
     def fmt_line(cells):
         return "  ".join(c.ljust(widths[i]) if i in left else c.rjust(widths[i])
@@ -367,8 +401,8 @@ def _plot(rows, path):
     ax.set_yticks(ypos)
     ax.set_yticklabels(labels, fontsize=7)
     ax.invert_yaxis()
-    ax.set_xlabel("imfilt best / cv2 best  (< 1: imfilt faster)")
-    ax.set_title("imfilt vs OpenCV")
+    ax.set_xlabel("imfilt best / reference best  (< 1: imfilt faster)")
+    ax.set_title("imfilt vs the references (OpenCV unless noted)")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -407,14 +441,14 @@ def _select(filters):
     if not filters:
         return list(CASES)
     words = [w.strip() for f in filters for w in f.split(",") if w.strip()]
-    return [c for c in CASES if any(w in c[0] for w in words)]
+    return [c for c in CASES if any(w in c.name for w in words)]
 
 
 def main(argv=None) -> int:
     args = _build_parser().parse_args(argv)
     if args.list:
         for c in CASES:
-            print(c[0])
+            print(c.name)
         return 0
     try:
         import cv2
@@ -424,21 +458,22 @@ def main(argv=None) -> int:
         return 2
     import imfilt
 
-    ndi = PIL = None
+    mods = {"cv2": cv2, "numpy": np}
     if not args.no_others:
         try:
             import scipy.ndimage as ndi
+            mods["scipy"] = ndi
         except ImportError:
             print("note: scipy not installed; scipy column left empty")
         try:
             from PIL import Image, ImageFilter
-            PIL = (Image, ImageFilter)
+            mods["pillow"] = (Image, ImageFilter)
         except ImportError:
             print("note: Pillow not installed; pillow column left empty")
 
     cases = _select(args.filter)
     if not cases:
-        print(f"no case matches {args.filter!r}; cases: {', '.join(c[0] for c in CASES)}",
+        print(f"no case matches {args.filter!r}; cases: {', '.join(c.name for c in CASES)}",
               file=sys.stderr)
         return 2
     rounds = args.rounds if args.rounds is not None else (
@@ -458,9 +493,10 @@ def main(argv=None) -> int:
     rows = []
     try:
         for case in cases:
-            for (w, h) in args.sizes:
-                img = _make_input(cv2, bases, case[3], case[4], w, h)
-                rows.extend(_time_case(case, img, args.threads, rounds, cv2, ndi, PIL))
+            sizes = [_parse_sizes(case.size)[0]] if case.size else args.sizes
+            for (w, h) in sizes:
+                img = _make_input(cv2, bases, case.dtype, case.channels, w, h)
+                rows.extend(_time_case(case, img, args.threads, rounds, mods))
     finally:
         cv2.setNumThreads(cv2_threads_before)
     elapsed = time.perf_counter() - t_start
@@ -481,8 +517,8 @@ def main(argv=None) -> int:
             "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "imfilt_config": cfg,
             "cv2_version": cv2.__version__,
-            "scipy_version": _version("scipy") if ndi is not None else None,
-            "pillow_version": _version("PIL") if PIL is not None else None,
+            "scipy_version": _version("scipy") if "scipy" in mods else None,
+            "pillow_version": _version("PIL") if "pillow" in mods else None,
             "numpy_version": np.__version__,
             "python": platform.python_version(),
             "platform": platform.platform(),

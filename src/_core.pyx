@@ -126,3 +126,8 @@ def config():
         "openmp": bool(imfilt_openmp_enabled()),
         "max_threads": imfilt_max_threads(),
     }
+
+
+# ----------------------------------------------------------------------------------------------
+# Filter families: each binds its C entries in its own include file (src/_<family>.pxi), using
+# _image, _check and the nogil pattern above.

@@ -6,15 +6,11 @@
 #include <omp.h>
 #endif
 
-extern const imfilt_kernels imfilt_kernels_baseline;
-#ifdef IMFILT_HAVE_AVX2
-extern const imfilt_kernels imfilt_kernels_avx2;
-#endif
-#ifdef IMFILT_HAVE_AVX512
-extern const imfilt_kernels imfilt_kernels_avx512;
-#endif
+IMFILT_ISA_DECLARE(imfilt_kernels, imfilt_kernels);
 
-typedef struct { const imfilt_kernels *table; int (*cpu_has)(void); } level_entry;
+/* `table` names the level (the separable kernels' table is every level's reference instance);
+   `index` is the position in imfilt_isa_pick's argument list. */
+typedef struct { const imfilt_kernels *table; int (*cpu_has)(void); int index; } level_entry;
 
 static int always(void) { return 1; }
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
@@ -32,20 +28,27 @@ static int has_avx512(void) {
 
 /* lowest to highest */
 static const level_entry levels[] = {
-    {&imfilt_kernels_baseline, always},
+    {&imfilt_kernels_baseline, always, 0},
 #ifdef IMFILT_HAVE_AVX2
-    {&imfilt_kernels_avx2, has_avx2},
+    {&imfilt_kernels_avx2, has_avx2, 1},
 #endif
 #ifdef IMFILT_HAVE_AVX512
-    {&imfilt_kernels_avx512, has_avx512},
+    {&imfilt_kernels_avx512, has_avx512, 2},
 #endif
 };
 #define NLEVELS (sizeof levels / sizeof levels[0])
 
 static const imfilt_kernels *active = &imfilt_kernels_baseline;
+static int active_index = 0;
 static char built_names[128], supported_names[128];
 
 const imfilt_kernels *imfilt_active_kernels(void) { return active; }
+int imfilt_isa_level(void) { return active_index; }
+const void *imfilt_isa_pick(const void *baseline, const void *avx2, const void *avx512) {
+    const void *byindex[3] = {baseline, avx2, avx512};
+    const void *t = byindex[active_index];
+    return t ? t : baseline;
+}
 const char *imfilt_isa_name(void) { return active->name; }
 
 static const char *join_levels(char *buf, size_t cap, int only_supported) {
@@ -73,9 +76,14 @@ int imfilt_isa_select(const char *request) {
         }
     }
     for (int i = cap; i >= 0; i--) {
-        if (levels[i].cpu_has()) { active = levels[i].table; return 0; }
+        if (levels[i].cpu_has()) {
+            active = levels[i].table;
+            active_index = levels[i].index;
+            return 0;
+        }
     }
     active = &imfilt_kernels_baseline;
+    active_index = 0;
     return 0;
 }
 

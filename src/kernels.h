@@ -4,6 +4,7 @@
 #ifndef IMFILT_KERNELS_H
 #define IMFILT_KERNELS_H
 #include "imfilt.h"
+#include "isa.h"
 
 typedef struct imfilt_kernels {
     const char *name;

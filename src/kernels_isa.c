@@ -6,19 +6,6 @@
 #include <stdint.h>
 #include "kernels.h"
 
-#define IMFILT_CAT2(a, b) a##b
-#define IMFILT_CAT(a, b) IMFILT_CAT2(a, b)
-
-#ifndef IMFILT_VEC_BYTES
-#define IMFILT_VEC_BYTES 16
-#endif
-#ifndef IMFILT_ISA_SUFFIX
-#define IMFILT_ISA_SUFFIX _baseline
-#endif
-
-#define IMFILT_STR2(x) #x
-#define IMFILT_STR(x) IMFILT_STR2(x)
-
 /* RINT_W: round half to even without libm: adding and subtracting 1.5 * 2^(mantissa bits)
    leaves the nearest integer under the default rounding mode; valid for |v| < 2^22 (float) /
    2^51 (double), which holds after clamping to an integer pixel range. */
@@ -47,8 +34,8 @@
     prefix##_##WS##_u8, prefix##_##WS##_u16, prefix##_##WS##_i16, \
     prefix##_##WS##_f32, prefix##_##WS##_f64, prefix##_##WS##_i64 }
 
-const imfilt_kernels IMFILT_CAT(imfilt_kernels, IMFILT_ISA_SUFFIX) = {
-    .name = IMFILT_STR(IMFILT_ISA_SUFFIX) + 1, /* skip the leading '_' */
+const imfilt_kernels IMFILT_ISA_TABLE(imfilt_kernels) = {
+    .name = IMFILT_ISA_LEVEL_NAME,
     .load_f32 = TABLE_ROW(load, f32),
     .load_f64 = TABLE_ROW(load, f64),
     .store_f32 = TABLE_ROW(store, f32),

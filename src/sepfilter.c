@@ -8,43 +8,16 @@
 #include "imfilt.h"
 #include "border.h"
 #include "kernels.h"
-#ifdef _OPENMP
-#include <omp.h>
-#endif
+#include "parallel.h"
 
-#define IMFILT_CAT2(a, b) a##b
-#define IMFILT_CAT(a, b) IMFILT_CAT2(a, b)
-
-/* Below this many samples a second thread costs more than it saves. */
-#define IMFILT_MIN_PARALLEL_SAMPLES ((size_t)1 << 16)
 /* Float box sums restart at row multiples of this, so results never depend on the strips. */
 #define IMFILT_BOX_RESTART_ROWS 64
-
-static int choose_threads(int requested, size_t height, size_t row_samples) {
-    int t = requested > 0 ? requested : imfilt_max_threads();
-    if (height * row_samples < IMFILT_MIN_PARALLEL_SAMPLES) t = 1;
-    if ((size_t)t > height / 8) t = height / 8 > 0 ? (int)(height / 8) : 1;
-    return t < 1 ? 1 : t;
-}
-
-static int thread_id(void) {
-#ifdef _OPENMP
-    return omp_get_thread_num();
-#else
-    return 0;
-#endif
-}
 
 static int is_symmetric(const double *k, size_t n) {
     if (!(n & 1)) return 0;
     for (size_t i = 0; i < n / 2; i++)
         if (k[i] != k[n - 1 - i]) return 0;
     return 1;
-}
-
-static size_t imfilt_dtype_size(int dtype) {
-    static const size_t sizes[IMFILT_NTYPES] = {1, 2, 2, 4, 8, 8};
-    return sizes[dtype];
 }
 
 /* The double-product rounding of OpenCV's scalar row tails (see imfilt_out_rule.tail_block). */

@@ -92,20 +92,17 @@ static int FN(sep)(const imfilt_image *src, imfilt_image *dst,
     const int symx = box ? (int)(kw & 1) : is_symmetric(kxd, kw);
     const int symy = box ? (int)(kh & 1) : is_symmetric(kyd, kh);
 
-    const int nt = choose_threads(threads, H, n);
+    const int nt = imfilt_choose_threads(threads, H, n);
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nt)
 #endif
     {
-        const int tid = thread_id();
+        const int tid = imfilt_thread_id();
         /* float box sums restart every IMFILT_BOX_RESTART_ROWS rows: strips start on those
            rows too, so every thread count sums in the same order */
         const size_t unit = (box && float_input) ? IMFILT_BOX_RESTART_ROWS : 1;
-        const size_t nunits = (H + unit - 1) / unit;
-        size_t y0 = unit * (nunits * (size_t)tid / (size_t)nt);
-        size_t y1 = unit * (nunits * (size_t)(tid + 1) / (size_t)nt);
-        y0 = y0 < H ? y0 : H;
-        y1 = y1 < H ? y1 : H;
+        size_t y0, y1;
+        imfilt_strip(H, tid, nt, unit, &y0, &y1);
         FN(scratch) s;
         memset(&s, 0, sizeof s);
         /* one allocation per thread: O(tile width * kernel height) */
