@@ -58,9 +58,13 @@ def apply_rule(v, rule, out_dtype):
                 rflat[:, start:] = np.rint(flat[:, start:] * scale)
         else:
             r = np.rint(v * scale)
-    elif mode == 3:  # OpenCV's 8-bit box
+    elif mode == 3:  # OpenCV's 8-bit box: uint32 in the row body, wrapping int32 in the tail
         t = ((v.astype(np.int64) + rule["box_delta"]) * rule["box_mul"]) & 0xFFFFFFFF
-        r = np.where(t >= 2 ** 31, t - 2 ** 32, t) >> 23  # OpenCV's int32 arithmetic
+        r = t >> 23
+        wrapped = np.where(t >= 2 ** 31, t - 2 ** 32, t) >> 23
+        flat, rflat = wrapped.reshape(v.shape[0], -1), r.reshape(r.shape[0], -1)
+        start = flat.shape[1] - flat.shape[1] % rule["tail_block"]
+        rflat[:, start:] = flat[:, start:]
     else:
         r = np.trunc(v * scale)
     return np.clip(r, info.min, info.max).astype(out_dtype)

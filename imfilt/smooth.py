@@ -228,7 +228,9 @@ def mean(image, size, *, normalize=True, border="reflect101", cval=0.0, out=None
                 delta += 1
             else:
                 mul += 1
-            rule = dict(mode=OUT_BOX8, box_delta=delta, box_mul=mul)
+            # OpenCV's SIMD body rounds in uint32, its scalar tail (n % 16 samples per row)
+            # in wrapping int32: tail_block=16 reproduces both
+            rule = dict(mode=OUT_BOX8, box_delta=delta, box_mul=mul, tail_block=16)
         elif dtype.kind in "ui":
             # OpenCV rounds float32(sum) * float32(1 / area) in its 8-lane SIMD body and the
             # double product in the scalar tail of each row: tail_block=8 reproduces both

@@ -43,19 +43,10 @@ static void load_u16_u8(const void *srcv, uint16_t *dst, size_t n) {
     for (size_t i = 0; i < n; i++) dst[i] = src[i];
 }
 
-/* OpenCV's 8-bit box rounding ((s + delta) * mul) >> 23 in int32, wrap-around included (a
-   1x2 window of 255s overflows to 0 in OpenCV; bit-exactness keeps that); CAST for 1x1. */
+/* 1x1 windows (OpenCV copies them); the 8-bit box rounding itself lives in src/box8_isa.c */
 static void store_u16_u8(const uint16_t *src, void *dstv, size_t n, const imfilt_out_rule *r) {
-    uint8_t *dst = (uint8_t *)dstv;
-    if (r->mode == IMFILT_OUT_BOX8) {
-        const uint32_t d = (uint32_t)r->box_delta, m = (uint32_t)r->box_mul;
-        for (size_t i = 0; i < n; i++) {
-            int32_t v = (int32_t)(((uint32_t)src[i] + d) * m) >> 23;
-            dst[i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
-        }
-    } else {
-        for (size_t i = 0; i < n; i++) dst[i] = (uint8_t)(src[i] > 255 ? 255 : src[i]);
-    }
+    uint8_t *dst = (uint8_t *)dstv; (void)r;
+    for (size_t i = 0; i < n; i++) dst[i] = (uint8_t)(src[i] > 255 ? 255 : src[i]);
 }
 
 /* int64 window sums (normalize=False) */

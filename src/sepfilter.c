@@ -9,6 +9,7 @@
 #include "border.h"
 #include "kernels.h"
 #include "parallel.h"
+#include "box8.h"
 
 /* Float box sums restart at row multiples of this, so results never depend on the strips. */
 #define IMFILT_BOX_RESTART_ROWS 64
@@ -82,7 +83,10 @@ int imfilt_boxfilter(const imfilt_image *src, imfilt_image *dst,
     int st = check_args(src, dst, kw, ax, kh, ay);
     if (st) return st;
     if (src->height == 0 || src->width == 0 || src->channels == 0) return IMFILT_OK;
-    if (rule->mode == IMFILT_OUT_BOX8 && work != IMFILT_WORK_U16) return IMFILT_EINVAL;
+    /* 8-bit means take the fused path (src/box8.c); the 8-bit rounding exists only there */
+    int fused = imfilt_box8(src, dst, kw, ax, kh, ay, border, cval, rule, threads);
+    if (fused >= 0) return fused;
+    if (rule->mode == IMFILT_OUT_BOX8) return IMFILT_EINVAL;
     if (work == IMFILT_WORK_F64) return sep_f64(src, dst, NULL, kw, ax, NULL, kh, ay, border, cval, rule, threads, 1);
     if (work == IMFILT_WORK_F32) return sep_f32(src, dst, NULL, kw, ax, NULL, kh, ay, border, cval, rule, threads, 1);
     /* uint16 lanes: 8-bit input, area <= 256 (every sum < 2^16) */

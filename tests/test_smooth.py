@@ -153,7 +153,7 @@ def test_mean_sizes_rgb(coffee, dtype, size):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("size", (1, 3, 4, 16, 17, 31, (31, 9)))
+@pytest.mark.parametrize("size", (1, 3, 4, 16, 17, 25, 31, (31, 9), (257, 1), (1, 257), (2, 1), 64))
 def test_mean_sizes_gray(camera, dtype, size):
     img = as_dtype(camera, dtype)
     assert_close(imfilt.mean(img, size), cv_mean(img, size), tolerance(dtype, "mean"),
@@ -237,6 +237,20 @@ def test_mean_minimal_rounding_cases(pixels, dtype, size, expected):
     assert np.all(cv2.blur(img, (kw, kh)) == expected)      # what OpenCV returns
     assert_close(imfilt.mean(img, size), np.full((2, 1), expected, dtype), 0,
                  f"mean {img.ravel().tolist()} {dtype} size={size}")
+
+
+@pytest.mark.parametrize("width", (7, 16, 17, 31, 40, 65, 100))
+@pytest.mark.parametrize("size,channels", [((1, 2), 1), ((2, 1), 1), ((1, 2), 3), ((2, 1), 4)])
+def test_mean_8bit_overflow_body_and_tail(width, size, channels):
+    """OpenCV's 8-bit box rounding of a 1x2 window of 255s: (510 + 2) * 2^22 = 2^31 gives 255
+    in its uint32 SIMD body and wraps to 0 in its int32 scalar tail (the last n % 16 samples
+    of each row). Saturated stays saturated only where OpenCV says so."""
+    img = np.full((6, width, channels), 255, np.uint8).squeeze()
+    kh, kw = size
+    ref = cv2.blur(img, (kw, kh))
+    assert_close(imfilt.mean(img, size), ref, 0, f"255s width={width} {size} C={channels}")
+    # the same rows on a real photograph's saturated areas
+    assert_close(imfilt.mean(img[::-1], size), ref[::-1], 0, "negative stride")
 
 
 def test_mean_unnormalized_no_overflow():

@@ -1,0 +1,138 @@
+/* The fused 8-bit box filter (imfilt.mean on uint8 images), OpenCV's rounding bit for bit.
+   Column sums first: each thread keeps one row of running vertical sums in uint16 (exact while
+   kh * 255 < 2^16), updated per output row by adding the entering input row and subtracting the
+   leaving one straight from the uint8 image (O(1) per pixel, no row-pass ring). The margins of
+   that row come from border.h (a bordered column's vertical sum is the sum of the column it
+   maps to); then the horizontal window sum (direct taps or O(log k) doubling) and the rounding.
+   Memory: the output plus a few rows of scratch per thread. */
+#include <stdlib.h>
+#include <string.h>
+#include "box8.h"
+#include "border.h"
+#include "parallel.h"
+
+IMFILT_ISA_DECLARE(imfilt_box8_kernels, imfilt_box8);
+
+/* Direct taps up to this width, doubling above (measured crossover). */
+#define BOX8_DIRECT_MAX 12
+
+static const uint8_t *source_row(const imfilt_image *src, ptrdiff_t y, int border,
+                                 const uint8_t *cval_row) {
+    ptrdiff_t r = imfilt_border_index(y, (ptrdiff_t)src->height, border);
+    return r < 0 ? cval_row : (const uint8_t *)src->data + r * src->row_stride;
+}
+
+int imfilt_box8(const imfilt_image *src, imfilt_image *dst, size_t kw, size_t ax, size_t kh,
+                size_t ay, int border, double cval, const imfilt_out_rule *rule, int threads) {
+    const size_t area = kw * kh;
+    const int small = rule->mode == IMFILT_OUT_BOX8 && area <= 256;
+    const int large = rule->mode == IMFILT_OUT_ROUND && rule->scale_in_float &&
+                      area * 255 < ((size_t)1 << 24);  /* sums exact in float32 */
+    if (src->dtype != IMFILT_U8 || dst->dtype != IMFILT_U8 || kh * 255 >= 65536 ||
+        !(small || large))
+        return -1;
+    const imfilt_box8_kernels *K = IMFILT_ISA_ACTIVE(imfilt_box8_kernels, imfilt_box8);
+    const size_t H = src->height, C = src->channels, n = src->width * C;
+    const size_t next = (src->width + kw - 1) * C, left = ax * C;
+    const uint8_t cv = (uint8_t)cval;
+    /* first sample of each row in OpenCV's scalar tail (rounded differently, see the rules) */
+    const size_t tail_from = rule->tail_block ? n - n % rule->tail_block : n;
+    const float scale_f = (float)rule->scale;
+    /* area > 256: the window [x, x+kw) as two windows of 2^m (a sparse table of power-of-two
+       sums, m doubling passes) minus their overlap of L = 2^(m+1) - kw, when L is a power of two
+       (kw = 2^m: one window) - else doubling with one accumulation pass per set bit of kw */
+    int pow2_bits = 0;
+    while (((size_t)2 << pow2_bits) <= kw) pow2_bits++;
+    const size_t pow2 = (size_t)1 << pow2_bits, overlap = kw == pow2 ? 0 : 2 * pow2 - kw;
+    const int sparse = pow2_bits >= 1 && (overlap & (overlap - 1)) == 0;
+    int overlap_bits = 0;
+    while (((size_t)1 << overlap_bits) < overlap) overlap_bits++;
+    int status = IMFILT_OK;
+
+    const int nt = imfilt_choose_threads(threads, H, n);
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt)
+#endif
+    {
+        size_t y0, y1;
+        imfilt_strip(H, imfilt_thread_id(), nt, 1, &y0, &y1);
+        /* acc (next u16) | hs16, t1_16, t2_16 (next u16 each) | ext32, hs32, t1_32, t2_32 | cval row */
+        size_t words16 = 4 * next, words32 = large ? (4 + (size_t)pow2_bits) * next : 0;
+        char *mem = malloc(words16 * 2 + words32 * 4 + n + 64);
+        if (!mem) {
+#ifdef _OPENMP
+#pragma omp atomic write
+#endif
+            status = IMFILT_ENOMEM;
+        } else if (y0 < y1) {
+            uint32_t *ext32 = (uint32_t *)mem, *hs32 = ext32 + next;
+            uint32_t *t1_32 = hs32 + next, *t2_32 = t1_32 + next;
+            uint32_t *table = t2_32 + next; /* S_b at table + (b - 1) * next, b = 1..pow2_bits */
+            uint16_t *acc = (uint16_t *)(mem + words32 * 4);
+            uint16_t *hs16 = acc + next, *t1_16 = hs16 + next, *t2_16 = t1_16 + next;
+            uint8_t *cval_row = (uint8_t *)(t2_16 + next);
+            memset(cval_row, cv, n);
+            uint16_t *core = acc + left;
+            const uint16_t cval_sum = (uint16_t)(kh * cv);
+            for (size_t y = y0; y < y1; y++) {
+                const ptrdiff_t top = (ptrdiff_t)y - (ptrdiff_t)ay;
+                if (y == y0) {
+                    for (size_t j = 0; j < kh; j++)
+                        K->vadd(core, source_row(src, top + (ptrdiff_t)j, border, cval_row), n, j == 0);
+                } else {
+                    K->vslide(core, source_row(src, top + (ptrdiff_t)kh - 1, border, cval_row),
+                              source_row(src, top - 1, border, cval_row), n);
+                }
+                /* margins: the vertical sums of the columns they map to */
+                const ptrdiff_t W = (ptrdiff_t)src->width;
+                for (ptrdiff_t p = -(ptrdiff_t)ax; p < W + (ptrdiff_t)(kw - 1 - ax); p++) {
+                    if (p == 0) { p = W - 1; continue; }
+                    uint16_t *d = acc + (size_t)(p + (ptrdiff_t)ax) * C;
+                    ptrdiff_t col = imfilt_border_index(p, W, border);
+                    for (size_t c = 0; c < C; c++) d[c] = col < 0 ? cval_sum : core[(size_t)col * C + c];
+                }
+                uint8_t *out = (uint8_t *)dst->data + (ptrdiff_t)y * dst->row_stride;
+                if (small) {
+                    if (kw <= BOX8_DIRECT_MAX) {
+                        K->hbox8_direct(acc, out, n, C, kw, rule->box_delta, rule->box_mul, tail_from);
+                    } else {
+                        K->boxsum_u16(acc, hs16, t1_16, t2_16, n, C, kw);
+                        K->rule_box8(hs16, out, n, rule->box_delta, rule->box_mul, tail_from);
+                    }
+                } else if (sparse) {
+                    const uint32_t *S = NULL;
+                    for (int b = 1; b <= pow2_bits; b++) {
+                        uint32_t *Sb = table + (size_t)(b - 1) * next;
+                        size_t len = n + (kw - ((size_t)1 << b)) * C, sh = ((size_t)1 << (b - 1)) * C;
+                        if (b == 1) K->pair16(acc, Sb, len, sh);
+                        else K->pair32(S, Sb, len, sh);
+                        S = Sb;
+                    }
+                    const size_t sh = (kw - pow2) * C;
+                    if (overlap == 0) K->rule_round(S, out, n, scale_f);
+                    else if (overlap_bits == 0) K->cover16(S, acc, out, n, sh, scale_f);
+                    else K->cover32(S, table + (size_t)(overlap_bits - 1) * next, out, n, sh, scale_f);
+                    for (size_t x = tail_from; x < n; x++) {
+                        uint32_t o = overlap == 0 ? 0 : overlap_bits == 0 ? acc[x + sh]
+                                     : table[(size_t)(overlap_bits - 1) * next + x + sh];
+                        hs32[x] = overlap == 0 ? S[x] : S[x] + S[x + sh] - o;
+                    }
+                } else {
+                    K->widen(acc, ext32, next);
+                    K->boxsum_u32(ext32, hs32, t1_32, t2_32, n, C, kw);
+                    K->rule_round(hs32, out, n, scale_f);
+                }
+                if (large) {
+                    /* OpenCV's scalar tail of each row rounds the double product */
+                    for (size_t x = tail_from; x < n; x++) {
+                        double v = (double)hs32[x] * rule->scale;
+                        v = v > 255.0 ? 255.0 : v;
+                        out[x] = (uint8_t)(int32_t)((v + 6755399441055744.0) - 6755399441055744.0);
+                    }
+                }
+            }
+        }
+        free(mem);
+    }
+    return status;
+}

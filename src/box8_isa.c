@@ -1,0 +1,144 @@
+/* Hot loops of the fused 8-bit box filter, compiled once per ISA level (src/isa.h). Plain loops
+   over fixed-width blocks that GCC/Clang vectorise at the level's width. */
+#include <string.h>
+#include <stdint.h>
+#include "box8.h"
+
+static void vadd(uint16_t *restrict acc, const uint8_t *restrict row, size_t n, int first) {
+    if (first) for (size_t x = 0; x < n; x++) acc[x] = row[x];
+    else for (size_t x = 0; x < n; x++) acc[x] = (uint16_t)(acc[x] + row[x]);
+}
+
+static void vslide(uint16_t *restrict acc, const uint8_t *restrict add, const uint8_t *restrict sub,
+                   size_t n) {
+    for (size_t x = 0; x < n; x++) acc[x] = (uint16_t)(acc[x] + (uint16_t)(add[x] - sub[x]));
+}
+
+typedef uint16_t vu16 __attribute__((vector_size(IMFILT_VEC_BYTES)));
+#define VL16 (IMFILT_VEC_BYTES / 2)
+static inline vu16 ld16(const uint16_t *p) { vu16 v; memcpy(&v, p, sizeof v); return v; }
+
+/* OpenCV's area <= 256 rounding ((s + delta) * mul) >> 23, saturated. OpenCV's SIMD body
+   computes it in uint32; its scalar tail (the last n % 16 samples of a row) in int32, where a
+   product of 2^31 or more wraps negative and saturates to 0 (a 1x2 window of 255s: 255 in the
+   body, 0 in the tail). Both are reproduced: `tail_from` is the first tail sample. */
+static inline __attribute__((always_inline)) void round_box8(const uint16_t *restrict s,
+                                                             uint8_t *restrict dst, size_t n,
+                                                             uint32_t d, uint32_t m) {
+    for (size_t x = 0; x < n; x++) {
+        uint32_t v = (((uint32_t)s[x] + d) * m) >> 23;
+        dst[x] = (uint8_t)(v > 255 ? 255 : v);
+    }
+}
+static void round_box8_tail(const uint16_t *s, uint8_t *dst, size_t n, uint32_t d, uint32_t m) {
+    for (size_t x = 0; x < n; x++) {
+        int32_t v = (int32_t)(((uint32_t)s[x] + d) * m) >> 23;
+        v = v < 0 ? 0 : v;
+        dst[x] = (uint8_t)(v > 255 ? 255 : v);
+    }
+}
+
+/* Horizontal window sums by direct taps, fused with the rounding: two vectors of sums stay in
+   registers across the k loads (k is a compile-time constant in each instance). */
+static inline __attribute__((always_inline)) void hbox8_k(const uint16_t *restrict src,
+                                                          uint8_t *restrict dst, size_t n,
+                                                          size_t step, const size_t k,
+                                                          uint32_t d, uint32_t m) {
+    size_t x = 0;
+    for (; x + 2 * VL16 <= n; x += 2 * VL16) {
+        vu16 a0 = ld16(src + x), a1 = ld16(src + x + VL16);
+        for (size_t i = 1; i < k; i++) {
+            a0 += ld16(src + x + i * step);
+            a1 += ld16(src + x + i * step + VL16);
+        }
+        uint16_t sums[2 * VL16] __attribute__((aligned(IMFILT_VEC_BYTES)));
+        memcpy(sums, &a0, sizeof a0);
+        memcpy(sums + VL16, &a1, sizeof a1);
+        round_box8(sums, dst + x, 2 * VL16, d, m);
+    }
+    for (; x < n; x++) {
+        uint16_t a = 0;
+        for (size_t i = 0; i < k; i++) a = (uint16_t)(a + src[x + i * step]);
+        round_box8(&a, dst + x, 1, d, m);
+    }
+}
+
+static void hbox8_direct(const uint16_t *restrict src, uint8_t *restrict dst, size_t n,
+                         size_t step, size_t k, int32_t delta, int32_t mul, size_t tail_from) {
+    const uint32_t d = (uint32_t)delta, m = (uint32_t)mul;
+    if (tail_from < n) {
+        uint16_t sums[16];
+        for (size_t x = tail_from; x < n; x++) {
+            uint16_t a = 0;
+            for (size_t i = 0; i < k; i++) a = (uint16_t)(a + src[x + i * step]);
+            sums[x - tail_from] = a;
+        }
+        round_box8_tail(sums, dst + tail_from, n - tail_from, d, m);
+        n = tail_from;
+    }
+    switch (k) {
+#define HBOX_CASE(K) case K: hbox8_k(src, dst, n, step, K, d, m); return;
+    HBOX_CASE(1) HBOX_CASE(2) HBOX_CASE(3) HBOX_CASE(4) HBOX_CASE(5) HBOX_CASE(6)
+    HBOX_CASE(7) HBOX_CASE(8) HBOX_CASE(9) HBOX_CASE(10) HBOX_CASE(11) HBOX_CASE(12)
+#undef HBOX_CASE
+    default: hbox8_k(src, dst, n, step, k, d, m);
+    }
+}
+
+#define FN(name) IMFILT_CAT(name, _u16)
+#define W uint16_t
+#include "kernels_box.h"
+#undef W
+#undef FN
+#define FN(name) IMFILT_CAT(name, _u32)
+#define W uint32_t
+#include "kernels_box.h"
+#undef W
+#undef FN
+
+static void widen(const uint16_t *restrict src, uint32_t *restrict dst, size_t n) {
+    for (size_t x = 0; x < n; x++) dst[x] = src[x];
+}
+
+static void rule_box8(const uint16_t *restrict s, uint8_t *restrict dst, size_t n, int32_t delta,
+                      int32_t mul, size_t tail_from) {
+    round_box8(s, dst, tail_from, (uint32_t)delta, (uint32_t)mul);
+    round_box8_tail(s + tail_from, dst + tail_from, n - tail_from, (uint32_t)delta, (uint32_t)mul);
+}
+
+static inline __attribute__((always_inline)) uint8_t round_scaled(uint32_t s, float scale) {
+    float v = (float)s * scale;
+    v = v > 255.0f ? 255.0f : v;
+    /* round half to even: exact for 0 <= v < 2^22 under the default rounding mode */
+    return (uint8_t)(int32_t)((v + 12582912.0f) - 12582912.0f);
+}
+
+static void rule_round(const uint32_t *restrict s, uint8_t *restrict dst, size_t n, float scale) {
+    for (size_t x = 0; x < n; x++) dst[x] = round_scaled(s[x], scale);
+}
+
+/* Doubling step of the sparse table: dst[x] = a[x] + a[x + sh], widened to 32 bits. */
+static void pair16(const uint16_t *restrict a, uint32_t *restrict dst, size_t n, size_t sh) {
+    for (size_t x = 0; x < n; x++) dst[x] = (uint32_t)a[x] + a[x + sh];
+}
+static void pair32(const uint32_t *restrict a, uint32_t *restrict dst, size_t n, size_t sh) {
+    for (size_t x = 0; x < n; x++) dst[x] = a[x] + a[x + sh];
+}
+
+/* The window as two overlapping power-of-two windows minus their overlap:
+   out[x] = round(S[x] + S[x + sh] - O[x + sh]) (O: 16- or 32-bit sums, or none). */
+static void cover16(const uint32_t *restrict S, const uint16_t *restrict O, uint8_t *restrict dst,
+                    size_t n, size_t sh, float scale) {
+    for (size_t x = 0; x < n; x++) dst[x] = round_scaled(S[x] + S[x + sh] - O[x + sh], scale);
+}
+static void cover32(const uint32_t *restrict S, const uint32_t *restrict O, uint8_t *restrict dst,
+                    size_t n, size_t sh, float scale) {
+    for (size_t x = 0; x < n; x++) dst[x] = round_scaled(S[x] + S[x + sh] - O[x + sh], scale);
+}
+
+const imfilt_box8_kernels IMFILT_ISA_TABLE(imfilt_box8) = {
+    .vadd = vadd, .vslide = vslide, .hbox8_direct = hbox8_direct,
+    .boxsum_u16 = boxsum_u16, .boxsum_u32 = boxsum_u32, .widen = widen,
+    .rule_box8 = rule_box8, .rule_round = rule_round,
+    .pair16 = pair16, .pair32 = pair32, .cover16 = cover16, .cover32 = cover32,
+};
