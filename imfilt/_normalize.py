@@ -23,8 +23,15 @@ MAX_KERNEL = 1 << 16          # taps per axis of an explicit kernel
 MAX_SCRATCH_BYTES = 1 << 31   # per-thread ring of row-pass outputs
 
 
+_SUPPORTED_SET = frozenset(np.dtype(t) for t in SUPPORTED_DTYPES)
+_INT_RANGES = {np.dtype(t): (float(np.iinfo(t).min), float(np.iinfo(t).max))
+               for t in ("uint8", "uint16", "int16")}
+
+
 def check_image(image, name="image"):
     """Return `image` as an ndarray of a supported dtype with 2 or 3 dimensions."""
+    if type(image) is np.ndarray and image.dtype in _SUPPORTED_SET and image.ndim in (2, 3):
+        return image  # the common case, without the generic checks below
     if image is None:
         raise TypeError(f"{name} must be an array, got None; supported dtypes: "
                         f"{', '.join(SUPPORTED_DTYPES)}")
@@ -50,11 +57,15 @@ def border_code(border, name="border"):
 
 
 def _is_number(v):
+    if type(v) in (int, float):
+        return True
     return isinstance(v, (numbers.Real, np.floating, np.integer)) and not isinstance(v, (bool, np.bool_))
 
 
 def pair(value, name, *, integer, minimum=None, allow_zero=False):
     """A scalar or a (height, width) pair -> a tuple of two numbers, validated."""
+    if type(value) is int and integer and (minimum is None or value >= minimum):
+        return (value, value)  # the common case
     if value is None:
         raise TypeError(f"{name} must be a number or a (height, width) pair, got None")
     if isinstance(value, (str, bytes)):
@@ -110,8 +121,8 @@ def cval_arg(cval, dtype):
     if dtype.kind in "ui":
         if math.isnan(v):
             raise ValueError(f"cval must not be NaN for an integer image ({dtype})")
-        info = np.iinfo(dtype)
-        v = float(min(max(round(v), info.min), info.max))
+        lo, hi = _INT_RANGES.get(dtype) or (float(np.iinfo(dtype).min), float(np.iinfo(dtype).max))
+        v = float(min(max(round(v), lo), hi))
     return v
 
 

@@ -172,6 +172,44 @@ def gaussian(image, sigma=0.0, *, ksize=None, border="reflect101", cval=0.0, out
                           out, dtype, nthreads)
 
 
+@functools.lru_cache(maxsize=256)
+def _mean_plan(dtype_char, kh, kw, normalize):
+    """Work type, output rule and output dtype of one (dtype, size, normalize): cached."""
+    dtype = np.dtype(dtype_char)
+    area = kh * kw
+    maxabs = {np.dtype(np.uint8): 255, np.dtype(np.uint16): 65535, np.dtype(np.int16): 32768}
+    exact_in_float = dtype in maxabs and area * maxabs[dtype] < 2 ** 24
+    if dtype == np.uint8 and area <= 256:
+        work = WORK_U16  # every window sum fits 16 bits: twice the lanes of float
+    else:
+        work = WORK_F32 if exact_in_float else WORK_F64
+    if not normalize:
+        out_dtype = np.dtype(np.int64) if dtype.kind in "ui" else np.dtype(np.float64)
+        rule = dict(mode=OUT_CAST, scale=1.0)
+    else:
+        out_dtype = dtype
+        if area == 1:
+            rule = dict(mode=OUT_CAST, scale=1.0)  # OpenCV copies a 1x1 window
+        elif dtype == np.uint8 and area <= 256:
+            f = float(1 << 23) / area
+            mul = int(math.floor(f))
+            delta = area // 2
+            if f - mul < 0.5:
+                delta += 1
+            else:
+                mul += 1
+            # OpenCV's SIMD body rounds in uint32, its scalar tail (n % 16 samples per row)
+            # in wrapping int32: tail_block=16 reproduces both
+            rule = dict(mode=OUT_BOX8, box_delta=delta, box_mul=mul, tail_block=16)
+        elif dtype.kind in "ui":
+            # OpenCV rounds float32(sum) * float32(1 / area) in its 8-lane SIMD body and the
+            # double product in the scalar tail of each row: tail_block=8 reproduces both
+            rule = dict(mode=OUT_ROUND, scale=1.0 / area, scale_in_float=1, tail_block=8)
+        else:
+            rule = dict(mode=OUT_CAST, scale=1.0 / area)
+    return work, rule, out_dtype
+
+
 @fill()
 def mean(image, size, *, normalize=True, border="reflect101", cval=0.0, out=None,
          threads=None):
@@ -206,36 +244,6 @@ def mean(image, size, *, normalize=True, border="reflect101", cval=0.0, out=None
     nthreads = N.threads_arg(threads)
     if kh > N.MAX_KERNEL or kw > N.MAX_KERNEL:
         raise ValueError(f"size {(kh, kw)} exceeds the largest window, {N.MAX_KERNEL}")
-    area = kh * kw
-    maxabs = {np.dtype(np.uint8): 255, np.dtype(np.uint16): 65535, np.dtype(np.int16): 32768}
-    exact_in_float = dtype in maxabs and area * maxabs[dtype] < 2 ** 24
-    if dtype == np.uint8 and area <= 256:
-        work = WORK_U16  # every window sum fits 16 bits: twice the lanes of float
-    else:
-        work = WORK_F32 if exact_in_float else WORK_F64
-    if not normalize:
-        out_dtype = np.dtype(np.int64) if dtype.kind in "ui" else np.dtype(np.float64)
-        rule = dict(mode=OUT_CAST, scale=1.0)
-    else:
-        out_dtype = dtype
-        if area == 1:
-            rule = dict(mode=OUT_CAST, scale=1.0)  # OpenCV copies a 1x1 window
-        elif dtype == np.uint8 and area <= 256:
-            f = float(1 << 23) / area
-            mul = int(math.floor(f))
-            delta = area // 2
-            if f - mul < 0.5:
-                delta += 1
-            else:
-                mul += 1
-            # OpenCV's SIMD body rounds in uint32, its scalar tail (n % 16 samples per row)
-            # in wrapping int32: tail_block=16 reproduces both
-            rule = dict(mode=OUT_BOX8, box_delta=delta, box_mul=mul, tail_block=16)
-        elif dtype.kind in "ui":
-            # OpenCV rounds float32(sum) * float32(1 / area) in its 8-lane SIMD body and the
-            # double product in the scalar tail of each row: tail_block=8 reproduces both
-            rule = dict(mode=OUT_ROUND, scale=1.0 / area, scale_in_float=1, tail_block=8)
-        else:
-            rule = dict(mode=OUT_CAST, scale=1.0 / area)
+    work, rule, out_dtype = _mean_plan(dtype.char, kh, kw, bool(normalize))
     return _run_separable(arr, kw, kh, kw // 2, kh // 2, border_c, cval_v, work, rule,
                           out, out_dtype, nthreads, box=True)
