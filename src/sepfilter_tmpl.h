@@ -70,6 +70,10 @@ static int FN(sep)(const imfilt_image *src, imfilt_image *dst,
     /* first sample of each row that takes OpenCV's scalar-tail rounding (n: none) */
     const size_t tail_from = (rule->mode == IMFILT_OUT_ROUND && rule->scale_in_float && rule->tail_block)
                                  ? n - n % rule->tail_block : n;
+    /* float output of the work type, unscaled: the column pass writes the output row itself */
+    const int out_is_acc = !box && rule->mode == IMFILT_OUT_CAST && rule->scale == 1.0 &&
+                           dst->dtype == (sizeof(W) == sizeof(float) ? IMFILT_F32 : IMFILT_F64) &&
+                           tail_from == n;
     int status = IMFILT_OK;
 
     /* tile width in pixels: a multiple of 64 samples when it can be */
@@ -144,17 +148,21 @@ static int FN(sep)(const imfilt_image *src, imfilt_image *dst,
                         FN(row_pass)(K, s.ext, row, m, C, kx, kw, symx, box, &s);
                         s.slot[sl] = row;
                     }
+                    char *drow = dst_tile + (ptrdiff_t)y * dst->row_stride;
                     if (!box || y == y0 || (float_input && y % IMFILT_BOX_RESTART_ROWS == 0)) {
                         /* direct column pass; for a box it (re)starts the running sum */
                         for (size_t j = 0; j < kh; j++)
                             s.ptrs[j] = s.slot[imfilt_mod(first + (ptrdiff_t)j, (ptrdiff_t)nring)];
+                        if (out_is_acc) {  /* the output row is the accumulator: no store pass */
+                            K->KMEMBER(conv)(s.ptrs, ky, kh, symy, (W *)drow, m);
+                            continue;
+                        }
                         K->KMEMBER(conv)(s.ptrs, ky, kh, symy, s.acc, m);
                     } else {
                         const W *add = s.slot[imfilt_mod(last, (ptrdiff_t)nring)];
                         const W *sub = s.slot[imfilt_mod(first - 1, (ptrdiff_t)nring)];
                         K->KMEMBER(slide)(s.acc, add, sub, m);
                     }
-                    char *drow = dst_tile + (ptrdiff_t)y * dst->row_stride;
                     if (tail_from < x0 * C + m) {
                         /* this tile holds part of the row's scalar tail */
                         size_t body = tail_from > x0 * C ? tail_from - x0 * C : 0;
