@@ -153,7 +153,9 @@ def hog_blocks(image, *, block_size=(16, 16), block_stride=(8, 8), cell_size=(8,
 
 
 def _align(v, a):
-    return (v + a - 1) // a * a
+    """OpenCV's alignSize: (v + a - 1) & -a. That rounds up to a multiple of `a` only for
+    powers of two (e.g. 6 -> 10 for a = 6); compute() pads by it all the same."""
+    return (v + a - 1) & -a
 
 
 def hog(image, *, win_size=(128, 64), block_size=(16, 16), block_stride=(8, 8),
@@ -178,8 +180,9 @@ def hog(image, *, win_size=(128, 64), block_size=(16, 16), block_stride=(8, 8),
     win_stride : int or (height, width) or None
         Step between windows; None: cell_size (OpenCV's default).
     padding : int or (height, width)
-        Pixels added on each side, rounded up to a multiple of gcd(win_stride, block_stride)
-        as OpenCV does; windows start at -padding.
+        Pixels added on each side, aligned as OpenCV's compute does: (pad + g - 1) & -g with
+        g = gcd(win_stride, block_stride) (a multiple of g when g is a power of two); windows
+        start at -padding.
     threads : int or None
         OpenMP threads; None uses all cores. Bit-identical for any count.
     visualize : bool, keyword-only

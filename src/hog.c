@@ -198,7 +198,9 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
                     size_t x0 = bx * sx;
                     for (size_t j = 0; j < bw; j++) {
                         size_t x = x0 + j, h0 = bin[x], h1 = h0 + 1 == nb ? 0 : h0 + 1;
-                        float v0 = w0[x], v1 = w1[x];
+                        /* nbins == 1: both votes hit the same bin and OpenCV stores both
+                           sums computed from the old value, so only the second survives */
+                        float v0 = nb == 1 ? 0.f : w0[x], v1 = w1[x];
                         for (size_t k = 0; k < xw[j].count; k++) {
                             float *rc_ = r + xw[j].cell[k] * nb, wt = xw[j].w[k];
                             rc_[h0] += wt * v0;
