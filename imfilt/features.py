@@ -152,6 +152,38 @@ def hog_blocks(image, *, block_size=(16, 16), block_stride=(8, 8), cell_size=(8,
     return _blocks(arr, params, pad, nthreads)
 
 
+_PLANS = {}
+
+
+def _cv_window_plan(win_size, block_size, block_stride, cell_size, nbins, signed,
+                    gamma_correction, win_sigma, l2hys_threshold, win_stride, padding):
+    """Validated geometry of `hog` (cached: it costs more than a 64x128 window's HOG)."""
+    params = _cv_params(block_size, block_stride, cell_size, nbins, signed, gamma_correction,
+                        win_sigma, l2hys_threshold)
+    wh, ww = N.pair(win_size, "win_size", integer=True, minimum=1)
+    bh, bw = params["block"]
+    sy, sx = params["stride"]
+    if bh > wh or bw > ww:
+        raise ValueError(f"block_size {(bh, bw)} is larger than win_size {(wh, ww)}")
+    if (wh - bh) % sy or (ww - bw) % sx:
+        raise ValueError(f"win_size {(wh, ww)} minus block_size {(bh, bw)} must be a multiple "
+                         f"of block_stride {(sy, sx)}")
+    wsy, wsx = params["cell"]          # OpenCV's default winStride (also for (0, 0))
+    if win_stride is not None:
+        ws = N.pair(win_stride, "win_stride", integer=True, minimum=1, allow_zero=True)
+        if ws != (0, 0):
+            if 0 in ws:
+                raise ValueError(f"win_stride must be positive, got {win_stride!r}")
+            wsy, wsx = ws
+    py, px = N.pair(padding, "padding", integer=True, minimum=0)
+    gy, gx = math.gcd(wsy, sy), math.gcd(wsx, sx)
+    py, px = _align(py, gy), _align(px, gx)
+    nbi, nbj = (wh - bh) // sy + 1, (ww - bw) // sx + 1
+    L = (bh // params["cell"][0]) * (bw // params["cell"][1]) * params["nbins"]
+    grid_params = dict(params, stride=(gy, gx), block_stride=(sy, sx))
+    return grid_params, (wh, ww), (wsy, wsx), (gy, gx), (py, px), (nbi, nbj), L
+
+
 def _align(v, a):
     """OpenCV's alignSize: (v + a - 1) & -a. That rounds up to a multiple of `a` only for
     powers of two (e.g. 6 -> 10 for a = 6); compute() pads by it all the same."""
@@ -205,47 +237,44 @@ def hog(image, *, win_size=(128, 64), block_size=(16, 16), block_stride=(8, 8),
         padding.
     """
     arr = _check_hog_image(image)
-    params = _cv_params(block_size, block_stride, cell_size, nbins, signed, gamma_correction,
-                        win_sigma, l2hys_threshold)
-    wh, ww = N.pair(win_size, "win_size", integer=True, minimum=1)
-    bh, bw = params["block"]
-    sy, sx = params["stride"]
-    if bh > wh or bw > ww:
-        raise ValueError(f"block_size {(bh, bw)} is larger than win_size {(wh, ww)}")
-    if (wh - bh) % sy or (ww - bw) % sx:
-        raise ValueError(f"win_size {(wh, ww)} minus block_size {(bh, bw)} must be a multiple "
-                         f"of block_stride {(sy, sx)}")
-    wsy, wsx = params["cell"]          # OpenCV's default winStride (also for (0, 0))
-    if win_stride is not None:
-        ws = N.pair(win_stride, "win_stride", integer=True, minimum=1, allow_zero=True)
-        if ws != (0, 0):
-            if 0 in ws:
-                raise ValueError(f"win_stride must be positive, got {win_stride!r}")
-            wsy, wsx = ws
-    py, px = N.pair(padding, "padding", integer=True, minimum=0)
+    args = (win_size, block_size, block_stride, cell_size, nbins, signed, gamma_correction,
+            win_sigma, l2hys_threshold, win_stride, padding)
+    # cache key with the types (True == 1 and 8 == 8.0 must not share a validation)
+    key = tuple((v, type(v), tuple(map(type, v)) if type(v) is tuple else None) for v in args)
+    try:
+        plan = _PLANS.get(key)
+    except TypeError:                  # unhashable arguments (lists, arrays): no cache
+        key = None
+        plan = None
+    if plan is None:
+        plan = _cv_window_plan(*args)
+        if key is not None:
+            if len(_PLANS) > 256:
+                _PLANS.clear()
+            _PLANS[key] = plan
+    params, (wh, ww), (wsy, wsx), (gy, gx), (py, px), (nbi, nbj), L = plan
     nthreads = N.threads_arg(threads)
     _check_gamma_values(arr, params["gamma"])
-    gy, gx = math.gcd(wsy, sy), math.gcd(wsx, sx)
-    py, px = _align(py, gy), _align(px, gx)
     H, W = arr.shape[:2]
     if H + 2 * py < wh or W + 2 * px < ww:
         raise ValueError(f"image of {H}x{W} pixels (plus padding {(py, px)} on each side) is "
                          f"smaller than win_size {(wh, ww)}")
     nwy, nwx = (H + 2 * py - wh) // wsy + 1, (W + 2 * px - ww) // wsx + 1
-    nbi, nbj = (wh - bh) // sy + 1, (ww - bw) // sx + 1
-    L = (bh // params["cell"][0]) * (bw // params["cell"][1]) * params["nbins"]
     if nwy * nwx * nbi * nbj * L * 4 > MAX_OUTPUT_BYTES:
         raise ValueError(f"{nwy * nwx} windows of {nbi * nbj * L} floats would take "
                          f"{nwy * nwx * nbi * nbj * L * 4 / 2**30:.1f} GiB; refusing")
-    # the block grid at stride gcd(win_stride, block_stride): every window's blocks are on it
-    grid = _blocks(arr, dict(params, stride=(gy, gx)), (py, px), nthreads)
-    iy = (np.arange(nwy)[:, None] * wsy + np.arange(nbi)[None, :] * sy) // gy   # (nwy, nbi)
-    ix = (np.arange(nwx)[:, None] * wsx + np.arange(nbj)[None, :] * sx) // gx   # (nwx, nbj)
-    if nwy == 1 and nwx == 1 and gy == sy and gx == sx:
-        desc = grid[:nbi, :nbj].transpose(1, 0, 2).reshape(1, -1)
-    else:
-        desc = grid[iy[:, None, None, :], ix[None, :, :, None]]    # (nwy, nwx, nbj, nbi, L)
-        desc = desc.reshape(nwy * nwx, nbj * nbi * L)
+    # the block grid at stride gcd(win_stride, block_stride): every window's blocks are on it,
+    # each computed once; windows are strided views of it, copied in OpenCV's order
+    grid = _blocks(arr, params, (py, px), nthreads)
+    (sy, sx) = params["block_stride"]
+    s0, s1, s2 = grid.strides
+    view = np.lib.stride_tricks.as_strided(
+        grid, (nwy, nwx, nbj, nbi, L),
+        (wsy // gy * s0, wsx // gx * s1, sx // gx * s1, sy // gy * s0, s2), writeable=False)
+    desc = np.empty((nwy, nwx, nbj, nbi, L), np.float32)
+    np.copyto(desc, view)
+    desc = desc.reshape(nwy * nwx, nbj * nbi * L)
+    bh, bw = params["block"]
     if visualize:
         from ._hogdraw import hog_picture
         pic = hog_picture(arr, hog_blocks(arr, block_size=(bh, bw), block_stride=(sy, sx),

@@ -191,20 +191,22 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
                 }
                 tab->votes_cv(up, mid, down, C, xend, first_tail, angle_scale, (int)nb, bin,
                               w0, w1, scratch);
-                /* row pass: R[bx][cx][bin] = sum_j X_cx(j) * votes(bx * sx + j) */
+                /* row pass: R[bx][cx][bin] = sum_j X_cx(j) * votes(bx * sx + j). Block
+                   columns innermost: consecutive updates hit different blocks, so the
+                   read-modify-write chains of one histogram never follow each other. */
                 memset(R, 0, nbx * ncx * nb * sizeof(float));
-                for (size_t bx = 0; bx < nbx; bx++) {
-                    float *r = R + bx * ncx * nb;
-                    size_t x0 = bx * sx;
-                    for (size_t j = 0; j < bw; j++) {
-                        size_t x = x0 + j, h0 = bin[x], h1 = h0 + 1 == nb ? 0 : h0 + 1;
-                        /* nbins == 1: both votes hit the same bin and OpenCV stores both
-                           sums computed from the old value, so only the second survives */
-                        float v0 = nb == 1 ? 0.f : w0[x], v1 = w1[x];
-                        for (size_t k = 0; k < xw[j].count; k++) {
-                            float *rc_ = r + xw[j].cell[k] * nb, wt = xw[j].w[k];
-                            rc_[h0] += wt * v0;
-                            rc_[h1] += wt * v1;
+                const size_t rstep = ncx * nb;
+                for (size_t j = 0; j < bw; j++) {
+                    for (size_t k = 0; k < xw[j].count; k++) {
+                        float *r = R + xw[j].cell[k] * nb;
+                        const float wt = xw[j].w[k];
+                        for (size_t bx = 0, x = j; bx < nbx; bx++, x += sx, r += rstep) {
+                            size_t h0 = bin[x], h1 = h0 + 1 == nb ? 0 : h0 + 1;
+                            /* nbins == 1: both votes hit the same bin and OpenCV stores both
+                               sums computed from the old value, so only the second survives */
+                            float v0 = nb == 1 ? 0.f : w0[x];
+                            r[h0] += wt * v0;
+                            r[h1] += wt * w1[x];
                         }
                     }
                 }
