@@ -154,7 +154,7 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
         size_t pstride = xend + 2;
         float *buf = NULL;
         size_t nbuf = 3 * C * pstride + 7 * xend + nbx * ncx * nb + 3 * C * 2;
-        if (b0 < b1) buf = malloc(nbuf * sizeof(float) + xend * sizeof(uint16_t));
+        if (b0 < b1) buf = malloc(nbuf * sizeof(float) + 2 * xend * sizeof(uint16_t));
         if (b0 < b1 && !buf) {
 #ifdef _OPENMP
 #pragma omp atomic write
@@ -165,7 +165,7 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
                             pstride, sizeof(float)};
             float *w0 = buf + 3 * C * pstride, *w1 = w0 + xend, *scratch = w1 + xend;
             float *R = scratch + 4 * xend;
-            uint16_t *bin = (uint16_t *)(R + nbx * ncx * nb);
+            uint16_t *bin = (uint16_t *)(R + nbx * ncx * nb), *bin1 = bin + xend;
             const float *up[64], *mid[64], *down[64];
             float *pl[64];
             memset(out + b0 * nbx * L, 0, (b1 - b0) * nbx * L * sizeof(float));
@@ -201,12 +201,8 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
                         float *r = R + xw[j].cell[k] * nb;
                         const float wt = xw[j].w[k];
                         for (size_t bx = 0, x = j; bx < nbx; bx++, x += sx, r += rstep) {
-                            size_t h0 = bin[x], h1 = h0 + 1 == nb ? 0 : h0 + 1;
-                            /* nbins == 1: both votes hit the same bin and OpenCV stores both
-                               sums computed from the old value, so only the second survives */
-                            float v0 = nb == 1 ? 0.f : w0[x];
-                            r[h0] += wt * v0;
-                            r[h1] += wt * w1[x];
+                            r[bin[x]] += wt * w0[x];
+                            r[bin1[x]] += wt * w1[x];
                         }
                     }
                 }

@@ -26,8 +26,9 @@ typedef struct imfilt_hog_table {
        below, mid[c][x - 1 .. x + 1] the row itself. The channel of largest dx^2 + dy^2 wins
        (ties: the lowest channel for x < first_tail, the highest from there on, as OpenCV's
        vector body and scalar tail do); angle = OpenCV's fast atan in radians,
-       a = angle * angle_scale - 0.5, bin[x] = floor(a) mod nbins (the next bin is implied),
-       w0 = mag * (1 - frac(a)), w1 = mag * frac(a). scratch: 4 * n floats. */
+       a = angle * angle_scale - 0.5, bin[x] = floor(a) mod nbins, bin[n + x] the next bin,
+       w0 = mag * (1 - frac(a)) (0 when nbins == 1: OpenCV keeps only the second vote then),
+       w1 = mag * frac(a). scratch: 4 * n floats. */
     void (*votes_cv)(const float *const *up, const float *const *mid, const float *const *down,
                      size_t channels, size_t n, size_t first_tail, float angle_scale,
                      int nbins, uint16_t *bin, float *w0, float *w1, float *scratch);

@@ -104,6 +104,10 @@ static void votes_cv(const float *const *up, const float *const *mid, const floa
         h += h < 0 ? nb : 0;
         h -= h >= nb ? nb : 0;
         bin[x] = (uint16_t)h;
+        bin[n + x] = (uint16_t)(h + 1 == nb ? 0 : h + 1);
+        /* nbins == 1: both votes hit the same bin and OpenCV stores both sums computed from
+           the old value, so only the second survives */
+        w0[x] = nb == 1 ? 0.f : w0[x];
     }
 }
 
