@@ -54,6 +54,14 @@ CASES = [
     Case("mean_3", "mean", 3),
     Case("mean_5", "mean", 5),
     Case("mean_31", "mean", 31),
+    # HOG (issue 5): one 64x128 window; dense windows (stride 8) over 640x480; whole images
+    # against skimage.feature.hog
+    Case("hog_window", "hog", "window", size="64x128", tol=1e-4),
+    Case("hog_window_rgb", "hog", "window", channels=3, size="64x128", tol=1e-4),
+    Case("hog_dense", "hog", "dense", size="640x480", tol=1e-4),
+    Case("hog_skimage", "hog_skimage", 9, "uint8", reference="skimage", tol=1e-5),
+    Case("hog_skimage_640", "hog_skimage", 9, "uint8", reference="skimage", size="640x480",
+         tol=1e-5),
 ]
 
 # Column order of the timings; a library appears in the table when some case times it.
@@ -189,11 +197,34 @@ def _mean_fns(case, img, threads, mods):
     return fns
 
 
+def _hog_fns(case, img, threads, mods):
+    """OpenCV HOG with its defaults (64x128 window, 16x16 blocks, 8x8 stride and cells, 9
+    bins, gamma on): one window, or every window at stride 8 ('dense')."""
+    import imfilt
+    cv2 = mods["cv2"]
+    hog = cv2.HOGDescriptor((64, 128), (16, 16), (8, 8), (8, 8), 9, 1, -1.0, 0, 0.2, True,
+                            64, False)
+    img = np.ascontiguousarray(img)
+    return {"imfilt": lambda: imfilt.hog(img, win_stride=8, threads=threads).ravel(),
+            "cv2": lambda: hog.compute(img, (8, 8), (0, 0))}
+
+
+def _hog_skimage_fns(case, img, threads, mods):
+    import imfilt
+    import skimage.feature
+    ca = -1 if img.ndim == 3 else None
+    n = int(case.param)
+    return {"imfilt": lambda: imfilt.hog_skimage(img, n, channel_axis=ca, threads=threads),
+            "skimage": lambda: skimage.feature.hog(img, n, channel_axis=ca)}
+
+
 # kind -> (case, image, threads argument, {library name: module or None}) -> {library: callable}.
 # Each filter family adds its builder here; the callables take no arguments.
 BUILDERS = {
     "gaussian": _gaussian_fns,
     "mean": _mean_fns,
+    "hog": _hog_fns,
+    "hog_skimage": _hog_skimage_fns,
 }
 
 

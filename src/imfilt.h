@@ -66,6 +66,43 @@ int imfilt_boxfilter(const imfilt_image *src, imfilt_image *dst,
                      int border, double cval, int work,
                      const imfilt_out_rule *rule, int threads);
 
+/* ---- HOG descriptors (src/hog.c) ---- */
+typedef enum {
+    IMFILT_HOG_NORM_L2HYS_CV = 0, /* OpenCV: float, eps 0.1 * len then 1e-3 added to the norm */
+    IMFILT_HOG_NORM_L1 = 1, IMFILT_HOG_NORM_L1SQRT = 2, IMFILT_HOG_NORM_L2 = 3,
+    IMFILT_HOG_NORM_L2HYS = 4,    /* scikit-image: double, eps 1e-5 (squared inside the root) */
+    IMFILT_HOG_NORM_NONE = 5
+} imfilt_hog_norm;
+
+typedef struct {
+    size_t nbins;
+    int signed_gradient;       /* OpenCV: orientations over 360 degrees */
+    int gamma;                 /* square root of the intensities before differencing */
+    size_t pad_y, pad_x;       /* OpenCV: frame around the image, read with reflect101 */
+    size_t cell_h, cell_w;     /* pixels */
+    size_t block_h, block_w;   /* OpenCV: pixels; scikit-image: cells per block */
+    size_t stride_y, stride_x; /* OpenCV: block stride in pixels; scikit-image: unused (1 cell) */
+    double win_sigma;          /* OpenCV: sigma of the block's gaussian weights (> 0) */
+    int norm;                  /* imfilt_hog_norm */
+    double threshold;          /* L2-Hys clipping value */
+    int out_dtype;             /* scikit-image: IMFILT_F32 or IMFILT_F64 output */
+} imfilt_hog_params;
+
+/* OpenCV: the normalised histogram of every block, computed once, over the image framed by the
+   padding (reflect101): out float32 [n_blocks_y][n_blocks_x][(cx * ncy + cy) * nbins + bin],
+   n_blocks = (size + 2 pad - block) / stride + 1. */
+int imfilt_hog_blocks(const imfilt_image *src, const imfilt_hog_params *p, float *out,
+                      int threads);
+/* scikit-image, step 1: cells[cy][cx][bin] = float32 sums of the magnitudes voting for the bin
+   (not divided by the cell area). A pixel whose bin only NumPy's arctan2 can decide is left
+   out and listed in amb as (y, x, dy, dx, mag); *amb_count of them, the first amb_cap kept. */
+int imfilt_hog_cells(const imfilt_image *src, const imfilt_hog_params *p, float *cells,
+                     double *amb, size_t amb_cap, size_t *amb_count, int threads);
+/* scikit-image, step 2: out[by][bx][r][c][bin] = blocks of block_h x block_w final cells
+   (stride one cell), normalised by p->norm in double, stored as p->out_dtype. */
+int imfilt_hog_cell_blocks(const float *cells, size_t ncy, size_t ncx,
+                           const imfilt_hog_params *p, void *out, int threads);
+
 /* CPU dispatch (src/dispatch.c). */
 const char *imfilt_isa_name(void);          /* level in use */
 const char *imfilt_isa_built(void);         /* comma-separated levels compiled in */

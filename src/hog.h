@@ -1,0 +1,46 @@
+/* HOG family: the per-ISA table of row loops (src/hog_isa.c, compiled once per level) used by the
+   driver src/hog.c. The driver decides which rows, blocks and threads; these loops only turn
+   image rows into per-pixel orientation votes as fast as the level allows. */
+#ifndef IMFILT_HOG_H
+#define IMFILT_HOG_H
+#include <stdint.h>
+#include "imfilt.h"
+#include "isa.h"
+
+/* votes_sk's bin for a pixel whose bin only NumPy's arctan2 can decide (see src/hog_isa.c) */
+#define IMFILT_HOG_AMBIGUOUS 0xFFFEu
+
+typedef struct imfilt_hog_table {
+    const char *name;
+    /* planes[c][i] = f(row[map(i) * channels + c]) for i < n, where map(i) = base + i on
+       [lo, hi) (one contiguous run) and xmap[i] elsewhere; f = sqrt when gamma, else identity.
+       f32: every input type as float (OpenCV); f64: as double (scikit-image), except that
+       float32 input is rooted in float, as NumPy does. */
+    void (*load_f32[IMFILT_NTYPES])(const void *row, size_t channels, const ptrdiff_t *xmap,
+                                    size_t n, size_t lo, size_t hi, ptrdiff_t base, int gamma,
+                                    float *const *planes);
+    void (*load_f64[IMFILT_NTYPES])(const void *row, size_t channels, const ptrdiff_t *xmap,
+                                    size_t n, size_t lo, size_t hi, ptrdiff_t base, int gamma,
+                                    double *const *planes);
+    /* OpenCV votes of one gradient row, pixels x < n: up/down[c][x] are the rows above and
+       below, mid[c][x - 1 .. x + 1] the row itself. The channel of largest dx^2 + dy^2 wins
+       (ties: the lowest channel for x < first_tail, the highest from there on, as OpenCV's
+       vector body and scalar tail do); angle = OpenCV's fast atan in radians,
+       a = angle * angle_scale - 0.5, bin[x] = floor(a) mod nbins, bin[n + x] the next bin,
+       w0 = mag * (1 - frac(a)) (0 when nbins == 1: OpenCV keeps only the second vote then),
+       w1 = mag * frac(a). scratch: 4 * n floats. */
+    void (*votes_cv)(const float *const *up, const float *const *mid, const float *const *down,
+                     size_t channels, size_t n, size_t first_tail, float angle_scale,
+                     int nbins, uint16_t *bin, float *w0, float *w1, float *scratch);
+    /* scikit-image votes of one row (hard binning): dx = mid[x+1] - mid[x-1] (0 at x == 0 and
+       x == width - 1), dy = down[x] - up[x] (0 when zero_dy), differences rounded to float when
+       f32; the channel of largest magnitude wins (first on ties); mag = sqrt(dx^2 + dy^2);
+       bin[x] = i with per180 * i <= o < per180 * (i + 1), o = degrees(atan2(dy, dx)) mod 180
+       as NumPy computes it, nbins when no bin holds o, IMFILT_HOG_AMBIGUOUS when only NumPy's
+       arctan2 can tell. scratch: 5 * n doubles. */
+    void (*votes_sk)(const double *const *up, const double *const *mid, const double *const *down,
+                     size_t channels, size_t n, size_t width, int zero_dy, int f32,
+                     size_t nbins, uint16_t *bin, double *mag, double *scratch);
+} imfilt_hog_table;
+
+#endif

@@ -1,0 +1,234 @@
+/* HOG row loops, compiled once per ISA level (see CMakeLists.txt). Plain loops the compiler
+   vectorises; every operation is a single IEEE float/double operation (no contraction into FMA,
+   see the pragma), so all levels produce bit-identical votes. */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include "hog.h"
+
+/* ------------------------------------------------------------------------------------------
+   Row loading: pixel type -> float/double planes, optional square root ("gamma"). */
+#define ROOT_F(v) sqrtf(v)
+#define ROOT_D(v) sqrt(v)
+#define ROOT_DF(v) ((double)sqrtf((float)(v))) /* float32 input rooted in float, as NumPy */
+
+#define HOG_LOAD(NAME, T, W, ROOT)                                                              \
+    static void NAME(const void *row_, size_t ch, const ptrdiff_t *xmap, size_t n, size_t lo,   \
+                     size_t hi, ptrdiff_t base, int gamma, W *const *planes) {                  \
+        const T *row = (const T *)row_;                                                         \
+        for (size_t c = 0; c < ch; c++) {                                                       \
+            W *d = planes[c];                                                                   \
+            for (size_t i = 0; i < lo; i++) d[i] = (W)row[(size_t)xmap[i] * ch + c];            \
+            const T *s = row + (base + (ptrdiff_t)lo) * (ptrdiff_t)ch + (ptrdiff_t)c;           \
+            if (ch == 1)                                                                        \
+                for (size_t i = lo; i < hi; i++) d[i] = (W)s[i - lo];                           \
+            else                                                                                \
+                for (size_t i = lo; i < hi; i++) d[i] = (W)s[(i - lo) * ch];                    \
+            for (size_t i = hi; i < n; i++) d[i] = (W)row[(size_t)xmap[i] * ch + c];            \
+            if (gamma)                                                                          \
+                for (size_t i = 0; i < n; i++) d[i] = ROOT(d[i]);                               \
+        }                                                                                       \
+    }
+
+HOG_LOAD(load_f32_u8, uint8_t, float, ROOT_F)
+HOG_LOAD(load_f32_u16, uint16_t, float, ROOT_F)
+HOG_LOAD(load_f32_f32, float, float, ROOT_F)
+HOG_LOAD(load_f32_f64, double, float, ROOT_F)
+HOG_LOAD(load_f64_u8, uint8_t, double, ROOT_D)
+HOG_LOAD(load_f64_u16, uint16_t, double, ROOT_D)
+HOG_LOAD(load_f64_f32, float, double, ROOT_DF)
+HOG_LOAD(load_f64_f64, double, double, ROOT_D)
+
+/* ------------------------------------------------------------------------------------------
+   OpenCV votes. Angle: OpenCV's fast atan2 (degree-7 odd polynomial in min/max, in degrees,
+   then scaled to radians), reproduced operation by operation. */
+#define CV_P1 (0.9997878412794807f * (float)(180 / 3.14159265358979323846))
+#define CV_P3 (-0.3258083974640975f * (float)(180 / 3.14159265358979323846))
+#define CV_P5 (0.1555786518463281f * (float)(180 / 3.14159265358979323846))
+#define CV_P7 (-0.04432655554792128f * (float)(180 / 3.14159265358979323846))
+
+static void votes_cv(const float *const *up, const float *const *mid, const float *const *down,
+                     size_t channels, size_t n, size_t first_tail, float angle_scale, int nbins,
+                     uint16_t *bin, float *w0, float *w1, float *scratch) {
+    float *bdx = scratch, *bdy = scratch + n, *bm = scratch + 2 * n;
+    size_t split = first_tail < n ? first_tail : n;
+    {
+        const float *u = up[0], *m = mid[0], *d = down[0];
+        for (size_t x = 0; x < n; x++) {
+            float dx = m[x + 1] - m[x - 1], dy = d[x] - u[x];
+            bdx[x] = dx;
+            bdy[x] = dy;
+            bm[x] = dx * dx + dy * dy;
+        }
+    }
+    for (size_t c = 1; c < channels; c++) {
+        const float *u = up[c], *m = mid[c], *d = down[c];
+        for (size_t x = 0; x < split; x++) {   /* OpenCV's vector body: first maximum */
+            float dx = m[x + 1] - m[x - 1], dy = d[x] - u[x], mm = dx * dx + dy * dy;
+            int take = mm > bm[x];
+            bdx[x] = take ? dx : bdx[x];
+            bdy[x] = take ? dy : bdy[x];
+            bm[x] = take ? mm : bm[x];
+        }
+        for (size_t x = split; x < n; x++) {   /* its scalar tail: last maximum */
+            float dx = m[x + 1] - m[x - 1], dy = d[x] - u[x], mm = dx * dx + dy * dy;
+            int take = mm >= bm[x];
+            bdx[x] = take ? dx : bdx[x];
+            bdy[x] = take ? dy : bdy[x];
+            bm[x] = take ? mm : bm[x];
+        }
+    }
+    const float eps = (float)DBL_EPSILON, deg2rad = (float)(3.14159265358979323846 / 180);
+    const int nb = nbins;
+    for (size_t x = 0; x < n; x++) {
+        float dx = bdx[x], dy = bdy[x];
+        float mag = sqrtf(dx * dx + dy * dy);
+        float ax = fabsf(dx), ay = fabsf(dy);
+        float lo = ax < ay ? ax : ay, hi = ax < ay ? ay : ax;
+        float c = lo / (hi + eps), c2 = c * c;
+        float a = (((CV_P7 * c2 + CV_P5) * c2 + CV_P3) * c2 + CV_P1) * c;
+        a = ax >= ay ? a : 90.f - a;
+        a = dx < 0 ? 180.f - a : a;
+        a = dy < 0 ? 360.f - a : a;
+        float t = (a * deg2rad) * angle_scale - 0.5f;
+        int h = (int)t;
+        h -= t < (float)h;                     /* floor */
+        float f = t - (float)h;
+        w0[x] = mag * (1.f - f);
+        w1[x] = mag * f;
+        h += h < 0 ? nb : 0;
+        h -= h >= nb ? nb : 0;
+        bin[x] = (uint16_t)h;
+        bin[n + x] = (uint16_t)(h + 1 == nb ? 0 : h + 1);
+        /* nbins == 1: both votes hit the same bin and OpenCV stores both sums computed from
+           the old value, so only the second survives */
+        w0[x] = nb == 1 ? 0.f : w0[x];
+    }
+}
+
+/* ------------------------------------------------------------------------------------------
+   scikit-image votes. The bin needs NumPy's float64 orientation only near a bin edge: a fast
+   atan (argument reduced to [0, tan(pi/8)], degree-8 polynomial in u^2, error < 2e-14 rad)
+   decides every pixel farther than SK_MARGIN degrees from an edge. Closer ones: the exact
+   directions (dx or dy zero, |dx| == |dy|) take libm's atan2, which returns the correctly
+   rounded multiple of pi/4 there as NumPy's arctan2 does; any other is marked
+   IMFILT_HOG_AMBIGUOUS for the caller to bin with NumPy's own arctan2 (NumPy's vectorised
+   arctan2 and libm differ by 1 ulp on some inputs, which decides such a bin). */
+#define SK_MARGIN 1e-9
+#define SK_NEEDS_EXACT 0xFFFFu
+static const double sk_poly[9] = {
+    0.9999999999999736, -0.33333333330872567, 0.19999999613243907, -0.14285690811049995,
+    0.11110393872264343, -0.09078501415324834, 0.07564454460465045, -0.05877192157043882,
+    0.030701504044077656};
+
+static uint16_t sk_exact_bin(double dy, double dx, size_t nbins, double per180) {
+    if (!(dx == 0 || dy == 0 || fabs(dx) == fabs(dy))) return IMFILT_HOG_AMBIGUOUS;
+    double o = atan2(dy, dx) * (180.0 / 3.14159265358979323846);
+    double r = fmod(o, 180.0);                 /* NumPy's float remainder: sign of the divisor */
+    if (r != 0 && r < 0) r += 180.0;
+    if (r == 0) r = 0.0;
+    double q = r / per180;
+    size_t b = q > 0 ? (size_t)q : 0;
+    if (b > nbins) b = nbins;
+    while (b > 0 && r < per180 * (double)b) b--;
+    while (b < nbins && r >= per180 * (double)(b + 1)) b++;
+    return (uint16_t)b;                        /* nbins: in no bin */
+}
+
+static void votes_sk(const double *const *up, const double *const *mid, const double *const *down,
+                     size_t channels, size_t n, size_t width, int zero_dy, int f32, size_t nbins,
+                     uint16_t *bin, double *mag, double *scratch) {
+    double *bdx = scratch, *bdy = scratch + n, *bm = scratch + 2 * n, *bk = scratch + 3 * n;
+    double *close = scratch + 4 * n;
+#define SK_GRAD(c, x, dx, dy)                                                                   \
+    do {                                                                                        \
+        const double *u_ = up[c], *m_ = mid[c], *d_ = down[c];                                  \
+        if (f32) {                                                                              \
+            dx = (double)((float)m_[x + 1] - (float)m_[x - 1]);                                 \
+            dy = (double)((float)d_[x] - (float)u_[x]);                                         \
+        } else {                                                                                \
+            dx = m_[x + 1] - m_[x - 1];                                                         \
+            dy = d_[x] - u_[x];                                                                 \
+        }                                                                                       \
+        dx = (x == 0 || x + 1 == width) ? 0.0 : dx;                                             \
+        dy = zero_dy ? 0.0 : dy;                                                                \
+    } while (0)
+    /* skimage keeps the channel of largest np.hypot (float32 hypot for float32 images), first
+       on ties. sqrt(dx^2 + dy^2) orders channels the same way unless two are within a few
+       ulp: those pixels are redone below with libm's hypot, which NumPy calls. */
+    for (size_t c = 0; c < channels; c++) {
+        for (size_t x = 0; x < n; x++) {
+            double dx, dy;
+            SK_GRAD(c, x, dx, dy);
+            double mm = dx * dx + dy * dy, km = sqrt(mm);
+            km = f32 ? (double)(float)km : km;
+            double gap = km - bk[x];
+            int near = c > 0 && fabs(gap) <= (f32 ? 2.4e-7 : 8.9e-16) * km;
+            int take = c == 0 || gap > 0;
+            close[x] = c == 0 ? 0.0 : (near ? 1.0 : close[x]);
+            bdx[x] = take ? dx : bdx[x];
+            bdy[x] = take ? dy : bdy[x];
+            bm[x] = take ? mm : bm[x];
+            bk[x] = take ? km : bk[x];
+        }
+    }
+    for (size_t x = 0; x < n && channels > 1; x++) {
+        if (close[x] == 0.0) continue;
+        double best = -1;
+        for (size_t c = 0; c < channels; c++) {
+            double dx, dy;
+            SK_GRAD(c, x, dx, dy);
+            double k = f32 ? (double)hypotf((float)dx, (float)dy) : hypot(dx, dy);
+            if (c == 0 || k > best) {
+                best = k;
+                bdx[x] = dx;
+                bdy[x] = dy;
+                bm[x] = dx * dx + dy * dy;
+            }
+        }
+    }
+#undef SK_GRAD
+    const double per180 = 180.0 / (double)nbins, inv = (double)nbins / 180.0;
+    const double t8 = 0.41421356237309503, pi = 3.14159265358979323846;
+    const int nb = (int)nbins;
+    for (size_t x = 0; x < n; x++) {
+        double dx = bdx[x], dy = bdy[x];
+        mag[x] = sqrt(bm[x]);
+        double ax = fabs(dx), ay = fabs(dy);
+        double lo = ax < ay ? ax : ay, hi = ax < ay ? ay : ax;
+        double t = hi > 0 ? lo / hi : 0.0;
+        int big = t > t8;
+        double u = big ? (t - 1.0) / (t + 1.0) : t, s = u * u;
+        double p = sk_poly[8];
+        for (int k = 7; k >= 0; k--) p = p * s + sk_poly[k];
+        double a = p * u + (big ? pi / 4 : 0.0);          /* atan(lo / hi) */
+        a = ay > ax ? pi / 2 - a : a;
+        a = dx < 0 ? pi - a : a;                          /* angle of (dx, |dy|), [0, pi] */
+        double deg = a * (180.0 / pi);
+        double o = dy < 0 ? 180.0 - deg : deg;
+        o = o >= 180.0 ? o - 180.0 : o;
+        int b = (int)(o * inv);
+        b = b < 0 ? 0 : (b > nb ? nb : b);
+        double e0 = o - per180 * (double)b, e1 = per180 * (double)(b + 1) - o;
+        int exact = e0 < SK_MARGIN || e1 < SK_MARGIN || b >= nb;
+        exact = exact && bm[x] > 0;                       /* a zero vote needs no bin */
+        bin[x] = exact ? (uint16_t)SK_NEEDS_EXACT : (uint16_t)(bm[x] > 0 ? b : 0);
+    }
+    for (size_t x = 0; x < n; x++)
+        if (bin[x] == SK_NEEDS_EXACT) bin[x] = sk_exact_bin(bdy[x], bdx[x], nbins, per180);
+}
+
+#define LOAD_ROW(W) { load_##W##_u8, load_##W##_u16, NULL, load_##W##_f32, load_##W##_f64, NULL }
+
+const imfilt_hog_table IMFILT_ISA_TABLE(imfilt_hog) = {
+    .name = IMFILT_ISA_LEVEL_NAME,
+    .load_f32 = LOAD_ROW(f32),
+    .load_f64 = LOAD_ROW(f64),
+    .votes_cv = votes_cv,
+    .votes_sk = votes_sk,
+};

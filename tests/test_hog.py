@@ -1,0 +1,444 @@
+"""HOG: imfilt.hog / hog_blocks against cv2.HOGDescriptor, imfilt.hog_skimage against
+skimage.feature.hog, a NumPy reference of the block grid, dtypes, geometry errors, threads,
+SIMD levels."""
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+
+import cv2
+import numpy as np
+import pytest
+import skimage.feature
+
+import imfilt
+
+# CI must fail, not skip, when the cv2 in the environment lacks HOG (opencv-python 5 moved it
+# to contrib; the test extra installs opencv-contrib-python-headless).
+HOGDescriptor = cv2.HOGDescriptor
+
+
+def cv_hog(img, win=(128, 64), block=(16, 16), stride=(8, 8), cell=(8, 8), nbins=9, sigma=None,
+           thr=0.2, gamma=True, signed=False, win_stride=None, padding=(0, 0)):
+    """cv2's descriptors for (height, width) sizes; winStride (0, 0) = OpenCV's default."""
+    h = HOGDescriptor(win[::-1], block[::-1], stride[::-1], cell[::-1], nbins, 1,
+                      -1.0 if sigma is None else sigma, 0, thr, gamma, 64, signed)
+    ws = (0, 0) if win_stride is None else win_stride[::-1]
+    return h.compute(np.ascontiguousarray(img), ws, padding[::-1])
+
+
+def im_hog(img, win=(128, 64), block=(16, 16), stride=(8, 8), cell=(8, 8), nbins=9, sigma=None,
+           thr=0.2, gamma=True, signed=False, win_stride=None, padding=(0, 0), **kw):
+    return imfilt.hog(img, win_size=win, block_size=block, block_stride=stride, cell_size=cell,
+                      nbins=nbins, win_sigma=sigma, l2hys_threshold=thr, gamma_correction=gamma,
+                      signed=signed, win_stride=win_stride, padding=padding, **kw)
+
+
+def check_cv(img, **cfg):
+    ref = cv_hog(img, **cfg)
+    got = im_hog(img, **cfg)
+    assert got.dtype == np.float32 and got.ndim == 2
+    assert got.size == ref.size, (got.shape, ref.shape)
+    np.testing.assert_allclose(got.ravel(), ref, rtol=0, atol=1e-4)
+    return got
+
+
+@pytest.fixture(scope="module")
+def gray(astronaut):
+    return cv2.cvtColor(astronaut, cv2.COLOR_RGB2GRAY)
+
+
+# ------------------------------------------------------------------------- OpenCV semantics
+CV_CONFIGS = [
+    dict(),
+    dict(gamma=False),
+    dict(signed=True),
+    dict(nbins=7),
+    dict(nbins=12, signed=True, gamma=False),
+    dict(sigma=2.5),
+    dict(sigma=9.0, nbins=4),
+    dict(win=(64, 64), block=(24, 16), stride=(8, 8), cell=(12, 8)),
+    dict(win=(48, 32), block=(12, 12), stride=(6, 4), cell=(6, 6), nbins=18),
+    dict(win=(32, 32), block=(32, 32), stride=(8, 8), cell=(8, 8)),
+    dict(win=(40, 24), block=(8, 8), stride=(4, 4), cell=(4, 4), nbins=1),
+    dict(win=(33, 21), block=(9, 7), stride=(3, 2), cell=(3, 7)),
+]
+
+
+@pytest.mark.parametrize("cfg", CV_CONFIGS, ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()) or "default")
+@pytest.mark.parametrize("photo", ["camera", "astronaut", "coffee", "chelsea"])
+def test_cv_single_window(photos, photo, cfg):
+    win = cfg.get("win", (128, 64))
+    img = photos[photo]
+    y0, x0 = (37, 61) if photo != "chelsea" else (101, 203)
+    check_cv(img[y0:y0 + win[0], x0:x0 + win[1]], **cfg)
+
+
+@pytest.mark.parametrize("cfg", [
+    dict(win_stride=(8, 8)),
+    dict(win_stride=(8, 8), padding=(8, 8)),
+    dict(win_stride=(16, 8), padding=(3, 5)),           # padding rounded up to gcd multiples
+    dict(win_stride=(4, 4)),                            # grid at gcd(4, 8) = 4
+    dict(win_stride=(12, 8), padding=(16, 4)),
+    dict(win_stride=None, padding=(8, 0)),              # default winStride = cell size
+    dict(win=(48, 32), block=(12, 12), stride=(6, 4), cell=(6, 6), nbins=12, sigma=2.5,
+         win_stride=(6, 4), padding=(6, 8)),
+    dict(win=(16, 24), block=(8, 8), stride=(4, 4), cell=(4, 4), nbins=18, signed=True,
+         gamma=False, win_stride=(4, 4), padding=(20, 30)),   # padding larger than the image
+])
+@pytest.mark.parametrize("photo", ["camera", "coffee"])
+def test_cv_dense_windows(photos, photo, cfg):
+    img = photos[photo][100:271, 150:279]
+    if cfg.get("padding", (0, 0))[0] >= 20:
+        img = img[:31, :45]
+    check_cv(img, **cfg)
+
+
+def test_cv_rgb_ties_and_tail_columns(coffee):
+    # widths not multiple of 4 put columns in OpenCV's scalar tail (different tie rule)
+    for w in (64, 65, 66, 67):
+        img = np.ascontiguousarray(coffee[40:168, 200:200 + w])
+        check_cv(img, win=(128, 64), win_stride=(8, 1), gamma=False)
+    # equal colour channels in places, opposite gradients with equal magnitude
+    img = np.zeros((64, 67, 3), np.uint8)
+    img[:, :, 0] = np.arange(67)[None, :] * 3
+    img[:, :, 1] = np.arange(64)[:, None] * 3
+    img[:, :, 2] = 200 - np.arange(67)[None, :] * 3
+    img[20:40, 20:40] = 90
+    check_cv(img, win=(64, 64), win_stride=(8, 1), gamma=False)
+
+
+def test_cv_tiny_image_with_padding(coffee):
+    check_cv(coffee[:5, :7], win=(16, 16), block=(8, 8), stride=(8, 8), cell=(8, 8),
+             padding=(8, 8))
+    check_cv(coffee[:1, :1], win=(8, 8), block=(8, 8), stride=(8, 8), cell=(4, 4),
+             padding=(4, 4))
+
+
+def test_cv_threshold_in_fresh_process(tmp_path):
+    # OpenCV keeps the threshold of its vector loop in a function-static variable: only the first
+    # HOG call of a process uses the threshold it is given. Compare in a fresh process.
+    script = textwrap.dedent("""
+        import sys, numpy as np, cv2, skimage.data, imfilt
+        img = cv2.cvtColor(skimage.data.astronaut(), cv2.COLOR_RGB2GRAY)[50:228, 100:200].copy()
+        t = float(sys.argv[1])
+        ref = cv2.HOGDescriptor((64, 128), (16, 16), (8, 8), (8, 8), 9, 1, -1.0, 0, t, True,
+                                64, False).compute(img, (8, 8), (0, 0))
+        got = imfilt.hog(img, l2hys_threshold=t, win_stride=8).ravel()
+        print(float(np.abs(got - ref).max()))
+    """)
+    for t in (0.1, 0.35):
+        proc = subprocess.run([sys.executable, "-c", script, str(t)], capture_output=True,
+                              text=True, timeout=300, cwd=tempfile.gettempdir())
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert float(proc.stdout.strip().splitlines()[-1]) <= 1e-4
+
+
+def test_cv_dense_is_gather_of_blocks(camera):
+    img = camera[:200, :160]
+    grid = imfilt.hog_blocks(img, padding=(8, 8))
+    desc = im_hog(img, win_stride=(8, 8), padding=(8, 8))
+    nwx = (160 + 16 - 64) // 8 + 1
+    for w in (0, 5, nwx + 3, desc.shape[0] - 1):
+        wy, wx = divmod(w, nwx)
+        win = grid[wy:wy + 15, wx:wx + 7]               # (15, 7, 36) blocks of the window
+        assert np.array_equal(desc[w], win.transpose(1, 0, 2).ravel())
+
+
+# --------------------------------------------------------------- NumPy reference of the grid
+def _fast_atan_deg(y, x):
+    """OpenCV's scalar fast atan2 in float32, degrees."""
+    f = np.float32
+    k = f(180 / math.pi)
+    p1, p3 = f(0.9997878412794807) * k, f(-0.3258083974640975) * k
+    p5, p7 = f(0.1555786518463281) * k, f(-0.04432655554792128) * k
+    ax, ay = np.abs(x), np.abs(y)
+    c = np.minimum(ax, ay) / (np.maximum(ax, ay) + f(np.finfo(np.float64).eps))
+    c2 = c * c
+    a = (((p7 * c2 + p5) * c2 + p3) * c2 + p1) * c
+    a = np.where(ax >= ay, a, f(90) - a)
+    a = np.where(x < 0, f(180) - a, a)
+    return np.where(y < 0, f(360) - a, a).astype(f)
+
+
+def numpy_hog_blocks(img, block=(16, 16), stride=(8, 8), cell=(8, 8), nbins=9, signed=False,
+                     gamma=True, sigma=None, thr=0.2, pad=(0, 0)):
+    """Plain NumPy block grid: per block, per pixel, per cell weights (naive loops over blocks)."""
+    f = np.float32
+    x = img.astype(f)
+    if x.ndim == 2:
+        x = x[:, :, None]
+    if gamma:
+        x = np.sqrt(x)
+    H, W = x.shape[:2]
+    GH, GW = H + 2 * pad[0], W + 2 * pad[1]
+
+    def refl(i, n):
+        if n == 1:
+            return 0
+        p = 2 * n - 2
+        r = i % p
+        return r if r < n else p - r
+    ym = np.array([refl(i - 1 - pad[0], H) for i in range(GH + 2)])
+    xm = np.array([refl(i - 1 - pad[1], W) for i in range(GW + 2)])
+    X = x[ym][:, xm]                                     # framed image with a 1-pixel ring
+    dx = X[1:-1, 2:] - X[1:-1, :-2]
+    dy = X[2:, 1:-1] - X[:-2, 1:-1]
+    m = dx * dx + dy * dy
+    best = np.argmax(m, axis=2)                          # first maximum (vector-body rule)
+    tail = GW - GW % 4
+    last = m.shape[2] - 1 - np.argmax(m[:, :, ::-1], axis=2)
+    best[:, tail:] = last[:, tail:]
+    dx = np.take_along_axis(dx, best[..., None], 2)[..., 0]
+    dy = np.take_along_axis(dy, best[..., None], 2)[..., 0]
+    mag = np.sqrt(dx * dx + dy * dy)
+    ang = _fast_atan_deg(dy, dx) * f(math.pi / 180)
+    scale = f(nbins / (2 * math.pi)) if signed else f(nbins / math.pi)
+    a = ang * scale - f(0.5)
+    h0 = np.floor(a).astype(int)
+    fr = a - h0.astype(f)
+    w0, w1 = mag * (f(1) - fr), mag * fr
+    h0 %= nbins
+    h1 = (h0 + 1) % nbins
+    if nbins == 1:                    # OpenCV overwrites the first vote with the second
+        w0 = np.zeros_like(w0)
+    bh, bw = block
+    ch, cw = cell
+    ncy, ncx = bh // ch, bw // cw
+    s = f(sigma if sigma else (bh + bw) / 8)
+    gs = f(1) / (s * s * f(2))
+    ii, jj = np.arange(bh, dtype=f), np.arange(bw, dtype=f)
+    G = np.exp(-((ii[:, None] - f(bh / 2)) ** 2 + (jj[None, :] - f(bw / 2)) ** 2) * gs)
+    cyp = (ii + f(0.5)) / f(ch) - f(0.5)
+    cxp = (jj + f(0.5)) / f(cw) - f(0.5)
+    wy = np.zeros((bh, ncy), f)
+    wx = np.zeros((bw, ncx), f)
+    for i, p in enumerate(cyp):
+        c0 = int(np.floor(p))
+        for c, wt in ((c0, 1 - (p - c0)), (c0 + 1, p - c0)):
+            if 0 <= c < ncy:
+                wy[i, c] = wt
+    for j, p in enumerate(cxp):
+        c0 = int(np.floor(p))
+        for c, wt in ((c0, 1 - (p - c0)), (c0 + 1, p - c0)):
+            if 0 <= c < ncx:
+                wx[j, c] = wt
+    nby, nbx = (GH - bh) // stride[0] + 1, (GW - bw) // stride[1] + 1
+    out = np.zeros((nby, nbx, ncx * ncy * nbins), f)
+    for by in range(nby):
+        for bx in range(nbx):
+            sl = np.s_[by * stride[0]:by * stride[0] + bh, bx * stride[1]:bx * stride[1] + bw]
+            hist = np.zeros((ncx, ncy, nbins), np.float64)
+            for cx in range(ncx):
+                for cy in range(ncy):
+                    wgt = G * wy[:, cy][:, None] * wx[:, cx][None, :]
+                    np.add.at(hist[cx, cy], h0[sl].ravel(), (wgt * w0[sl]).ravel())
+                    np.add.at(hist[cx, cy], h1[sl].ravel(), (wgt * w1[sl]).ravel())
+            v = hist.ravel().astype(f)
+            v = np.minimum(v / (np.sqrt((v * v).sum()) + f(0.1) * v.size), f(thr))
+            out[by, bx] = v / (np.sqrt((v * v).sum()) + f(1e-3))
+    return out
+
+
+@pytest.mark.parametrize("cfg", [
+    dict(),
+    dict(pad=(8, 16), signed=True, gamma=False),
+    dict(block=(12, 8), stride=(4, 8), cell=(6, 4), nbins=5, sigma=3.0, pad=(3, 1)),
+    dict(block=(8, 8), stride=(4, 4), cell=(4, 4), nbins=1),
+])
+def test_blocks_numpy_reference(chelsea, cfg):
+    img = chelsea[60:110, 90:157]
+    ref = numpy_hog_blocks(img, **cfg)
+    got = imfilt.hog_blocks(img, block_size=cfg.get("block", (16, 16)),
+                            block_stride=cfg.get("stride", (8, 8)),
+                            cell_size=cfg.get("cell", (8, 8)), nbins=cfg.get("nbins", 9),
+                            signed=cfg.get("signed", False), gamma_correction=cfg.get("gamma", True),
+                            win_sigma=cfg.get("sigma"), padding=cfg.get("pad", (0, 0)))
+    assert got.shape == ref.shape
+    np.testing.assert_allclose(got, ref, rtol=0, atol=1e-5)
+
+
+# -------------------------------------------------------------------------- dtypes, layouts
+def test_cv_dtypes_same_values(coffee):
+    img = coffee[:140, :90]
+    ref = im_hog(img, win_stride=8)
+    for dt in (np.uint16, np.float32, np.float64):
+        assert np.array_equal(im_hog(img.astype(dt), win_stride=8), ref), dt
+    # uint16 over its range and fractional floats: the same arithmetic on the raw values
+    # (not scale-invariant: L2-Hys adds 0.1 * length to the norm, an absolute epsilon)
+    u16 = img.astype(np.uint16) * 257
+    for gamma in (False, True):
+        assert np.array_equal(im_hog(u16, win_stride=8, gamma=gamma),
+                              im_hog(u16.astype(np.float32), win_stride=8, gamma=gamma))
+    f = img.astype(np.float64) / 3
+    assert np.array_equal(im_hog(f, win_stride=8), im_hog(f.astype(np.float32), win_stride=8))
+    np.testing.assert_allclose(imfilt.hog_blocks(f), numpy_hog_blocks(f), atol=1e-5)
+
+
+def test_cv_bad_dtypes_and_values(camera):
+    for dt in (np.int16, np.int8, np.int32, np.complex64, bool):
+        with pytest.raises(TypeError, match="uint8, uint16, float32, float64"):
+            imfilt.hog(camera[:128, :64].astype(dt))
+    neg = camera[:128, :64].astype(np.float32) - 250
+    with pytest.raises(ValueError, match="negative"):
+        imfilt.hog(neg)
+    assert imfilt.hog(neg, gamma_correction=False).shape == (1, 3780)
+
+
+def test_cv_layouts(astronaut):
+    img = astronaut[:200, :150]
+    ref = im_hog(img, win_stride=8)
+    for v in (img[::-1][::-1], np.asfortranarray(img), img.astype(">u2").astype(np.uint8)):
+        assert np.array_equal(im_hog(v, win_stride=8), ref)
+    flipped = np.ascontiguousarray(img[::-1])
+    assert np.array_equal(im_hog(img[::-1], win_stride=8), im_hog(flipped, win_stride=8))
+    ro = img.copy()
+    ro.setflags(write=False)
+    assert np.array_equal(im_hog(ro, win_stride=8), ref)
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(block_size=(16, 12), cell_size=(8, 8)), r"block_size \(16, 12\) must be a multiple of cell_size \(8, 8\)"),
+    (dict(win_size=(128, 60)), r"win_size \(128, 60\) minus block_size \(16, 16\) must be a multiple of block_stride \(8, 8\)"),
+    (dict(win_size=(8, 64)), r"block_size \(16, 16\) is larger than win_size \(8, 64\)"),
+    (dict(win_size=(600, 64)), r"smaller than win_size \(600, 64\)"),
+    (dict(nbins=0), "nbins"),
+    (dict(nbins=256), "nbins"),
+    (dict(win_stride=(0, 8)), "win_stride"),
+    (dict(padding=-1), "padding"),
+])
+def test_cv_bad_geometry(camera, kw, match):
+    with pytest.raises(ValueError, match=match):
+        imfilt.hog(camera[:512, :512], **kw)
+
+
+def test_cv_bad_types(camera):
+    with pytest.raises(TypeError):
+        imfilt.hog(camera, signed=1)
+    with pytest.raises(TypeError):
+        imfilt.hog(camera, nbins=9.0)
+    with pytest.raises(TypeError):
+        imfilt.hog(None)
+    with pytest.raises(ValueError):
+        imfilt.hog(camera[None])
+    assert imfilt.hog_blocks(np.zeros((0, 5), np.uint8)).shape == (0, 0, 36)
+
+
+def test_visualize(camera):
+    desc, pic = imfilt.hog(camera[:128, :64], visualize=True)
+    assert np.array_equal(desc, imfilt.hog(camera[:128, :64]))
+    assert pic.shape == (128, 64, 3) and pic.dtype == np.uint8
+    assert pic[..., 1].mean() > pic[..., 0].mean()       # glyphs drawn in green
+
+
+# --------------------------------------------------------------------- scikit-image semantics
+SK_CONFIGS = [
+    dict(),
+    dict(block_norm="L1"),
+    dict(block_norm="L1-sqrt", transform_sqrt=True),
+    dict(block_norm="L2", transform_sqrt=True),
+    dict(block_norm="L2-Hys", transform_sqrt=True, orientations=6),
+    dict(orientations=7, pixels_per_cell=(7, 9), cells_per_block=(2, 1)),
+    dict(orientations=4, pixels_per_cell=(16, 16), cells_per_block=(1, 1)),
+    dict(orientations=12, pixels_per_cell=(5, 5), cells_per_block=(2, 3), feature_vector=False),
+]
+
+
+def check_sk(img, **kw):
+    ref = skimage.feature.hog(img, **kw)
+    got = imfilt.hog_skimage(img, **kw)
+    if kw.get("visualize"):
+        (ref, rimg), (got, gimg) = ref, got
+        assert gimg.shape == rimg.shape and gimg.dtype == rimg.dtype
+        np.testing.assert_allclose(gimg, rimg, rtol=0, atol=1e-5)
+    assert got.shape == ref.shape and got.dtype == ref.dtype
+    np.testing.assert_allclose(got, ref, rtol=0, atol=1e-5)
+
+
+@pytest.mark.parametrize("cfg", SK_CONFIGS, ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()) or "default")
+@pytest.mark.parametrize("photo", ["camera", "astronaut", "coffee", "chelsea"])
+def test_sk_photos(photos, photo, cfg):
+    img = photos[photo][:241, :263]
+    check_sk(img, channel_axis=-1 if img.ndim == 3 else None, **cfg)
+
+
+@pytest.mark.parametrize("dtype", ["uint16", "float32", "float64"])
+@pytest.mark.parametrize("sqrt", [False, True])
+def test_sk_dtypes(coffee, dtype, sqrt):
+    img = coffee[:200, :230]
+    if dtype == "uint16":
+        x = img.astype(np.uint16) * 257 + 3
+    else:
+        x = (img / 255.0).astype(dtype)
+    check_sk(x, channel_axis=2, transform_sqrt=sqrt, block_norm="L2")
+    check_sk(np.ascontiguousarray(x[..., 1]), transform_sqrt=sqrt)
+
+
+def test_sk_channel_axis_and_visualize(astronaut, camera):
+    chw = np.moveaxis(astronaut[:150, :170], -1, 0)
+    check_sk(chw, channel_axis=0, visualize=True)
+    check_sk(astronaut[:150, :170], channel_axis=2, visualize=True, orientations=7,
+             pixels_per_cell=(12, 10))
+    check_sk(camera[:100, :90], visualize=True, pixels_per_cell=(4, 4))
+    check_sk(camera[:64, :64][..., None], channel_axis=-1)
+
+
+def test_sk_errors(camera):
+    with pytest.raises(ValueError, match="at least: 24 rows and 24 cols"):
+        imfilt.hog_skimage(camera[:20, :40])
+    with pytest.raises(ValueError, match="two spatial dimensions"):
+        imfilt.hog_skimage(np.zeros((30, 30, 3)))
+    with pytest.raises(ValueError, match="normalization"):
+        imfilt.hog_skimage(camera, block_norm="L3")
+    with pytest.raises(TypeError):
+        imfilt.hog_skimage(camera.astype(np.int16))
+
+
+# ---------------------------------------------------------------------- threads, SIMD levels
+def test_threads_bit_identical(coffee):
+    big = np.ascontiguousarray(np.tile(coffee, (2, 2, 1)))
+    a = imfilt.hog_blocks(big, padding=8, threads=1)
+    assert np.array_equal(a, imfilt.hog_blocks(big, padding=8, threads=2))
+    assert np.array_equal(a, imfilt.hog_blocks(big, padding=8, threads=3))
+    s = imfilt.hog_skimage(big, channel_axis=2, transform_sqrt=True, threads=1)
+    assert np.array_equal(s, imfilt.hog_skimage(big, channel_axis=2, transform_sqrt=True,
+                                                threads=2))
+
+
+SIMD_SCRIPT = textwrap.dedent("""
+    import json, sys, numpy as np, skimage.data, imfilt
+    c = skimage.data.coffee()
+    g = skimage.data.camera()
+    res = {
+        "cv_rgb": imfilt.hog(c[:200, :151], win_stride=8, padding=8),
+        "cv_gray": imfilt.hog_blocks(g, gamma_correction=False, signed=True, nbins=7),
+        "cv_f32": imfilt.hog_blocks(c.astype(np.float32) / 7, padding=(3, 5)),
+        "sk_rgb": imfilt.hog_skimage(c, channel_axis=2, transform_sqrt=True),
+        "sk_gray": imfilt.hog_skimage(g, block_norm="L1", orientations=8),
+    }
+    np.savez(sys.argv[1], **res)
+    print(json.dumps({"isa": imfilt.config()["isa_active"]}))
+""")
+
+
+def test_simd_levels_bit_identical(tmp_path):
+    levels = [lv for lv in ("baseline", "avx2", "avx512")
+              if lv in imfilt.config()["isa_supported"]]
+    assert "baseline" in levels
+    results = {}
+    for lv in levels:
+        out = tmp_path / f"{lv}.npz"
+        proc = subprocess.run([sys.executable, "-c", SIMD_SCRIPT, str(out)],
+                              env=dict(os.environ, IMFILT_CPU=lv), capture_output=True,
+                              text=True, timeout=300, cwd=tempfile.gettempdir())
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert json.loads(proc.stdout.strip().splitlines()[-1])["isa"] == lv
+        results[lv] = dict(np.load(out))
+    for lv in levels[1:]:
+        for k, v in results["baseline"].items():
+            assert np.array_equal(results[lv][k], v), (lv, k)
