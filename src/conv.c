@@ -22,15 +22,19 @@ static size_t round_up(size_t v, size_t m) { return (v + m - 1) / m * m; }
 
 #define W float
 #define WS f32
+#define WCODE IMFILT_F32
 #include "conv_drv_tmpl.h"
 #undef W
 #undef WS
+#undef WCODE
 
 #define W double
 #define WS f64
+#define WCODE IMFILT_F64
 #include "conv_drv_tmpl.h"
 #undef W
 #undef WS
+#undef WCODE
 
 int imfilt_conv2d(const void *x, const void *w, const void *bias, void *y, int dtype,
                   size_t n, size_t c, size_t h, size_t wd, size_t cout, size_t kh, size_t kw,

@@ -276,6 +276,76 @@ static void FN(fill_bordered)(const imfilt_kernels *KK, const imfilt_image *src,
    taps of it for every output sample). */
 #define FILTER2D_TILE_BYTES (32 * 1024)
 
+/* filter2d on an image of the work type itself (float32 with float, float64 with double):
+   no conversion passes. Output columns whose taps stay inside the image (a multiple of the
+   micro-kernel width) read the source rows in place and write the destination row in place;
+   only the few edge columns go through bordered copies. Every sample takes the same
+   correlation loop, so the split never changes a value. */
+static int FN(filter2d_direct)(const imfilt_image *src, imfilt_image *dst, const W *k,
+                               size_t kh, size_t kw, size_t ay, size_t ax, W delta, int border,
+                               W cval, int threads) {
+    const imfilt_kernels *KK = imfilt_active_kernels();
+    const imfilt_conv_kernels *T = IMFILT_ISA_ACTIVE(imfilt_conv_kernels, imfilt_conv);
+    const size_t H = src->height, C = src->channels, width = src->width;
+    const size_t slack = 64 / sizeof(W), nb = T->TM(gemm_nb);
+    const size_t right = kw - 1 - ax;
+    /* pixels [eL, eL + pm) are read in place: their taps cover columns [eL - ax, ...) inside */
+    const size_t eL = ax < width ? ax : width;
+    const size_t inner = width > eL + right ? width - eL - right : 0;
+    const size_t pm = inner / nb * nb;
+    const size_t row_len = (width + kw - 1) * C + slack;
+    int status = IMFILT_OK;
+    const int nt = imfilt_choose_threads(threads, H, width * C * (kh * kw > 8 ? kh * kw / 8 : 1));
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt)
+#endif
+    {
+        size_t y0, y1;
+        imfilt_strip(H, imfilt_thread_id(), nt, 1, &y0, &y1);
+        W *mem = calloc((kh + 1) * row_len, sizeof(W));
+        const W **rows = malloc(kh * sizeof(W *));
+        if (!mem || !rows) {
+#ifdef _OPENMP
+#pragma omp atomic write
+#endif
+            status = IMFILT_ENOMEM;
+        } else {
+            W *bord = mem, *const_row = mem + kh * row_len;
+            for (size_t i = 0; i < row_len; i++) const_row[i] = cval;
+            for (size_t y = y0; y < y1; y++) {
+                W *drow = (W *)((char *)dst->data + (ptrdiff_t)y * dst->row_stride);
+                if (pm) {
+                    for (size_t j = 0; j < kh; j++) {
+                        const ptrdiff_t sy = imfilt_border_index((ptrdiff_t)(y + j) - (ptrdiff_t)ay,
+                                                                 (ptrdiff_t)H, border);
+                        rows[j] = sy < 0 ? const_row
+                                         : (const W *)((const char *)src->data + sy * src->row_stride) +
+                                               (eL - ax) * C;
+                    }
+                    T->TM(corr)(rows, kh, kw, C, k, delta, drow + eL * C, pm * C);
+                }
+                /* the edges: [0, eL) and [eL + pm, width) from bordered copies */
+                for (int side = 0; side < 2; side++) {
+                    const size_t x0 = side ? eL + pm : 0, x1 = side ? width : eL;
+                    if (x1 <= x0) continue;
+                    for (size_t j = 0; j < kh; j++) {
+                        const ptrdiff_t sy = imfilt_border_index((ptrdiff_t)(y + j) - (ptrdiff_t)ay,
+                                                                 (ptrdiff_t)H, border);
+                        if (sy < 0) { rows[j] = const_row; continue; }
+                        W *row = bord + j * row_len;
+                        FN(fill_bordered)(KK, src, row, sy, x0, x1, kw, ax, border, cval);
+                        rows[j] = row;
+                    }
+                    T->TM(corr)(rows, kh, kw, C, k, delta, drow + x0 * C, (x1 - x0) * C);
+                }
+            }
+        }
+        free(mem);
+        free((void *)rows);
+    }
+    return status;
+}
+
 static int FN(filter2d_run)(const imfilt_image *src, imfilt_image *dst, const double *kd,
                             size_t kh, size_t kw, size_t ay, size_t ax, double delta, int border,
                             double cval_d, int threads) {
@@ -298,6 +368,11 @@ static int FN(filter2d_run)(const imfilt_image *src, imfilt_image *dst, const do
     W *k = malloc(kh * kw * sizeof(W));
     if (!k) return IMFILT_ENOMEM;
     for (size_t i = 0; i < kh * kw; i++) k[i] = (W)kd[i];
+    if (src->dtype == WCODE && dst->dtype == WCODE) {
+        int st = FN(filter2d_direct)(src, dst, k, kh, kw, ay, ax, (W)delta, border, cval, threads);
+        free(k);
+        return st;
+    }
     int status = IMFILT_OK;
     const int nt = imfilt_choose_threads(threads, H, width * C * (kh * kw > 8 ? kh * kw / 8 : 1));
 #ifdef _OPENMP
