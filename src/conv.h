@@ -22,7 +22,11 @@
     /* filter2d: dst[x] = init + sum_j sum_i k[j*kw + i] * rows[j][x + i*C], x < n; reads        \
        rows[j][.] up to one vector past the last tap */                                           \
     void (*corr_##WS)(const W *const *rows, size_t kh, size_t kw, size_t C, const W *k, W init,  \
-                      W *dst, size_t n);
+                      W *dst, size_t n);                                                          \
+    /* the same for two consecutive output rows: rows[0 .. kh], dst0 from rows[0 .. kh-1],    \
+       dst1 from rows[1 .. kh] */                                                                 \
+    void (*corr2_##WS)(const W *const *rows, size_t kh, size_t kw, size_t C, const W *k, W init, \
+                       W *dst0, W *dst1, size_t n);
 
 /* Output rows per depthwise register tile. */
 #define IMFILT_DW_ROWS 4

@@ -272,9 +272,11 @@ static void FN(fill_bordered)(const imfilt_kernels *KK, const imfilt_image *src,
     }
 }
 
-/* Column tiles keep the ring of kh bordered rows within ~L1 (the correlation reads kh * kw
-   taps of it for every output sample). */
+/* Column tiles keep the kh + 1 rows of a tile within ~L1 (the correlation reads kh * kw taps
+   of them for every output sample). */
+#ifndef FILTER2D_TILE_BYTES
 #define FILTER2D_TILE_BYTES (32 * 1024)
+#endif
 
 /* filter2d on an image of the work type itself (float32 with float, float64 with double):
    no conversion passes. Output columns whose taps stay inside the image (a multiple of the
@@ -303,7 +305,7 @@ static int FN(filter2d_direct)(const imfilt_image *src, imfilt_image *dst, const
         size_t y0, y1;
         imfilt_strip(H, imfilt_thread_id(), nt, 1, &y0, &y1);
         W *mem = calloc((kh + 1) * row_len, sizeof(W));
-        const W **rows = malloc(kh * sizeof(W *));
+        const W **rows = malloc((kh + 1) * sizeof(W *));
         if (!mem || !rows) {
 #ifdef _OPENMP
 #pragma omp atomic write
@@ -312,18 +314,33 @@ static int FN(filter2d_direct)(const imfilt_image *src, imfilt_image *dst, const
         } else {
             W *bord = mem, *const_row = mem + kh * row_len;
             for (size_t i = 0; i < row_len; i++) const_row[i] = cval;
-            for (size_t y = y0; y < y1; y++) {
-                W *drow = (W *)((char *)dst->data + (ptrdiff_t)y * dst->row_stride);
-                if (pm) {
-                    for (size_t j = 0; j < kh; j++) {
+            /* in-place columns: column tiles keep kh + 1 source rows of a tile within ~L1 while
+               row pairs walk down the strip */
+            size_t tw = FILTER2D_TILE_BYTES / ((kh + 1) * C * sizeof(W));
+            tw -= tw % nb;
+            if (tw < nb) tw = nb;
+            for (size_t t0 = 0; t0 < pm; t0 += tw) {
+                const size_t t1 = t0 + tw < pm ? t0 + tw : pm;
+                for (size_t y = y0; y < y1; y += 2) {
+                    const size_t nrows = y + 1 < y1 ? kh + 1 : kh;
+                    for (size_t j = 0; j < nrows; j++) {
                         const ptrdiff_t sy = imfilt_border_index((ptrdiff_t)(y + j) - (ptrdiff_t)ay,
                                                                  (ptrdiff_t)H, border);
-                        rows[j] = sy < 0 ? const_row
+                        rows[j] = sy < 0 ? const_row + t0 * C
                                          : (const W *)((const char *)src->data + sy * src->row_stride) +
-                                               (eL - ax) * C;
+                                               (eL - ax + t0) * C;
                     }
-                    T->TM(corr)(rows, kh, kw, C, k, delta, drow + eL * C, pm * C);
+                    W *d0 = (W *)((char *)dst->data + (ptrdiff_t)y * dst->row_stride) + (eL + t0) * C;
+                    if (nrows == kh + 1) {
+                        W *d1 = (W *)((char *)d0 + dst->row_stride);
+                        T->TM(corr2)(rows, kh, kw, C, k, delta, d0, d1, (t1 - t0) * C);
+                    } else {
+                        T->TM(corr)(rows, kh, kw, C, k, delta, d0, (t1 - t0) * C);
+                    }
                 }
+            }
+            for (size_t y = y0; y < y1; y++) {
+                W *drow = (W *)((char *)dst->data + (ptrdiff_t)y * dst->row_stride);
                 /* the edges: [0, eL) and [eL + pm, width) from bordered copies */
                 for (int side = 0; side < 2; side++) {
                     const size_t x0 = side ? eL + pm : 0, x1 = side ? width : eL;
@@ -354,7 +371,8 @@ static int FN(filter2d_run)(const imfilt_image *src, imfilt_image *dst, const do
     const size_t H = src->height, C = src->channels, width = src->width;
     const W cval = (W)cval_d;
     const size_t slack = 64 / sizeof(W);
-    size_t tile_samples = FILTER2D_TILE_BYTES / (kh * sizeof(W));
+    const size_t nring = kh + 1;
+    size_t tile_samples = FILTER2D_TILE_BYTES / (nring * sizeof(W));
     if (tile_samples < 256) tile_samples = 256;
     size_t tw = tile_samples / C;
     if (tw >= 64) tw -= tw % 64;
@@ -381,38 +399,46 @@ static int FN(filter2d_run)(const imfilt_image *src, imfilt_image *dst, const do
     {
         size_t y0, y1;
         imfilt_strip(H, imfilt_thread_id(), nt, 1, &y0, &y1);
-        W *mem = calloc((kh + 1) * row_len + tn + slack, sizeof(W));
-        const W **ptrs = malloc(2 * kh * sizeof(W *));
+        W *mem = calloc((nring + 1) * row_len + 2 * (tn + slack), sizeof(W));
+        const W **ptrs = malloc(2 * nring * sizeof(W *));
         if (!mem || !ptrs) {
 #ifdef _OPENMP
 #pragma omp atomic write
 #endif
             status = IMFILT_ENOMEM;
         } else if (y0 < y1) {
-            W *ring = mem, *const_row = mem + kh * row_len, *acc = const_row + row_len;
-            const W **slot = ptrs, **rows = ptrs + kh;
+            W *ring = mem, *const_row = mem + nring * row_len, *acc = const_row + row_len;
+            W *acc1 = acc + tn + slack;
+            const W **slot = ptrs, **rows = ptrs + nring;
             for (size_t i = 0; i < row_len; i++) const_row[i] = cval;
             for (size_t x0 = 0; x0 < width; x0 += tw) {
                 const size_t x1 = x0 + tw < width ? x0 + tw : width, m = (x1 - x0) * C;
                 const size_t esz = imfilt_dtype_size(dst->dtype);
                 /* virtual input row iy lives in ring slot iy mod kh */
                 ptrdiff_t next = (ptrdiff_t)y0 - (ptrdiff_t)ay;
-                for (size_t y = y0; y < y1; y++) {
-                    const ptrdiff_t first = (ptrdiff_t)y - (ptrdiff_t)ay, last = first + (ptrdiff_t)kh - 1;
+                for (size_t y = y0; y < y1; y += 2) {
+                    const size_t nrows = y + 1 < y1 ? kh + 1 : kh;
+                    const ptrdiff_t first = (ptrdiff_t)y - (ptrdiff_t)ay, last = first + (ptrdiff_t)nrows - 1;
                     if (next < first) next = first;
                     for (; next <= last; next++) {
-                        const size_t sl = (size_t)imfilt_mod(next, (ptrdiff_t)kh);
+                        const size_t sl = (size_t)imfilt_mod(next, (ptrdiff_t)nring);
                         const ptrdiff_t sy = imfilt_border_index(next, (ptrdiff_t)H, border);
                         if (sy < 0) { slot[sl] = const_row; continue; }
                         W *row = ring + sl * row_len;
                         FN(fill_bordered)(KK, src, row, sy, x0, x1, kw, ax, border, cval);
                         slot[sl] = row;
                     }
-                    for (size_t j = 0; j < kh; j++)
-                        rows[j] = slot[imfilt_mod(first + (ptrdiff_t)j, (ptrdiff_t)kh)];
-                    T->TM(corr)(rows, kh, kw, C, k, (W)delta, acc, m);
+                    for (size_t j = 0; j < nrows; j++)
+                        rows[j] = slot[imfilt_mod(first + (ptrdiff_t)j, (ptrdiff_t)nring)];
                     char *drow = (char *)dst->data + (ptrdiff_t)y * dst->row_stride + x0 * C * esz;
-                    KK->TM(store)[dst->dtype](acc, drow, m, &rule);
+                    if (nrows == kh + 1) {
+                        T->TM(corr2)(rows, kh, kw, C, k, (W)delta, acc, acc1, m);
+                        KK->TM(store)[dst->dtype](acc, drow, m, &rule);
+                        KK->TM(store)[dst->dtype](acc1, drow + dst->row_stride, m, &rule);
+                    } else {
+                        T->TM(corr)(rows, kh, kw, C, k, (W)delta, acc, m);
+                        KK->TM(store)[dst->dtype](acc, drow, m, &rule);
+                    }
                 }
             }
         }

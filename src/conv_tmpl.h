@@ -105,9 +105,8 @@ static void FN(gemm)(const W *const *ptr, size_t K, const W *wp, const W *bias, 
    samples to the right), four vectors of outputs per step so the FMA chains overlap; the last
    partial vector reads past the row end into the row's slack and stores what is valid, so every
    sample takes the same arithmetic. */
-static void FN(corr)(const W *const *rows, size_t kh, size_t kw, size_t C, const W *k, W init,
-                     W *dst, size_t n) {
-    size_t x = 0;
+static void FN(corr_from)(const W *const *rows, size_t kh, size_t kw, size_t C, const W *k,
+                          W init, W *dst, size_t x, size_t n) {
     for (; x + 4 * VL <= n; x += 4 * VL) {
         VT a0 = FN(vsplat)(init), a1 = a0, a2 = a0, a3 = a0;
         for (size_t j = 0; j < kh; j++) {
@@ -133,6 +132,59 @@ static void FN(corr)(const W *const *rows, size_t kh, size_t kw, size_t C, const
         }
         if (x + VL <= n) FN(vst)(dst + x, a);
         else FN(vst_part)(dst + x, a, n - x);
+    }
+}
+
+static void FN(corr)(const W *const *rows, size_t kh, size_t kw, size_t C, const W *k, W init,
+                     W *dst, size_t n) {
+    FN(corr_from)(rows, kh, kw, C, k, init, dst, 0, n);
+}
+
+/* filter2d, two output rows per call: a register tile of 2 rows x 4 vectors, each input
+   vector loaded once for both rows (row j serves output 0 with kernel row j and output 1 with
+   kernel row j - 1). rows[0 .. kh]; the same sums, in the same order, as corr. */
+static void FN(corr2)(const W *const *rows, size_t kh, size_t kw, size_t C, const W *k, W init,
+                      W *dst0, W *dst1, size_t n) {
+    size_t x = 0;
+    for (; x + 4 * VL <= n; x += 4 * VL) {
+        VT a0 = FN(vsplat)(init), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        for (size_t j = 0; j <= kh; j++) {
+            const W *row = rows[j] + x;
+            if (j == 0) {
+                for (size_t i = 0; i < kw; i++) {
+                    const W *p = row + i * C;
+                    VT ka = FN(vsplat)(k[i]);
+                    a0 += FN(vld)(p) * ka; a1 += FN(vld)(p + VL) * ka;
+                    a2 += FN(vld)(p + 2 * VL) * ka; a3 += FN(vld)(p + 3 * VL) * ka;
+                }
+            } else if (j == kh) {
+                const W *kb = k + (j - 1) * kw;
+                for (size_t i = 0; i < kw; i++) {
+                    const W *p = row + i * C;
+                    VT kv = FN(vsplat)(kb[i]);
+                    b0 += FN(vld)(p) * kv; b1 += FN(vld)(p + VL) * kv;
+                    b2 += FN(vld)(p + 2 * VL) * kv; b3 += FN(vld)(p + 3 * VL) * kv;
+                }
+            } else {
+                const W *ka_ = k + j * kw, *kb = k + (j - 1) * kw;
+                for (size_t i = 0; i < kw; i++) {
+                    const W *p = row + i * C;
+                    VT v0 = FN(vld)(p), v1 = FN(vld)(p + VL), v2 = FN(vld)(p + 2 * VL),
+                       v3 = FN(vld)(p + 3 * VL);
+                    VT ka = FN(vsplat)(ka_[i]), kv = FN(vsplat)(kb[i]);
+                    a0 += v0 * ka; a1 += v1 * ka; a2 += v2 * ka; a3 += v3 * ka;
+                    b0 += v0 * kv; b1 += v1 * kv; b2 += v2 * kv; b3 += v3 * kv;
+                }
+            }
+        }
+        FN(vst)(dst0 + x, a0); FN(vst)(dst0 + x + VL, a1);
+        FN(vst)(dst0 + x + 2 * VL, a2); FN(vst)(dst0 + x + 3 * VL, a3);
+        FN(vst)(dst1 + x, b0); FN(vst)(dst1 + x + VL, b1);
+        FN(vst)(dst1 + x + 2 * VL, b2); FN(vst)(dst1 + x + 3 * VL, b3);
+    }
+    if (x < n) {
+        FN(corr_from)(rows, kh, kw, C, k, init, dst0, x, n);  /* same arithmetic per sample */
+        FN(corr_from)(rows + 1, kh, kw, C, k, init, dst1, x, n);
     }
 }
 
