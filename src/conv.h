@@ -19,6 +19,8 @@
     void (*gemm_##WS)(const W *const *ptr, size_t K, const W *wp, const W *bias, size_t cout,    \
                       W *out, size_t ostride, size_t n);                                          \
     size_t gemm_ocb_##WS, gemm_nb_##WS;                                                           \
+    /* stride-2 phase split: d0[q] = src[2q], d1[q] = src[2q + 1], q < n */                        \
+    void (*deint2_##WS)(const W *src, W *d0, W *d1, size_t n);                                    \
     /* filter2d: dst[x] = init + sum_j sum_i k[j*kw + i] * rows[j][x + i*C], x < n; reads        \
        rows[j][.] up to one vector past the last tap */                                           \
     void (*corr_##WS)(const W *const *rows, size_t kh, size_t kw, size_t C, const W *k, W init,  \

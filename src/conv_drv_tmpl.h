@@ -9,13 +9,25 @@
    (ox0 + q) * sw + p - pw, zero outside the row (in == NULL: a row of zero padding). Output
    column ox0 + q, tap kx then reads phase (kx*dw) % sw at q + (kx*dw) / sw: contiguous loads
    for any stride. */
-static void FN(fill_phases)(const W *in, size_t width, size_t ox0, size_t sw, size_t pw,
-                            size_t L, W *dst) {
+static void FN(fill_phases)(const imfilt_conv_kernels *T, const W *in, size_t width, size_t ox0,
+                            size_t sw, size_t pw, size_t L, W *dst) {
+    const ptrdiff_t wd = (ptrdiff_t)width, l = (ptrdiff_t)L, s = (ptrdiff_t)sw;
+    if (!in) { memset(dst, 0, sw * L * sizeof(W)); return; }
+    /* stride 2: the positions where both phases are inside the row go through the vector
+       split; the few others (and the zero padding) are set per phase below */
+    ptrdiff_t va = 0, vb = 0;
+    if (sw == 2) {
+        const ptrdiff_t base = (ptrdiff_t)(ox0 * 2) - (ptrdiff_t)pw;  /* column of phase 0, q = 0 */
+        va = base >= 0 ? 0 : (-base + 1) / 2;
+        vb = wd - 1 - base > 0 ? (wd - 1 - base) / 2 : 0;           /* base + 2q + 1 < width */
+        if (va > l) va = l;
+        if (vb > l) vb = l;
+        if (vb > va) T->TM(deint2)(in + base + 2 * va, dst + va, dst + L + va, (size_t)(vb - va));
+        else va = vb = 0;
+    }
     for (size_t p = 0; p < sw; p++) {
         W *d = dst + p * L;
-        if (!in) { memset(d, 0, L * sizeof(W)); continue; }
-        const ptrdiff_t base = (ptrdiff_t)(ox0 * sw + p) - (ptrdiff_t)pw, s = (ptrdiff_t)sw;
-        const ptrdiff_t wd = (ptrdiff_t)width, l = (ptrdiff_t)L;
+        const ptrdiff_t base = (ptrdiff_t)(ox0 * sw + p) - (ptrdiff_t)pw;
         /* q valid when 0 <= base + q * sw < width */
         ptrdiff_t qa = base >= 0 ? 0 : (-base + s - 1) / s;
         ptrdiff_t qb = base >= wd ? 0 : (wd - base + s - 1) / s;
@@ -25,7 +37,12 @@ static void FN(fill_phases)(const W *in, size_t width, size_t ox0, size_t sw, si
         memset(d, 0, (size_t)qa * sizeof(W));
         const W *src = in + base;
         if (sw == 1) memcpy(d + qa, src + qa, (size_t)(qb - qa) * sizeof(W));
-        else for (ptrdiff_t q = qa; q < qb; q++) d[q] = src[q * s];
+        else
+            for (ptrdiff_t q = qa; q < qb; q++) {
+                if (q == va && vb > va) q = vb;  /* already split */
+                if (q >= qb) break;
+                d[q] = src[q * s];
+            }
         memset(d + qb, 0, (size_t)(l - qb) * sizeof(W));
     }
 }
@@ -97,7 +114,7 @@ static int FN(depthwise)(const imfilt_conv_kernels *T, const W *x, const W *w, c
                         W *buf = ring + s * g->sw * L;
                         if (slot_row[s] != iy) {
                             const int inside = iy >= 0 && iy < (ptrdiff_t)g->h;
-                            FN(fill_phases)(inside ? in + (size_t)iy * g->w : NULL, g->w, ox0,
+                            FN(fill_phases)(T, inside ? in + (size_t)iy * g->w : NULL, g->w, ox0,
                                             g->sw, g->pw, L, buf);
                             slot_row[s] = iy;
                         }
@@ -234,7 +251,7 @@ static int FN(dense)(const imfilt_conv_kernels *T, const W *x, const W *w, const
                         for (size_t ky = 0; ky < g->kh; ky++) {
                             const ptrdiff_t iy = (ptrdiff_t)(oy * g->sh + ky * g->dh) - (ptrdiff_t)g->ph;
                             const int inside = iy >= 0 && iy < (ptrdiff_t)g->h;
-                            FN(fill_phases)(inside ? in + ic * plane_in + (size_t)iy * g->w : NULL,
+                            FN(fill_phases)(T, inside ? in + ic * plane_in + (size_t)iy * g->w : NULL,
                                             g->w, ox0, g->sw, g->pw, L,
                                             buf + (ic * g->kh + ky) * g->sw * L);
                         }

@@ -55,6 +55,15 @@ static void FN(dw)(const W *const *rows, size_t nr, size_t sh, size_t dh, size_t
     FN(dw_body)(rows, nr, sh, dh, kh, kw, xoff, k, bias, out, ostride, n);
 }
 
+/* The stride-2 phase split of a padded row: a plain loop the compiler turns into vector
+   permutes (two loads, two permutes, two stores per vector). */
+static void FN(deint2)(const W *restrict src, W *restrict d0, W *restrict d1, size_t n) {
+    for (size_t q = 0; q < n; q++) {
+        d0[q] = src[2 * q];
+        d1[q] = src[2 * q + 1];
+    }
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* Dense and pointwise: a register-blocked direct kernel, i.e. an implicit GEMM whose B panel is
    never packed: ptr[k] points into zero-padded, phase-split input rows (or straight into the
