@@ -11,7 +11,8 @@ typedef W VT __attribute__((vector_size(IMFILT_VEC_BYTES)));
 
 static inline VT FN(vld)(const W *p) { VT v; memcpy(&v, p, sizeof v); return v; }
 static inline void FN(vst)(W *p, VT v) { memcpy(p, &v, sizeof v); }
-static inline VT FN(vsplat)(W s) { VT v = {0}; return v + s; }
+/* s - 0 == s for every s (unlike s + 0 for -0.0), so this folds to one broadcast */
+static inline VT FN(vsplat)(W s) { VT z = {0}; return s - z; }
 /* the first n (< VL) lanes of v */
 static inline void FN(vst_part)(W *p, VT v, size_t n) { memcpy(p, &v, n * sizeof(W)); }
 
@@ -24,7 +25,8 @@ static inline void FN(vst_part)(W *p, VT v, size_t n) { memcpy(p, &v, n * sizeof
    is bias + taps in (ky, kx) order, whatever the tile shape. */
 static inline __attribute__((always_inline)) void FN(dw_body)(
         const W *const *rows, size_t nr, size_t sh, size_t dh, size_t kh, size_t kw,
-        const size_t *xoff, const W *k, W bias, W *out, size_t ostride, size_t n) {
+        const size_t *restrict xoff, const W *restrict k, W bias, W *restrict out,
+        size_t ostride, size_t n) {
     for (size_t x = 0; x < n; x += VL) {
         VT acc[IMFILT_DW_ROWS];
         for (size_t r = 0; r < nr; r++) acc[r] = FN(vsplat)(bias);
@@ -73,8 +75,8 @@ static void FN(deint2)(const W *restrict src, W *restrict d0, W *restrict d1, si
 #define NB (GEMM_NV * VL)
 
 static inline __attribute__((always_inline)) void FN(gemm_tile)(
-        const W *const *ptr, size_t K, const W *wp, const W *bias, size_t ocn,
-        W *out, size_t ostride, size_t x, size_t nx) {
+        const W *const *restrict ptr, size_t K, const W *restrict wp, const W *restrict bias,
+        size_t ocn, W *restrict out, size_t ostride, size_t x, size_t nx) {
     VT acc[GEMM_OCB][GEMM_NV];
     for (size_t o = 0; o < GEMM_OCB; o++) {
         VT b = FN(vsplat)(bias[o]);
@@ -114,8 +116,8 @@ static void FN(gemm)(const W *const *ptr, size_t K, const W *wp, const W *bias, 
    samples to the right), four vectors of outputs per step so the FMA chains overlap; the last
    partial vector reads past the row end into the row's slack and stores what is valid, so every
    sample takes the same arithmetic. */
-static void FN(corr_from)(const W *const *rows, size_t kh, size_t kw, size_t C, const W *k,
-                          W init, W *dst, size_t x, size_t n) {
+static void FN(corr_from)(const W *const *restrict rows, size_t kh, size_t kw, size_t C,
+                          const W *restrict k, W init, W *restrict dst, size_t x, size_t n) {
     for (; x + 4 * VL <= n; x += 4 * VL) {
         VT a0 = FN(vsplat)(init), a1 = a0, a2 = a0, a3 = a0;
         for (size_t j = 0; j < kh; j++) {
@@ -152,8 +154,8 @@ static void FN(corr)(const W *const *rows, size_t kh, size_t kw, size_t C, const
 /* filter2d, two output rows per call: a register tile of 2 rows x 4 vectors, each input
    vector loaded once for both rows (row j serves output 0 with kernel row j and output 1 with
    kernel row j - 1). rows[0 .. kh]; the same sums, in the same order, as corr. */
-static void FN(corr2)(const W *const *rows, size_t kh, size_t kw, size_t C, const W *k, W init,
-                      W *dst0, W *dst1, size_t n) {
+static void FN(corr2)(const W *const *restrict rows, size_t kh, size_t kw, size_t C,
+                      const W *restrict k, W init, W *restrict dst0, W *restrict dst1, size_t n) {
     size_t x = 0;
     for (; x + 4 * VL <= n; x += 4 * VL) {
         VT a0 = FN(vsplat)(init), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
