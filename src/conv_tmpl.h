@@ -16,6 +16,18 @@ static inline VT FN(vsplat)(W s) { VT z = {0}; return s - z; }
 /* the first n (< VL) lanes of v */
 static inline void FN(vst_part)(W *p, VT v, size_t n) { memcpy(p, &v, n * sizeof(W)); }
 
+/* Keep a loaded vector in a register: without it GCC folds the load into each FMA that uses
+   it, which loads it once per use instead of once. */
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#if defined(__AVX512F__)
+#define IMFILT_IN_REG(v) __asm__("" : "+v"(v))
+#else
+#define IMFILT_IN_REG(v) __asm__("" : "+x"(v))
+#endif
+#else
+#define IMFILT_IN_REG(v) ((void)0)
+#endif
+
 /* ---------------------------------------------------------------------------------------- */
 /* Depthwise: a native NCHW kernel vectorised along the output width, with a register tile of
    nr output rows: every input vector loaded for tap (ky, kx) of row r is the same vector as
@@ -182,6 +194,7 @@ static void FN(corr2)(const W *const *restrict rows, size_t kh, size_t kw, size_
                     const W *p = row + i * C;
                     VT v0 = FN(vld)(p), v1 = FN(vld)(p + VL), v2 = FN(vld)(p + 2 * VL),
                        v3 = FN(vld)(p + 3 * VL);
+                    IMFILT_IN_REG(v0); IMFILT_IN_REG(v1); IMFILT_IN_REG(v2); IMFILT_IN_REG(v3);
                     VT ka = FN(vsplat)(ka_[i]), kv = FN(vsplat)(kb[i]);
                     a0 += v0 * ka; a1 += v1 * ka; a2 += v2 * ka; a3 += v3 * ka;
                     b0 += v0 * kv; b1 += v1 * kv; b2 += v2 * kv; b3 += v3 * kv;
