@@ -172,13 +172,13 @@ def separable_factors(k):
     ky = that column divided by it), so integer kernels such as Sobel stay exact."""
     if k.shape[0] < 2 or k.shape[1] < 2:
         return None
-    r, c = np.unravel_index(int(np.argmax(np.abs(k))), k.shape)
+    r, c = divmod(int(np.argmax(np.abs(k))), k.shape[1])
     pivot = k[r, c]
     if pivot == 0:
         return None
     kx = k[r, :].copy()
     ky = k[:, c] / pivot
-    if np.max(np.abs(np.outer(ky, kx) - k)) <= 1e-12 * abs(pivot):
+    if np.max(np.abs(ky[:, None] * kx - k)) <= 1e-12 * abs(pivot):
         return np.ascontiguousarray(ky), np.ascontiguousarray(kx)
     return None
 
@@ -262,6 +262,11 @@ def filter2d(image, kernel, *, anchor=None, delta=0, border="reflect101", cval=0
     target, result = N.prepare_out(out, arr.shape, dtype, arr)
     if arr.size == 0:
         return result
+    channels = arr.shape[2] if arr.ndim == 3 else 1
+    scratch = (kh + 2) * (min(arr.shape[1], 2048) + kw) * channels * 8
+    if scratch > N.MAX_SCRATCH_BYTES:
+        raise ValueError(f"kernel of {kh}x{kw} needs {scratch / 2**30:.1f} GiB of scratch per "
+                         "thread; refusing")
     channels = arr.shape[2] if arr.ndim == 3 else 1
     src, dst = N.byte_rows(arr), N.byte_rows(target)
     _core.filter2d(src, dst, arr.shape[1], channels, N.DTYPE_CODES[dtype], k, ay, ax, delta,

@@ -312,7 +312,14 @@ static int FN(filter2d_direct)(const imfilt_image *src, imfilt_image *dst, const
     const size_t eL = ax < width ? ax : width;
     const size_t inner = width > eL + right ? width - eL - right : 0;
     const size_t pm = inner / nb * nb;
-    const size_t row_len = (width + kw - 1) * C + slack;
+    /* in-place columns: column tiles keep kh + 1 source rows of a tile within ~L1 while row
+       pairs walk down the strip */
+    size_t tw = FILTER2D_TILE_BYTES / ((kh + 1) * C * sizeof(W));
+    tw -= tw % nb;
+    if (tw < nb) tw = nb;
+    /* scratch: kh bordered edge rows and one row of cval, O((tile + kw) * kh) */
+    const size_t edge = eL > width - eL - pm ? eL : width - eL - pm;
+    const size_t row_len = ((edge > tw ? edge : tw) + kw - 1) * C + slack;
     int status = IMFILT_OK;
     const int nt = imfilt_choose_threads(threads, H, width * C * (kh * kw > 8 ? kh * kw / 8 : 1));
 #ifdef _OPENMP
@@ -331,11 +338,6 @@ static int FN(filter2d_direct)(const imfilt_image *src, imfilt_image *dst, const
         } else {
             W *bord = mem, *const_row = mem + kh * row_len;
             for (size_t i = 0; i < row_len; i++) const_row[i] = cval;
-            /* in-place columns: column tiles keep kh + 1 source rows of a tile within ~L1 while
-               row pairs walk down the strip */
-            size_t tw = FILTER2D_TILE_BYTES / ((kh + 1) * C * sizeof(W));
-            tw -= tw % nb;
-            if (tw < nb) tw = nb;
             for (size_t t0 = 0; t0 < pm; t0 += tw) {
                 const size_t t1 = t0 + tw < pm ? t0 + tw : pm;
                 for (size_t y = y0; y < y1; y += 2) {
@@ -343,7 +345,7 @@ static int FN(filter2d_direct)(const imfilt_image *src, imfilt_image *dst, const
                     for (size_t j = 0; j < nrows; j++) {
                         const ptrdiff_t sy = imfilt_border_index((ptrdiff_t)(y + j) - (ptrdiff_t)ay,
                                                                  (ptrdiff_t)H, border);
-                        rows[j] = sy < 0 ? const_row + t0 * C
+                        rows[j] = sy < 0 ? const_row
                                          : (const W *)((const char *)src->data + sy * src->row_stride) +
                                                (eL - ax + t0) * C;
                     }
