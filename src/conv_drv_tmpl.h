@@ -157,10 +157,15 @@ static int FN(dense)(const imfilt_conv_kernels *T, const W *x, const W *w, const
     const size_t plane_out = g->oh * g->ow, plane_in = g->h * g->w;
 
     if (pointwise) {
-        const size_t PC = 4096;  /* pixels per work item, a multiple of every nb */
+        const int nt = imfilt_choose_threads(threads, N * Cout * g->h, g->w * (cin > 8 ? cin / 8 : 1));
+        /* pixels per work item: at most 4096, a multiple of nb, and small enough that a few
+           images x groups still give every thread several items */
+        size_t PC = 4096;
+        const size_t parts = FN(bands)(N * groups, (plane_in + nb - 1) / nb, nt);
+        if (parts > 1) PC = round_up((plane_in + parts - 1) / parts, nb);
+        if (PC > 4096) PC = 4096;
         const size_t chunks = (plane_in + PC - 1) / PC;
         const ptrdiff_t items = (ptrdiff_t)(N * groups * chunks);
-        const int nt = imfilt_choose_threads(threads, N * Cout * g->h, g->w * (cin > 8 ? cin / 8 : 1));
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nt)
 #endif
