@@ -1,8 +1,10 @@
 """imfilt: fast, OpenCV-exact classical image filters for NumPy."""
 from ._config import __version__, _select_isa, config, show_config
 from .features import hog, hog_blocks, hog_skimage
+from .convolution import conv2d, filter2d
 from .smooth import gaussian, mean
 
 _select_isa()
 
-__all__ = ["gaussian", "mean", "hog", "hog_blocks", "hog_skimage", "show_config", "config", "__version__"]
+__all__ = ["gaussian", "mean", "hog", "hog_blocks", "hog_skimage", "conv2d", "filter2d",
+           "show_config", "config", "__version__"]

@@ -62,6 +62,25 @@ CASES = [
     Case("hog_skimage", "hog_skimage", 9, "uint8", reference="skimage", tol=1e-5),
     Case("hog_skimage_640", "hog_skimage", 9, "uint8", reference="skimage", size="640x480",
          tol=1e-5),
+    # convolution (issue 6): conv cases build their own NCHW tensors from param =
+    # (N, C, H, W, kernel, groups, C_out, stride); size is the tensor's "WxH"
+    Case("conv_dw3_32x112", "conv2d", (1, 32, 112, 112, 3, 32, 32, 1), "float32",
+         reference="torch", size="112x112", tol=1e-4),
+    Case("conv_dw3_64x112", "conv2d", (1, 64, 112, 112, 3, 64, 64, 1), "float32",
+         reference="torch", size="112x112", tol=1e-4),
+    Case("conv_dw3_128x56", "conv2d", (1, 128, 56, 56, 3, 128, 128, 1), "float32",
+         reference="torch", size="56x56", tol=1e-4),
+    Case("conv_dw3s2_32x112", "conv2d", (1, 32, 112, 112, 3, 32, 32, 2), "float32",
+         reference="torch", size="112x112", tol=1e-4),
+    Case("conv_dw3_32x112_cv2loop", "conv2d_cv2loop", (1, 32, 112, 112, 3, 32, 32, 1),
+         "float32", reference="cv2", size="112x112", tol=1e-4),
+    Case("conv_dense3_64x56", "conv2d", (1, 64, 56, 56, 3, 1, 64, 1), "float32",
+         reference="torch", size="56x56", tol=1e-4),
+    Case("conv_pw1_64to128x56", "conv2d", (1, 64, 56, 56, 1, 1, 128, 1), "float32",
+         reference="torch", size="56x56", tol=1e-4),
+    Case("filter2d_5_f32", "filter2d", 5, "float32", tol=2e-5),
+    Case("filter2d_11_f32", "filter2d", 11, "float32", tol=2e-5),
+    Case("filter2d_5_u8", "filter2d", 5, "uint8", tol=1),
 ]
 
 # Column order of the timings; a library appears in the table when some case times it.
@@ -216,6 +235,73 @@ def _hog_skimage_fns(case, img, threads, mods):
     n = int(case.param)
     return {"imfilt": lambda: imfilt.hog_skimage(img, n, channel_axis=ca, threads=threads),
             "skimage": lambda: skimage.feature.hog(img, n, channel_axis=ca)}
+# ------------------------------------------------------------------ convolution (issue 6)
+
+def _conv_setup(case, mods):
+    """NCHW input, weight and bias from case.param = (N, C, H, W, k, groups, C_out, stride),
+    seeded; weights scaled by 1/sqrt(fan-in) so outputs stay O(1). Registers torch in mods so
+    that the harness sets its thread count."""
+    import torch
+    mods.setdefault("torch", torch)
+    n, c, h, w, k, groups, cout, stride = case.param
+    rng = np.random.default_rng(6)
+    dt = np.dtype(case.dtype)
+    x = rng.random((n, c, h, w)).astype(dt)
+    wt = (rng.standard_normal((cout, c // groups, k, k)) / np.sqrt(c // groups * k * k)).astype(dt)
+    b = rng.standard_normal(cout).astype(dt)
+    oh, ow = (h + 2 * (k // 2) - k) // stride + 1, (w + 2 * (k // 2) - k) // stride + 1
+    FLOPS[(case.name, f"{w}x{h}")] = 2 * n * cout * (c // groups) * k * k * oh * ow
+    return torch, x, wt, b
+
+
+def _conv2d_fns(case, img, threads, mods):
+    import imfilt
+    torch, x, wt, b = _conv_setup(case, mods)
+    import torch.nn.functional as F
+    k, groups, stride = case.param[4], case.param[5], case.param[7]
+    tx, tw, tb = (torch.from_numpy(a) for a in (x, wt, b))
+
+    def ref():
+        with torch.no_grad():
+            return F.conv2d(tx, tw, tb, stride=stride, padding=k // 2, groups=groups)
+
+    dst = np.empty_like(x)
+    return {"imfilt": lambda: imfilt.conv2d(x, wt, b, stride=stride, padding=k // 2,
+                                            groups=groups, threads=threads),
+            "torch": ref, "copy": lambda: np.copyto(dst, x)}
+
+
+def _conv2d_cv2loop_fns(case, img, threads, mods):
+    """Depthwise conv2d vs cv2.filter2D looped over the channels (zero border, no bias)."""
+    import imfilt
+    _, x, wt, _ = _conv_setup(case, mods)
+    cv2 = mods["cv2"]
+    k = case.param[4]
+    n, c = x.shape[:2]
+    res = np.empty_like(x)
+    planes = [np.ascontiguousarray(x[0, i]) for i in range(c)]
+    kernels = [np.ascontiguousarray(wt[i, 0]) for i in range(c)]
+
+    def ref():
+        for i in range(c):
+            cv2.filter2D(planes[i], -1, kernels[i], dst=res[0, i], borderType=cv2.BORDER_CONSTANT)
+        return res
+
+    dst = np.empty_like(x)
+    return {"imfilt": lambda: imfilt.conv2d(x, wt, padding=k // 2, groups=c, threads=threads),
+            "cv2": ref, "copy": lambda: np.copyto(dst, x)}
+
+
+def _filter2d_fns(case, img, threads, mods):
+    """A seeded, non-separable k x k kernel (normalised) on the bench photograph."""
+    import imfilt
+    cv2 = mods["cv2"]
+    k = int(case.param)
+    kern = np.random.default_rng(k).standard_normal((k, k))
+    kern = (kern / np.abs(kern).sum() * 2).astype(np.float32)
+    FLOPS[(case.name, f"{img.shape[1]}x{img.shape[0]}")] = 2 * img.size * k * k
+    return {"imfilt": lambda: imfilt.filter2d(img, kern, threads=threads),
+            "cv2": lambda: cv2.filter2D(img, -1, kern)}
 
 
 # kind -> (case, image, threads argument, {library name: module or None}) -> {library: callable}.
@@ -225,15 +311,32 @@ BUILDERS = {
     "mean": _mean_fns,
     "hog": _hog_fns,
     "hog_skimage": _hog_skimage_fns,
+    "conv2d": _conv2d_fns,
+    "conv2d_cv2loop": _conv2d_cv2loop_fns,
+    "filter2d": _filter2d_fns,
 }
 
 
 def _functions(case, img, threads_arg, mods):
-    """Callables per library for one case, plus the memory-bandwidth floor."""
+    """Callables per library for one case, plus the memory-bandwidth floor (a builder that
+    makes its own input may provide its own "copy")."""
     fns = BUILDERS[case.kind](case, img, threads_arg, mods)
-    dst = np.empty_like(img)
-    fns["copy"] = lambda: np.copyto(dst, img)
+    if "copy" not in fns:
+        dst = np.empty_like(img)
+        fns["copy"] = lambda: np.copyto(dst, img)
     return fns
+
+
+# (case name, size) -> floating-point operations of one call, for the GFLOP/s column; filled
+# by builders that know it
+FLOPS = {}
+
+
+def _set_threads(mods, n):
+    """The reference libraries' thread counts (torch when a builder has registered it)."""
+    mods["cv2"].setNumThreads(n)
+    if "torch" in mods:
+        mods["torch"].set_num_threads(n)
 
 
 def _as_array(res):
@@ -292,8 +395,8 @@ def _time_case(case, img, thread_settings, rounds, mods):
     per_thread = []
     cv2 = mods["cv2"]
     for label, ncv, targ in thread_settings:
-        cv2.setNumThreads(ncv)
         fns = _functions(case, img, targ, mods)
+        _set_threads(mods, ncv)
         info = _check(case, fns)
         for f in fns.values():  # warm-up (caches, thread pools, page faults of outputs)
             f()
@@ -306,7 +409,7 @@ def _time_case(case, img, thread_settings, rounds, mods):
     try:
         for _ in range(rounds):
             for label, ncv, targ, fns, info, times in per_thread:
-                cv2.setNumThreads(ncv)
+                _set_threads(mods, ncv)
                 for lib in LIBS:
                     f = fns.get(lib)
                     if f is None:
@@ -336,6 +439,8 @@ def _time_case(case, img, thread_settings, rounds, mods):
         ref = case.reference
         row["ratio"] = row["imfilt_best_ms"] / row[f"{ref}_best_ms"] if ok else None
         row["ratio_median"] = row["imfilt_median_ms"] / row[f"{ref}_median_ms"] if ok else None
+        flops = FLOPS.get((case.name, f"{w}x{h}"))
+        row["gflops"] = flops / row["imfilt_best_ms"] / 1e6 if (flops and ok) else None
         row.update(info)
         rows.append(row)
     return rows
@@ -374,8 +479,9 @@ def _fmt(v, nd=None):
 def _table(rows):
     others = [lib for lib in LIBS if lib not in ("imfilt", "cv2")
               and any(r.get(f"{lib}_best_ms") is not None for r in rows)]
+    gf = any(r.get("gflops") for r in rows)
     head = (["case", "size", "dtype", "thr", "imfilt best/med", "cv2 best/med", "ratio", "vs"]
-            + others + ["imfilt 1T/xT", "cv2 1T/xT"])
+            + others + ["imfilt 1T/xT", "cv2 1T/xT"] + (["GFLOP/s"] if gf else []))
     lines = []
     for r in rows:
         ratio = _fmt(r["ratio"], 2)
@@ -393,7 +499,7 @@ def _table(rows):
             f"{_fmt(r['imfilt_best_ms'])}/{_fmt(r['imfilt_median_ms'])}",
             f"{_fmt(r['cv2_best_ms'])}/{_fmt(r['cv2_median_ms'])}",
             ratio, r["reference"], *[_fmt(r.get(f"{lib}_best_ms")) for lib in others], sp, spc,
-        ])
+        ] + ([_fmt(r.get("gflops"), 1)] if gf else []))
     widths = [max(len(head[i]), *(len(l[i]) for l in lines)) if lines else len(head[i])
               for i in range(len(head))]
     left = {0, 1, 2, 3, 7}

@@ -102,6 +102,22 @@ int imfilt_hog_cells(const imfilt_image *src, const imfilt_hog_params *p, float 
    (stride one cell), normalised by p->norm in double, stored as p->out_dtype. */
 int imfilt_hog_cell_blocks(const float *cells, size_t ncy, size_t ncx,
                            const imfilt_hog_params *p, void *out, int threads);
+/* ---- convolution (src/conv.c) ---------------------------------------------------------- */
+/* conv2d on contiguous NCHW arrays of `dtype` (F32 or F64): x (n, c, h, wd), w (cout,
+   c / groups, kh, kw), bias (cout) or NULL, y (n, cout, oh, ow);
+   y[b, o, i, j] = bias[o] + sum w[o, ci, ky, kx] * x[b, g * c/groups + ci, i*sh + ky*dh - ph,
+   j*sw + kx*dw - pw], zero outside x (ph, pw: top and left padding; the bottom/right padding is
+   implied by oh, ow). */
+int imfilt_conv2d(const void *x, const void *w, const void *bias, void *y, int dtype,
+                  size_t n, size_t c, size_t h, size_t wd, size_t cout, size_t kh, size_t kw,
+                  size_t groups, size_t sh, size_t sw, size_t ph, size_t pw, size_t dh, size_t dw,
+                  size_t oh, size_t ow, int threads);
+
+/* 2-D correlation (cv2.filter2D): out = round_sat(delta + sum_j sum_i k[j*kw + i]
+   in[y - ay + j, x - ax + i]) per channel, k row-major kh x kw; dst has src's shape and dtype. */
+int imfilt_filter2d(const imfilt_image *src, imfilt_image *dst, const double *k, size_t kh,
+                    size_t kw, size_t ay, size_t ax, double delta, int border, double cval,
+                    int threads);
 
 /* CPU dispatch (src/dispatch.c). */
 const char *imfilt_isa_name(void);          /* level in use */
