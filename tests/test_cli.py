@@ -15,7 +15,7 @@ import pytest
 import skimage.data
 from PIL import Image
 
-from imfilt import cli
+from imfilt import _imageio, cli
 from imfilt._sample import sample_image
 
 
@@ -125,11 +125,11 @@ def test_float32_and_int32_tiffs(tmp_path, photos):
 def test_mode_i_image_converts_exactly_to_uint16(photos):
     # Some Pillow versions read 16-bit PNGs as mode "I" (int32); Pillow cannot write such PNGs
     # any more, so check the conversion itself.
-    pixels, alpha = cli.image_to_array(Image.fromarray(photos["camera16"].astype(np.int32)))
-    assert pixels.dtype == np.uint16 and alpha is None
+    pixels, alpha = _imageio.pillow_to_array(Image.fromarray(photos["camera16"].astype(np.int32)))
+    assert pixels.dtype == np.uint16 and not alpha
     np.testing.assert_array_equal(pixels, photos["camera16"])
     with pytest.raises(ValueError, match="uint16"):
-        cli.image_to_array(Image.fromarray(np.array([[-1, 70000]], np.int32)))
+        _imageio.pillow_to_array(Image.fromarray(np.array([[-1, 70000]], np.int32)))
 
 
 # ------------------------------------------------------------------------------ many files
