@@ -643,6 +643,7 @@ def _npy_output(path):
 class Job:
     """Everything one file needs, decided before any file is read."""
     command: str
+    inputs: list
     steps: list
     tasks: list
     threads: int | None
@@ -706,7 +707,7 @@ def _prepare(command, args):
     threads = args.threads
     if threads is None and jobs > 1:  # share the cores between files and each file's kernels
         threads = max(1, _cpu_count() // jobs)
-    return Job(command, steps, tasks, threads, args)
+    return Job(command, inputs, steps, tasks, threads, args)
 
 
 def _validate_hog(step):
@@ -729,7 +730,7 @@ def _run_files(command, args):
     job = _prepare(command, args)
     if not job.tasks:
         print(f"imfilt {command}: error: no image files found in "
-              f"{', '.join(args.inputs if command != 'run' else args.items)} (files in the "
+              f"{', '.join(job.inputs)} (files in the "
               f"output folder are skipped" + (")" if args.recursive else
                                               "; --recursive includes subfolders)"),
               file=sys.stderr)
@@ -904,6 +905,7 @@ class Progress:
     def __init__(self, total, label, quiet):
         self.total, self.label, self.quiet = total, label, quiet
         self.count = self.failed = 0
+        self.drawn = 0.0
         self.tty = not quiet and sys.stderr.isatty()
         self.bar = None
         if self.tty:
@@ -913,7 +915,11 @@ class Progress:
             except ImportError:
                 self._draw()
 
-    def _draw(self):
+    def _draw(self, force=False):
+        now = time.monotonic()
+        if not force and self.count < self.total and now - self.drawn < 0.1:
+            return  # a few redraws a second are enough
+        self.drawn = now
         failed = f", {self.failed} failed" if self.failed else ""
         sys.stderr.write(f"\r{self.label}: {self.count}/{self.total} files{failed}")
         sys.stderr.flush()
@@ -923,7 +929,7 @@ class Progress:
             self.bar.write(text, file=sys.stderr)
         elif self.tty:
             sys.stderr.write("\r\x1b[K" + text + "\n")
-            self._draw()
+            self._draw(force=True)
         else:
             print(text, file=sys.stderr, flush=True)
 

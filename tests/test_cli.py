@@ -284,3 +284,17 @@ def test_sample_image_is_generated_and_deterministic():
     np.testing.assert_array_equal(a, sample_image(120, 160))
     assert a.std() > 20                                   # has content, not a flat field
     assert "generated" in sample_image.__doc__
+
+
+def test_bench_quick_json_and_plot_through_the_cli(tmp_path):
+    r = run("bench", "--quick", "--rounds", "1", "--filter", "gaussian_s1", "--sizes", "64x48",
+            "--threads", "1", "--no-others", "--json", tmp_path / "b.json", "--plot",
+            tmp_path / "b.png")
+    assert r.returncode == 0, r.stdout + r.stderr
+    rows = json.loads((tmp_path / "b.json").read_text())["rows"]
+    assert rows and all(row["agree"] for row in rows)
+    try:
+        import matplotlib  # noqa: F401 - the optional extra draws the chart
+        assert (tmp_path / "b.png").stat().st_size > 0
+    except ImportError:
+        assert "matplotlib" in r.stdout + r.stderr
