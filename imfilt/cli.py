@@ -168,7 +168,7 @@ FILTERS = {f.name: f for f in (
         Param("footprint", _array_file, "structuring element: .npy (or text) file of 0/1, "
               "instead of --size", "FILE", array=True),
     ), border="ignore (pixels outside the image are left out)"),
-    Filter("gamma", "gamma correction gain * x ** gamma (equals skimage adjust_gamma)", (
+    Filter("gamma", "gamma correction, gain * x ** gamma (equals adjust_gamma)", (
         Param("gamma", _number(float, "a number"), "exponent", "G", required=True),
         Param("gain", _number(float, "a number"), "factor (default 1)", "K"),
     )),
@@ -329,10 +329,10 @@ def _dummies():
 
 COMMAND_HELP = {
     **{f.name: f.help for f in FILTERS.values()},
-    "run": "a chain of filters, e.g. 'run IN... -o OUT gamma:0.45 median:5 gaussian:1.5'",
+    "run": "a chain of filters: run IN... -o OUT gamma:0.45 median:5",
     "info": "show version, compiler, SIMD levels and threads",
     "demo": "filter a generated sample image; write PNGs and a contact sheet",
-    "bench": "time imfilt against OpenCV and others (see 'imfilt bench --help')",
+    "bench": "time imfilt against OpenCV and others (--quick, --json, --plot)",
 }
 
 _STEP_HELP = """\

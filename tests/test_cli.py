@@ -221,11 +221,14 @@ def test_refuses_to_overwrite_unless_asked(files, tmp_path, photos):
     (["--sigma", "1", "-o", "out.unknownext"], "out.unknownext"),
     ([], "sigma"),                                   # neither sigma nor ksize
 ])
-def test_bad_options_exit_2_before_reading(files, tmp_path, args, message):
+def test_bad_options_exit_2_before_reading(files, tmp_path, monkeypatch, capsys, args,
+                                           message):
+    # In-process: cli.main is what `python -m imfilt` and the console script call (the
+    # subprocess tests below check the exit status of a real process).
+    monkeypatch.chdir(tmp_path)
     out = ["-o", "out.png"] if "-o" not in args else []
-    r = run("gaussian", files / "camera.png", *out, *args, cwd=tmp_path)
-    assert r.returncode == 2, r.stderr
-    assert message in r.stderr
+    assert cli.main(["gaussian", str(files / "camera.png"), *out, *args]) == 2
+    assert message in capsys.readouterr().err
     assert not any(p.suffix for p in tmp_path.iterdir() if p.is_file())  # nothing written
 
 

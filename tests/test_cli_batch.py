@@ -95,7 +95,7 @@ def test_fifty_images_two_jobs_with_a_corrupt_and_a_missing_file(fifty, tmp_path
     assert r.returncode == 1
     doc = json.loads(r.stdout)
     assert (doc["succeeded"], doc["failed"], doc["jobs"]) == (50, 2, 2)
-    assert doc["threads"] == max(1, len(os.sched_getaffinity(0)) // 2)
+    assert doc["threads"] == max(1, cli._cpu_count() // 2)    # cores shared by the 2 jobs
     by_input = {f["input"]: f for f in doc["files"]}
     assert by_input[str(tmp_path / "corrupt.png")]["status"] == "error"
     assert "no such file" in by_input[str(tmp_path / "missing.png")]["error"]
@@ -115,7 +115,11 @@ def test_fifty_images_two_jobs_with_a_corrupt_and_a_missing_file(fifty, tmp_path
     before = {rel: os.stat(out / rel).st_mtime_ns for rel in made}
     r = run("mean", root, "-o", out, "--size", "3", "-r", "-j", "2", stderr_tty=True)
     assert r.returncode == 1 and "--overwrite" in r.stderr
-    assert "\rimfilt mean: 50/50 files, 50 failed" in r.stderr
+    try:
+        import tqdm  # noqa: F401 - optional: the bar is tqdm's when it is installed
+        assert "50/50" in r.stderr
+    except ImportError:
+        assert "\rimfilt mean: 50/50 files, 50 failed" in r.stderr
     r = run("mean", root, "-o", out, "--size", "3", "-r", "-j", "2", "--skip-existing",
             "--json")
     assert r.returncode == 0, r.stderr
@@ -170,9 +174,10 @@ def test_run_usage_errors(tmp_path, capsys, monkeypatch, items, message):
 def test_help_lists_every_command_and_step_syntax():
     r = run("--help")
     assert r.returncode == 0
-    for name in ("gaussian", "mean", "median", "minimum", "maximum", "gamma", "filter2d", "hog",
-                 "run", "info", "demo", "bench"):
-        assert f"\n    {name} " in r.stdout, name
+    listing = r.stdout.split("COMMAND\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert [line.split()[0] for line in listing] == [
+        "gaussian", "mean", "median", "minimum", "maximum", "gamma", "lut", "filter2d", "hog",
+        "run", "info", "demo", "bench"]                   # one line each
     r = run("run", "--help")
     assert r.returncode == 0 and "NAME:KEY=V,KEY=V" in r.stdout
     r = run("run", "x.png", "-o", "y.png")
