@@ -601,15 +601,28 @@ def plan_tasks(inputs, output, recursive, suffix=None, check_output=None, skip=(
         matches = sorted(glob.glob(arg, recursive=True)) if pattern else [arg]
         if not matches:
             tasks.append(Task(arg, error="no file matches this pattern"))
+        # A pattern's matches keep their paths below its fixed part: photos/**/*.png writes
+        # out/a/x.png for photos/a/x.png.
+        root = _glob_root(arg) if pattern else None
         for m in matches:
             if os.path.isdir(m):
+                prefix = os.path.relpath(m, root) if pattern else ""
                 for path, rel in _folder_images(m, recursive):
-                    add(path, rel)
+                    add(path, os.path.join(prefix, rel))
             elif os.path.exists(m):
-                add(m, os.path.basename(m), expanded=pattern)
+                add(m, os.path.relpath(m, root) if pattern else os.path.basename(m),
+                    expanded=pattern)
             else:
                 tasks.append(Task(m, error="no such file or folder"))
     return tasks
+
+
+def _glob_root(pattern):
+    """The folder before the first wildcard of a pattern ('.' when it starts with one)."""
+    head = pattern
+    while head and any(c in head for c in "*?["):
+        head = os.path.dirname(head)
+    return head or "."
 
 
 def _check_distinct_outputs(tasks):
@@ -734,6 +747,10 @@ def _run_files(command, args):
               f"output folder are skipped" + (")" if args.recursive else
                                               "; --recursive includes subfolders)"),
               file=sys.stderr)
+        if args.json:
+            print(json.dumps(dict(command=command, parameters=job.parameters(), jobs=0,
+                                  threads=job.threads, succeeded=0, failed=0, skipped=0,
+                                  files=[]), indent=2))
         return EXIT_FAILED
     saved = Image.MAX_IMAGE_PIXELS
     with warnings.catch_warnings():

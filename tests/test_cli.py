@@ -174,11 +174,15 @@ def test_two_inputs_with_one_output_name_is_a_usage_error(files, tmp_path):
 
 
 def test_glob_expanded_by_imfilt_writes_a_folder(files, tmp_path, photos):
-    # No shell here, so the pattern reaches imfilt unexpanded. It matches one file, but a
-    # pattern always means "folder out".
-    r = run("mean", str(files / "astro*.png"), "-o", tmp_path / "g", "--size", "31")
+    # No shell here, so the patterns reach imfilt unexpanded. The first matches one file, but a
+    # pattern always means "folder out"; the second keeps the paths below its fixed part.
+    (files / "deep" / "er").mkdir(parents=True)
+    Image.fromarray(photos["camera"][:64, :64]).save(files / "deep" / "er" / "c.png")
+    r = run("mean", str(files / "astro*.png"), str(files / "**" / "c.png"), "-o",
+            tmp_path / "g", "--size", "31")
     assert r.returncode == 0, r.stderr
-    assert os.listdir(tmp_path / "g") == ["astronaut.png"]
+    assert sorted(os.listdir(tmp_path / "g")) == ["astronaut.png", "deep"]
+    assert os.listdir(tmp_path / "g" / "deep" / "er") == ["c.png"]
     np.testing.assert_array_equal(read(tmp_path / "g" / "astronaut.png")[0],
                                   cv2.blur(photos["astronaut"], (31, 31)))
 
