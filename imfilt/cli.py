@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import _imageio as io
+from . import _imageio as imio
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -547,7 +547,7 @@ def _is_inside(path, folder):
 def _folder_images(folder, recursive):
     """(path, path relative to `folder`) of the image files in `folder`, sorted. Hidden files
     and folders (our temporaries among them) are skipped."""
-    exts = io.image_extensions()
+    exts = imio.image_extensions()
     found = []
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".")) if recursive else []
@@ -639,7 +639,7 @@ def _check_distinct_outputs(tasks):
 
 
 def _image_output(path):
-    if io.output_format(path) is None:
+    if imio.output_format(path) is None:
         raise UsageError(f"cannot write an image named {path!r}: unknown or read-only format "
                          f"(use an extension such as .png or .tif)")
 
@@ -675,45 +675,17 @@ def _prepare(command, args):
     if args.overwrite and args.skip_existing:
         raise UsageError("--overwrite and --skip-existing contradict each other")
     if command == "run":
-        inputs, tokens = [], []
-        for item in args.items:
-            if tokens or looks_like_step(item):
-                tokens.append(item)
-            else:
-                inputs.append(item)
-        if not tokens:
-            raise UsageError("no steps: name filters after the inputs, e.g. 'gaussian:1.5' "
-                             "(see 'imfilt run --help')")
-        if not inputs:
-            raise UsageError("no inputs before the steps")
-        steps = [parse_step(t) for t in tokens]
-        validate(steps, _dummies())
-        filt = None
+        inputs, steps = _chain(args.items)
     else:
         filt = FILTERS[command]
         inputs = args.inputs
         values = {name: getattr(args, name, OMIT) for name in filt.keys()}
         steps = [make_step(filt, {k: v for k, v in values.items() if v is not OMIT})]
-    if filt is not None and filt.kind == "hog":
-        if not args.output and not args.visualize:
-            raise UsageError("give -o DESCRIPTORS.npy, --visualize PICTURE.png, or both")
+    if command == "hog":
         _validate_hog(steps[0])
-        tasks = plan_tasks(inputs, args.output or args.visualize, args.recursive,
-                           skip=[d for d in (args.visualize,) if d])
-        if args.output:
-            for t, o in zip(tasks, plan_tasks(inputs, args.output, args.recursive, ".npy",
-                                              _npy_output, skip=[d for d in (args.visualize,) if d])):
-                t.output = o.output
-        else:
-            for t in tasks:
-                t.output = None
-        if args.visualize:
-            for t, v in zip(tasks, plan_tasks(inputs, args.visualize, args.recursive, ".png",
-                                              _image_output, skip=[d for d in (args.output,) if d])):
-                t.visualize = v.output
+        tasks = _plan_hog(inputs, args)
     else:
-        if filt is not None:
-            validate(steps, _dummies())
+        validate(steps, _dummies())
         tasks = plan_tasks(inputs, args.output, args.recursive, check_output=_image_output)
     _check_distinct_outputs(tasks)
     jobs = max(1, min(args.jobs, len(tasks)))
@@ -721,6 +693,42 @@ def _prepare(command, args):
     if threads is None and jobs > 1:  # share the cores between files and each file's kernels
         threads = max(1, _cpu_count() // jobs)
     return Job(command, inputs, steps, tasks, threads, args)
+
+
+def _chain(items):
+    """`run`'s positional arguments -> (inputs, steps): the steps are the trailing items."""
+    inputs, tokens = [], []
+    for item in items:
+        if tokens or looks_like_step(item):
+            tokens.append(item)
+        else:
+            inputs.append(item)
+    if not tokens:
+        raise UsageError("no steps: name filters after the inputs, e.g. 'gaussian:1.5' "
+                         "(see 'imfilt run --help')")
+    if not inputs:
+        raise UsageError("no inputs before the steps")
+    return inputs, [parse_step(t) for t in tokens]
+
+
+def _plan_hog(inputs, args):
+    """Tasks with the descriptors (.npy) and/or the picture (--visualize) as outputs."""
+    if not args.output and not args.visualize:
+        raise UsageError("give -o DESCRIPTORS.npy, --visualize PICTURE.png, or both")
+    folders = [d for d in (args.output, args.visualize) if d]
+
+    def plan(dest, suffix, check):
+        return plan_tasks(inputs, dest, args.recursive, suffix, check, skip=folders)
+
+    descriptors = plan(args.output, ".npy", _npy_output) if args.output else None
+    pictures = plan(args.visualize, ".png", _image_output) if args.visualize else None
+    if descriptors is None:
+        for t in pictures:
+            t.output, t.visualize = None, t.output
+        return pictures
+    for t, p in zip(descriptors, pictures or ()):
+        t.visualize = p.output
+    return descriptors
 
 
 def _validate_hog(step):
@@ -832,9 +840,9 @@ def _read(task, job):
     if task.error:
         raise FileNotFoundError(task.error)
     try:
-        picture = io.read_image(task.input, exif_transpose=job.args.exif_transpose)
+        picture = imio.read_image(task.input, exif_transpose=job.args.exif_transpose)
     except Warning as w:  # the decompression-bomb warning, made an error
-        raise io.ImageFileError(f"{w} (raise --max-pixels if you trust the file)") from None
+        raise imio.ImageFileError(f"{w} (raise --max-pixels if you trust the file)") from None
     task.report.update(shape=list(picture.pixels.shape), dtype=str(picture.pixels.dtype),
                        alpha=picture.alpha)
     return picture
@@ -857,8 +865,8 @@ def _filter_one(task, job):
     task.report["ms"] = round((time.perf_counter() - t0) * 1e3, 3)
     if alpha is not None:
         result = np.dstack([result, alpha.astype(result.dtype)])
-    _, write = io.encode(task.output, result, picture.alpha, picture.options)
-    io.write_atomic(task.output, write, job.args.overwrite)
+    _, write = imio.encode(task.output, result, picture.alpha, picture.options)
+    imio.write_atomic(task.output, write, job.args.overwrite)
 
 
 def _hog_one(task, job):
@@ -876,13 +884,13 @@ def _hog_one(task, job):
     picture_out = _hog_picture(pixels, step, job.threads) if task.visualize else None
     task.report["ms"] = round((time.perf_counter() - t0) * 1e3, 3)
     if task.visualize:
-        _, write_picture = io.encode(task.visualize, picture_out, False, {})
+        _, write_picture = imio.encode(task.visualize, picture_out, False, {})
     if descriptors is not None:
         task.report.update(descriptor_shape=list(descriptors.shape),
                            descriptor_dtype=str(descriptors.dtype))
-        io.write_atomic(task.output, lambda f: np.save(f, descriptors), job.args.overwrite)
+        imio.write_atomic(task.output, lambda f: np.save(f, descriptors), job.args.overwrite)
     if task.visualize:
-        io.write_atomic(task.visualize, write_picture, job.args.overwrite)
+        imio.write_atomic(task.visualize, write_picture, job.args.overwrite)
 
 
 def _hog_picture(pixels, step, threads):
@@ -1006,7 +1014,7 @@ def _run_demo(args):
     filters = [f for f in DEMO_FILTERS if hasattr(imfilt, f[2])]
     # the demo's folder holds only files the demo itself generates, so a re-run replaces them
     image = sample_image()
-    io.write_image(os.path.join(args.output, "sample.png"), image, overwrite=True)
+    imio.write_image(os.path.join(args.output, "sample.png"), image, overwrite=True)
     print(f"sample image {image.shape[1]}x{image.shape[0]} RGB uint8 -> "
           f"{os.path.join(args.output, 'sample.png')}")
     tiles, failed = [("original", image)], 0
@@ -1015,7 +1023,7 @@ def _run_demo(args):
         try:
             result, ms = _best_time(getattr(imfilt, name), image, positional,
                                     dict(keywords, threads=args.threads))
-            io.write_image(path, result, overwrite=True)
+            imio.write_image(path, result, overwrite=True)
         except Exception as e:  # noqa: BLE001 - show the other filters anyway
             print(f"{label:<20} error: {_describe(e)}", file=sys.stderr)
             failed += 1
@@ -1024,7 +1032,7 @@ def _run_demo(args):
         tiles.append((label, result))
     sheet = os.path.join(args.output, "contact_sheet.png")
     image = contact_sheet(tiles)
-    io.write_atomic(sheet, lambda f: image.save(f, format="PNG"), True)
+    imio.write_atomic(sheet, lambda f: image.save(f, format="PNG"), True)
     print(f"contact sheet -> {sheet}")
     return EXIT_FAILED if failed else EXIT_OK
 
