@@ -88,11 +88,11 @@ def read_image(path, *, exif_transpose=True):
             raise ImageFileError(f"{im.format} file with {frames} frames; imfilt filters single "
                                  f"images (split the frames first)")
         options = {k: im.info[k] for k in ("icc_profile", "dpi") if k in im.info}
-        orientation = im.getexif().get(0x0112, 1) if exif_transpose else 1
         exact = _exact_reader(im, head)
         if exact is not None:
-            pixels, alpha = exact(path)
-            pixels = orient(pixels, orientation)
+            pixels, alpha, exif = exact(path)
+            if exif_transpose and exif:
+                pixels = orient(pixels, _orientation(exif))
             return Picture(pixels, alpha, options, im.format)
         _refuse_narrowed(im)
         if exif_transpose:
@@ -114,6 +114,18 @@ def _exact_reader(im, head):
         if maxval > 255:
             return read_ppm16
     return None
+
+
+def _orientation(exif):
+    """The Orientation tag of raw EXIF bytes (1 when absent or unreadable)."""
+    Image = _pillow()
+    try:
+        tags = Image.Exif()
+        tags.load(exif)
+        value = int(tags.get(0x0112, 1))
+    except Exception:  # noqa: BLE001 - a damaged EXIF block means no orientation, as in Pillow
+        return 1
+    return value if 1 <= value <= 8 else 1
 
 
 def _refuse_narrowed(im):
@@ -197,18 +209,20 @@ def _png_chunks(data):
 
 
 def read_png(path):
-    """Decode a PNG of bit depth 8 or 16 without interlacing -> (pixels, alpha flag), exactly:
-    uint16 for 16-bit files."""
+    """Decode a PNG of bit depth 8 or 16 without interlacing -> (pixels, alpha flag, raw EXIF
+    bytes or None), exactly: uint16 for 16-bit files."""
     with open(path, "rb") as f:
         data = f.read()
     if not data.startswith(_PNG_SIGNATURE):
         raise ImageFileError("not a PNG file")
-    header, idat = None, []
+    header, idat, exif = None, [], None
     for kind, body in _png_chunks(data):
         if kind == b"IHDR":
             header = struct.unpack(">IIBBBBB", body)
         elif kind == b"IDAT":
             idat.append(body)
+        elif kind == b"eXIf":
+            exif = body
     if header is None:
         raise ImageFileError("corrupt PNG file (no IHDR chunk)")
     width, height, depth, colour, _, _, interlace = header
@@ -235,7 +249,7 @@ def read_png(path):
     pixels = pixels.view(dtype).reshape(height, width, channels).astype(dtype.newbyteorder("="))
     if channels == 1:
         pixels = pixels[..., 0]
-    return pixels, channels in (2, 4)
+    return pixels, channels in (2, 4), exif
 
 
 def png_unfilter(types, filtered):
@@ -358,7 +372,7 @@ def read_ppm16(path):
     if magic != b"P6" or len(data) < offset + size:
         raise ImageFileError("truncated 16-bit PPM file")
     pixels = np.frombuffer(data, ">u2", w * h * 3, offset).reshape(h, w, 3)
-    return pixels.astype(np.uint16), False
+    return pixels.astype(np.uint16), False, None
 
 
 def encode_ppm16(pixels):

@@ -72,7 +72,7 @@ def test_png_codec_round_trip_every_row_filter(shape):
         path = os.path.join(tempfile.mkdtemp(), "x.png")
         with open(path, "wb") as f:
             f.write(data)
-        got, got_alpha = io.read_png(path)
+        got, got_alpha, _ = io.read_png(path)
         assert got.dtype == np.uint16 and got_alpha == alpha
         np.testing.assert_array_equal(got, a)
         if len(shape) == 2 or shape[2] != 2:        # OpenCV has no gray+alpha
@@ -94,10 +94,14 @@ def test_png_reader_rejects_damage(tmp_path, rgb16):
     good = io.encode_png(rgb16, False)
     bad_crc = bytearray(good)
     bad_crc[good.index(b"IDAT") + 10] ^= 0xFF
-    cases = {"crc.png": bytes(bad_crc), "short.png": good[:len(good) // 2]}
-    for name, data in cases.items():
+    ihdr = bytearray(good[12:29])
+    ihdr[-1] = 1                                              # Adam7 interlacing
+    interlaced = good[:12] + bytes(ihdr) + struct.pack(">I", zlib.crc32(ihdr)) + good[33:]
+    cases = {"crc.png": (bytes(bad_crc), "CRC"), "short.png": (good[:len(good) // 2], "truncated"),
+             "interlaced.png": (interlaced, "interlac")}
+    for name, (data, message) in cases.items():
         (tmp_path / name).write_bytes(data)
-        with pytest.raises((io.ImageFileError, OSError)):
+        with pytest.raises((io.ImageFileError, OSError), match=message):
             io.read_image(str(tmp_path / name))
 
 
