@@ -98,6 +98,25 @@ def load_array(path):
         raise UsageError(f"cannot read an array from {path!r}: {e}") from None
 
 
+def load_footprint(path):
+    """A structuring element: nonzero entries are in it."""
+    return load_array(path) != 0
+
+
+def load_table(path):
+    """A look-up table. Text tables of integers get the smallest unsigned type that holds them
+    (uint8 for 0..255), since the table's type is the output's; one column is one table."""
+    table = load_array(path)
+    if not path.lower().endswith(".npy"):
+        if table.ndim == 2 and table.shape[1] == 1:
+            table = table[:, 0]
+        if table.size and np.all(table == np.round(table)) and table.min() >= 0:
+            for dtype in (np.uint8, np.uint16):
+                if table.max() <= np.iinfo(dtype).max:
+                    return table.astype(dtype)
+    return table
+
+
 # --------------------------------------------------------------------------------------------
 # The filters: one table serves the subcommands, the chain steps of `run`, --help and JSON.
 
@@ -112,7 +131,8 @@ class Param:
     metavar: str = None
     default: object = OMIT     # passed when the option is not given
     required: bool = False
-    array: bool = False        # the value names a file holding an array (loaded before running)
+    array: object = None       # the value names a file holding an array: load_array or a
+                               # variant of it (called before any image is read)
     flag: bool = False         # a boolean: --name / --no-name
 
     @property
@@ -161,12 +181,12 @@ FILTERS = {f.name: f for f in (
     Filter("minimum", "minimum filter / erosion (equals cv2.erode)", (
         _size(),
         Param("footprint", _array_file, "structuring element: .npy (or text) file of 0/1, "
-              "instead of --size", "FILE", array=True),
+              "instead of --size", "FILE", array=load_footprint),
     ), border="ignore (pixels outside the image are left out)"),
     Filter("maximum", "maximum filter / dilation (equals cv2.dilate)", (
         _size(),
         Param("footprint", _array_file, "structuring element: .npy (or text) file of 0/1, "
-              "instead of --size", "FILE", array=True),
+              "instead of --size", "FILE", array=load_footprint),
     ), border="ignore (pixels outside the image are left out)"),
     Filter("gamma", "gamma correction, gain * x ** gamma (equals adjust_gamma)", (
         Param("gamma", _number(float, "a number"), "exponent", "G", required=True),
@@ -174,11 +194,11 @@ FILTERS = {f.name: f for f in (
     )),
     Filter("lut", "look-up table: out = table[in] (equals cv2.LUT)", (
         Param("table", _array_file, ".npy (or text) file with the table (256 entries for "
-              "8-bit images)", "FILE", required=True, array=True),
+              "8-bit images)", "FILE", required=True, array=load_table),
     )),
     Filter("filter2d", "correlation with a kernel from a file (equals cv2.filter2D)", (
         Param("kernel", _array_file, ".npy (or text) file with the kernel (correlation, as "
-              "cv2.filter2D)", "FILE", required=True, array=True),
+              "cv2.filter2D)", "FILE", required=True, array=load_array),
         Param("anchor", _PAIR_INT, "kernel anchor Y,X (default: the centre)", "Y,X"),
         Param("delta", _number(float, "a number"), "added to every result (default 0)", "D"),
     ), border="reflect101"),
@@ -242,7 +262,7 @@ def make_step(filt, values):
                                  .replace(" )", ")"))
             continue
         given[p.name] = value
-        kwargs[p.name] = load_array(value) if p.array else value
+        kwargs[p.name] = p.array(value) if p.array else value
     for name in ("border", "cval"):
         if values.get(name, OMIT) is not OMIT:
             kwargs[name] = given[name] = values[name]
@@ -586,6 +606,9 @@ def plan_tasks(inputs, output, recursive, suffix=None, check_output=None, skip=(
         return [Task(inputs[0], out)]
     if os.path.exists(output) and not os.path.isdir(output):
         raise UsageError(f"several inputs need an output folder, but {output!r} is a file")
+    if not os.path.isdir(output) and (imio.output_format(output) or output.endswith(".npy")):
+        raise UsageError(f"several inputs need an output folder, but {output!r} names a file "
+                         f"(create the folder first if you mean it)")
     tasks, seen = [], set()
 
     def add(path, rel, expanded=True):

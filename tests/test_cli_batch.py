@@ -160,13 +160,14 @@ def test_run_chain_with_pairs_borders_and_filter_alpha(tmp_path):
     (["c.png", "mean:size=3,size=5"], "given twice"),
     (["c.png", "gaussian:1", "--jobs", "0"], "--jobs"),
     (["c.png", "mean:0"], "size"),
+    (["c.png", "c.png", "mean:3", "-o", "out.png"], "names a file"),   # a folder is needed
 ])
 def test_run_usage_errors(tmp_path, capsys, monkeypatch, items, message):
     # In-process (cli.main is what the console script calls): usage errors exit 2 before any
     # file is read; the first case also goes through a real subprocess below.
     Image.fromarray(np.zeros((8, 8), np.uint8)).save(tmp_path / "c.png")
     monkeypatch.chdir(tmp_path)
-    assert cli.main(["run", *items, "-o", "out"]) == 2
+    assert cli.main(["run", *items] + ([] if "-o" in items else ["-o", "out"])) == 2
     assert message in capsys.readouterr().err
     assert sorted(os.listdir(tmp_path)) == ["c.png"]
 
