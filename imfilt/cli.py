@@ -21,6 +21,7 @@ import json
 import os
 import re
 import sys
+import textwrap
 import time
 from dataclasses import dataclass, field
 
@@ -411,8 +412,9 @@ def _default_max_pixels():
 
 def _add_param(group, p):
     if p.flag:
+        # default None (read as "not given"): Python < 3.11 appends a non-None default to help
         group.add_argument(p.option, dest=p.name, action=argparse.BooleanOptionalAction,
-                           default=OMIT, help=p.help)
+                           default=None, help=p.help)
     else:
         group.add_argument(p.option, dest=p.name, type=p.parse, default=OMIT,
                            metavar=p.metavar, help=p.help)
@@ -425,9 +427,11 @@ def _command_parser(name):
         hog = filt.kind == "hog"
         p = argparse.ArgumentParser(
             prog=f"imfilt {name}", formatter_class=fmt,
-            description=f"{filt.help}.\n\nINPUTs are image files, folders or glob patterns "
-                        "(expanded by imfilt). One input file: OUTPUT is a file; otherwise "
-                        "OUTPUT is a folder, created, with the inputs' relative paths.")
+            description=f"{filt.help}.\n\n" + textwrap.fill(
+                "INPUTs are image files, folders or glob patterns (expanded by imfilt). One "
+                "input file: OUTPUT is a file; otherwise OUTPUT is a folder, created, with the "
+                "inputs' relative paths. Options left out are not passed, so the function's "
+                "own defaults apply.", 78))
         p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, folders or "
                        "glob patterns")
         if hog:
@@ -703,7 +707,8 @@ def _prepare(command, args):
         filt = FILTERS[command]
         inputs = args.inputs
         values = {name: getattr(args, name, OMIT) for name in filt.keys()}
-        steps = [make_step(filt, {k: v for k, v in values.items() if v is not OMIT})]
+        steps = [make_step(filt, {k: v for k, v in values.items()
+                                  if v is not OMIT and v is not None})]
     if command == "hog":
         _validate_hog(steps[0])
         tasks = _plan_hog(inputs, args)
