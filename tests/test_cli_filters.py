@@ -131,12 +131,13 @@ def test_chain_of_new_filters(tmp_path, images):
 def test_hog_descriptors_and_picture(tmp_path, images):
     src = make_folder(tmp_path / "in", images, ("gray.png", "rgb.png"))
     geometry = {"win_size": (64, 48), "block_size": (16, 16), "block_stride": (8, 8),
-                "cell_size": (8, 8), "nbins": 9, "win_stride": (16, 24)}
+                "cell_size": (8, 8), "nbins": 9, "win_stride": (16, 24), "signed": True}
     r = run("hog", src, "-o", tmp_path / "desc", "--visualize", tmp_path / "pics",
-            "--win-size", "64,48", "--win-stride", "16x24", "--json")
+            "--win-size", "64,48", "--win-stride", "16x24", "--signed", "--json")
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
     assert doc["succeeded"] == 2 and doc["parameters"]["win_size"] == [64, 48]
+    assert doc["parameters"]["signed"] is True and doc["parameters"]["nbins"] == 9
     for f in ("gray.png", "rgb.png"):
         stem = f[:-4]
         got = np.load(tmp_path / "desc" / f"{stem}.npy")
