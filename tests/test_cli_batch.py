@@ -183,3 +183,43 @@ def test_help_lists_every_command_and_step_syntax():
     assert r.returncode == 0 and "NAME:KEY=V,KEY=V" in r.stdout
     r = run("run", "x.png", "-o", "y.png")
     assert r.returncode == 2 and "no steps" in r.stderr
+
+
+def test_progress_uses_tqdm_when_installed(tmp_path, monkeypatch, capsys):
+    # In-process, with a stand-in tqdm and a terminal-like stderr: the bar gets one update per
+    # file and error lines go through tqdm.write, so they do not break the bar.
+    import io
+    import types
+
+    calls = []
+
+    class FakeBar:
+        def __init__(self, **kw):
+            calls.append(("open", kw["total"]))
+
+        def update(self, n):
+            calls.append(("update", n))
+
+        def set_postfix(self, **kw):
+            calls.append(("postfix", kw))
+
+        def write(self, text, file=None):
+            calls.append(("write", text))
+
+        def close(self):
+            calls.append(("close",))
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setitem(sys.modules, "tqdm", types.SimpleNamespace(tqdm=FakeBar))
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    for i in range(3):
+        Image.fromarray(np.full((8, 8), i, np.uint8)).save(tmp_path / f"{i}.png")
+    (tmp_path / "3.png").write_bytes(b"broken")
+    assert cli.main(["mean", str(tmp_path), "-o", str(tmp_path / "out"), "--size", "3"]) == 1
+    assert calls[0] == ("open", 4) and calls[-1] == ("close",)
+    assert [c for c in calls if c[0] == "update"] == [("update", 1)] * 4
+    assert any(c[0] == "write" and "3.png" in c[1] for c in calls)
+    assert ("postfix", {"failed": 1}) in calls
