@@ -336,7 +336,7 @@ def validate(steps, dummies):
             for step in steps:
                 image = step(image, threads=1)
             return
-        except (ValueError, TypeError) as e:
+        except (ValueError, TypeError, OverflowError) as e:
             first = first or e
     raise UsageError(str(first)) from None
 
