@@ -1,28 +1,35 @@
 """The command line: ``python -m imfilt <command> ...`` (also installed as ``imfilt``).
 
-    imfilt gaussian INPUT... -o OUTPUT --sigma S [--ksize K] [common options]
-    imfilt mean     INPUT... -o OUTPUT --size N             [common options]
-    imfilt info [--json]
-    imfilt demo [-o FOLDER] [--overwrite]
-    imfilt bench [bench arguments...]
+    imfilt FILTER INPUT... -o OUTPUT [filter options] [batch options]
+    imfilt run INPUT... -o OUTPUT STEP [STEP...]        (a chain, e.g. gamma:0.45 median:5)
+    imfilt hog INPUT... -o DESC.npy [--visualize PICTURE.png] [geometry options]
+    imfilt info [--json] | demo [-o FOLDER] | bench [bench options]
+
+FILTER is any entry of FILTERS (gaussian, mean, median, minimum, maximum, gamma, lut, filter2d);
+each is resolved from the imfilt package when it runs, so a build without one of them still
+runs the others and names what is missing.
 
 Exit status: 0 when every file succeeded, 1 when any failed (the others are still written),
-2 for usage errors, which are found before any file is read.
+2 for usage errors, which are all found before any image file is read or written.
 """
 from __future__ import annotations
 
 import argparse
 import glob
+import inspect
 import json
 import os
-import secrets
+import re
 import sys
+import textwrap
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+from . import _imageio as imio
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 class UsageError(Exception):
@@ -30,12 +37,12 @@ class UsageError(Exception):
 
 
 # --------------------------------------------------------------------------------------------
-# Filter subcommands: each names its imfilt function and turns parsed options into arguments.
+# Option values
 
-def _number_or_pair(kind, what):
-    """argparse type for "N" or "H,W" (NumPy order: height first, as in the Python API)."""
+def _pair(kind, what):
+    """argparse type for "N", "H,W" or "HxW" (NumPy order: height first, as in the API)."""
     def parse(text):
-        parts = text.split(",")
+        parts = re.split(r"[,x]", text.strip()) if text.strip() else []
         try:
             if len(parts) not in (1, 2):
                 raise ValueError
@@ -47,85 +54,434 @@ def _number_or_pair(kind, what):
     return parse
 
 
-@dataclass
-class FilterCommand:
-    name: str                     # the imfilt function, and the subcommand
+def _number(kind, what):
+    def parse(text):
+        try:
+            return kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+    return parse
+
+
+def _positive_int(text):
+    value = _number(int, "a positive integer")(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _boolean(text):
+    word = text.strip().lower()
+    if word in ("1", "true", "yes", "on"):
+        return True
+    if word in ("0", "false", "no", "off"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+
+
+def _array_file(text):
+    """A file holding an array: .npy, or text (.txt, .csv: rows of numbers)."""
+    if not text:
+        raise argparse.ArgumentTypeError("expected a file name (.npy, .txt or .csv)")
+    return text
+
+
+def load_array(path):
+    """The array in `path` (.npy, or text with one row per line, numbers separated by spaces or
+    commas). Errors are usage errors: the file is an option value, not an input image."""
+    try:
+        if path.lower().endswith(".npy"):
+            return np.load(path, allow_pickle=False)
+        with open(path) as f:
+            text = f.read().replace(",", " ")
+        return np.loadtxt(text.splitlines(), ndmin=2)
+    except (OSError, ValueError) as e:
+        raise UsageError(f"cannot read an array from {path!r}: {e}") from None
+
+
+def load_footprint(path):
+    """A structuring element: nonzero entries are in it."""
+    return load_array(path) != 0
+
+
+def load_table(path):
+    """A look-up table. Text tables of integers get the smallest unsigned type that holds them
+    (uint8 for 0..255), since the table's type is the output's; one column is one table."""
+    table = load_array(path)
+    if not path.lower().endswith(".npy"):
+        if table.ndim == 2 and table.shape[1] == 1:
+            table = table[:, 0]
+        if table.size and np.all(table == np.round(table)) and table.min() >= 0:
+            for dtype in (np.uint8, np.uint16):
+                if table.max() <= np.iinfo(dtype).max:
+                    return table.astype(dtype)
+    return table
+
+
+# --------------------------------------------------------------------------------------------
+# The filters: one table serves the subcommands, the chain steps of `run`, --help and JSON.
+
+OMIT = object()   # an option not given is not passed: the function's own default applies
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str                  # keyword argument of the function; --name-with-dashes; chain key
+    parse: object              # str -> value (raises argparse.ArgumentTypeError)
     help: str
-    add_options: object           # (parser) -> None: the filter's own options
-    keywords: object              # (args) -> {argument: value} for those options
+    metavar: str = None
+    default: object = OMIT     # passed when the option is not given
+    required: bool = False
+    array: object = None       # the value names a file holding an array: load_array or a
+                               # variant of it (called before any image is read)
+    flag: bool = False         # a boolean: --name / --no-name
+
+    @property
+    def option(self):
+        return "--" + self.name.replace("_", "-")
+
+
+@dataclass(frozen=True)
+class Filter:
+    name: str                  # the imfilt function, and the subcommand
+    help: str                  # one line, for the top-level --help
+    params: tuple              # the first is the value of a bare chain step `name:VALUE`
+    border: str | None = None  # default border (for --help); None: no --border/--cval
+    kind: str = "image"        # "image": image -> image; "hog": image -> descriptors
 
     def function(self):
         import imfilt
-        return getattr(imfilt, self.name)
+        func = getattr(imfilt, self.name, None)
+        if func is None:
+            have = [f.name for f in FILTERS.values() if hasattr(imfilt, f.name)]
+            raise UsageError(f"this build of imfilt ({imfilt.__version__}) has no {self.name}; "
+                             f"it has {', '.join(have) or 'no filters'}")
+        return func
 
-    def parameters(self, args):
-        """Every argument of the filter call except the image, as keyword arguments."""
-        return dict(self.keywords(args), border=args.border, cval=args.cval,
-                    threads=args.threads)
-
-
-def _gaussian_options(p):
-    p.add_argument("--sigma", type=_number_or_pair(float, "a number"), default=0.0,
-                   help="standard deviation in pixels, S or SY,SX (0: derived from --ksize)")
-    p.add_argument("--ksize", type=_number_or_pair(int, "an odd integer"), default=None,
-                   help="odd kernel size, K or KH,KW (default: derived from --sigma, as OpenCV)")
+    def keys(self):
+        return [p.name for p in self.params] + (["border", "cval"] if self.border else [])
 
 
-def _mean_options(p):
-    p.add_argument("--size", type=_number_or_pair(int, "an integer"), required=True,
-                   help="window size, N or H,W")
+def _size(required=False, default=OMIT):
+    return Param("size", _pair(int, "an integer"), "window size, N or H,W (height first)", "N",
+                 default=default, required=required)
 
 
-FILTER_COMMANDS = {
-    c.name: c for c in (
-        FilterCommand("gaussian", "Gaussian blur (equals cv2.GaussianBlur)", _gaussian_options,
-                      lambda a: {"sigma": a.sigma, "ksize": a.ksize}),
-        FilterCommand("mean", "mean / box filter (equals cv2.blur)", _mean_options,
-                      lambda a: {"size": a.size}),
-    )
-}
+_PAIR_INT = _pair(int, "an integer")
+FILTERS = {f.name: f for f in (
+    Filter("gaussian", "Gaussian blur (equals cv2.GaussianBlur)", (
+        Param("sigma", _pair(float, "a number"), "standard deviation in pixels, S or SY,SX "
+              "(0: derived from --ksize)", "S", default=0.0),
+        Param("ksize", _PAIR_INT, "odd kernel size, K or KH,KW (default: derived from --sigma, "
+              "as OpenCV)", "K"),
+    ), border="reflect101"),
+    Filter("mean", "mean (box) filter (equals cv2.blur)", (_size(required=True),),
+           border="reflect101"),
+    Filter("median", "median filter (equals cv2.medianBlur)", (_size(required=True),),
+           border="replicate"),
+    Filter("minimum", "minimum filter / erosion (equals cv2.erode)", (
+        _size(),
+        Param("footprint", _array_file, "structuring element: .npy (or text) file of 0/1, "
+              "instead of --size", "FILE", array=load_footprint),
+    ), border="ignore (pixels outside the image are left out)"),
+    Filter("maximum", "maximum filter / dilation (equals cv2.dilate)", (
+        _size(),
+        Param("footprint", _array_file, "structuring element: .npy (or text) file of 0/1, "
+              "instead of --size", "FILE", array=load_footprint),
+    ), border="ignore (pixels outside the image are left out)"),
+    Filter("gamma", "gamma correction, gain * x ** gamma (equals adjust_gamma)", (
+        Param("gamma", _number(float, "a number"), "exponent", "G", required=True),
+        Param("gain", _number(float, "a number"), "factor (default 1)", "K"),
+    )),
+    Filter("lut", "look-up table: out = table[in] (equals cv2.LUT)", (
+        Param("table", _array_file, ".npy (or text) file with the table (256 entries for "
+              "8-bit images)", "FILE", required=True, array=load_table),
+    )),
+    Filter("filter2d", "correlation with a kernel from a file (equals cv2.filter2D)", (
+        Param("kernel", _array_file, ".npy (or text) file with the kernel (correlation, as "
+              "cv2.filter2D)", "FILE", required=True, array=load_array),
+        Param("anchor", _PAIR_INT, "kernel anchor Y,X (default: the centre)", "Y,X"),
+        Param("delta", _number(float, "a number"), "added to every result (default 0)", "D"),
+    ), border="reflect101"),
+    Filter("hog", "HOG descriptors to .npy (equals cv2.HOGDescriptor.compute)", (
+        Param("win_size", _PAIR_INT, "detection window H,W (default 128,64)", "H,W"),
+        Param("block_size", _PAIR_INT, "block H,W in pixels (default 16,16)", "H,W"),
+        Param("block_stride", _PAIR_INT, "block stride H,W (default 8,8)", "H,W"),
+        Param("cell_size", _PAIR_INT, "cell H,W (default 8,8)", "H,W"),
+        Param("nbins", _number(int, "an integer"), "orientation bins (default 9)", "N"),
+        Param("signed", _boolean, "signed gradients, 0..360 degrees (default: unsigned)",
+              flag=True),
+        Param("gamma_correction", _boolean, "square-root gamma correction (default: on)",
+              flag=True),
+        Param("win_sigma", _number(float, "a number"), "Gaussian window sigma (default: "
+              "(block height + width) / 8)", "S"),
+        Param("l2hys_threshold", _number(float, "a number"), "L2-Hys clipping (default 0.2)",
+              "T"),
+        Param("win_stride", _PAIR_INT, "window stride H,W (default: the block stride)", "H,W"),
+        Param("padding", _PAIR_INT, "padding H,W (default 0,0)", "H,W"),
+    ), kind="hog"),
+)}
+IMAGE_FILTERS = [f.name for f in FILTERS.values() if f.kind == "image"]
+
+
+def _jsonable(value):
+    if isinstance(value, (tuple, list)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist() if value.size <= 64 else f"<array {value.shape} {value.dtype}>"
+    return value
+
+
+@dataclass
+class Step:
+    """One filter with its arguments, ready to run on any image."""
+    filter: Filter
+    func: object
+    kwargs: dict               # as passed (arrays loaded)
+    shown: dict                # every argument with its value (file names for arrays), for JSON
+
+    def __call__(self, image, threads):
+        return self.func(image, **self.kwargs, threads=threads)
+
+    def describe(self):
+        return {"filter": self.filter.name, "parameters": self.shown}
+
+
+def make_step(filt, values):
+    """A Step from {argument: parsed value}; loads array files, fills in the defaults."""
+    func = filt.function()
+    kwargs, given = {}, {}
+    for p in filt.params:
+        value = values.get(p.name, OMIT)
+        if value is OMIT:
+            value = p.default
+        if value is OMIT:
+            if p.required:
+                raise UsageError(f"{filt.name} needs {p.name} ({p.option} {p.metavar or ''})"
+                                 .replace(" )", ")"))
+            continue
+        given[p.name] = value
+        kwargs[p.name] = p.array(value) if p.array else value
+    for name in ("border", "cval"):
+        if values.get(name, OMIT) is not OMIT:
+            kwargs[name] = given[name] = values[name]
+    shown = {}
+    try:
+        signature = list(inspect.signature(func).parameters.values())[1:]  # after the image
+    except (TypeError, ValueError):  # a builtin without a signature: only what was given
+        signature = []
+    for p in signature:  # in the function's order, with its defaults filled in
+        if p.name in given:
+            shown[p.name] = given[p.name]
+        elif p.name not in ("out", "threads") and p.default is not p.empty:
+            shown[p.name] = p.default
+    shown.update({k: v for k, v in given.items() if k not in shown})
+    return Step(filt, func, kwargs, {k: _jsonable(v) for k, v in shown.items()})
+
+
+def parse_step(token):
+    """A chain step: NAME, NAME:VALUE, NAME:KEY=VALUE,KEY=VALUE or NAME:VALUE,KEY=VALUE.
+
+    An item without '=' after the first continues the previous value, so pairs can be written
+    with a comma as on the command line (gaussian:sigma=1,2 = sigma (1, 2)) as well as HxW."""
+    name, _, rest = token.partition(":")
+    filt = FILTERS.get(name)
+    if filt is None or filt.kind != "image":
+        raise UsageError(f"unknown step {token!r}; steps are {', '.join(IMAGE_FILTERS)}")
+    raw, last = {}, None
+    for item in (rest.split(",") if rest else []):
+        key, eq, value = item.partition("=")
+        if eq:
+            key = key.strip().replace("-", "_")
+            if key not in filt.keys():
+                raise UsageError(f"step {token!r}: {filt.name} has no parameter {key!r}; "
+                                 f"it takes {', '.join(filt.keys())}")
+            if key in raw:
+                raise UsageError(f"step {token!r}: {key} given twice")
+            raw[key], last = value, key
+        elif last is not None:
+            raw[last] += "," + item
+        elif not filt.params:
+            raise UsageError(f"step {token!r}: {filt.name} takes no value")
+        else:
+            last = filt.params[0].name
+            raw[last] = item
+    values = {}
+    for key, text in raw.items():
+        param = next((p for p in filt.params if p.name == key), None)
+        parse = param.parse if param else (str if key == "border" else
+                                           _number(float, "a number"))
+        try:
+            values[key] = parse(text)
+        except argparse.ArgumentTypeError as e:
+            raise UsageError(f"step {token!r}: {key}: {e}") from None
+    return make_step(filt, values)
+
+
+def looks_like_step(token):
+    name, colon, _ = token.partition(":")
+    return name in IMAGE_FILTERS and (colon or not os.path.exists(token))
+
+
+def validate(steps, dummies):
+    """Run the steps on tiny images so bad values are usage errors found before any file is
+    read; the library's messages name the argument and the allowed values. A chain is valid when
+    it runs on any one of `dummies` (say a 65536-entry table, valid for uint16 images only)."""
+    first = None
+    for dummy in dummies:
+        try:
+            image = dummy
+            for step in steps:
+                image = step(image, threads=1)
+            return
+        except (ValueError, TypeError, OverflowError) as e:
+            first = first or e
+    raise UsageError(str(first)) from None
+
+
+def _dummies():
+    return [np.zeros((16, 16), dt) for dt in (np.uint8, np.uint16, np.float32)]
 
 
 # --------------------------------------------------------------------------------------------
 # Argument parsing
 
-def _build_parser():
+COMMAND_HELP = {
+    **{f.name: f.help for f in FILTERS.values()},
+    "run": "a chain of filters: run IN... -o OUT gamma:0.45 median:5",
+    "info": "show version, compiler, SIMD levels and threads",
+    "demo": "filter a generated sample image; write PNGs and a contact sheet",
+    "bench": "time imfilt against OpenCV and others (--quick, --json, --plot)",
+}
+
+_STEP_HELP = """\
+steps (after the inputs; several run in order on each image, without intermediate files):
+  NAME                    the filter with its defaults            minimum
+  NAME:VALUE              VALUE is the filter's first parameter   gaussian:1.5  median:5
+  NAME:KEY=V,KEY=V        parameters by name                      gaussian:sigma=2,border=wrap
+  NAME:VALUE,KEY=V        both                                    median:5,border=reflect
+  pairs are H,W or HxW, height first: mean:3x7, gaussian:sigma=1,2 (an item without '=' continues
+  the previous value). A file named like a step is written ./NAME.
+filters and their keys (first = VALUE):
+"""
+
+
+def _top_parser():
     from ._config import __version__
     parser = argparse.ArgumentParser(
-        prog="imfilt", description="Fast, OpenCV-exact image filters.",
-        epilog="Sizes and sigmas are N or H,W (height first). Run 'imfilt demo' to try it.")
+        prog="imfilt", description="Fast, OpenCV-exact image filters on image files.",
+        epilog="'imfilt COMMAND --help' shows a command's options. Sizes and sigmas are N or "
+               "H,W (height first). Run 'imfilt demo' to try it.")
     parser.add_argument("--version", action="version", version=f"imfilt {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for cmd in FILTER_COMMANDS.values():
-        p = sub.add_parser(cmd.name, help=cmd.help, description=cmd.help)
-        p.add_argument("inputs", nargs="+", metavar="INPUT",
-                       help="image files, folders or glob patterns (expanded by imfilt)")
+    for name, text in COMMAND_HELP.items():
+        sub.add_parser(name, help=text, add_help=False)
+    return parser
+
+
+def _add_batch_options(p, *, image=True):
+    g = p.add_argument_group("files and batches")
+    g.add_argument("--threads", type=_positive_int, default=None,
+                   help="threads per filter call (default: the cores divided among --jobs)")
+    g.add_argument("-j", "--jobs", type=_positive_int, default=1,
+                   help="files processed in parallel (default 1)")
+    g.add_argument("-r", "--recursive", action="store_true",
+                   help="include images in subfolders of INPUT folders")
+    g.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    g.add_argument("--skip-existing", action="store_true",
+                   help="leave files whose output exists alone (reported as skipped)")
+    g.add_argument("--json", action="store_true",
+                   help="print one JSON report on stdout (progress stays on stderr)")
+    g.add_argument("-q", "--quiet", action="store_true", help="no progress (errors still shown)")
+    g.add_argument("--no-exif-transpose", dest="exif_transpose", action="store_false",
+                   help="do not rotate images by their EXIF orientation")
+    g.add_argument("--max-pixels", type=int, default=None, metavar="N",
+                   help="refuse larger images (Pillow's decompression-bomb guard, default "
+                        f"{_default_max_pixels():,}; 0: no limit)")
+    if image:
+        g.add_argument("--filter-alpha", action="store_true",
+                       help="filter the alpha channel too (default: copied unchanged)")
+
+
+def _default_max_pixels():
+    from PIL import Image
+    return Image.MAX_IMAGE_PIXELS or 0
+
+
+def _add_param(group, p):
+    if p.flag:
+        # default None (read as "not given"): Python < 3.11 appends a non-None default to help
+        group.add_argument(p.option, dest=p.name, action=argparse.BooleanOptionalAction,
+                           default=None, help=p.help)
+    else:
+        group.add_argument(p.option, dest=p.name, type=p.parse, default=OMIT,
+                           metavar=p.metavar, help=p.help)
+
+
+def _command_parser(name):
+    fmt = argparse.RawDescriptionHelpFormatter
+    if name in FILTERS:
+        filt = FILTERS[name]
+        hog = filt.kind == "hog"
+        p = argparse.ArgumentParser(
+            prog=f"imfilt {name}", formatter_class=fmt,
+            description=f"{filt.help}.\n\n" + textwrap.fill(
+                "INPUTs are image files, folders or glob patterns (expanded by imfilt). One "
+                "input file: OUTPUT is a file; otherwise OUTPUT is a folder, created, with the "
+                "inputs' relative paths. Options left out are not passed, so the function's "
+                "own defaults apply.", 78))
+        p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, folders or "
+                       "glob patterns")
+        if hog:
+            p.add_argument("-o", "--output", help="descriptors: a .npy file of shape "
+                           "(windows, length) float32, or a folder for several inputs")
+            p.add_argument("--visualize", metavar="PICTURE", help="also draw the cell "
+                           "histograms (scikit-image style, from hog_skimage) as an image "
+                           "file, or into a folder for several inputs")
+        else:
+            p.add_argument("-o", "--output", required=True,
+                           help="output file for a single input file, else an output folder")
+        g = p.add_argument_group(f"{name} options")
+        for param in filt.params:
+            _add_param(g, param)
+        if filt.border:
+            g.add_argument("--border", default=OMIT, help=f"reflect101, reflect, replicate, "
+                           f"constant, wrap (default: {filt.border})")
+            g.add_argument("--cval", type=_number(float, "a number"), default=OMIT,
+                           help="value outside the image for --border constant (default 0)")
+        _add_batch_options(p, image=not hog)
+        return p
+    if name == "run":
+        lines = []
+        for f in FILTERS.values():
+            if f.kind == "image":
+                lines.append(f"  {f.name:<10} {', '.join(f.keys())}")
+        p = argparse.ArgumentParser(
+            prog="imfilt run", formatter_class=fmt,
+            usage="imfilt run INPUT... -o OUTPUT STEP [STEP...] [options]",
+            description="Run a chain of filters on each image, e.g.\n"
+                        "  imfilt run photos/ -o out/ gamma:0.45 median:5 gaussian:1.5",
+            epilog=_STEP_HELP + "\n".join(lines))
+        p.add_argument("items", nargs="+", metavar="INPUT_OR_STEP",
+                       help="image files, folders or glob patterns, then the steps")
         p.add_argument("-o", "--output", required=True,
                        help="output file for a single input file, else an output folder")
-        cmd.add_options(p)
-        p.add_argument("--border", default="reflect101",
-                       help="reflect101 (default), reflect, replicate, constant, wrap")
-        p.add_argument("--cval", type=float, default=0.0, help="value outside the image for "
-                       "--border constant (default 0)")
-        p.add_argument("--threads", type=int, default=None, help="threads (default: all cores)")
-        p.add_argument("-r", "--recursive", action="store_true",
-                       help="include images in subfolders of INPUT folders")
-        p.add_argument("--overwrite", action="store_true", help="replace existing outputs")
-        p.add_argument("--json", action="store_true",
-                       help="print a JSON report on stdout (progress stays on stderr)")
-        p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
-    p = sub.add_parser("info", help="show version, compiler, SIMD levels and threads")
-    p.add_argument("--json", action="store_true", help="print the configuration as JSON")
-    p = sub.add_parser("demo", help="filter a generated sample image; write PNGs and a "
-                       "contact sheet")
-    p.add_argument("-o", "--output", default="imfilt-demo", help="folder (default ./imfilt-demo)")
-    p.add_argument("--threads", type=int, default=None)
-    p.add_argument("--overwrite", action="store_true", help="accepted for symmetry; the demo always regenerates its own files")
-    # Only listed here for --help: main() hands everything after "bench" to imfilt._bench
-    # untouched, because argparse.REMAINDER mishandles arguments that start with "-".
-    sub.add_parser("bench", help="time imfilt against OpenCV and others (see 'imfilt bench "
-                   "--help')", add_help=False)
-    return parser
+        _add_batch_options(p)
+        return p
+    if name == "info":
+        p = argparse.ArgumentParser(prog="imfilt info", description=COMMAND_HELP[name])
+        p.add_argument("--json", action="store_true", help="print the configuration as JSON")
+        return p
+    if name == "demo":
+        p = argparse.ArgumentParser(prog="imfilt demo", description=COMMAND_HELP[name])
+        p.add_argument("-o", "--output", default="imfilt-demo",
+                       help="folder (default ./imfilt-demo); the demo regenerates its own files")
+        p.add_argument("--threads", type=_positive_int, default=None)
+        p.add_argument("--overwrite", action="store_true", help="accepted for symmetry")
+        return p
+    raise KeyError(name)
 
 
 def main(argv=None) -> int:
@@ -133,20 +489,30 @@ def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "bench":
         return _run_bench(argv[1:])
-    parser = _build_parser()
+    if not argv or argv[0] not in COMMAND_HELP:
+        try:  # prints the help, the version, or the usage error
+            _top_parser().parse_args(argv)
+        except SystemExit as e:
+            return e.code if isinstance(e.code, int) else EXIT_USAGE
+        return EXIT_USAGE
+    command = argv[0]
     try:
-        args = parser.parse_args(argv)
-    except SystemExit as e:  # --help, --version, or a usage error already printed
+        # intermixed: options may come before, between or after INPUTs and steps
+        args = _command_parser(command).parse_intermixed_args(argv[1:])
+    except SystemExit as e:  # --help, or a usage error already printed
         return e.code if isinstance(e.code, int) else EXIT_USAGE
     try:
-        if args.command == "info":
+        if command == "info":
             return _run_info(args)
-        if args.command == "demo":
+        if command == "demo":
             return _run_demo(args)
-        return _run_filter(FILTER_COMMANDS[args.command], args)
+        return _run_files(command, args)
     except UsageError as e:
-        print(f"imfilt {args.command}: error: {e}", file=sys.stderr)
+        print(f"imfilt {command}: error: {e}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"imfilt {command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 # --------------------------------------------------------------------------------------------
@@ -184,19 +550,8 @@ class Task:
     input: str
     output: str | None = None
     error: str | None = None        # set when the input could not even be found
+    visualize: str | None = None    # hog: the picture of the histograms
     report: dict = field(default_factory=dict)
-
-
-def _readable_extensions():
-    from PIL import Image
-    return {ext for ext, fmt in Image.registered_extensions().items() if fmt in Image.OPEN}
-
-
-def _writable_format(path):
-    """Pillow's format name for the extension of `path`, or None when it cannot write it."""
-    from PIL import Image
-    fmt = Image.registered_extensions().get(os.path.splitext(path)[1].lower())
-    return fmt if fmt in Image.SAVE else None
 
 
 def _is_glob(text):
@@ -216,7 +571,7 @@ def _is_inside(path, folder):
 def _folder_images(folder, recursive):
     """(path, path relative to `folder`) of the image files in `folder`, sorted. Hidden files
     and folders (our temporaries among them) are skipped."""
-    exts = _readable_extensions()
+    exts = imio.image_extensions()
     found = []
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".")) if recursive else []
@@ -227,230 +582,364 @@ def _folder_images(folder, recursive):
     return found
 
 
-def plan_tasks(inputs, output, recursive):
+def _with_suffix(path, suffix):
+    return os.path.splitext(path)[0] + suffix if suffix else path
+
+
+def plan_tasks(inputs, output, recursive, suffix=None, check_output=None, skip=()):
     """Expand INPUT arguments and pair each image with its output path.
 
     The form of the arguments, not what they match, decides the output: one argument naming a
     file (or a missing path) writes `output` as a file; anything else - several arguments, a
     folder, a glob pattern - writes into `output` as a folder. So a glob that happens to match
-    one file still writes into a folder.
+    one file still writes into a folder. In a folder, outputs keep the inputs' relative paths
+    and names, with the extension replaced by `suffix` when given (hog: ".npy").
+    `check_output(path)` vets a single output file name (raises UsageError).
 
-    Files inside the output folder are never taken from a folder or a pattern, so running a
-    command twice does not filter its own results again; name such files one by one instead.
+    Files inside the output folder (and the folders in `skip`) are never taken from a folder or
+    a pattern, so running a command twice does not filter its own results again; name such
+    files one by one instead.
     """
     single = len(inputs) == 1 and not os.path.isdir(inputs[0]) and not _is_glob(inputs[0])
     if single:
         out = output
         if os.path.isdir(output) or output.endswith(("/", os.sep)):  # like cp: into a folder
-            out = os.path.join(output, os.path.basename(inputs[0]))
-        elif _writable_format(output) is None:
-            raise UsageError(f"cannot write an image named {output!r}: unknown or read-only "
-                             f"format (use an extension such as .png or .tif)")
+            out = os.path.join(output, _with_suffix(os.path.basename(inputs[0]), suffix))
+        elif check_output:
+            check_output(output)
         return [Task(inputs[0], out)]
     if os.path.exists(output) and not os.path.isdir(output):
         raise UsageError(f"several inputs need an output folder, but {output!r} is a file")
+    if not os.path.isdir(output) and (imio.output_format(output) or output.endswith(".npy")):
+        raise UsageError(f"several inputs need an output folder, but {output!r} names a file "
+                         f"(create the folder first if you mean it)")
     tasks, seen = [], set()
 
     def add(path, rel, expanded=True):
         key = os.path.realpath(path)
-        if expanded and _is_inside(path, output):
+        if expanded and any(_is_inside(path, d) for d in (output, *skip)):
             return
         if key not in seen:  # the same file named twice (say, by a file and a glob)
             seen.add(key)
-            tasks.append(Task(path, os.path.join(output, rel)))
+            tasks.append(Task(path, os.path.join(output, _with_suffix(rel, suffix))))
 
     for arg in inputs:
         pattern = _is_glob(arg)
         matches = sorted(glob.glob(arg, recursive=True)) if pattern else [arg]
         if not matches:
             tasks.append(Task(arg, error="no file matches this pattern"))
+        # A pattern's matches keep their paths below its fixed part: photos/**/*.png writes
+        # out/a/x.png for photos/a/x.png.
+        root = _glob_root(arg) if pattern else None
         for m in matches:
             if os.path.isdir(m):
+                prefix = os.path.relpath(m, root) if pattern else ""
                 for path, rel in _folder_images(m, recursive):
-                    add(path, rel)
+                    add(path, os.path.join(prefix, rel))
             elif os.path.exists(m):
-                add(m, os.path.basename(m), expanded=pattern)
+                add(m, os.path.relpath(m, root) if pattern else os.path.basename(m),
+                    expanded=pattern)
             else:
                 tasks.append(Task(m, error="no such file or folder"))
-    _check_distinct_outputs(tasks)
     return tasks
+
+
+def _glob_root(pattern):
+    """The folder before the first wildcard of a pattern ('.' when it starts with one)."""
+    head = pattern
+    while head and any(c in head for c in "*?["):
+        head = os.path.dirname(head)
+    return head or "."
 
 
 def _check_distinct_outputs(tasks):
     by_output = {}
     for t in tasks:
-        if t.output is None:
-            continue
-        key = os.path.normcase(os.path.abspath(t.output))
-        if key in by_output:
-            raise UsageError(f"{by_output[key]!r} and {t.input!r} would both be written to "
-                             f"{t.output!r}; filter them in separate runs")
-        by_output[key] = t.input
+        for out in (t.output, t.visualize):
+            if out is None:
+                continue
+            key = os.path.normcase(os.path.abspath(out))
+            if key in by_output:
+                raise UsageError(f"{by_output[key]!r} and {t.input!r} would both be written "
+                                 f"to {out!r}; filter them in separate runs")
+            by_output[key] = t.input
 
 
-# Pillow modes read as they are (after np.asarray) and the dtype they give.
-_DIRECT_MODES = {"L": np.uint8, "RGB": np.uint8, "I;16": np.uint16, "I;16L": np.uint16,
-                 "I;16B": np.uint16, "I;16N": np.uint16, "I;16S": np.int16, "I;16BS": np.int16,
-                 "F": np.float32}
+def _image_output(path):
+    if imio.output_format(path) is None:
+        raise UsageError(f"cannot write an image named {path!r}: unknown or read-only format "
+                         f"(use an extension such as .png or .tif)")
 
 
-def image_to_array(im):
-    """Pillow image -> (pixels, alpha or None). Alpha is returned apart so it is passed through
-    unfiltered; palette, bilevel and other colour modes become L or RGB (8 bit)."""
-    mode = im.mode
-    if mode in ("P", "PA"):
-        im = im.convert("RGBA" if mode == "PA" or "transparency" in im.info else "RGB")
-    elif mode == "1":
-        im = im.convert("L")
-    elif mode == "I":
-        # 32-bit integers: what Pillow returns for some 16-bit files. Exact when they fit.
-        a = np.asarray(im)
-        if a.size and (a.min() < 0 or a.max() > 65535):
-            raise ValueError(f"32-bit integer image with values {a.min()}..{a.max()} does not "
-                             f"fit in uint16; imfilt reads 8-bit, 16-bit and float32 images")
-        return a.astype(np.uint16), None
-    elif mode not in _DIRECT_MODES and mode not in ("RGBA", "LA"):
-        im = im.convert("RGBA" if "A" in im.getbands() else "RGB")
-    mode = im.mode
-    a = np.asarray(im)
-    if mode in ("RGBA", "LA"):
-        colour = a[..., :-1]
-        return np.ascontiguousarray(colour[..., 0] if mode == "LA" else colour), a[..., -1]
-    return a.astype(np.dtype(_DIRECT_MODES[mode]).newbyteorder("="), copy=False), None
-
-
-def array_to_image(pixels, alpha):
-    from PIL import Image
-    if alpha is not None:
-        planes = [pixels] if pixels.ndim == 2 else [pixels[..., i] for i in range(pixels.shape[2])]
-        pixels = np.dstack(planes + [alpha])  # (H, W, 2) -> LA, (H, W, 4) -> RGBA
-    return Image.fromarray(np.ascontiguousarray(pixels))
-
-
-def read_image(path):
-    """(pixels, alpha, save options to carry over) with the EXIF orientation applied."""
-    from PIL import Image, ImageOps
-    with Image.open(path) as im:
-        # exif_transpose returns a loaded copy, so the file can be closed right after.
-        im = ImageOps.exif_transpose(im)
-    keep = {k: im.info[k] for k in ("icc_profile", "dpi") if k in im.info}
-    pixels, alpha = image_to_array(im)
-    return pixels, alpha, keep
-
-
-# Pillow's JPEG/WebP default quality (75) visibly degrades a filtered photo.
-_FORMAT_OPTIONS = {"JPEG": {"quality": 95}, "WEBP": {"quality": 95}}
-
-
-def write_image(path, image, options, overwrite):
-    """Write `image` to a temporary name in the destination folder, then move it into place, so
-    readers never see a half-written file and a failure leaves no partial output."""
-    fmt = _writable_format(path)
-    if fmt is None:
-        raise ValueError(f"cannot write {os.path.basename(path)!r}: unknown or read-only "
-                         f"image format")
-    folder = os.path.dirname(path) or "."
-    os.makedirs(folder, exist_ok=True)
-    tmp = os.path.join(folder, f".{os.path.basename(path)}.{secrets.token_hex(4)}.tmp")
-    # 0o666 and os.open (not mkstemp's 0o600) so the output gets the usual umask permissions.
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            image.save(f, format=fmt, **{**_FORMAT_OPTIONS.get(fmt, {}), **options})
-        _move_into_place(tmp, path, overwrite)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-def _move_into_place(tmp, path, overwrite):
-    if overwrite:
-        os.replace(tmp, path)
-        return
-    # A hard link fails if `path` appeared meanwhile (another process), where os.replace would
-    # silently clobber it; fall back to check-then-replace where links are not supported.
-    try:
-        os.link(tmp, path)
-    except FileExistsError:
-        raise FileExistsError(f"{path} exists (use --overwrite to replace it)") from None
-    except OSError:
-        if os.path.exists(path):
-            raise FileExistsError(f"{path} exists (use --overwrite to replace it)") from None
-        os.replace(tmp, path)
+def _npy_output(path):
+    if not path.lower().endswith(".npy"):
+        raise UsageError(f"hog writes its descriptors as .npy; got {path!r}")
 
 
 # --------------------------------------------------------------------------------------------
-# Running a filter over files
+# Running a command over files
 
-def _validate_parameters(func, params):
-    """Call the filter on a 1x1 image so bad option values are usage errors, found before any
-    file is read (the library's messages name the argument and the allowed values)."""
-    try:
-        func(np.zeros((1, 1), np.float32), **params)
-    except (ValueError, TypeError) as e:
-        raise UsageError(str(e)) from None
+@dataclass
+class Job:
+    """Everything one file needs, decided before any file is read."""
+    command: str
+    inputs: list
+    steps: list
+    tasks: list
+    threads: int | None
+    args: argparse.Namespace
 
-
-def _filter_one(task, func, params, overwrite):
-    """Read, filter and write one file; fills task.report. Raises on failure."""
-    if task.error:
-        raise FileNotFoundError(task.error)
-    if os.path.exists(task.output) and not overwrite:
-        # Checked first as well as at the end, to skip the work when the answer is known.
-        raise FileExistsError(f"{task.output} exists (use --overwrite to replace it)")
-    pixels, alpha, options = read_image(task.input)
-    shape = list(pixels.shape)
-    if alpha is not None:  # the file's shape: colour channels plus alpha
-        shape = shape[:2] + [(shape[2] if len(shape) == 3 else 1) + 1]
-    task.report.update(shape=shape, dtype=str(pixels.dtype), alpha=alpha is not None)
-    t0 = time.perf_counter()
-    result = func(pixels, **params)
-    task.report["ms"] = (time.perf_counter() - t0) * 1e3
-    write_image(task.output, array_to_image(result, alpha), options, overwrite)
+    def parameters(self):
+        if self.command == "run":
+            return [s.describe() for s in self.steps]
+        return self.steps[0].shown
 
 
-def _jsonable(value):
-    return list(value) if isinstance(value, tuple) else value
+def _prepare(command, args):
+    """Parse and check the whole command line into a Job; raises UsageError."""
+    if args.max_pixels is not None and args.max_pixels < 0:
+        raise UsageError("--max-pixels must be >= 0 (0: no limit)")
+    if args.overwrite and args.skip_existing:
+        raise UsageError("--overwrite and --skip-existing contradict each other")
+    if command == "run":
+        inputs, steps = _chain(args.items)
+    else:
+        filt = FILTERS[command]
+        inputs = args.inputs
+        values = {name: getattr(args, name, OMIT) for name in filt.keys()}
+        steps = [make_step(filt, {k: v for k, v in values.items()
+                                  if v is not OMIT and v is not None})]
+    if command == "hog":
+        _validate_hog(steps[0])
+        tasks = _plan_hog(inputs, args)
+    else:
+        validate(steps, _dummies())
+        tasks = plan_tasks(inputs, args.output, args.recursive, check_output=_image_output)
+    _check_distinct_outputs(tasks)
+    jobs = max(1, min(args.jobs, len(tasks)))
+    threads = args.threads
+    if threads is None and jobs > 1:  # share the cores between files and each file's kernels
+        threads = max(1, _cpu_count() // jobs)
+    return Job(command, inputs, steps, tasks, threads, args)
 
 
-def _run_filter(cmd, args):
-    func = cmd.function()
-    params = cmd.parameters(args)
-    _validate_parameters(func, params)
-    tasks = plan_tasks(args.inputs, args.output, args.recursive)
-    if not tasks:
-        print(f"imfilt {cmd.name}: error: no image files found in "
-              f"{', '.join(args.inputs)} (files in the output folder are skipped"
-              + (")" if args.recursive else "; --recursive includes subfolders)"),
+def _chain(items):
+    """`run`'s positional arguments -> (inputs, steps): the steps are the trailing items."""
+    inputs, tokens = [], []
+    for item in items:
+        if tokens or looks_like_step(item):
+            tokens.append(item)
+        else:
+            inputs.append(item)
+    if not tokens:
+        raise UsageError("no steps: name filters after the inputs, e.g. 'gaussian:1.5' "
+                         "(see 'imfilt run --help')")
+    if not inputs:
+        raise UsageError("no inputs before the steps")
+    return inputs, [parse_step(t) for t in tokens]
+
+
+def _plan_hog(inputs, args):
+    """Tasks with the descriptors (.npy) and/or the picture (--visualize) as outputs."""
+    if not args.output and not args.visualize:
+        raise UsageError("give -o DESCRIPTORS.npy, --visualize PICTURE.png, or both")
+    folders = [d for d in (args.output, args.visualize) if d]
+
+    def plan(dest, suffix, check):
+        return plan_tasks(inputs, dest, args.recursive, suffix, check, skip=folders)
+
+    descriptors = plan(args.output, ".npy", _npy_output) if args.output else None
+    pictures = plan(args.visualize, ".png", _image_output) if args.visualize else None
+    if descriptors is None:
+        for t in pictures:
+            t.output, t.visualize = None, t.output
+        return pictures
+    for t, p in zip(descriptors, pictures or ()):
+        t.visualize = p.output
+    return descriptors
+
+
+def _validate_hog(step):
+    """hog's geometry is checked on a blank image of one window (when that is small)."""
+    win = step.shown.get("win_size", (128, 64))
+    win = tuple(win) if isinstance(win, (list, tuple)) else (win, win)
+    if all(isinstance(v, int) and 0 < v <= 2048 for v in win):
+        validate([step], [np.zeros(win, np.uint8)])
+
+
+def _cpu_count():
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _run_files(command, args):
+    from PIL import Image
+    import warnings
+    job = _prepare(command, args)
+    if not job.tasks:
+        print(f"imfilt {command}: error: no image files found in "
+              f"{', '.join(job.inputs)} (files in the "
+              f"output folder are skipped" + (")" if args.recursive else
+                                              "; --recursive includes subfolders)"),
               file=sys.stderr)
+        if args.json:
+            print(json.dumps(dict(command=command, parameters=job.parameters(), jobs=0,
+                                  threads=job.threads, succeeded=0, failed=0, skipped=0,
+                                  files=[]), indent=2))
         return EXIT_FAILED
-    jparams = {k: _jsonable(v) for k, v in params.items()}
-    failed = []
-    for i, task in enumerate(tasks, 1):
+    saved = Image.MAX_IMAGE_PIXELS
+    with warnings.catch_warnings():
+        # Pillow warns between the limit and twice the limit, and refuses beyond; here the
+        # limit is a hard one.
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        if args.max_pixels is not None:
+            Image.MAX_IMAGE_PIXELS = args.max_pixels or None
+        try:
+            return _execute(job)
+        finally:
+            Image.MAX_IMAGE_PIXELS = saved
+
+
+def _execute(job):
+    args, tasks = job.args, job.tasks
+    params = job.parameters()
+    progress = Progress(len(tasks), f"imfilt {job.command}", args.quiet)
+    worker = _hog_one if job.command == "hog" else _filter_one
+
+    def work(task):
         task.report = dict(input=task.input, output=task.output, shape=None, dtype=None,
-                           alpha=None, parameters=jparams, ms=None, status="ok", error=None)
+                           alpha=None, parameters=params, ms=None, total_ms=None, status="ok",
+                           error=None)
+        if task.visualize:
+            task.report["visualize"] = task.visualize
         t0 = time.perf_counter()
         try:
-            _filter_one(task, func, params, args.overwrite)
+            worker(task, job)
         except Exception as e:  # noqa: BLE001 - one bad file must not stop the others
             task.report.update(status="error", error=_describe(e))
-            failed.append(task)
-            print(f"[{i}/{len(tasks)}] {task.input}: error: {task.report['error']}",
-                  file=sys.stderr)
-            continue
-        if not args.quiet:
-            r = task.report
-            print(f"[{i}/{len(tasks)}] {task.input} -> {task.output}  "
-                  f"{'x'.join(map(str, r['shape']))} {r['dtype']}  filter {r['ms']:.1f} ms, "
-                  f"total {(time.perf_counter() - t0) * 1e3:.1f} ms", file=sys.stderr)
+        task.report["total_ms"] = round((time.perf_counter() - t0) * 1e3, 3)
+        return task
+
+    jobs = max(1, min(args.jobs, len(tasks)))
+    try:
+        if jobs == 1:
+            for task in tasks:
+                progress.done(work(task))
+        else:
+            from concurrent.futures import ThreadPoolExecutor, as_completed
+            pool = ThreadPoolExecutor(jobs, thread_name_prefix="imfilt")
+            try:
+                for future in as_completed([pool.submit(work, t) for t in tasks]):
+                    progress.done(future.result())
+            except BaseException:
+                pool.shutdown(wait=True, cancel_futures=True)  # running files finish cleanly
+                raise
+            pool.shutdown()
+    finally:
+        progress.close()
+    failed = [t for t in tasks if t.report.get("status") == "error"]
+    skipped = [t for t in tasks if t.report.get("status") == "skipped"]
     if failed:
-        print(f"imfilt {cmd.name}: {len(failed)} of {len(tasks)} files failed: "
+        print(f"imfilt {job.command}: {len(failed)} of {len(tasks)} files failed: "
               f"{', '.join(t.input for t in failed)}", file=sys.stderr)
     if args.json:
-        doc = dict(command=cmd.name, parameters=jparams, succeeded=len(tasks) - len(failed),
-                   failed=len(failed), files=[t.report for t in tasks])
+        doc = dict(command=job.command, parameters=params, jobs=jobs, threads=job.threads,
+                   succeeded=len(tasks) - len(failed) - len(skipped), failed=len(failed),
+                   skipped=len(skipped), files=[t.report for t in tasks])
         print(json.dumps(doc, indent=2))
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _outputs_exist(task, job):
+    """True when the task should be skipped; raises when an output exists and may not be
+    replaced. Checked before reading as well as at the end (where it is atomic), to skip the
+    work when the answer is known."""
+    outs = [o for o in (task.output, task.visualize) if o]
+    existing = [o for o in outs if os.path.exists(o)]
+    if not existing or job.args.overwrite:
+        return False
+    if job.args.skip_existing and len(existing) == len(outs):
+        return True
+    raise FileExistsError(f"{existing[0]} exists (use --overwrite to replace it)")
+
+
+def _read(task, job):
+    if task.error:
+        raise FileNotFoundError(task.error)
+    try:
+        picture = imio.read_image(task.input, exif_transpose=job.args.exif_transpose)
+    except Warning as w:  # the decompression-bomb warning, made an error
+        raise imio.ImageFileError(f"{w} (raise --max-pixels if you trust the file)") from None
+    task.report.update(shape=list(picture.pixels.shape), dtype=str(picture.pixels.dtype),
+                       alpha=picture.alpha)
+    return picture
+
+
+def _filter_one(task, job):
+    """Read, filter and write one image file; fills task.report. Raises on failure."""
+    if _outputs_exist(task, job):
+        task.report["status"] = "skipped"
+        return
+    picture = _read(task, job)
+    pixels, alpha = picture.pixels, None
+    if picture.alpha and not job.args.filter_alpha:
+        alpha = pixels[..., -1]
+        pixels = pixels[..., 0] if pixels.shape[2] == 2 else pixels[..., :-1]
+    t0 = time.perf_counter()
+    result = pixels
+    for step in job.steps:
+        result = step(result, job.threads)
+    task.report["ms"] = round((time.perf_counter() - t0) * 1e3, 3)
+    if alpha is not None:
+        result = np.dstack([result, alpha.astype(result.dtype)])
+    _, write = imio.encode(task.output, result, picture.alpha, picture.options)
+    imio.write_atomic(task.output, write, job.args.overwrite)
+
+
+def _hog_one(task, job):
+    """Descriptors (.npy) and, when asked, the picture of the cell histograms."""
+    if _outputs_exist(task, job):
+        task.report["status"] = "skipped"
+        return
+    picture = _read(task, job)
+    pixels = picture.pixels
+    if picture.alpha:  # the descriptors see the colours; alpha is left out
+        pixels = pixels[..., 0] if pixels.shape[2] == 2 else pixels[..., :-1]
+    step = job.steps[0]
+    t0 = time.perf_counter()
+    descriptors = step(pixels, job.threads) if task.output else None
+    picture_out = _hog_picture(pixels, step, job.threads) if task.visualize else None
+    task.report["ms"] = round((time.perf_counter() - t0) * 1e3, 3)
+    if task.visualize:
+        _, write_picture = imio.encode(task.visualize, picture_out, False, {})
+    if descriptors is not None:
+        task.report.update(descriptor_shape=list(descriptors.shape),
+                           descriptor_dtype=str(descriptors.dtype))
+        imio.write_atomic(task.output, lambda f: np.save(f, descriptors), job.args.overwrite)
+    if task.visualize:
+        imio.write_atomic(task.visualize, write_picture, job.args.overwrite)
+
+
+def _hog_picture(pixels, step, threads):
+    """scikit-image's HOG picture (hog_skimage(visualize=True)) for the same cells and bins,
+    scaled to 0..255."""
+    import imfilt
+    func = getattr(imfilt, "hog_skimage", None)
+    if func is None:
+        raise RuntimeError("this build of imfilt has no hog_skimage, which --visualize uses")
+    pair = lambda v: tuple(v) if isinstance(v, (list, tuple)) else (v, v)  # noqa: E731
+    cell = pair(step.shown.get("cell_size", (8, 8)))
+    block = pair(step.shown.get("block_size", (16, 16)))
+    _, hog_image = func(pixels, orientations=step.shown.get("nbins", 9), pixels_per_cell=cell,
+                        cells_per_block=(max(1, block[0] // cell[0]),
+                                         max(1, block[1] // cell[1])),
+                        visualize=True, channel_axis=-1 if pixels.ndim == 3 else None,
+                        threads=threads)
+    hog_image = np.asarray(hog_image, np.float64)
+    top = hog_image.max(initial=0.0)
+    scaled = hog_image * (255.0 / top) if top > 0 else hog_image
+    return np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
 
 
 def _describe(exc):
@@ -460,6 +949,70 @@ def _describe(exc):
     if isinstance(exc, (OSError, ValueError, TypeError)):
         return text
     return f"{type(exc).__name__}: {text}"
+
+
+class Progress:
+    """Progress on stderr: a bar on a terminal (tqdm when installed, else a counter line),
+    one line per file otherwise (logs). Errors are always shown, even with --quiet."""
+
+    def __init__(self, total, label, quiet):
+        self.total, self.label, self.quiet = total, label, quiet
+        self.count = self.failed = 0
+        self.drawn = 0.0
+        self.tty = not quiet and sys.stderr.isatty()
+        self.bar = None
+        if self.tty:
+            try:
+                from tqdm import tqdm
+                self.bar = tqdm(total=total, desc=label, unit="file", file=sys.stderr)
+            except ImportError:
+                self._draw()
+
+    def _draw(self, force=False):
+        now = time.monotonic()
+        if not force and self.count < self.total and now - self.drawn < 0.1:
+            return  # a few redraws a second are enough
+        self.drawn = now
+        failed = f", {self.failed} failed" if self.failed else ""
+        sys.stderr.write(f"\r{self.label}: {self.count}/{self.total} files{failed}")
+        sys.stderr.flush()
+
+    def message(self, text):
+        if self.bar is not None:
+            self.bar.write(text, file=sys.stderr)
+        elif self.tty:
+            sys.stderr.write("\r\x1b[K" + text + "\n")
+            self._draw(force=True)
+        else:
+            print(text, file=sys.stderr, flush=True)
+
+    def done(self, task):
+        self.count += 1
+        r = task.report
+        if r["status"] == "error":
+            self.failed += 1
+            self.message(f"[{self.count}/{self.total}] {task.input}: error: {r['error']}")
+        elif not self.tty and not self.quiet:
+            if r["status"] == "skipped":
+                self.message(f"[{self.count}/{self.total}] {task.input}: skipped, output exists")
+            else:
+                outs = " + ".join(o for o in (task.output, task.visualize) if o)
+                self.message(f"[{self.count}/{self.total}] {task.input} -> {outs}  "
+                             f"{'x'.join(map(str, r['shape']))} {r['dtype']}  "
+                             f"filter {r['ms']:.1f} ms, total {r['total_ms']:.1f} ms")
+        if self.bar is not None:
+            self.bar.update(1)
+            if self.failed:
+                self.bar.set_postfix(failed=self.failed)
+        elif self.tty:
+            self._draw()
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+        elif self.tty:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
 
 
 # --------------------------------------------------------------------------------------------
@@ -484,15 +1037,12 @@ DEMO_FILTERS = [
 
 def _run_demo(args):
     import imfilt
-    from PIL import Image
     from ._sample import sample_image
 
-    _validate_parameters(imfilt.gaussian, {"sigma": 1.0, "threads": args.threads})
     filters = [f for f in DEMO_FILTERS if hasattr(imfilt, f[2])]
     # the demo's folder holds only files the demo itself generates, so a re-run replaces them
-    args.overwrite = True
     image = sample_image()
-    write_image(os.path.join(args.output, "sample.png"), Image.fromarray(image), {}, True)
+    imio.write_image(os.path.join(args.output, "sample.png"), image, overwrite=True)
     print(f"sample image {image.shape[1]}x{image.shape[0]} RGB uint8 -> "
           f"{os.path.join(args.output, 'sample.png')}")
     tiles, failed = [("original", image)], 0
@@ -501,7 +1051,7 @@ def _run_demo(args):
         try:
             result, ms = _best_time(getattr(imfilt, name), image, positional,
                                     dict(keywords, threads=args.threads))
-            write_image(path, Image.fromarray(result), {}, True)
+            imio.write_image(path, result, overwrite=True)
         except Exception as e:  # noqa: BLE001 - show the other filters anyway
             print(f"{label:<20} error: {_describe(e)}", file=sys.stderr)
             failed += 1
@@ -509,7 +1059,8 @@ def _run_demo(args):
         print(f"{label:<20} {ms:8.2f} ms  -> {path}")
         tiles.append((label, result))
     sheet = os.path.join(args.output, "contact_sheet.png")
-    write_image(sheet, contact_sheet(tiles), {}, True)
+    image = contact_sheet(tiles)
+    imio.write_atomic(sheet, lambda f: image.save(f, format="PNG"), True)
     print(f"contact sheet -> {sheet}")
     return EXIT_FAILED if failed else EXIT_OK
 

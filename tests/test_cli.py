@@ -15,7 +15,7 @@ import pytest
 import skimage.data
 from PIL import Image
 
-from imfilt import cli
+from imfilt import _imageio, cli
 from imfilt._sample import sample_image
 
 
@@ -125,11 +125,11 @@ def test_float32_and_int32_tiffs(tmp_path, photos):
 def test_mode_i_image_converts_exactly_to_uint16(photos):
     # Some Pillow versions read 16-bit PNGs as mode "I" (int32); Pillow cannot write such PNGs
     # any more, so check the conversion itself.
-    pixels, alpha = cli.image_to_array(Image.fromarray(photos["camera16"].astype(np.int32)))
-    assert pixels.dtype == np.uint16 and alpha is None
+    pixels, alpha = _imageio.pillow_to_array(Image.fromarray(photos["camera16"].astype(np.int32)))
+    assert pixels.dtype == np.uint16 and not alpha
     np.testing.assert_array_equal(pixels, photos["camera16"])
     with pytest.raises(ValueError, match="uint16"):
-        cli.image_to_array(Image.fromarray(np.array([[-1, 70000]], np.int32)))
+        _imageio.pillow_to_array(Image.fromarray(np.array([[-1, 70000]], np.int32)))
 
 
 # ------------------------------------------------------------------------------ many files
@@ -174,11 +174,15 @@ def test_two_inputs_with_one_output_name_is_a_usage_error(files, tmp_path):
 
 
 def test_glob_expanded_by_imfilt_writes_a_folder(files, tmp_path, photos):
-    # No shell here, so the pattern reaches imfilt unexpanded. It matches one file, but a
-    # pattern always means "folder out".
-    r = run("mean", str(files / "astro*.png"), "-o", tmp_path / "g", "--size", "31")
+    # No shell here, so the patterns reach imfilt unexpanded. The first matches one file, but a
+    # pattern always means "folder out"; the second keeps the paths below its fixed part.
+    (files / "deep" / "er").mkdir(parents=True)
+    Image.fromarray(photos["camera"][:64, :64]).save(files / "deep" / "er" / "c.png")
+    r = run("mean", str(files / "astro*.png"), str(files / "**" / "c.png"), "-o",
+            tmp_path / "g", "--size", "31")
     assert r.returncode == 0, r.stderr
-    assert os.listdir(tmp_path / "g") == ["astronaut.png"]
+    assert sorted(os.listdir(tmp_path / "g")) == ["astronaut.png", "deep"]
+    assert os.listdir(tmp_path / "g" / "deep" / "er") == ["c.png"]
     np.testing.assert_array_equal(read(tmp_path / "g" / "astronaut.png")[0],
                                   cv2.blur(photos["astronaut"], (31, 31)))
 
@@ -221,11 +225,14 @@ def test_refuses_to_overwrite_unless_asked(files, tmp_path, photos):
     (["--sigma", "1", "-o", "out.unknownext"], "out.unknownext"),
     ([], "sigma"),                                   # neither sigma nor ksize
 ])
-def test_bad_options_exit_2_before_reading(files, tmp_path, args, message):
+def test_bad_options_exit_2_before_reading(files, tmp_path, monkeypatch, capsys, args,
+                                           message):
+    # In-process: cli.main is what `python -m imfilt` and the console script call (the
+    # subprocess tests below check the exit status of a real process).
+    monkeypatch.chdir(tmp_path)
     out = ["-o", "out.png"] if "-o" not in args else []
-    r = run("gaussian", files / "camera.png", *out, *args, cwd=tmp_path)
-    assert r.returncode == 2, r.stderr
-    assert message in r.stderr
+    assert cli.main(["gaussian", str(files / "camera.png"), *out, *args]) == 2
+    assert message in capsys.readouterr().err
     assert not any(p.suffix for p in tmp_path.iterdir() if p.is_file())  # nothing written
 
 
@@ -284,3 +291,17 @@ def test_sample_image_is_generated_and_deterministic():
     np.testing.assert_array_equal(a, sample_image(120, 160))
     assert a.std() > 20                                   # has content, not a flat field
     assert "generated" in sample_image.__doc__
+
+
+def test_bench_quick_json_and_plot_through_the_cli(tmp_path):
+    r = run("bench", "--quick", "--rounds", "1", "--filter", "gaussian_s1", "--sizes", "64x48",
+            "--threads", "1", "--no-others", "--json", tmp_path / "b.json", "--plot",
+            tmp_path / "b.png")
+    assert r.returncode == 0, r.stdout + r.stderr
+    rows = json.loads((tmp_path / "b.json").read_text())["rows"]
+    assert rows and all(row["agree"] for row in rows)
+    try:
+        import matplotlib  # noqa: F401 - the optional extra draws the chart
+        assert (tmp_path / "b.png").stat().st_size > 0
+    except ImportError:
+        assert "matplotlib" in r.stdout + r.stderr
