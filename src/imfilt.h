@@ -66,6 +66,16 @@ int imfilt_boxfilter(const imfilt_image *src, imfilt_image *dst,
                      int border, double cval, int work,
                      const imfilt_out_rule *rule, int threads);
 
+/* ---- Minimum / maximum (src/morph.c) ---------------------------------------------------- */
+enum { IMFILT_MORPH_MIN = 0, IMFILT_MORPH_MAX = 1 };
+
+/* out(y, x) = op over (i, j) in the window of in(y - ay + i, x - ax + j), op = min or max;
+   the window is the kh x kw rectangle, or the nonzero cells of `footprint` (kh x kw, row-major)
+   when it is not NULL. Floats: NaN propagates. */
+int imfilt_morph(const imfilt_image *src, imfilt_image *dst, const uint8_t *footprint,
+                 size_t kh, size_t kw, size_t ay, size_t ax, int op,
+                 int border, double cval, int threads);
+
 /* CPU dispatch (src/dispatch.c). */
 const char *imfilt_isa_name(void);          /* level in use */
 const char *imfilt_isa_built(void);         /* comma-separated levels compiled in */
