@@ -59,6 +59,8 @@ static inline unsigned char *orow(const mctx *c, size_t y) {
     return c->dst + (ptrdiff_t)y * c->dstride;
 }
 
+static inline size_t align64(size_t v) { return (v + 63) & ~(size_t)63; }
+
 static inline ptrdiff_t floor_div(ptrdiff_t a, ptrdiff_t b) {
     ptrdiff_t q = a / b;
     return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
@@ -104,6 +106,7 @@ typedef struct {
     ptrdiff_t block;             /* virtual first row of the current van Herk block */
     int have_block;
     size_t pn;                   /* rows accumulated in the prefix buffer */
+    size_t pitch;                /* bytes between suffix rows */
 } rect_state;
 
 /* The column pass for output row y: v = op over virtual rows y - ay .. y - ay + kh - 1. */
@@ -126,7 +129,7 @@ static void column_pass(const mctx *c, rect_state *st, size_t y, void *v) {
     if (!st->have_block || st->block != b) {
         st->srows[kh - 1] = vrow(c, b + K - 1);
         for (size_t i = kh - 1; i-- > off;) {
-            void *d = st->sbuf + i * rs * es;
+            void *d = st->sbuf + i * st->pitch;
             c->op2(d, vrow(c, b + (ptrdiff_t)i), st->srows[i + 1], rs);
             st->srows[i] = d;
         }
@@ -391,8 +394,10 @@ int imfilt_morph(const imfilt_image *src, imfilt_image *dst, const uint8_t *foot
                 memset(&st, 0, sizeof st);
                 st.kh = kh; st.kw = kw; st.ay = ay; st.ax = ax; st.pidx = pidx;
                 int vh = kh > MORPH_VDIRECT_MAX;
-                size_t nbuf = 3 * padded + (vh ? kh * rs : 0);
-                unsigned char *mem = malloc(nbuf * es + 64);
+                /* every buffer 64-byte aligned (the row buffer at its first image sample),
+                   so the vector loads and stores of the passes split no cache line */
+                const size_t pitch = align64(rs * es), ppitch = align64(padded * es) + 192;
+                unsigned char *mem = malloc(3 * ppitch + (vh ? kh * pitch : 0) + 64);
                 st.srows = vh ? malloc(kh * sizeof(void *)) : NULL;
                 if (!mem || (vh && !st.srows)) {
 #ifdef _OPENMP
@@ -400,8 +405,11 @@ int imfilt_morph(const imfilt_image *src, imfilt_image *dst, const uint8_t *foot
 #endif
                     status = IMFILT_ENOMEM;
                 } else {
-                    st.rowbuf = mem; st.t1 = mem + padded * es; st.t2 = mem + 2 * padded * es;
-                    st.pbuf = mem + 3 * padded * es; st.sbuf = st.pbuf + rs * es;
+                    unsigned char *base = (unsigned char *)align64((size_t)mem);
+                    st.rowbuf = base + 64 - (ax * C * es) % 64;
+                    st.t1 = base + ppitch; st.t2 = base + 2 * ppitch;
+                    st.pbuf = base + 3 * ppitch; st.sbuf = st.pbuf + pitch;
+                    st.pitch = pitch;
                     rect_strip(&c, &st, y0, y1);
                 }
                 free(mem);

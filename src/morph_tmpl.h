@@ -37,53 +37,54 @@ static void FN(vstep)(void *v_, void *p_, const void *r_, const void *s_, size_t
     }
 }
 
-/* Running extremum along a row by doubling (logarithmic decomposition, the SIMD form of the
-   van Herk block idea along contiguous samples): M_2p[x] = op(M_p[x], M_p[x + p*step]), then
-   d[x] = op(M_p[x], M_p[x + (len - p)*step]) with p the largest power of two <= len (the two
-   windows overlap). ceil(log2(len)) vector passes over an L1-resident row, every one a full
-   width min/max, instead of len - 1. */
+/* d[i] = op over a[i], a[i + o1], a[i + o2], a[i + o3] (offsets in samples) */
+static inline void FN(op4s)(T *d, const T *a, size_t o1, size_t o2, size_t o3, size_t n) {
+#pragma GCC ivdep
+    for (size_t i = 0; i < n; i++) {
+        T u = OP(a[i], a[i + o1]), v = OP(a[i + o2], a[i + o3]);
+        d[i] = OP(u, v);
+    }
+}
+
+/* Running extremum along a row by radix-4 doubling (a logarithmic decomposition, the SIMD
+   form of running extrema along contiguous samples): M_4p[x] = op of M_p at x, x + p, x + 2p,
+   x + 3p, and finally d[x] = op of M_p at x, x + p, ..., x + len - p (2 to 4 overlapping
+   windows), p the largest power of four <= len. ceil(log4(len)) vector passes over an
+   L1-resident row, each a full-width min/max with one store per vector, instead of len - 1
+   operations per sample: 2 passes for len <= 16, 3 up to 64, 4 up to 256. */
 static void FN(hrun)(void *d_, const void *s_, void *t1_, void *t2_, size_t n, size_t len,
                      size_t step) {
     T *d = d_;
-    const T *s = s_;
+    const T *cur = s_;
     T *t1 = t1_, *t2 = t2_;
-    if (len <= 1) { memcpy(d, s, n * sizeof(T)); return; }
-    if (len == 2) { FN(op2)(d, s, s + step, n); return; }
-    if (len == 3) { FN(op3)(d, s, s + step, s + 2 * step, n); return; }
-    if (len == 4) {
-        /* M4 in one pass: four loads, three ops */
-#pragma GCC ivdep
-        for (size_t i = 0; i < n; i++) {
-            T a = OP(s[i], s[i + step]), b = OP(s[i + 2 * step], s[i + 3 * step]);
-            d[i] = OP(a, b);
-        }
-        return;
+    switch (len) {
+    case 0: case 1: memcpy(d, cur, n * sizeof(T)); return;
+    case 2: FN(op2)(d, cur, cur + step, n); return;
+    case 3: FN(op3)(d, cur, cur + step, cur + 2 * step, n); return;
+    case 4: FN(op4s)(d, cur, step, 2 * step, 3 * step, n); return;
+    default: break;
     }
-    /* first pass: M4 directly (window 4 in one pass) */
-    size_t p = 4;
-    const T *cur;
-    {
-        size_t m = n + (len - 4) * step;
-#pragma GCC ivdep
-        for (size_t i = 0; i < m; i++) {
-            T a = OP(s[i], s[i + step]), b = OP(s[i + 2 * step], s[i + 3 * step]);
-            t1[i] = OP(a, b);
-        }
-        cur = t1;
-    }
-    T *nxt = t2;
-    while (2 * p <= len) {
-        size_t m = n + (len - 2 * p) * step;
-        T *out = (2 * p == len) ? d : nxt;
+    /* Intermediate passes round their length up to whole 64-byte vectors (no scalar epilogue;
+       the extra samples are never read by a kept result), so callers give s, t1 and t2
+       64 bytes of slack beyond n + (len - 1) * step samples. */
+    const size_t vs = 64 / sizeof(T);
+    size_t p = 1;
+    T *nxt = t1;
+    while (4 * p <= len) {
         const size_t sh = p * step;
-#pragma GCC ivdep
-        for (size_t i = 0; i < m; i++) out[i] = OP(cur[i], cur[i + sh]);
-        if (2 * p == len) return;
+        T *out = (4 * p == len) ? d : nxt;
+        size_t m = n + (len - 4 * p) * step;
+        if (out != d) m = (m + vs - 1) / vs * vs;
+        FN(op4s)(out, cur, sh, 2 * sh, 3 * sh, m);
+        if (out == d) return;
         cur = nxt;
         nxt = (nxt == t1) ? t2 : t1;
-        p *= 2;
+        p *= 4;
     }
-    FN(op2)(d, cur, cur + (len - p) * step, n);
+    const size_t last = (len - p) * step, q = (len + p - 1) / p;
+    if (q == 2) FN(op2)(d, cur, cur + last, n);
+    else if (q == 3) FN(op3)(d, cur, cur + p * step, cur + last, n);
+    else FN(op4s)(d, cur, p * step, 2 * p * step, last, n);
 }
 
 #undef FN
