@@ -25,8 +25,10 @@ _DOC = """{WHAT} filter: each output pixel is the {word} of the input over a win
         E.g. cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (w, h)). Must have at least one
         nonzero cell.
     border : str or None, keyword-only
-        None (default): pixels outside the image are ignored, as cv2.{CV2}'s default border
-        (a constant that never wins). Otherwise how pixels outside the image are read:
+        None (default): pixels outside the image are ignored, as cv2.{CV2}'s default border:
+        a constant that never wins (the type's extreme for integers, -+FLT_MAX / -+DBL_MAX
+        for floats, as OpenCV; a window that holds no image pixel, possible with a
+        footprint that excludes its centre, gives that constant). Otherwise how pixels outside the image are read:
         'reflect101' (dcb|abcd|cba), 'reflect' (cba|abcd|dcb), 'replicate' (aaa|abcd|ddd),
         'constant' (cval), 'wrap' (bcd|abcd|abc); scipy's 'mirror' and 'nearest' are accepted
         for reflect101 and replicate. Windows larger than the image repeat the pattern.
@@ -84,7 +86,10 @@ def _run(image, size, footprint, border, cval, out, threads, op):
     if border is None:
         border_c = N.BORDER_CODES["constant"]
         if dtype.kind == "f":
-            cval_v = float("-inf") if op == MORPH_MAX else float("inf")
+            # OpenCV's value: the largest finite float of the type (not inf), which shows
+            # where a footprint window holds no image pixel, or next to -inf / +inf pixels
+            big = float(np.finfo(dtype).max)
+            cval_v = -big if op == MORPH_MAX else big
         else:
             info = np.iinfo(dtype)
             cval_v = float(info.min if op == MORPH_MAX else info.max)

@@ -9,8 +9,10 @@
    the operation associative and commutative on every value except the sign of zero. */
 #define IMAX(a, b) ((a) > (b) ? (a) : (b))
 #define IMIN(a, b) ((a) < (b) ? (a) : (b))
-#define FMAX(a, b) ((((a) > (b)) | ((a) != (a))) ? (a) : (b))
-#define FMIN(a, b) ((((a) < (b)) | ((a) != (a))) ? (a) : (b))
+static inline float fmax_f32(float a, float b) { float t = a > b ? a : b; return a != a ? a : t; }
+static inline float fmin_f32(float a, float b) { float t = a < b ? a : b; return a != a ? a : t; }
+static inline double fmax_f64(double a, double b) { double t = a > b ? a : b; return a != a ? a : t; }
+static inline double fmin_f64(double a, double b) { double t = a < b ? a : b; return a != a ? a : t; }
 
 
 #define T uint8_t
@@ -61,12 +63,12 @@
 #define T float
 #define TS f32
 #define ON max
-#define OP FMAX
+#define OP fmax_f32
 #include "morph_tmpl.h"
 #undef ON
 #undef OP
 #define ON min
-#define OP FMIN
+#define OP fmin_f32
 #include "morph_tmpl.h"
 #undef ON
 #undef OP
@@ -76,12 +78,12 @@
 #define T double
 #define TS f64
 #define ON max
-#define OP FMAX
+#define OP fmax_f64
 #include "morph_tmpl.h"
 #undef ON
 #undef OP
 #define ON min
-#define OP FMIN
+#define OP fmin_f64
 #include "morph_tmpl.h"
 #undef ON
 #undef OP

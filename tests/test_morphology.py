@@ -48,9 +48,7 @@ def _border_index(i, n, mode):
 
 def neutral(dtype, op):
     dtype = np.dtype(dtype)
-    if dtype.kind == "f":
-        return -np.inf if op == "maximum" else np.inf
-    info = np.iinfo(dtype)
+    info = np.finfo(dtype) if dtype.kind == "f" else np.iinfo(dtype)
     return info.min if op == "maximum" else info.max
 
 
@@ -197,7 +195,7 @@ def test_default_border_ignores_outside(camera):
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_random_footprints(chelsea, op, dtype):
     fn, cvfn, sfn, _ = OPS[op]
-    rng = np.random.default_rng(hash((op, dtype)) % 2**32)
+    rng = np.random.default_rng([DTYPES.index(dtype), op == "maximum"])
     img = as_dtype(chelsea, dtype)[:64, :91]
     for fh, fw in ((1, 1), (1, 6), (6, 1), (3, 3), (4, 7), (8, 5), (11, 16), (25, 9)):
         fp = rng.random((fh, fw)) < rng.uniform(0.2, 0.9)
@@ -209,6 +207,22 @@ def test_random_footprints(chelsea, op, dtype):
         assert_same(g, reference(img, fp, op, border, 5), f"{fp.shape} {border} vs numpy")
         assert_same(g, sfn(img, footprint=scipy_fp(img, fp), mode=SCIPY_MODE[border], cval=5),
                     f"{fp.shape} {border} vs scipy")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_windows_outside_the_image(dtype):
+    """A footprint that excludes its centre can leave a window with no image pixel: the
+    default border gives cv2's constant there (type extreme; -+FLT_MAX / -+DBL_MAX)."""
+    img = as_dtype(np.arange(30, dtype=np.uint8).reshape(5, 6) * 8, dtype)
+    if np.dtype(dtype).kind == "f":
+        img[2, 2] = -np.inf
+        img[3, 3] = np.inf
+    fp = np.zeros((7, 7), np.uint8)
+    fp[0, 0] = fp[0, 6] = 1
+    for op in OPS:
+        fn, cvfn = OPS[op][:2]
+        assert_same(fn(img, footprint=fp), cvfn(img, fp), op)
+        assert_same(fn(img, 3), cvfn(img, np.ones((3, 3), np.uint8)), op)
 
 
 def test_footprint_size_ignored_and_numeric(camera):
