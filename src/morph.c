@@ -387,7 +387,17 @@ int imfilt_morph(const imfilt_image *src, imfilt_image *dst, const uint8_t *foot
     {
         const int tid = nt > 1 ? imfilt_thread_id() : 0;
         size_t y0, y1;
-        imfilt_strip(c.H, tid, nt, 1, &y0, &y1);
+        if (!footprint && kh > MORPH_VDIRECT_MAX) {
+            /* van Herk columns: strips start at block boundaries ((y - ay) multiple of kh),
+               so no strip recomputes a partial block (results are the same either way) */
+            const size_t off = (kh - ay % kh) % kh;
+            size_t u0, u1;
+            imfilt_strip(c.H + off, tid, nt, kh, &u0, &u1);
+            y0 = u0 > off ? u0 - off : 0;
+            y1 = u1 > off ? u1 - off : 0;
+        } else {
+            imfilt_strip(c.H, tid, nt, 1, &y0, &y1);
+        }
         if (y0 < y1) {
             if (!footprint) {
                 rect_state st;
