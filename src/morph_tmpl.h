@@ -1,49 +1,58 @@
 /* Minimum / maximum row loops for one pixel type T and one operation, included by
-   src/morph_isa.c with T, TS (type suffix), ON (op name: min or max) and OP(a, b) defined.
-   Plain loops over contiguous samples that the compiler vectorises at the level's width
-   (pminub/pmaxsw/vmaxps...-class code; the float OP adds a NaN test). Not a public header. */
+   src/morph_isa.c with T, TS (type suffix), ON (op name: min or max) and OP(a, b) defined,
+   plus for floats VL, VLD, VST, VOP (a vector of VL lanes: load, store, op). Integer loops are
+   plain loops the compiler vectorises at the level's width (pminub/pmaxsw...); float loops
+   use the explicit vector op (max/min plus a NaN blend), which compilers do not derive
+   reliably from the scalar form. Not a public header. */
 
 #define FN(name) IMFILT_CAT(IMFILT_CAT(IMFILT_CAT(name, _), ON), IMFILT_CAT(_, TS))
 
-/* d = op(a, b) */
+/* EACH(n, BODY): run BODY(LD, ST, F) for i = 0 .. n-1; with VOP defined, first in steps of
+   VL lanes with vector loads, stores and op, then the scalar tail (the same function). */
+#define SLD(p) (*(p))
+#define SST(p, v) (*(p) = (v))
+#ifdef VOP
+#define EACH(n, BODY) do { \
+        size_t i = 0; \
+        for (; i + VL <= (n); i += VL) { BODY(VLD, VST, VOP) } \
+        for (; i < (n); i++) { BODY(SLD, SST, OP) } \
+    } while (0)
+#else
+#define EACH(n, BODY) do { \
+        _Pragma("GCC ivdep") \
+        for (size_t i = 0; i < (n); i++) { BODY(SLD, SST, OP) } \
+    } while (0)
+#endif
+
+/* d = op(a, b); d may equal a or b */
+#define B_OP2(L, S, F) S(d + i, F(L(a + i), L(b + i)));
 static void FN(op2)(void *d_, const void *a_, const void *b_, size_t n) {
     T *d = d_;
     const T *a = a_, *b = b_;
-#pragma GCC ivdep
-    for (size_t i = 0; i < n; i++) d[i] = OP(a[i], b[i]);
+    EACH(n, B_OP2);
 }
 
 /* d = op(op(a, b), c) */
+#define B_OP3(L, S, F) S(d + i, F(F(L(a + i), L(b + i)), L(c + i)));
 static void FN(op3)(void *d_, const void *a_, const void *b_, const void *c_, size_t n) {
     T *d = d_;
     const T *a = a_, *b = b_, *c = c_;
-#pragma GCC ivdep
-    for (size_t i = 0; i < n; i++) {
-        T t = OP(a[i], b[i]);
-        d[i] = OP(t, c[i]);
-    }
+    EACH(n, B_OP3);
 }
 
 /* van Herk / Gil-Werman down the columns, one row of the prefix half: p = op(p, r) extends the
    running prefix extremum of the block, v = op(s, p) joins it to the block's suffix extremum. */
+#define B_VSTEP(L, S, F) __auto_type t = F(L(p + i), L(r + i)); S(p + i, t); S(v + i, F(L(s + i), t));
 static void FN(vstep)(void *v_, void *p_, const void *r_, const void *s_, size_t n) {
     T *v = v_, *p = p_;
     const T *r = r_, *s = s_;
-#pragma GCC ivdep
-    for (size_t i = 0; i < n; i++) {
-        T t = OP(p[i], r[i]);
-        p[i] = t;
-        v[i] = OP(s[i], t);
-    }
+    EACH(n, B_VSTEP);
 }
 
 /* d[i] = op over a[i], a[i + o1], a[i + o2], a[i + o3] (offsets in samples) */
+#define B_OP4S(L, S, F) S(d + i, F(F(L(a + i), L(a + i + o1)), F(L(a + i + o2), L(a + i + o3))));
 static inline void FN(op4s)(T *d, const T *a, size_t o1, size_t o2, size_t o3, size_t n) {
-#pragma GCC ivdep
-    for (size_t i = 0; i < n; i++) {
-        T u = OP(a[i], a[i + o1]), v = OP(a[i + o2], a[i + o3]);
-        d[i] = OP(u, v);
-    }
+    EACH(n, B_OP4S);
 }
 
 /* Running extremum along a row by radix-4 doubling (a logarithmic decomposition, the SIMD
@@ -88,3 +97,10 @@ static void FN(hrun)(void *d_, const void *s_, void *t1_, void *t2_, size_t n, s
 }
 
 #undef FN
+#undef SLD
+#undef SST
+#undef EACH
+#undef B_OP2
+#undef B_OP3
+#undef B_VSTEP
+#undef B_OP4S
