@@ -138,6 +138,11 @@ static void column_pass(const mctx *c, rect_state *st, size_t y, void *v) {
         st->block = b;
         st->have_block = 1;
     }
+    {
+        /* the row the next output row reads first: start fetching it now */
+        const unsigned char *nx = vrow(c, s + K);
+        for (size_t o = 0; o < rs * es; o += 64) __builtin_prefetch(nx + o);
+    }
     if (off == 0) { memcpy(v, st->srows[0], rs * es); return; }
     while (st->pn + 1 < off) {
         c->op2(st->pbuf, st->pbuf, vrow(c, b + K + (ptrdiff_t)st->pn), rs);
