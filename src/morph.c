@@ -31,7 +31,7 @@ IMFILT_ISA_DECLARE(imfilt_morph_kernels, imfilt_morph);
 #define MORPH_VDIRECT_MAX 4
 /* Footprints: ring memory per thread above which run lengths are rounded to powers of two
    (each run then being two overlapping power-of-two runs), bounding the distinct lengths. */
-#define MORPH_RING_BUDGET ((size_t)64 << 20)
+#define MORPH_RING_BUDGET ((size_t)16 << 20)
 
 typedef struct {
     imfilt_morph_op2_fn op2;
@@ -392,9 +392,10 @@ int imfilt_morph(const imfilt_image *src, imfilt_image *dst, const uint8_t *foot
     {
         const int tid = nt > 1 ? imfilt_thread_id() : 0;
         size_t y0, y1;
-        if (!footprint && kh > MORPH_VDIRECT_MAX) {
+        if (!footprint && kh > MORPH_VDIRECT_MAX && kh * 4 * (size_t)nt <= c.H) {
             /* van Herk columns: strips start at block boundaries ((y - ay) multiple of kh),
-               so no strip recomputes a partial block (results are the same either way) */
+               so no strip recomputes a partial block (results are the same either way; tall
+               kernels on short images keep row-exact strips for balance) */
             const size_t off = (kh - ay % kh) % kh;
             size_t u0, u1;
             imfilt_strip(c.H + off, tid, nt, kh, &u0, &u1);

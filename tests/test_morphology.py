@@ -353,7 +353,8 @@ def test_threads_bit_identical(photos, dtype):
     se = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (11, 11))
     for op in OPS:
         fn = OPS[op][0]
-        for kw in (dict(size=3), dict(size=(37, 5)), dict(size=64), dict(footprint=se),
+        for kw in (dict(size=3), dict(size=(37, 5)), dict(size=64), dict(size=(150, 7)),
+                   dict(footprint=se),
                    dict(size=(23, 23), border="wrap")):
             one = fn(img, threads=1, **kw)
             two = fn(img, threads=2, **kw)
