@@ -28,7 +28,7 @@
 IMFILT_ISA_DECLARE(imfilt_morph_kernels, imfilt_morph);
 
 /* Column heights up to this use the direct chain of kh - 1 ops per row; above, van Herk. */
-#define MORPH_VDIRECT_MAX 4
+#define MORPH_VDIRECT_MAX 6
 /* Footprints: ring memory per thread above which run lengths are rounded to powers of two
    (each run then being two overlapping power-of-two runs), bounding the distinct lengths. */
 #define MORPH_RING_BUDGET ((size_t)16 << 20)
@@ -36,6 +36,7 @@ IMFILT_ISA_DECLARE(imfilt_morph_kernels, imfilt_morph);
 typedef struct {
     imfilt_morph_op2_fn op2;
     imfilt_morph_op3_fn op3;
+    imfilt_morph_opn_fn opn;
     imfilt_morph_vstep_fn vstep;
     imfilt_morph_hrun_fn hrun;
     imfilt_morph_gather_fn gather;
@@ -113,12 +114,11 @@ typedef struct {
 static void column_pass(const mctx *c, rect_state *st, size_t y, void *v) {
     const size_t kh = st->kh, rs = c->rs, es = c->es;
     const ptrdiff_t s = (ptrdiff_t)y - (ptrdiff_t)st->ay;
-    if (kh == 1) { memcpy(v, vrow(c, s), rs * es); return; }
-    if (kh == 2) { c->op2(v, vrow(c, s), vrow(c, s + 1), rs); return; }
     if (kh <= MORPH_VDIRECT_MAX) {
-        /* direct: kh - 1 vector ops per row, rows read in order */
-        c->op3(v, vrow(c, s), vrow(c, s + 1), vrow(c, s + 2), rs);
-        for (size_t i = 3; i < kh; i++) c->op2(v, v, vrow(c, s + (ptrdiff_t)i), rs);
+        /* direct: kh - 1 vector ops per sample in one pass over the row */
+        const void *rows[MORPH_VDIRECT_MAX];
+        for (size_t i = 0; i < kh; i++) rows[i] = vrow(c, s + (ptrdiff_t)i);
+        c->opn(v, rows, kh, rs);
         return;
     }
     /* van Herk / Gil-Werman: window [s, s + kh) = suffix of block b from s, joined with the
@@ -350,7 +350,7 @@ int imfilt_morph(const imfilt_image *src, imfilt_image *dst, const uint8_t *foot
     mctx c;
     memset(&c, 0, sizeof c);
     const int dt = src->dtype;
-    c.op2 = K->op2[op][dt]; c.op3 = K->op3[op][dt]; c.vstep = K->vstep[op][dt];
+    c.op2 = K->op2[op][dt]; c.op3 = K->op3[op][dt]; c.opn = K->opn[op][dt]; c.vstep = K->vstep[op][dt];
     c.hrun = K->hrun[op][dt];
     c.es = imfilt_dtype_size(dt);
     c.gather = K->gather[c.es == 1 ? 0 : c.es == 2 ? 1 : c.es == 4 ? 2 : 3];

@@ -196,6 +196,7 @@ const imfilt_morph_kernels IMFILT_ISA_TABLE(imfilt_morph) = {
     .name = IMFILT_ISA_LEVEL_NAME,
     .op2 = ROW(op2),
     .op3 = ROW(op3),
+    .opn = ROW(opn),
     .vstep = ROW(vstep),
     .hrun = ROW(hrun),
     .gather = { gather8, gather16, gather32, gather64 },

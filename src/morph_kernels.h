@@ -12,6 +12,7 @@
 
 typedef void (*imfilt_morph_op2_fn)(void *d, const void *a, const void *b, size_t n);
 typedef void (*imfilt_morph_op3_fn)(void *d, const void *a, const void *b, const void *c, size_t n);
+typedef void (*imfilt_morph_opn_fn)(void *d, const void *const *rows, size_t k, size_t n);
 typedef void (*imfilt_morph_vstep_fn)(void *v, void *p, const void *r, const void *s, size_t n);
 typedef void (*imfilt_morph_hrun_fn)(void *d, const void *s, void *t1, void *t2, size_t n,
                                      size_t len, size_t step);
@@ -23,6 +24,8 @@ typedef struct imfilt_morph_kernels {
     imfilt_morph_op2_fn op2[2][IMFILT_NTYPES];
     /* d = op(op(a, b), c); d may equal a, b or c */
     imfilt_morph_op3_fn op3[2][IMFILT_NTYPES];
+    /* d = op over rows[0 .. k-1], 1 <= k <= 6, in one pass (d may be one of the rows) */
+    imfilt_morph_opn_fn opn[2][IMFILT_NTYPES];
     /* one van Herk step down the columns: p = op(p, r); v = op(s, p) */
     imfilt_morph_vstep_fn vstep[2][IMFILT_NTYPES];
     /* d[x] = op over t < len of s[x + t * step], x < n (s holds n + (len - 1) * step samples;

@@ -40,6 +40,25 @@ static void FN(op3)(void *d_, const void *a_, const void *b_, const void *c_, si
     EACH(n, B_OP3);
 }
 
+/* d = op over k <= 6 rows in one pass: the direct column pass of short windows */
+#define B_OP4(L, S, F) S(d + i, F(F(L(r0 + i), L(r1 + i)), F(L(r2 + i), L(r3 + i))));
+#define B_OP5(L, S, F) S(d + i, F(F(F(L(r0 + i), L(r1 + i)), F(L(r2 + i), L(r3 + i))), L(r4 + i)));
+#define B_OP6(L, S, F) S(d + i, F(F(F(L(r0 + i), L(r1 + i)), F(L(r2 + i), L(r3 + i))), \
+                              F(L(r4 + i), L(r5 + i))));
+static void FN(opn)(void *d_, const void *const *rows, size_t k, size_t n) {
+    T *d = d_;
+    const T *r0 = rows[0], *r1 = rows[k > 1 ? 1 : 0], *r2 = rows[k > 2 ? 2 : 0],
+            *r3 = rows[k > 3 ? 3 : 0], *r4 = rows[k > 4 ? 4 : 0], *r5 = rows[k > 5 ? 5 : 0];
+    switch (k) {
+    case 1: if ((const void *)d != (const void *)r0) memcpy(d, r0, n * sizeof(T)); break;
+    case 2: FN(op2)(d, r0, r1, n); break;
+    case 3: FN(op3)(d, r0, r1, r2, n); break;
+    case 4: EACH(n, B_OP4); break;
+    case 5: EACH(n, B_OP5); break;
+    default: EACH(n, B_OP6); break;
+    }
+}
+
 /* van Herk / Gil-Werman down the columns, one row of the prefix half: p = op(p, r) extends the
    running prefix extremum of the block, v = op(s, p) joins it to the block's suffix extremum. */
 #define B_VSTEP(L, S, F) __auto_type t = F(L(p + i), L(r + i)); S(p + i, t); S(v + i, F(L(s + i), t));
@@ -66,12 +85,12 @@ static void FN(hrun)(void *d_, const void *s_, void *t1_, void *t2_, size_t n, s
     T *d = d_;
     const T *cur = s_;
     T *t1 = t1_, *t2 = t2_;
-    switch (len) {
-    case 0: case 1: memcpy(d, cur, n * sizeof(T)); return;
-    case 2: FN(op2)(d, cur, cur + step, n); return;
-    case 3: FN(op3)(d, cur, cur + step, cur + 2 * step, n); return;
-    case 4: FN(op4s)(d, cur, step, 2 * step, 3 * step, n); return;
-    default: break;
+    if (len <= 6) {
+        /* one pass, len shifted loads */
+        const void *r[6] = {cur};
+        for (size_t k = 0; k < len; k++) r[k] = cur + k * step;
+        FN(opn)(d, r, len ? len : 1, n);
+        return;
     }
     /* Intermediate passes round their length up to whole 64-byte vectors (no scalar epilogue;
        the extra samples are never read by a kept result), so callers give s, t1 and t2
@@ -104,3 +123,6 @@ static void FN(hrun)(void *d_, const void *s_, void *t1_, void *t2_, size_t n, s
 #undef B_OP3
 #undef B_VSTEP
 #undef B_OP4S
+#undef B_OP4
+#undef B_OP5
+#undef B_OP6
