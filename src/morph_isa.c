@@ -73,16 +73,57 @@ static inline vf64 vmin_f64(vf64 a, vf64 b) { return vnan_f64(a, _mm_min_pd(a, b
 #endif
 /* other architectures: no VL_*, the scalar loops (vectorised by the compiler if it can) */
 
+#if defined(__AVX512VBMI__) && defined(__AVX512BW__)
+#include <immintrin.h>
+/* uint8 rows, offsets o1 < o2 < o3 < 64: d[i] = op(a[i], a[i+o1], a[i+o2], a[i+o3]) from ONE
+   load per 64 samples; the shifted copies come from vpermt2b on the pair of consecutive
+   vectors (a split unaligned load costs more than a shuffle). Whole vectors only; returns the
+   count done. Reads a up to the last vector's a[i + 127] (the row buffers have that slack). */
+static inline __m512i shift_index(size_t o) {
+    static const uint8_t ramp[64] = {
+        0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23,
+        24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45,
+        46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63};
+    return _mm512_add_epi8(_mm512_loadu_si512(ramp), _mm512_set1_epi8((char)o));
+}
+#define OP4S_VBMI(name, vop) \
+    static size_t name(uint8_t *d, const uint8_t *a, size_t o1, size_t o2, size_t o3, size_t n) { \
+        if (n < 64) return 0; \
+        const __m512i i1 = shift_index(o1), i2 = shift_index(o2), i3 = shift_index(o3); \
+        __m512i lo = _mm512_loadu_si512(a); \
+        size_t i = 0; \
+        for (; i + 64 <= n; i += 64) { \
+            __m512i hi = _mm512_loadu_si512(a + i + 64); \
+            __m512i x1 = _mm512_permutex2var_epi8(lo, i1, hi); \
+            __m512i x2 = _mm512_permutex2var_epi8(lo, i2, hi); \
+            __m512i x3 = _mm512_permutex2var_epi8(lo, i3, hi); \
+            _mm512_storeu_si512(d + i, vop(vop(lo, x1), vop(x2, x3))); \
+            lo = hi; \
+        } \
+        return i; \
+    }
+OP4S_VBMI(op4s_vbmi_max, _mm512_max_epu8)
+OP4S_VBMI(op4s_vbmi_min, _mm512_min_epu8)
+#endif
+
 #define T uint8_t
 #define TS u8
 #define ON max
 #define OP IMAX
+#if defined(__AVX512VBMI__) && defined(__AVX512BW__)
+#define OP4S_FAST op4s_vbmi_max
+#endif
 #include "morph_tmpl.h"
+#undef OP4S_FAST
 #undef ON
 #undef OP
 #define ON min
 #define OP IMIN
+#if defined(__AVX512VBMI__) && defined(__AVX512BW__)
+#define OP4S_FAST op4s_vbmi_min
+#endif
 #include "morph_tmpl.h"
+#undef OP4S_FAST
 #undef ON
 #undef OP
 #undef T

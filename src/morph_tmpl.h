@@ -71,6 +71,13 @@ static void FN(vstep)(void *v_, void *p_, const void *r_, const void *s_, size_t
 /* d[i] = op over a[i], a[i + o1], a[i + o2], a[i + o3] (offsets in samples) */
 #define B_OP4S(L, S, F) S(d + i, F(F(L(a + i), L(a + i + o1)), F(L(a + i + o2), L(a + i + o3))));
 static inline void FN(op4s)(T *d, const T *a, size_t o1, size_t o2, size_t o3, size_t n) {
+#ifdef OP4S_FAST
+    /* a level-specific kernel for offsets within one vector (it does whole vectors only) */
+    if (o3 * sizeof(T) < 64) {
+        size_t done = OP4S_FAST(d, a, o1, o2, o3, n);
+        d += done; a += done; n -= done;
+    }
+#endif
     EACH(n, B_OP4S);
 }
 
@@ -85,6 +92,14 @@ static void FN(hrun)(void *d_, const void *s_, void *t1_, void *t2_, size_t n, s
     T *d = d_;
     const T *cur = s_;
     T *t1 = t1_, *t2 = t2_;
+#ifdef OP4S_FAST
+    if (len >= 2 && len <= 4 && (len - 1) * step * sizeof(T) < 64) {
+        /* the one-load shuffle kernel, repeating the last offset (the op is idempotent) */
+        const size_t o3 = (len - 1) * step, o2 = len > 2 ? 2 * step : step;
+        FN(op4s)(d, cur, step, o2, o3, n);
+        return;
+    }
+#endif
     if (len <= 6) {
         /* one pass, len shifted loads */
         const void *r[6] = {cur};
