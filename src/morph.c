@@ -6,7 +6,9 @@
    row buffer (direct for small kh; van Herk / Gil-Werman for larger kh: blocks of kh rows,
    a suffix extremum per block computed once, a running prefix extremum, one join per row:
    3 vector ops per sample whatever kh), then the row pass from that buffer straight into the
-   output row (ISA hrun: doubling, ceil(log2 kw) vector passes). No full-size intermediate.
+   output row (ISA hrun: radix-4 doubling, ceil(log4 kw) vector passes over the L1-resident
+   row; along contiguous samples this beats a van Herk scan, which is serial per block and
+   would need transposes to vectorise). No full-size intermediate.
 
    Footprints are split into horizontal runs. For every distinct run length L, each source row
    gets one running-extremum row H_L (computed once, shared by every footprint row that has a
