@@ -2,9 +2,10 @@
 from ._config import __version__, _select_isa, config, show_config
 from .features import hog, hog_blocks, hog_skimage
 from .convolution import conv2d, filter2d
+from .morphology import maximum, minimum
 from .smooth import gaussian, mean
 
 _select_isa()
 
-__all__ = ["gaussian", "mean", "hog", "hog_blocks", "hog_skimage", "conv2d", "filter2d",
-           "show_config", "config", "__version__"]
+__all__ = ["gaussian", "mean", "hog", "hog_blocks", "hog_skimage", "conv2d", "filter2d", "minimum",
+           "maximum", "show_config", "config", "__version__"]

@@ -81,6 +81,14 @@ CASES = [
     Case("filter2d_5_f32", "filter2d", 5, "float32", tol=2e-5),
     Case("filter2d_11_f32", "filter2d", 11, "float32", tol=2e-5),
     Case("filter2d_5_u8", "filter2d", 5, "uint8", tol=1),
+    # minimum / maximum (imfilt.morphology) vs cv2.erode / cv2.dilate
+    Case("maximum_3", "maximum", 3),
+    Case("maximum_15", "maximum", 15),
+    Case("maximum_31", "maximum", 31),
+    Case("maximum_63", "maximum", 63),
+    Case("minimum_5", "minimum", 5),
+    Case("maximum_ellipse_15", "maximum_ellipse", 15),
+    Case("maximum_3_f32", "maximum", 3, "float32"),
 ]
 
 # Column order of the timings; a library appears in the table when some case times it.
@@ -302,6 +310,40 @@ def _filter2d_fns(case, img, threads, mods):
     FLOPS[(case.name, f"{img.shape[1]}x{img.shape[0]}")] = 2 * img.size * k * k
     return {"imfilt": lambda: imfilt.filter2d(img, kern, threads=threads),
             "cv2": lambda: cv2.filter2D(img, -1, kern)}
+def _morph_fns(case, img, threads, mods):
+    """minimum / maximum with a k x k rectangle, or (maximum_ellipse) cv2's k x k ellipse as
+    the footprint of both; scipy with the equivalent border (cv2's default ignores the
+    outside: constant at the value that never wins)."""
+    import imfilt
+    k = int(case.param)
+    cv2, ndi = mods["cv2"], mods.get("scipy")
+    is_max = case.kind.startswith("maximum")
+    ours = imfilt.maximum if is_max else imfilt.minimum
+    theirs = cv2.dilate if is_max else cv2.erode
+    if case.kind == "maximum_ellipse":
+        se = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+        fns = {"imfilt": lambda: ours(img, footprint=se, threads=threads),
+               "cv2": lambda: theirs(img, se)}
+        fp = se.astype(bool)
+    else:
+        se = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
+        fns = {"imfilt": lambda: ours(img, k, threads=threads),
+               "cv2": lambda: theirs(img, se)}
+        fp = None
+    if ndi is not None and k <= 15:  # scipy is O(k) per pixel with a footprint: keep it short
+        if img.dtype.kind == "f":
+            cval = -np.inf if is_max else np.inf
+        else:
+            info = np.iinfo(img.dtype)
+            cval = info.min if is_max else info.max
+        sfn = ndi.maximum_filter if is_max else ndi.minimum_filter
+        if fp is None:
+            size = (k, k, 1) if img.ndim == 3 else k
+            fns["scipy"] = lambda: sfn(img, size=size, mode="constant", cval=cval)
+        else:
+            f3 = fp[:, :, None] if img.ndim == 3 else fp
+            fns["scipy"] = lambda: sfn(img, footprint=f3, mode="constant", cval=cval)
+    return fns
 
 
 # kind -> (case, image, threads argument, {library name: module or None}) -> {library: callable}.
@@ -314,6 +356,9 @@ BUILDERS = {
     "conv2d": _conv2d_fns,
     "conv2d_cv2loop": _conv2d_cv2loop_fns,
     "filter2d": _filter2d_fns,
+    "maximum": _morph_fns,
+    "minimum": _morph_fns,
+    "maximum_ellipse": _morph_fns,
 }
 
 

@@ -133,3 +133,4 @@ def config():
 # _image, _check and the nogil pattern above.
 include "_hog.pxi"
 include "_conv.pxi"
+include "_morph.pxi"

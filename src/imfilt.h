@@ -118,6 +118,15 @@ int imfilt_conv2d(const void *x, const void *w, const void *bias, void *y, int d
 int imfilt_filter2d(const imfilt_image *src, imfilt_image *dst, const double *k, size_t kh,
                     size_t kw, size_t ay, size_t ax, double delta, int border, double cval,
                     int threads);
+/* ---- Minimum / maximum (src/morph.c) ---------------------------------------------------- */
+enum { IMFILT_MORPH_MIN = 0, IMFILT_MORPH_MAX = 1 };
+
+/* out(y, x) = op over (i, j) in the window of in(y - ay + i, x - ax + j), op = min or max;
+   the window is the kh x kw rectangle, or the nonzero cells of `footprint` (kh x kw, row-major)
+   when it is not NULL. Floats: NaN propagates. */
+int imfilt_morph(const imfilt_image *src, imfilt_image *dst, const uint8_t *footprint,
+                 size_t kh, size_t kw, size_t ay, size_t ax, int op,
+                 int border, double cval, int threads);
 
 /* CPU dispatch (src/dispatch.c). */
 const char *imfilt_isa_name(void);          /* level in use */

@@ -1,0 +1,137 @@
+"""Minimum and maximum filters (grey erosion / dilation), equal to cv2.erode / cv2.dilate."""
+from __future__ import annotations
+
+import numpy as np
+
+from . import _core
+from . import _normalize as N
+from ._docs import fill
+
+MORPH_MIN, MORPH_MAX = 0, 1   # imfilt.h: IMFILT_MORPH_MIN / IMFILT_MORPH_MAX
+
+_DOC = """{WHAT} filter: each output pixel is the {word} of the input over a window, equal to
+    cv2.{CV2}.
+
+    Parameters
+    ----------
+    {IMAGE}
+    size : int or (height, width), default 3
+        The rectangular window, any positive size; even sizes anchor at size // 2 (the window
+        of output (y, x) starts at (y - h // 2, x - w // 2)), as in OpenCV and scipy.ndimage.
+        Ignored when `footprint` is given.
+    footprint : 2-D array, optional, keyword-only
+        Arbitrary structuring element: the nonzero cells form the window, anchored at its centre
+        (fh // 2, fw // 2), as cv2.{CV2} with anchor (-1, -1) (no reflection of the footprint).
+        E.g. cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (w, h)). Must have at least one
+        nonzero cell.
+    border : str or None, keyword-only
+        None (default): pixels outside the image are ignored, as cv2.{CV2}'s default border:
+        a constant that never wins (the type's extreme for integers, -+FLT_MAX / -+DBL_MAX
+        for floats, as OpenCV; a window that holds no image pixel, possible with a
+        footprint that excludes its centre, gives that constant). Otherwise how pixels outside the image are read:
+        'reflect101' (dcb|abcd|cba), 'reflect' (cba|abcd|dcb), 'replicate' (aaa|abcd|ddd),
+        'constant' (cval), 'wrap' (bcd|abcd|abc); scipy's 'mirror' and 'nearest' are accepted
+        for reflect101 and replicate. Windows larger than the image repeat the pattern.
+    cval : float, keyword-only
+        The value outside the image for border='constant' (saturated to the image's type).
+    {OUT}
+
+    Returns
+    -------
+    ndarray of the input's shape and dtype.
+
+    Notes
+    -----
+    Exact (the {word} is exact in every dtype). NaN propagates: a window containing a NaN
+    gives NaN (cv2 is inconsistent with NaN, scipy.ndimage ignores or keeps it depending on
+    its position); signed zeros compare equal, so either may be returned.
+    Rectangles are separable and fused row by row (no full-size intermediate): van Herk /
+    Gil-Werman down the columns (3 vector operations per sample whatever the height; direct
+    for heights up to 6), then a radix-4 doubling running extremum along an L1-resident row
+    (one pass for widths up to 6, two up to 16, three up to 64; uint8 on AVX-512 VBMI builds
+    the shifted copies with byte shuffles from one load). Footprints are split into horizontal
+    runs; each distinct run length is one running-extremum row per input row, and an output
+    row costs one vector {word} per run. Results are bit-identical for any thread count and
+    SIMD level.
+"""
+
+
+def _footprint_arg(footprint):
+    fp = np.asarray(footprint)
+    if fp.ndim != 2:
+        raise ValueError(f"footprint must be a 2-D array, got shape {fp.shape}")
+    if fp.dtype.kind not in "biuf":
+        raise TypeError(f"footprint must be a boolean or numeric array, got dtype {fp.dtype}")
+    if fp.size == 0 or fp.shape[0] > N.MAX_KERNEL or fp.shape[1] > N.MAX_KERNEL:
+        raise ValueError(f"footprint shape {fp.shape} must be between 1 and {N.MAX_KERNEL} "
+                         f"per axis")
+    if fp.dtype.kind == "f" and np.isnan(fp).any():
+        raise ValueError("footprint must not contain NaN")
+    mask = np.ascontiguousarray(fp != 0, dtype=np.uint8)
+    if not mask.any():
+        raise ValueError("footprint has no nonzero cell: the window would be empty")
+    return mask
+
+
+def _run(image, size, footprint, border, cval, out, threads, op):
+    arr = N.check_image(image)
+    dtype = arr.dtype.newbyteorder("=")
+    if footprint is not None:
+        mask = _footprint_arg(footprint)
+        kh, kw = mask.shape
+        if mask.all():
+            mask = None  # a full rectangle: the separable path
+    else:
+        kh, kw = N.pair(size, "size", integer=True, minimum=1)
+        if kh > N.MAX_KERNEL or kw > N.MAX_KERNEL:
+            raise ValueError(f"size {(kh, kw)} exceeds the largest window, {N.MAX_KERNEL}")
+        mask = None
+    if border is None:
+        border_c = N.BORDER_CODES["constant"]
+        if dtype.kind == "f":
+            # OpenCV's value: the largest finite float of the type (not inf), which shows
+            # where a footprint window holds no image pixel, or next to -inf / +inf pixels
+            big = float(np.finfo(dtype).max)
+            cval_v = -big if op == MORPH_MAX else big
+        else:
+            info = np.iinfo(dtype)
+            cval_v = float(info.min if op == MORPH_MAX else info.max)
+    else:
+        border_c = N.border_code(border)
+        cval_v = N.cval_arg(cval, dtype)
+    nthreads = N.threads_arg(threads)
+    shape = arr.shape
+    channels = shape[2] if arr.ndim == 3 else 1
+    # scratch per thread: padded rows plus the van Herk suffix rows (rectangles) or the ring of
+    # run-length rows (footprints, bounded in C by rounding run lengths to powers of two)
+    rows = (kh + 4) if mask is None else kh * min(kw, 2 + kw.bit_length()) + 3
+    scratch = rows * (shape[1] + kw) * channels * dtype.itemsize
+    if scratch > N.MAX_SCRATCH_BYTES:
+        raise ValueError(f"a {kh}x{kw} window on a {shape[1]}-pixel-wide image needs "
+                         f"{scratch / 2**30:.1f} GiB of scratch per thread; refusing")
+    target, result = N.prepare_out(out, shape, dtype, arr)
+    if arr.size == 0:
+        return result
+    src = N.byte_rows(arr)
+    dst = N.byte_rows(target)
+    _core.morph(src, dst, shape[1], channels, N.DTYPE_CODES[dtype], mask, kh, kw,
+                kh // 2, kw // 2, op, border_c, cval_v, nthreads)
+    return N.finish(target, result)
+
+
+def _documented(**words):
+    """Give the function the shared docstring, filled with its words and _docs' fragments."""
+    def deco(fn):
+        fn.__doc__ = _DOC
+        return fill(**words)(fn)
+    return deco
+
+
+@_documented(WHAT="Minimum", word="minimum", CV2="erode")
+def minimum(image, size=3, *, footprint=None, border=None, cval=0, out=None, threads=None):
+    return _run(image, size, footprint, border, cval, out, threads, MORPH_MIN)
+
+
+@_documented(WHAT="Maximum", word="maximum", CV2="dilate")
+def maximum(image, size=3, *, footprint=None, border=None, cval=0, out=None, threads=None):
+    return _run(image, size, footprint, border, cval, out, threads, MORPH_MAX)
