@@ -296,10 +296,28 @@ static void lut8_simd_1(const uint8_t *s, void *d, size_t n, const imfilt_lut8_p
 static inline float bits_f(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
 static inline uint32_t f_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
 
+/* The exponents NumPy's float32 power special-cases (x ** 0.5 == sqrt(x), x ** 1 == x,
+   x ** 2 == x * x), reproduced bit for bit. Returns -1 when g is none of them. */
+static int pow_numpy_cases(const float *src, float *dst, size_t n, float g, float gain) {
+    int neg = 0;
+    if (g == 0.5f) {
+        for (size_t i = 0; i < n; i++) { float x = src[i]; neg |= x < 0.0f; dst[i] = sqrtf(x) * gain; }
+    } else if (g == 1.0f) {
+        for (size_t i = 0; i < n; i++) { float x = src[i]; neg |= x < 0.0f; dst[i] = x * gain; }
+    } else if (g == 2.0f) {
+        for (size_t i = 0; i < n; i++) { float x = src[i]; neg |= x < 0.0f; dst[i] = (x * x) * gain; }
+    } else {
+        return -1;
+    }
+    return neg;
+}
+
 __attribute__((unused)) static int pow_f32(const float *src, float *dst, size_t n, const imfilt_pow_params *p) {
     const float g = p->g, gh = p->g_hi, gl = p->g_lo, gain = p->gain;
     const int odd = p->odd_int;
-    int neg = 0;
+    int neg = pow_numpy_cases(src, dst, n, g, gain);
+    if (neg >= 0) return neg;
+    neg = 0;
     for (size_t i = 0; i < n; i++) {
         float x = src[i];
         neg |= x < 0.0f;
@@ -375,49 +393,57 @@ static const float POW_LOGC[16] __attribute__((aligned(64))) = {
     0.6438562273979187f, 0.7004396915435791f, 0.7548874616622925f, 0.8073548674583435f,
     0.8579810261726379f, 0.9068905115127563f, 0.9541963338851929f};
 
+static inline __attribute__((always_inline)) __m512
+pow16(__m512 x, __m512 g, __m512 invc, __m512 logc, __m512i fix, __mmask16 *neg) {
+    const __m512 one = _mm512_set1_ps(1.0f);
+    *neg |= _mm512_fpclass_ps_mask(x, 0x50); /* negative finite, -inf */
+    __m512 m = _mm512_getmant_ps(x, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_zero);
+    __m512 e = _mm512_getexp_ps(x);
+    __m512i j = _mm512_srli_epi32(_mm512_castps_si512(m), 19); /* vpermps reads bits 0-3 */
+    __m512 r = _mm512_fmsub_ps(m, _mm512_permutexvar_ps(j, invc), one);
+    __m512 Q = _mm512_fmadd_ps(_mm512_set1_ps(0.25461649894714355f), r, _mm512_set1_ps(-0.3589205741882324f));
+    Q = _mm512_fmadd_ps(Q, r, _mm512_set1_ps(0.48086169362068176f));
+    Q = _mm512_fmadd_ps(Q, r, _mm512_set1_ps(-0.7213472723960876f));
+    Q = _mm512_fmadd_ps(Q, r, _mm512_set1_ps(1.4426950216293335f));
+    __m512 L = _mm512_fmadd_ps(r, Q, _mm512_permutexvar_ps(j, logc));
+    __m512 B = _mm512_mul_ps(g, L);
+    __m512 nn = _mm512_roundscale_ps(_mm512_fmadd_ps(g, e, B), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 t = _mm512_add_ps(_mm512_fmsub_ps(g, e, nn), B);
+    t = _mm512_add_ps(t, _mm512_fmsub_ps(g, L, B));
+    __m512 q = _mm512_fmadd_ps(_mm512_set1_ps(1.5354179777204990e-4f), t, _mm512_set1_ps(1.3398859882727265e-3f));
+    q = _mm512_fmadd_ps(q, t, _mm512_set1_ps(9.6184341236948967e-3f));
+    q = _mm512_fmadd_ps(q, t, _mm512_set1_ps(5.5503323674201965e-2f));
+    q = _mm512_fmadd_ps(q, t, _mm512_set1_ps(0.24022647738456726f));
+    q = _mm512_fmadd_ps(q, t, _mm512_set1_ps(0.69314718246459961f));
+    q = _mm512_fmadd_ps(q, t, one);
+    /* x = NaN -> NaN, 0 -> +0 (x itself when g is an odd integer), +inf -> +inf, else keep */
+    return _mm512_fixupimm_ps(_mm512_scalef_ps(q, nn), x, fix, 0);
+}
+
 static int pow_f32_avx512(const float *src, float *dst, size_t n, const imfilt_pow_params *p) {
     if (p->g == 0.0f) { /* x ** 0 == 1 for every x */
         int neg = 0;
         for (size_t i = 0; i < n; i++) { neg |= src[i] < 0.0f; dst[i] = p->gain; }
         return neg;
     }
-    const __m512 g = _mm512_set1_ps(p->g), gain = _mm512_set1_ps(p->gain), one = _mm512_set1_ps(1.0f);
+    int special = pow_numpy_cases(src, dst, n, p->g, p->gain);
+    if (special >= 0) return special;
+    const __m512 g = _mm512_set1_ps(p->g), gain = _mm512_set1_ps(p->gain);
     const int scale = p->gain != 1.0f;
-    const __m512i keep = _mm512_set1_epi32(p->odd_int ? -1 : 0x7fffffff);
+    /* vfixupimmps responses per input class: QNaN, SNaN -> QNaN(x) (2); zero -> x (1) or +0
+       (8); +1 -> keep (0); -inf -> keep; +inf -> +inf (5); negative, positive -> keep */
+    const __m512i fix = _mm512_set1_epi32(0x00500022 | (p->odd_int ? 1 : 8) << 8);
     const __m512 invc = _mm512_load_ps(POW_INVC), logc = _mm512_load_ps(POW_LOGC);
-    const __m512 c0 = _mm512_set1_ps(1.4426950216293335f), c1 = _mm512_set1_ps(-0.7213472723960876f),
-                 c2 = _mm512_set1_ps(0.48086169362068176f), c3 = _mm512_set1_ps(-0.3589205741882324f),
-                 c4 = _mm512_set1_ps(0.25461649894714355f);
-    const __m512 d1 = _mm512_set1_ps(0.69314718246459961f), d2 = _mm512_set1_ps(0.24022647738456726f),
-                 d3 = _mm512_set1_ps(5.5503323674201965e-2f), d4 = _mm512_set1_ps(9.6184341236948967e-3f),
-                 d5 = _mm512_set1_ps(1.3398859882727265e-3f), d6 = _mm512_set1_ps(1.5354179777204990e-4f);
     __mmask16 neg = 0;
-    for (size_t i = 0; i < n; i += 16) {
-        __mmask16 ld = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1);
-        __m512 x = _mm512_maskz_loadu_ps(ld, src + i);
-        neg |= _mm512_fpclass_ps_mask(x, 0x50); /* negative finite, -inf */
-        __mmask16 special = _mm512_fpclass_ps_mask(x, 0x9f); /* NaN, +-0, +-inf */
-        __m512 m = _mm512_getmant_ps(x, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_zero);
-        __m512 e = _mm512_getexp_ps(x);
-        __m512i j = _mm512_srli_epi32(_mm512_castps_si512(m), 19); /* vpermps reads bits 0-3 */
-        __m512 r = _mm512_fmsub_ps(m, _mm512_permutexvar_ps(j, invc), one);
-        __m512 Q = _mm512_fmadd_ps(c4, r, c3);
-        Q = _mm512_fmadd_ps(Q, r, c2);
-        Q = _mm512_fmadd_ps(Q, r, c1);
-        Q = _mm512_fmadd_ps(Q, r, c0);
-        __m512 L = _mm512_fmadd_ps(r, Q, _mm512_permutexvar_ps(j, logc));
-        __m512 B = _mm512_mul_ps(g, L);
-        __m512 nn = _mm512_roundscale_ps(_mm512_fmadd_ps(g, e, B), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-        __m512 t = _mm512_add_ps(_mm512_fmsub_ps(g, e, nn), B);
-        t = _mm512_add_ps(t, _mm512_fmsub_ps(g, L, B));
-        __m512 q = _mm512_fmadd_ps(d6, t, d5);
-        q = _mm512_fmadd_ps(q, t, d4);
-        q = _mm512_fmadd_ps(q, t, d3);
-        q = _mm512_fmadd_ps(q, t, d2);
-        q = _mm512_fmadd_ps(q, t, d1);
-        q = _mm512_fmadd_ps(q, t, one);
-        __m512 res = _mm512_scalef_ps(q, nn);
-        res = _mm512_mask_mov_ps(res, special, _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(x), keep)));
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 res = pow16(_mm512_loadu_ps(src + i), g, invc, logc, fix, &neg);
+        if (scale) res = _mm512_mul_ps(res, gain);
+        _mm512_storeu_ps(dst + i, res);
+    }
+    if (i < n) {
+        __mmask16 ld = (__mmask16)((1u << (n - i)) - 1);
+        __m512 res = pow16(_mm512_maskz_loadu_ps(ld, src + i), g, invc, logc, fix, &neg);
         if (scale) res = _mm512_mul_ps(res, gain);
         _mm512_mask_storeu_ps(dst + i, ld, res);
     }
