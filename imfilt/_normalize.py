@@ -124,6 +124,8 @@ def byte_rows(arr):
     """A 2-D uint8 view (rows x row bytes) of a native-endian array whose rows are contiguous
     runs of width * channels elements; copies only when that is impossible (big-endian data,
     strided columns). Negative or padded row strides are kept as they are."""
+    if arr.flags.c_contiguous and arr.dtype.isnative:  # the common case, fast
+        return arr.reshape(arr.shape[0], math.prod(arr.shape[1:])).view(np.uint8)
     if not arr.dtype.isnative:
         arr = arr.astype(arr.dtype.newbyteorder("="))
     if not _rows_contiguous(arr):

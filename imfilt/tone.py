@@ -24,6 +24,8 @@ _pool = None
 
 def _scalar_arg(value, name):
     """A finite, non-negative real number (gamma, gain)."""
+    if type(value) is float and 0.0 <= value < math.inf:  # fast path
+        return value
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value.item()
     if not N._is_number(value):
@@ -47,7 +49,7 @@ def _gamma_table(dtype_char, g, k):
     t[np.isnan(t)] = 0
     t = t.astype(dtype)
     t.setflags(write=False)
-    return t
+    return t, t.view(np.uint8)
 
 
 def _table_arg(table, image_dtype, channels):
@@ -92,7 +94,7 @@ def _lut_image(image, what):
     return arr
 
 
-def _apply(arr, tab, out, nthreads):
+def _apply(arr, tab, out, nthreads, tab_bytes=None):
     """One call into the C lookup: out handling, byte views."""
     dtype = arr.dtype if arr.dtype.isnative else arr.dtype.newbyteorder("=")
     channels = arr.shape[2] if arr.ndim == 3 else 1
@@ -107,7 +109,8 @@ def _apply(arr, tab, out, nthreads):
             target[...] = tab[idx, np.arange(channels)]
         return N.finish(target, result)
     _core.lut(N.byte_rows(arr), N.byte_rows(target), arr.shape[1], channels, _CODE[dtype],
-              tab.reshape(-1).view(np.uint8), tab.dtype.itemsize,
+              tab.reshape(-1).view(np.uint8) if tab_bytes is None else tab_bytes,
+              tab.dtype.itemsize,
               1 if tab.ndim == 1 else channels, nthreads)
     return N.finish(target, result)
 
@@ -212,7 +215,8 @@ def gamma(image, gamma, gain=1.0, *, out=None, threads=None):
     if dt in _TABLE_LEN:
         if arr.ndim not in (2, 3):
             N.check_image(arr)
-        return _apply(arr, _gamma_table(dt.char, g, k), out, nthreads)
+        table, table_bytes = _gamma_table(dt.char, g, k)
+        return _apply(arr, table, out, nthreads, table_bytes)
     if dt != _F32 and dt != _F64:
         if dt.kind in "uif" and dt.name in N.SUPPORTED_DTYPES:
             raise TypeError(f"image has dtype {dt}, which gamma does not support (no [0, max] "

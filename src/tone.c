@@ -36,6 +36,12 @@ static int run_elementwise(const imfilt_image *src, imfilt_image *dst, size_t in
                dst->row_stride == (ptrdiff_t)(row * out_size);
     const size_t rlen = flat ? total : row;
     int flags = 0;
+    if (nt == 1) { /* no parallel region at all: small images pay nothing for OpenMP */
+        for (size_t y = 0; y < total / rlen; y++)
+            flags |= fn((const char *)src->data + (ptrdiff_t)y * src->row_stride,
+                        (char *)dst->data + (ptrdiff_t)y * dst->row_stride, rlen, ctx);
+        return flags;
+    }
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(nt) schedule(static) reduction(|:flags) if(nt > 1)
 #endif

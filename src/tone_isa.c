@@ -284,9 +284,10 @@ static void lut8_simd_1(const uint8_t *s, void *d, size_t n, const imfilt_lut8_p
       two exact powers of two so subnormal results round once.
    Special values as C's powf / NumPy: x = 0 -> 0 (-0 for odd integer g), inf -> inf, NaN ->
    NaN, g = 0 -> 1 for every x. Callers send g <= IMFILT_POW_FAST_MAX_GAMMA only.
-   Measured max error against float64 NumPy (dense sweep of 2^-149 .. 3.4e38, gammas 0 .. 16;
-   tests/test_tone.py): 6.6e-7 relative at g = 16, 2.5e-7 for g <= 3 (numpy.power float32
-   itself: 1.2e-7). */
+   Measured max relative error (every 97th float32 bit pattern from 0 to 3.4e38, 22 M values,
+   normal results; tests/test_tone.py sweeps every 4093rd): against float32 numpy.power
+   5.7e-7 at g = 16, 3.4e-7 at g = 8, <= 2.1e-7 for g <= 3 (numpy.power's own error against
+   float64 is 1.1e-7); subnormal results within 3.3 units of 2^-149. */
 #if defined(__FMA__)
 #define MADD(a, b, c) fmaf(a, b, c)
 #else
@@ -382,7 +383,9 @@ __attribute__((unused)) static int pow_f32(const float *src, float *dst, size_t 
    3. 2^r by the degree-6 polynomial of the portable version; vscalefps applies 2^n with one
       rounding (overflow, subnormal and zero results included).
    vfpclassps finds 0, inf, NaN (result: x, -0 -> +0 unless g is an odd integer) and negative
-   pixels. Measured error: see pow_f32 above (same bounds, slightly lower). */
+   pixels. Measured max relative error against float32 numpy.power (same sweep as pow_f32):
+   8.0e-7 at g = 16, 4.6e-7 at g = 8, 2.3e-7 at g = 2.2 and 3, 1.7e-7 at g = 1/2.2;
+   subnormal results within 2.6 units of 2^-149. */
 static const float POW_INVC[16] __attribute__((aligned(64))) = {
     1.0f, 0.9411764740943909f, 0.8888888955116272f, 0.8421052694320679f, 0.800000011920929f,
     0.761904776096344f, 0.7272727489471436f, 0.695652186870575f, 0.6666666865348816f,
