@@ -119,7 +119,7 @@ int imfilt_lut(const imfilt_image *src, imfilt_image *dst, const void *table, si
     if (src->dtype == IMFILT_U8) {
         c.plan.table = table;
         c.plan.channels = C;
-        if (C <= IMFILT_LUT_SIMD_CHANNELS && elem_size <= 8 && imfilt_isa_level() > 0) {
+        if (C <= c.k->lut8_plane_channels[si]) {
             planes = (uint8_t *)aligned_alloc(64, C * elem_size * 256);
             if (!planes) return IMFILT_ENOMEM;
             const uint8_t *t = (const uint8_t *)table;

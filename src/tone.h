@@ -13,7 +13,7 @@
 
 /* A 256-entry table prepared once per call by the driver.
    - table: the caller's table, entry (v, c) of elem_size bytes at (v * channels + c) * elem_size.
-   - planes (only when channels <= IMFILT_LUT_SIMD_CHANNELS and elem_size <= 8): the table split
+   - planes (only when channels <= the kernel table's lut8_plane_channels[size]): the table split
      into byte planes, byte b of entry (v, c) at planes[(c * elem_size + b) * 256 + v], 64-byte
      aligned, so that SIMD byte permutes can look up every byte of an entry independently.
    - chmask[p][c]: bit j set when lane j of a vector whose first element has channel phase p
@@ -42,6 +42,9 @@ typedef struct {
        channels, starting at channel 0). dst may equal src (in place) when the entry size is 1. */
     void (*lut8[IMFILT_LUT_NSIZES])(const uint8_t *src, void *dst, size_t n,
                                     const imfilt_lut8_plan *p);
+    /* Largest table channel count for which lut8[size index] reads p->planes (0: never); the
+       driver builds the planes only then. */
+    uint8_t lut8_plane_channels[IMFILT_LUT_NSIZES];
     /* The same with 65536-entry tables for uint16 images. */
     void (*lut16[IMFILT_LUT_NSIZES])(const uint16_t *src, void *dst, size_t n,
                                      const void *table, size_t channels);

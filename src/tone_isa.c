@@ -209,67 +209,49 @@ GEN_E(2)
 GEN_E(4)
 GEN_E(8)
 #define LUT8_TABLE {lut8_simd_1, lut8_simd_2, lut8_simd_4, lut8_simd_8, lut8_plain_16}
+#define LUT8_PLANES {4, 4, 4, 4, 0}
 
 
 /* ------------------------------------------------------------------ AVX2 */
 #elif defined(__AVX2__)
 
-/* table[idx] for 32 byte indices: for each 16-byte slice s, idx - 16s saturating-added to 0x70
-   keeps its top bit clear (and its low nibble) exactly when idx is in the slice, so pshufb
-   returns the slice's byte there and 0 elsewhere; the 16 results are OR-ed. */
+/* table[idx] for 32 byte indices: 16 pshufb look the low nibble up in every 16-byte slice of
+   the table, then a tree of 15 vpblendvb picks the slice by the index's bits 4, 5, 6, 7 (each
+   shifted up to bit 7, the only bit vpblendvb reads). */
 static inline __m256i lk256(__m256i idx, const uint8_t *pl) {
-    const __m256i k70 = _mm256_set1_epi8(0x70), k10 = _mm256_set1_epi8(0x10);
-    __m256i r = _mm256_setzero_si256(), x = idx;
-    for (int s = 0; s < 16; s++) {
-        __m256i t = _mm256_broadcastsi128_si256(_mm_load_si128((const __m128i *)(pl + 16 * s)));
-        r = _mm256_or_si256(r, _mm256_shuffle_epi8(t, _mm256_adds_epu8(x, k70)));
-        x = _mm256_sub_epi8(x, k10);
-    }
-    return r;
+    const __m256i lo = _mm256_and_si256(idx, _mm256_set1_epi8(0x0f));
+    const __m256i m4 = _mm256_slli_epi16(idx, 3), m5 = _mm256_slli_epi16(idx, 2),
+                  m6 = _mm256_slli_epi16(idx, 1);
+#define SL(s) _mm256_shuffle_epi8(_mm256_broadcastsi128_si256(_mm_load_si128((const __m128i *)(pl + 16 * (s)))), lo)
+#define B4(s) _mm256_blendv_epi8(SL(s), SL((s) + 1), m4)
+#define B5(s) _mm256_blendv_epi8(B4(s), B4((s) + 2), m5)
+#define B6(s) _mm256_blendv_epi8(B5(s), B5((s) + 4), m6)
+    return _mm256_blendv_epi8(B6(0), B6(8), idx);
+#undef SL
+#undef B4
+#undef B5
+#undef B6
 }
 
-/* lane k of the result is all ones when bit k of m is set */
-static inline __m256i expand_mask32(uint32_t m) {
-    const __m256i sel = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
-                                         2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
-    const __m256i bit = _mm256_set1_epi64x((long long)0x8040201008040201ULL);
-    __m256i v = _mm256_shuffle_epi8(_mm256_set1_epi32((int)m), sel);
-    return _mm256_cmpeq_epi8(_mm256_and_si256(v, bit), bit);
-}
-
-static inline __attribute__((always_inline)) void
-lut8_avx2_gen(const uint8_t *src, uint8_t *dst, size_t n, const imfilt_lut8_plan *p, const size_t C) {
-    __m256i mask[IMFILT_LUT_SIMD_CHANNELS][IMFILT_LUT_SIMD_CHANNELS];
-    for (size_t ph = 0; ph < C; ph++)
-        for (size_t c = 1; c < C; c++) mask[ph][c] = expand_mask32((uint32_t)p->chmask[ph][c]);
-    const uint8_t *planes = p->planes;
+/* One table: the pshufb tree, 32 pixels per step, scalar tail. Per-channel tables would need
+   one tree per channel: measured slower than the scalar gather (2.6 vs 1.7 ms for 1080p RGB),
+   so they, and wider entries, stay scalar. */
+static void lut8_simd_1(const uint8_t *src, void *dv, size_t n, const imfilt_lut8_plan *p) {
+    if (!p->planes || p->channels != 1) { lut8_scalar_1(src, dv, n, p->table, p->channels); return; }
+    uint8_t *dst = (uint8_t *)dv;
     const uint8_t *t = (const uint8_t *)p->table;
-    size_t phase = 0, i = 0;
-    const size_t step = 32 % C;
-    for (; i + 32 <= n; i += 32) {
-        __m256i idx = _mm256_loadu_si256((const __m256i *)(src + i));
-        __m256i r = lk256(idx, planes);
-        for (size_t c = 1; c < C; c++) r = _mm256_blendv_epi8(r, lk256(idx, planes + c * 256), mask[phase][c]);
-        _mm256_storeu_si256((__m256i *)(dst + i), r);
-        phase += step;
-        if (phase >= C) phase -= C;
-    }
-    for (; i < n; i++) dst[i] = t[(size_t)src[i] * C + i % C];
-}
-
-static void lut8_simd_1(const uint8_t *s, void *d, size_t n, const imfilt_lut8_plan *p) {
-    if (!p->planes) { lut8_scalar_1(s, d, n, p->table, p->channels); return; }
-    switch (p->channels) {
-    case 1: lut8_avx2_gen(s, (uint8_t *)d, n, p, 1); break;
-    case 2: lut8_avx2_gen(s, (uint8_t *)d, n, p, 2); break;
-    case 3: lut8_avx2_gen(s, (uint8_t *)d, n, p, 3); break;
-    default: lut8_avx2_gen(s, (uint8_t *)d, n, p, 4); break;
-    }
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32)
+        _mm256_storeu_si256((__m256i *)(dst + i),
+                            lk256(_mm256_loadu_si256((const __m256i *)(src + i)), p->planes));
+    for (; i < n; i++) dst[i] = t[src[i]];
 }
 #define LUT8_TABLE {lut8_simd_1, lut8_plain_2, lut8_plain_4, lut8_plain_8, lut8_plain_16}
+#define LUT8_PLANES {1, 0, 0, 0, 0}
 
 #else
 #define LUT8_TABLE {lut8_plain_1, lut8_plain_2, lut8_plain_4, lut8_plain_8, lut8_plain_16}
+#define LUT8_PLANES {0, 0, 0, 0, 0}
 #endif
 
 /* ------------------------------------------------------------------ float32 power */
@@ -466,6 +448,7 @@ static int pow_f32_avx512(const float *src, float *dst, size_t n, const imfilt_p
 const imfilt_tone_kernels IMFILT_ISA_TABLE(imfilt_tone) = {
     .name = IMFILT_ISA_LEVEL_NAME,
     .lut8 = LUT8_TABLE,
+    .lut8_plane_channels = LUT8_PLANES,
     .lut16 = LUT16_TABLE,
     .pow_f32 = POW_F32,
 };
