@@ -11,9 +11,12 @@
 
 IMFILT_ISA_DECLARE(imfilt_tone_kernels, imfilt_tone);
 
-/* Elementwise work is memory bound: a second thread only pays off on large images
-   (measured: 1080p uint8 gains ~1.3x, below ~1 MB of traffic it loses). */
-#define TONE_MIN_PARALLEL_BYTES ((size_t)1 << 20)
+/* Below these many bytes of traffic (input + output) one thread does the job. A lookup is
+   memory bound: measured 1.06x from 2 threads at 640x480 uint8 (0.6 MB), 1.6x at 1280x720.
+   The float32 power computes ~10 ns per vector: 1.8x already at 640x480 (2.4 MB), so its
+   threshold is the generic one (64 K samples). */
+#define TONE_LUT_MIN_PARALLEL_BYTES ((size_t)1 << 20)
+#define TONE_POW_MIN_PARALLEL_BYTES (IMFILT_MIN_PARALLEL_SAMPLES * 8)
 
 typedef int (*piece_fn)(const void *src, void *dst, size_t n, const void *ctx);
 
@@ -21,13 +24,13 @@ typedef int (*piece_fn)(const void *src, void *dst, size_t n, const void *ctx);
    of `align` samples (align must be a multiple of the channel count). Returns the OR of fn's
    results. */
 static int run_elementwise(const imfilt_image *src, imfilt_image *dst, size_t in_size,
-                           size_t out_size, size_t align, int threads, piece_fn fn,
-                           const void *ctx) {
+                           size_t out_size, size_t align, int threads, size_t min_parallel_bytes,
+                           piece_fn fn, const void *ctx) {
     const size_t h = src->height, row = src->width * src->channels;
     const size_t total = h * row;
     if (total == 0) return 0;
     int nt = threads > 0 ? threads : imfilt_max_threads();
-    if (total * (in_size + out_size) < TONE_MIN_PARALLEL_BYTES) nt = 1;
+    if (total * (in_size + out_size) < min_parallel_bytes) nt = 1;
     size_t blocks = (total + align - 1) / align;
     if ((size_t)nt > blocks) nt = (int)blocks;
     if (nt < 1) nt = 1;
@@ -139,7 +142,7 @@ int imfilt_lut(const imfilt_image *src, imfilt_image *dst, const void *table, si
     }
     /* thread boundaries at whole 64-sample vectors of whole pixels */
     size_t align = 64 * C;
-    run_elementwise(src, dst, in_size, elem_size, align, threads,
+    run_elementwise(src, dst, in_size, elem_size, align, threads, TONE_LUT_MIN_PARALLEL_BYTES,
                     src->dtype == IMFILT_U8 ? piece_lut8 : piece_lut16, &c);
     free(planes);
     return IMFILT_OK;
@@ -173,15 +176,9 @@ static int piece_pow_libm(const void *s, void *d, size_t n, const void *ctx) {
 
 static int piece_negative(const void *s, void *d, size_t n, const void *ctx) {
     (void)d;
-    int neg = 0;
-    if (*(const int *)ctx == IMFILT_F32) {
-        const float *x = (const float *)s;
-        for (size_t i = 0; i < n; i++) neg |= x[i] < 0.0f;
-    } else {
-        const double *x = (const double *)s;
-        for (size_t i = 0; i < n; i++) neg |= x[i] < 0.0;
-    }
-    return neg;
+    const imfilt_tone_kernels *k = IMFILT_ISA_ACTIVE(imfilt_tone_kernels, imfilt_tone);
+    return *(const int *)ctx == IMFILT_F32 ? k->negative_f32((const float *)s, n)
+                                           : k->negative_f64((const double *)s, n);
 }
 
 int imfilt_any_negative(const imfilt_image *src, int threads, int *found) {
@@ -191,7 +188,8 @@ int imfilt_any_negative(const imfilt_image *src, int threads, int *found) {
     int dt = src->dtype;
     size_t sz = imfilt_dtype_size(dt);
     none.row_stride = 0; /* no output */
-    *found = run_elementwise(src, &none, sz, 0, 1024, threads, piece_negative, &dt);
+    *found = run_elementwise(src, &none, sz, 0, 1024, threads, TONE_LUT_MIN_PARALLEL_BYTES,
+                             piece_negative, &dt);
     return IMFILT_OK;
 }
 
@@ -219,7 +217,7 @@ int imfilt_pow(const imfilt_image *src, imfilt_image *dst, double gamma, double 
     double gd = (double)c.p.g;
     c.p.odd_int = gd == floor(gd) && fmod(gd, 2.0) == 1.0;
     int fast = c.p.g <= IMFILT_POW_FAST_MAX_GAMMA;
-    *negative = run_elementwise(src, dst, 4, 4, 64, threads,
+    *negative = run_elementwise(src, dst, 4, 4, 64, threads, TONE_POW_MIN_PARALLEL_BYTES,
                                 fast ? piece_pow_fast : piece_pow_libm, &c);
     return IMFILT_OK;
 }

@@ -51,6 +51,9 @@ typedef struct {
     /* dst[i] = src[i] ** g * gain (float32, NumPy semantics for 0, 1, inf, NaN, g == 0);
        returns nonzero when some src[i] < 0. dst may equal src. */
     int (*pow_f32)(const float *src, float *dst, size_t n, const imfilt_pow_params *p);
+    /* nonzero when some sample is < 0 (NaN and -0 are not): float32, float64 */
+    int (*negative_f32)(const float *src, size_t n);
+    int (*negative_f64)(const double *src, size_t n);
 } imfilt_tone_kernels;
 
 #endif

@@ -445,10 +445,24 @@ static int pow_f32_avx512(const float *src, float *dst, size_t n, const imfilt_p
    ~0.7 cycles per sample. */
 #define LUT16_TABLE {lut16_1, lut16_2, lut16_4, lut16_8, lut16_16}
 
+/* accumulators as wide as the samples, so that the loops vectorise */
+static int negative_f32(const float *x, size_t n) {
+    int32_t neg = 0;
+    for (size_t i = 0; i < n; i++) neg |= x[i] < 0.0f ? 1 : 0;
+    return neg != 0;
+}
+static int negative_f64(const double *x, size_t n) {
+    int64_t neg = 0;
+    for (size_t i = 0; i < n; i++) neg |= x[i] < 0.0 ? 1 : 0;
+    return neg != 0;
+}
+
 const imfilt_tone_kernels IMFILT_ISA_TABLE(imfilt_tone) = {
     .name = IMFILT_ISA_LEVEL_NAME,
     .lut8 = LUT8_TABLE,
     .lut8_plane_channels = LUT8_PLANES,
     .lut16 = LUT16_TABLE,
     .pow_f32 = POW_F32,
+    .negative_f32 = negative_f32,
+    .negative_f64 = negative_f64,
 };
