@@ -432,3 +432,17 @@ def test_simd_levels_match_references(simd_results):
         f = ast.astype(np.float32) / 255
         for g in (0.45, 2.2, 0.5, 2.0, 20.0):
             assert _rel_err(res[f"gamma32/{g}"], np.power(f, np.float32(g))) <= 5e-7, (level, g)
+
+
+def test_bench_rows_agree(capsys):
+    """The tone bench cases run and imfilt agrees with each case's reference."""
+    from imfilt import _bench
+    names = [c.name for c in _bench.CASES]
+    for name in ("gamma_u8", "gamma_u8_rgb", "gamma_u16", "gamma_f32", "lut_u8",
+                 "lut_u8_rgb_perchannel"):
+        assert name in names
+    rc = _bench.main(["--rounds", "1", "--filter", "gamma,lut", "--sizes", "67x45",
+                      "--threads", "1", "--no-others"])
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    assert "MISMATCH" not in out
