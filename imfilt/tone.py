@@ -130,8 +130,8 @@ def lut(image, table, *, out=None, threads=None):
         (N,) — one table for every channel — or (N, C) — one column per channel (also accepted:
         OpenCV's (1, N), (N, 1), (1, N, C)); N is 256 for uint8 images, 65536 for uint16.
     {OUT}
-        out may be the image itself (when the table has the image's dtype): the lookup is
-        then done in place, without a temporary.
+        When out is the image itself (a table of the image's dtype) the lookup runs in place,
+        without a temporary.
 
     Returns
     -------
@@ -140,8 +140,10 @@ def lut(image, table, *, out=None, threads=None):
     Notes
     -----
     uint8 images with byte tables use AVX-512 VBMI byte permutes (vpermi2b) or AVX2 pshufb;
-    wider entries are looked up byte plane by byte plane (AVX-512) or gathered. Exact: every
-    output is a copy of a table entry.
+    wider entries (up to 8 bytes) and up to 4 per-channel tables are looked up byte plane by
+    byte plane with AVX-512; everything else (uint16 images included) is a scalar gather.
+    Exact: every output is a copy of a table entry. Entries wider than 16 bytes
+    (clongdouble) are gathered by NumPy.
     """
     arr = _lut_image(image, "image")
     channels = arr.shape[2] if arr.ndim == 3 else 1
@@ -210,10 +212,14 @@ def gamma(image, gamma, gain=1.0, *, out=None, threads=None):
     uint8 / uint16: out = saturate(round_half_even(maxval * gain * (x / maxval) ** gamma)),
     computed in float64 into a table (cached per dtype, gamma and gain) and applied with
     `lut`; uint8 is bit-identical to skimage.exposure.adjust_gamma.
-    float32: x ** float32(gamma) * float32(gain) by a vectorised exp2/log2 polynomial
-    (within 7e-7 relative of NumPy, 3e-7 for gamma <= 3; gammas above 16 use libm's pow).
+    float32: x ** float32(gamma) * float32(gain) by a vectorised exp2/log2 polynomial,
+    within 8e-7 relative of numpy.power (2.3e-7 for gamma <= 3; measured over a dense sweep of
+    every float32 binade); gamma 0, 0.5, 1 and 2 are bit-identical to NumPy (which uses 1,
+    sqrt, x and x * x there); gammas above 16 use libm's double pow.
     float64: NumPy's own x ** gamma * gain, bit-identical.
-    Zero, inf and NaN follow C's pow: 0 ** 0 == 1, NaN ** 0 == 1.
+    Zero, inf and NaN follow C's pow, as NumPy does: 0 ** 0 == 1, NaN ** 0 == 1, inf ** g ==
+    inf. When a ValueError is raised for negative pixels, `out` may be partly written (never
+    the image itself when out is the image).
     int16 raises TypeError: it has no [0, max] range to normalise by; convert first.
     """
     arr = np.asarray(image) if not isinstance(image, np.ndarray) else image
