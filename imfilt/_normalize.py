@@ -121,13 +121,15 @@ def _rows_contiguous(a):
 
 
 def byte_rows(arr):
-    """A 2-D uint8 view (rows x row bytes) of a native-endian array whose rows are contiguous
-    runs of width * channels elements; copies only when that is impossible (big-endian data,
-    strided columns). Negative or padded row strides are kept as they are."""
-    if arr.flags.c_contiguous and arr.dtype.isnative:  # the common case, fast
+    """A 2-D uint8 view (rows x row bytes) of a native-endian, aligned array whose rows are
+    contiguous runs of width * channels elements; copies only when that is impossible
+    (big-endian or misaligned data, strided columns). Negative or padded row strides are kept as they are."""
+    if arr.flags.c_contiguous and arr.dtype.isnative and arr.flags.aligned:  # common, fast
         return arr.reshape(arr.shape[0], math.prod(arr.shape[1:])).view(np.uint8)
     if not arr.dtype.isnative:
         arr = arr.astype(arr.dtype.newbyteorder("="))
+    if not arr.flags.aligned:  # C may vectorise assuming natural alignment: copy
+        arr = arr.copy()
     if not _rows_contiguous(arr):
         arr = np.ascontiguousarray(arr)
     h = arr.shape[0]
@@ -161,7 +163,7 @@ def prepare_out(out, shape, dtype, image, elementwise=False):
         raise ValueError(f"out has dtype {out.dtype}, expected {dtype}")
     if not out.flags.writeable:
         raise ValueError("out is read-only")
-    if not out.dtype.isnative or not _rows_contiguous(out):
+    if not out.dtype.isnative or not out.flags.aligned or not _rows_contiguous(out):
         return np.empty(shape, dtype), out
     if np.shares_memory(out, image):
         if elementwise and image.dtype.isnative and same_elements(out, image):

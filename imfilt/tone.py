@@ -80,7 +80,8 @@ def _table_arg(table, image_dtype, channels):
                              f"{channels})")
     if not tab.dtype.isnative:
         tab = tab.astype(tab.dtype.newbyteorder("="))
-    return np.ascontiguousarray(tab)
+    tab = np.ascontiguousarray(tab)
+    return tab if tab.flags.aligned else tab.copy()
 
 
 def _lut_image(image, what):

@@ -271,6 +271,28 @@ def test_lut_views_byteorder_readonly(photos):
     assert imfilt.lut(empty, table).shape == (0, 5, 3)
 
 
+def test_misaligned_arrays():
+    """Images, tables and outputs at odd addresses (np.frombuffer with an offset)."""
+    def odd(a):
+        buf = np.zeros(a.nbytes + 1, np.uint8)
+        v = np.frombuffer(buf, a.dtype, a.size, offset=1).reshape(a.shape)
+        v[...] = a
+        assert not v.flags.aligned
+        return v
+    img16 = RNG.integers(0, 65536, (37, 53, 3), dtype=np.uint16)
+    t16 = random_table("float32", 65536)
+    ref = t16[img16]
+    assert np.array_equal(imfilt.lut(odd(img16), odd(t16)), ref)
+    out = odd(np.zeros_like(ref))
+    imfilt.lut(img16, t16, out=out)
+    assert np.array_equal(out, ref)
+    f = RNG.random((41, 67)).astype(np.float32)
+    assert _rel_err(imfilt.gamma(odd(f), 2.2), np.power(f, np.float32(2.2))) <= 5e-7
+    out = odd(np.zeros_like(f))
+    imfilt.gamma(f, 2.2, out=out)
+    assert _rel_err(out, np.power(f, np.float32(2.2))) <= 5e-7
+
+
 def test_lut_inplace_and_overlaps(photos):
     img = photos["astronaut"]
     table = random_table("uint8", 256)
