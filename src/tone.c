@@ -15,14 +15,14 @@ IMFILT_ISA_DECLARE(imfilt_tone_kernels, imfilt_tone);
    memory bound: measured 1.06x from 2 threads at 640x480 uint8 (0.6 MB), 1.6x at 1280x720.
    The float32 power computes ~10 ns per vector: 1.8x already at 640x480 (2.4 MB), so its
    threshold is the generic one (64 K samples). */
+#define TONE_BLOCK_SAMPLES ((size_t)1 << 16)
 #define TONE_LUT_MIN_PARALLEL_BYTES ((size_t)1 << 20)
 #define TONE_POW_MIN_PARALLEL_BYTES (IMFILT_MIN_PARALLEL_SAMPLES * 8)
 
 typedef int (*piece_fn)(const void *src, void *dst, size_t n, const void *ctx);
 
-/* Run fn over every row piece of rows of `row_elems` samples; thread boundaries are multiples
-   of `align` samples (align must be a multiple of the channel count). Returns the OR of fn's
-   results. */
+/* Run fn over every row piece; block boundaries are multiples of `align` samples (a multiple
+   of the channel count, so every piece starts at channel 0). Returns the OR of fn's results. */
 static int run_elementwise(const imfilt_image *src, imfilt_image *dst, size_t in_size,
                            size_t out_size, size_t align, int threads, size_t min_parallel_bytes,
                            piece_fn fn, const void *ctx) {
@@ -31,7 +31,10 @@ static int run_elementwise(const imfilt_image *src, imfilt_image *dst, size_t in
     if (total == 0) return 0;
     int nt = threads > 0 ? threads : imfilt_max_threads();
     if (total * (in_size + out_size) < min_parallel_bytes) nt = 1;
-    size_t blocks = (total + align - 1) / align;
+    /* work blocks of ~TONE_BLOCK_SAMPLES (a multiple of align), handed out dynamically so a
+       thread that starts late (a busy machine) or runs slower takes fewer of them */
+    const size_t blk = (TONE_BLOCK_SAMPLES + align - 1) / align * align;
+    const size_t blocks = (total + blk - 1) / blk;
     if ((size_t)nt > blocks) nt = (int)blocks;
     if (nt < 1) nt = 1;
     /* contiguous rows in both images: one long row, fewer loop starts */
@@ -46,11 +49,10 @@ static int run_elementwise(const imfilt_image *src, imfilt_image *dst, size_t in
         return flags;
     }
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(nt) schedule(static) reduction(|:flags) if(nt > 1)
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) reduction(|:flags)
 #endif
-    for (int t = 0; t < nt; t++) {
-        size_t b0 = blocks * (size_t)t / (size_t)nt, b1 = blocks * (size_t)(t + 1) / (size_t)nt;
-        size_t k = b0 * align, end = b1 * align < total ? b1 * align : total;
+    for (size_t b = 0; b < blocks; b++) {
+        size_t k = b * blk, end = k + blk < total ? k + blk : total;
         while (k < end) {
             size_t y = k / rlen, x = k % rlen;
             size_t n = rlen - x < end - k ? rlen - x : end - k;
