@@ -2,10 +2,14 @@
    - Byte-indexed tables: AVX-512 VBMI looks every byte of a 64-pixel vector up with two
      vpermi2b (128 table bytes each) and a blend on the index's top bit; an entry wider than a
      byte is looked up plane by plane (its bytes stored as separate 256-byte tables) and the
-     planes are interleaved back with vpermt2b/w/d. AVX2 looks bytes up with 16 pshufb over the
-     table's 16-byte slices. Per-channel tables (up to 4) blend the channels' lookups by the
-     lane's channel. Everything else is a scalar gather (tone_lut_tmpl.h).
-   - float32 power: a branch-free loop the compiler vectorises at every level (see pow_f32). */
+     planes are interleaved back with vpermt2b/w/d. Per-channel tables (up to 4) blend the
+     channels' lookups by the lane's channel. AVX2 looks bytes up with 16 pshufb (one per
+     16-byte slice of the table) and a vpblendvb tree on the index's high nibble. Everything
+     else (uint16 images, per-channel or wide tables on AVX2, the baseline) is a scalar gather
+     (tone_lut_tmpl.h).
+   - float32 power: exp2(g * log2(x)) by polynomials; a branch-free portable loop the compiler
+     vectorises (baseline, AVX2) and an AVX-512 version with vgetexp/vgetmant/vscalef/vfixupimm
+     and a 16-entry vpermps table (see pow_f32 and pow_f32_avx512 for the error bounds). */
 #include <math.h>
 #include <string.h>
 #include <stdint.h>
@@ -75,7 +79,7 @@ typedef struct { uint64_t lo, hi; } tone_e16;
 
 /* scalar entry points with the plan signature */
 #define PLAN_SCALAR(E) \
-    static void lut8_plain_##E(const uint8_t *s, void *d, size_t n, const imfilt_lut8_plan *p) { \
+    __attribute__((unused)) static void lut8_plain_##E(const uint8_t *s, void *d, size_t n, const imfilt_lut8_plan *p) { \
         lut8_scalar_##E(s, d, n, p->table, p->channels); }
 PLAN_SCALAR(1)
 PLAN_SCALAR(2)
@@ -197,8 +201,10 @@ lut8_avx512_gen(const uint8_t *src, uint8_t *dst, size_t n, const imfilt_lut8_pl
     static void lut8_simd_##E(const uint8_t *s, void *d, size_t n, const imfilt_lut8_plan *p) { \
         if (!p->planes) { lut8_scalar_##E(s, d, n, p->table, p->channels); return; } \
         switch (p->channels) { \
-        case 1: if (E == 1) lut8_avx512_b1(s, (uint8_t *)d, n, p->planes); \
-                else lut8_avx512_gen(s, (uint8_t *)d, n, p, E, 1); break; \
+        case 1: \
+            if (E == 1) lut8_avx512_b1(s, (uint8_t *)d, n, p->planes); \
+            else lut8_avx512_gen(s, (uint8_t *)d, n, p, E, 1); \
+            break; \
         case 2: lut8_avx512_gen(s, (uint8_t *)d, n, p, E, 2); break; \
         case 3: lut8_avx512_gen(s, (uint8_t *)d, n, p, E, 3); break; \
         default: lut8_avx512_gen(s, (uint8_t *)d, n, p, E, 4); break; \
