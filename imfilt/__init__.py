@@ -4,8 +4,9 @@ from .features import hog, hog_blocks, hog_skimage
 from .convolution import conv2d, filter2d
 from .morphology import maximum, minimum
 from .smooth import gaussian, mean
+from .tone import gamma, lut
 
 _select_isa()
 
 __all__ = ["gaussian", "mean", "hog", "hog_blocks", "hog_skimage", "conv2d", "filter2d", "minimum",
-           "maximum", "show_config", "config", "__version__"]
+           "maximum", "gamma", "lut", "show_config", "config", "__version__"]

@@ -89,6 +89,13 @@ CASES = [
     Case("minimum_5", "minimum", 5),
     Case("maximum_ellipse_15", "maximum_ellipse", 15),
     Case("maximum_3_f32", "maximum", 3, "float32"),
+    # tone (issue 4): gamma via cached tables vs cv2.LUT with the same table; float32 vs NumPy
+    Case("gamma_u8", "gamma", 2.2),
+    Case("gamma_u8_rgb", "gamma", 2.2, channels=3),
+    Case("gamma_u16", "gamma", 2.2, "uint16"),
+    Case("gamma_f32", "gamma", 2.2, "float32", reference="numpy", tol=1e-6),
+    Case("lut_u8", "lut", "shared"),
+    Case("lut_u8_rgb_perchannel", "lut", "per-channel", channels=3),
 ]
 
 # Column order of the timings; a library appears in the table when some case times it.
@@ -346,6 +353,44 @@ def _morph_fns(case, img, threads, mods):
     return fns
 
 
+# ----------------------------------------------------------------------------- tone
+
+def _gamma_fns(case, img, threads, mods):
+    """gamma: imfilt (which finds its cached table inside the call) against cv2.LUT with the
+    same table built beforehand; float images against numpy.power (and x ** gamma)."""
+    import imfilt
+    g = float(case.param)
+    cv2, np_ = mods["cv2"], mods["numpy"]
+    fns = {"imfilt": lambda: imfilt.gamma(img, g, threads=threads)}
+    if img.dtype.kind == "u":
+        maxval = np_.iinfo(img.dtype).max
+        table = np_.minimum(np_.rint(maxval * (np_.linspace(0, 1, maxval + 1) ** g)),
+                            maxval).astype(img.dtype)
+        fns["cv2"] = lambda: cv2.LUT(img, table)
+        fns["numpy"] = lambda: table[img]
+    else:
+        g32 = img.dtype.type(g)
+        fns["numpy"] = lambda: np_.power(img, g32)
+    return fns
+
+
+def _lut_fns(case, img, threads, mods):
+    """lut: a random uint8 table, shared by the channels or one column per channel."""
+    import imfilt
+    cv2 = mods["cv2"]
+    rng = np.random.default_rng(4)
+    ch = img.shape[2] if img.ndim == 3 else 1
+    if case.param == "per-channel":
+        table = rng.integers(0, 256, (256, ch), dtype=np.uint8)
+        cv_table = np.ascontiguousarray(table).reshape(1, 256, ch)
+        ref_np = lambda: table[img, np.arange(ch)]  # noqa: E731
+    else:
+        table = cv_table = rng.integers(0, 256, 256, dtype=np.uint8)
+        ref_np = lambda: table[img]  # noqa: E731
+    return {"imfilt": lambda: imfilt.lut(img, table, threads=threads),
+            "cv2": lambda: cv2.LUT(img, cv_table), "numpy": ref_np}
+
+
 # kind -> (case, image, threads argument, {library name: module or None}) -> {library: callable}.
 # Each filter family adds its builder here; the callables take no arguments.
 BUILDERS = {
@@ -359,6 +404,8 @@ BUILDERS = {
     "maximum": _morph_fns,
     "minimum": _morph_fns,
     "maximum_ellipse": _morph_fns,
+    "gamma": _gamma_fns,
+    "lut": _lut_fns,
 }
 
 

@@ -132,11 +132,15 @@ def _rows_contiguous(a):
 
 
 def byte_rows(arr):
-    """A 2-D uint8 view (rows x row bytes) of a native-endian array whose rows are contiguous
-    runs of width * channels elements; copies only when that is impossible (big-endian data,
-    strided columns). Negative or padded row strides are kept as they are."""
+    """A 2-D uint8 view (rows x row bytes) of a native-endian, aligned array whose rows are
+    contiguous runs of width * channels elements; copies only when that is impossible
+    (big-endian or misaligned data, strided columns). Negative or padded row strides are kept as they are."""
+    if arr.flags.c_contiguous and arr.dtype.isnative and arr.flags.aligned:  # common, fast
+        return arr.reshape(arr.shape[0], math.prod(arr.shape[1:])).view(np.uint8)
     if not arr.dtype.isnative:
         arr = arr.astype(arr.dtype.newbyteorder("="))
+    if not arr.flags.aligned:  # C may vectorise assuming natural alignment: copy
+        arr = arr.copy()
     if not _rows_contiguous(arr):
         arr = np.ascontiguousarray(arr)
     h = arr.shape[0]
@@ -144,10 +148,20 @@ def byte_rows(arr):
     return arr.reshape(h, row_elems).view(np.uint8)
 
 
-def prepare_out(out, shape, dtype, image):
+def same_elements(a, b):
+    """True when a and b are the same elements of the same memory: same start, strides and
+    item size (an elementwise kernel may then write b while reading a, sample by sample)."""
+    return (a.shape == b.shape and a.dtype.itemsize == b.dtype.itemsize
+            and a.strides == b.strides
+            and a.__array_interface__["data"][0] == b.__array_interface__["data"][0])
+
+
+def prepare_out(out, shape, dtype, image, elementwise=False):
     """Validate `out`; return (array the kernel writes, array to return). When `out` overlaps
     the input or cannot be written row by row, the kernel writes a private temporary that is
-    copied into `out` afterwards, so aliasing never changes the result."""
+    copied into `out` afterwards, so aliasing never changes the result. `elementwise`: the
+    kernel reads each sample before writing the same position, so `out` being exactly the
+    input (same_elements) is written directly; any other overlap still gets a temporary."""
     dtype = np.dtype(dtype)
     if out is None:
         res = np.empty(shape, dtype)
@@ -160,7 +174,11 @@ def prepare_out(out, shape, dtype, image):
         raise ValueError(f"out has dtype {out.dtype}, expected {dtype}")
     if not out.flags.writeable:
         raise ValueError("out is read-only")
-    if np.shares_memory(out, image) or not out.dtype.isnative or not _rows_contiguous(out):
+    if not out.dtype.isnative or not out.flags.aligned or not _rows_contiguous(out):
+        return np.empty(shape, dtype), out
+    if np.shares_memory(out, image):
+        if elementwise and image.dtype.isnative and same_elements(out, image):
+            return out, out
         return np.empty(shape, dtype), out
     return out, out
 

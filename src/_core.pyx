@@ -134,3 +134,4 @@ def config():
 include "_hog.pxi"
 include "_conv.pxi"
 include "_morph.pxi"
+include "_tone.pxi"

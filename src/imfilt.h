@@ -127,6 +127,20 @@ enum { IMFILT_MORPH_MIN = 0, IMFILT_MORPH_MAX = 1 };
 int imfilt_morph(const imfilt_image *src, imfilt_image *dst, const uint8_t *footprint,
                  size_t kh, size_t kw, size_t ay, size_t ax, int op,
                  int border, double cval, int threads);
+/* ---- Tone: lookup tables and gamma (src/tone.c, src/tone_isa.c) ---- */
+/* dst[y, x, c] = entry (src[y, x, c], table_channels > 1 ? c : 0) of `table`, entries being
+   opaque elem_size-byte values (1, 2, 4, 8 or 16) stored row-major as (entries, table_channels):
+   256 entries for a U8 src, 65536 for U16. table_channels is 1 or src->channels; dst->dtype is
+   ignored. In place (dst->data == src->data) needs equal row strides and element sizes. */
+int imfilt_lut(const imfilt_image *src, imfilt_image *dst, const void *table, size_t elem_size,
+               size_t table_channels, int threads);
+/* float32: dst = src ** (float)gamma * (float)gain with C/NumPy semantics for 0, inf, NaN and
+   gamma == 0; *negative is set when some src sample is < 0 (dst is then unspecified, except in
+   place: the input is checked first and left untouched). */
+int imfilt_pow(const imfilt_image *src, imfilt_image *dst, double gamma, double gain,
+               int threads, int *negative);
+/* *found = 1 when some sample of a F32 / F64 image is < 0. */
+int imfilt_any_negative(const imfilt_image *src, int threads, int *found);
 
 /* CPU dispatch (src/dispatch.c). */
 const char *imfilt_isa_name(void);          /* level in use */
