@@ -238,29 +238,37 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
    scikit-image semantics: cells[cy][cx][bin] (float32 sums, as its Cython loop accumulates),
    then blocks of block_h x block_w cells, stride one cell, out[by][bx][r][c][bin] in double
    or float. */
+/* sum of |v| (squares: sq) in 8 interleaved partial sums, ((r0 + r1) + (r2 + r3)) +
+   ((r4 + r5) + (r6 + r7)) then the tail, as NumPy's pairwise sum does for short runs: 8
+   independent chains instead of one (no reassociation by the compiler: fixed order). */
+static double sum8(const double *v, size_t n, int sq) {
+    double r[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int k = 0; k < 8; k++) r[k] += sq ? v[i + k] * v[i + k] : fabs(v[i + k]);
+    double s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    for (; i < n; i++) s += sq ? v[i] * v[i] : fabs(v[i]);
+    return s;
+}
+
 static void norm_sk(double *v, size_t n, int norm, double thresh) {
     const double eps = 1e-5;
-    double s = 0;
+    double s;
     switch (norm) {
     case IMFILT_HOG_NORM_L1:
     case IMFILT_HOG_NORM_L1SQRT:
-        for (size_t i = 0; i < n; i++) s += fabs(v[i]);
+        s = sum8(v, n, 0);
         for (size_t i = 0; i < n; i++) v[i] = v[i] / (s + eps);
         if (norm == IMFILT_HOG_NORM_L1SQRT)
             for (size_t i = 0; i < n; i++) v[i] = sqrt(v[i]);
         break;
     case IMFILT_HOG_NORM_L2:
     case IMFILT_HOG_NORM_L2HYS:
-        for (size_t i = 0; i < n; i++) s += v[i] * v[i];
-        s = sqrt(s + eps * eps);
+        s = sqrt(sum8(v, n, 1) + eps * eps);
         for (size_t i = 0; i < n; i++) v[i] = v[i] / s;
         if (norm == IMFILT_HOG_NORM_L2HYS) {
-            s = 0;
-            for (size_t i = 0; i < n; i++) {
-                v[i] = v[i] < thresh ? v[i] : thresh;
-                s += v[i] * v[i];
-            }
-            s = sqrt(s + eps * eps);
+            for (size_t i = 0; i < n; i++) v[i] = v[i] < thresh ? v[i] : thresh;
+            s = sqrt(sum8(v, n, 1) + eps * eps);
             for (size_t i = 0; i < n; i++) v[i] = v[i] / s;
         }
         break;
@@ -288,6 +296,8 @@ int imfilt_hog_cells(const imfilt_image *src, const imfilt_hog_params *p, float 
     const int f32 = src->dtype == IMFILT_F32;
     int status = IMFILT_OK;
     size_t namb = 0;
+    uint16_t edge[12];
+    tab->sk_edge_bins(nb, edge);
 
     int nth = imfilt_choose_threads(threads, ncy * ch, W * C);
     if ((size_t)nth > ncy) nth = (int)ncy;
@@ -303,7 +313,7 @@ int imfilt_hog_cells(const imfilt_image *src, const imfilt_hog_params *p, float 
         imfilt_strip(ncy, part, parts, 1, &c0, &c1);
         size_t pstride = W + 2;
         double *buf = NULL;
-        if (c0 < c1) buf = malloc((3 * C * pstride + 6 * n) * sizeof(double) + n * sizeof(uint16_t));
+        if (c0 < c1) buf = malloc((3 * C * pstride + 8 * n) * sizeof(double) + n * sizeof(uint16_t));
         if (c0 < c1 && !buf) {
 #ifdef _OPENMP
 #pragma omp atomic write
@@ -313,7 +323,7 @@ int imfilt_hog_cells(const imfilt_image *src, const imfilt_hog_params *p, float 
             row_cache rc = {{-1, -1, -1}, {buf, buf + C * pstride, buf + 2 * C * pstride},
                             pstride, sizeof(double)};
             double *mag = buf + 3 * C * pstride, *scratch = mag + n;
-            uint16_t *bin = (uint16_t *)(scratch + 5 * n);
+            uint16_t *bin = (uint16_t *)(scratch + 7 * n);
             const double *up[64], *mid[64], *down[64];
             double *pl[64];
             for (size_t cy = c0; cy < c1; cy++) {
@@ -340,12 +350,15 @@ int imfilt_hog_cells(const imfilt_image *src, const imfilt_hog_params *p, float 
                         mid[c] = rows[1] + c * pstride + 1;
                         down[c] = rows[2] + c * pstride + 1;
                     }
-                    tab->votes_sk(up, mid, down, C, n, W, y == 0 || y + 1 == H, f32, nb, bin,
-                                  mag, scratch);
-                    /* float32 sums in raster order, as skimage's cell loop */
-                    for (size_t cx = 0, x = 0; cx < ncx; cx++) {
-                        float *acc = crow + cx * nb;
-                        for (size_t k = 0; k < cw; k++, x++) {
+                    tab->votes_sk(up, mid, down, C, n, W, y == 0 || y + 1 == H, f32, nb, edge,
+                                  bin, mag, scratch);
+                    /* float32 sums in raster order, as skimage's cell loop. Cells
+                       innermost: consecutive updates hit different cells, so a run of
+                       equal bins in one cell makes no read-after-write chain, while each
+                       cell still sums its pixels in raster order. */
+                    for (size_t k = 0; k < cw; k++) {
+                        float *acc = crow;
+                        for (size_t x = k; x < n; x += cw, acc += nb) {
                             size_t b = bin[x];
                             if (b < nb) {
                                 acc[b] = (float)((double)acc[b] + mag[x]);

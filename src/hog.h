@@ -37,10 +37,13 @@ typedef struct imfilt_hog_table {
        f32; the channel of largest magnitude wins (first on ties); mag = sqrt(dx^2 + dy^2);
        bin[x] = i with per180 * i <= o < per180 * (i + 1), o = degrees(atan2(dy, dx)) mod 180
        as NumPy computes it, nbins when no bin holds o, IMFILT_HOG_AMBIGUOUS when only NumPy's
-       arctan2 can tell. scratch: 5 * n doubles. */
+       arctan2 can tell. edge: the 12 bins of the exact directions, from sk_edge_bins.
+       scratch: 7 * n doubles (the chosen dx at scratch[x], dy at scratch[n + x]). */
     void (*votes_sk)(const double *const *up, const double *const *mid, const double *const *down,
                      size_t channels, size_t n, size_t width, int zero_dy, int f32,
-                     size_t nbins, uint16_t *bin, double *mag, double *scratch);
+                     size_t nbins, const uint16_t *edge, uint16_t *bin, double *mag,
+                     double *scratch);
+    void (*sk_edge_bins)(size_t nbins, uint16_t *edge);
 } imfilt_hog_table;
 
 #endif

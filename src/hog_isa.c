@@ -120,7 +120,6 @@ static void votes_cv(const float *const *up, const float *const *mid, const floa
    IMFILT_HOG_AMBIGUOUS for the caller to bin with NumPy's own arctan2 (NumPy's vectorised
    arctan2 and libm differ by 1 ulp on some inputs, which decides such a bin). */
 #define SK_MARGIN 1e-9
-#define SK_NEEDS_EXACT 0xFFFFu
 static const double sk_poly[9] = {
     0.9999999999999736, -0.33333333330872567, 0.19999999613243907, -0.14285690811049995,
     0.11110393872264343, -0.09078501415324834, 0.07564454460465045, -0.05877192157043882,
@@ -140,62 +139,105 @@ static uint16_t sk_exact_bin(double dy, double dx, size_t nbins, double per180) 
     return (uint16_t)b;                        /* nbins: in no bin */
 }
 
+/* The bins of the exact directions, computed once per call (edge[12], see hog.h):
+   kind * 4 + signbit(dx) * 2 + signbit(dy), kind 0: dy == 0, 1: dx == 0, 2: |dx| == |dy|.
+   atan2 of these depends only on the signs (and on which direction), so one representative
+   per entry gives the bin of every such pixel. */
+static void sk_edge_bins(size_t nbins, uint16_t *edge) {
+    const double per180 = 180.0 / (double)nbins;
+    for (int i = 0; i < 12; i++) {
+        int kind = i / 4, sx = (i >> 1) & 1, sy = i & 1;
+        double one_x = sx ? -1.0 : 1.0, one_y = sy ? -1.0 : 1.0;
+        double dx = kind == 1 ? (sx ? -0.0 : 0.0) : one_x;
+        double dy = kind == 0 ? (sy ? -0.0 : 0.0) : one_y;
+        edge[i] = sk_exact_bin(dy, dx, nbins, per180);
+    }
+}
+
+/* one channel's [-1, 0, 1] differences (float32 arithmetic for float32 images), dx = 0 on the
+   first and last column, dy = 0 when zero_dy */
+static void sk_grad(const double *u, const double *m, const double *d, size_t n, size_t width,
+                    int zero_dy, int f32, double *dx, double *dy) {
+    if (f32) {
+        for (size_t x = 0; x < n; x++) {
+            dx[x] = (double)((float)m[x + 1] - (float)m[x - 1]);
+            dy[x] = (double)((float)d[x] - (float)u[x]);
+        }
+    } else {
+        for (size_t x = 0; x < n; x++) {
+            dx[x] = m[x + 1] - m[x - 1];
+            dy[x] = d[x] - u[x];
+        }
+    }
+    if (zero_dy)
+        for (size_t x = 0; x < n; x++) dy[x] = 0.0;
+    if (n > 0) dx[0] = 0.0;
+    if (width - 1 < n) dx[width - 1] = 0.0;
+}
+
 static void votes_sk(const double *const *up, const double *const *mid, const double *const *down,
                      size_t channels, size_t n, size_t width, int zero_dy, int f32, size_t nbins,
-                     uint16_t *bin, double *mag, double *scratch) {
+                     const uint16_t *edge, uint16_t *bin, double *mag, double *scratch) {
     double *bdx = scratch, *bdy = scratch + n, *bm = scratch + 2 * n, *bk = scratch + 3 * n;
-    double *close = scratch + 4 * n;
-#define SK_GRAD(c, x, dx, dy)                                                                   \
-    do {                                                                                        \
-        const double *u_ = up[c], *m_ = mid[c], *d_ = down[c];                                  \
-        if (f32) {                                                                              \
-            dx = (double)((float)m_[x + 1] - (float)m_[x - 1]);                                 \
-            dy = (double)((float)d_[x] - (float)u_[x]);                                         \
-        } else {                                                                                \
-            dx = m_[x + 1] - m_[x - 1];                                                         \
-            dy = d_[x] - u_[x];                                                                 \
-        }                                                                                       \
-        dx = (x == 0 || x + 1 == width) ? 0.0 : dx;                                             \
-        dy = zero_dy ? 0.0 : dy;                                                                \
-    } while (0)
+    double *close = scratch + 4 * n, *cdx = scratch + 5 * n, *cdy = scratch + 6 * n;
+    sk_grad(up[0], mid[0], down[0], n, width, zero_dy, f32, bdx, bdy);
+    for (size_t x = 0; x < n; x++) bm[x] = bdx[x] * bdx[x] + bdy[x] * bdy[x];
     /* skimage keeps the channel of largest np.hypot (float32 hypot for float32 images), first
        on ties. sqrt(dx^2 + dy^2) orders channels the same way unless two are within a few
        ulp: those pixels are redone below with libm's hypot, which NumPy calls. */
-    for (size_t c = 0; c < channels; c++) {
+    if (channels > 1) {
         for (size_t x = 0; x < n; x++) {
-            double dx, dy;
-            SK_GRAD(c, x, dx, dy);
-            double mm = dx * dx + dy * dy, km = sqrt(mm);
-            km = f32 ? (double)(float)km : km;
-            double gap = km - bk[x];
-            int near = c > 0 && fabs(gap) <= (f32 ? 2.4e-7 : 8.9e-16) * km;
-            int take = c == 0 || gap > 0;
-            close[x] = c == 0 ? 0.0 : (near ? 1.0 : close[x]);
-            bdx[x] = take ? dx : bdx[x];
-            bdy[x] = take ? dy : bdy[x];
-            bm[x] = take ? mm : bm[x];
-            bk[x] = take ? km : bk[x];
+            double km = sqrt(bm[x]);
+            bk[x] = f32 ? (double)(float)km : km;
+            close[x] = 0.0;
         }
-    }
-    for (size_t x = 0; x < n && channels > 1; x++) {
-        if (close[x] == 0.0) continue;
-        double best = -1;
-        for (size_t c = 0; c < channels; c++) {
-            double dx, dy;
-            SK_GRAD(c, x, dx, dy);
-            double k = f32 ? (double)hypotf((float)dx, (float)dy) : hypot(dx, dy);
-            if (c == 0 || k > best) {
-                best = k;
-                bdx[x] = dx;
-                bdy[x] = dy;
-                bm[x] = dx * dx + dy * dy;
+        const double rel = f32 ? 2.4e-7 : 8.9e-16;
+        for (size_t c = 1; c < channels; c++) {
+            sk_grad(up[c], mid[c], down[c], n, width, zero_dy, f32, cdx, cdy);
+            for (size_t x = 0; x < n; x++) {
+                double dx = cdx[x], dy = cdy[x];
+                double mm = dx * dx + dy * dy, km = sqrt(mm);
+                km = f32 ? (double)(float)km : km;
+                double gap = km - bk[x];
+                int near = fabs(gap) <= rel * km;
+                int take = gap > 0;
+                close[x] = near ? 1.0 : close[x];
+                bdx[x] = take ? dx : bdx[x];
+                bdy[x] = take ? dy : bdy[x];
+                bm[x] = take ? mm : bm[x];
+                bk[x] = take ? km : bk[x];
+            }
+        }
+        for (size_t x = 0; x < n; x++) {
+            if (close[x] == 0.0) continue;
+            double best = -1;
+            for (size_t c = 0; c < channels; c++) {
+                const double *u = up[c], *m = mid[c], *d = down[c];
+                double dx, dy;
+                if (f32) {
+                    dx = (double)((float)m[x + 1] - (float)m[x - 1]);
+                    dy = (double)((float)d[x] - (float)u[x]);
+                } else {
+                    dx = m[x + 1] - m[x - 1];
+                    dy = d[x] - u[x];
+                }
+                dx = (x == 0 || x + 1 == width) ? 0.0 : dx;
+                dy = zero_dy ? 0.0 : dy;
+                double k = f32 ? (double)hypotf((float)dx, (float)dy) : hypot(dx, dy);
+                if (c == 0 || k > best) {
+                    best = k;
+                    bdx[x] = dx;
+                    bdy[x] = dy;
+                    bm[x] = dx * dx + dy * dy;
+                }
             }
         }
     }
-#undef SK_GRAD
     const double per180 = 180.0 / (double)nbins, inv = (double)nbins / 180.0;
     const double t8 = 0.41421356237309503, pi = 3.14159265358979323846;
     const int nb = (int)nbins;
+    double e[12];
+    for (int i = 0; i < 12; i++) e[i] = edge[i];
     for (size_t x = 0; x < n; x++) {
         double dx = bdx[x], dy = bdy[x];
         mag[x] = sqrt(bm[x]);
@@ -217,10 +259,18 @@ static void votes_sk(const double *const *up, const double *const *mid, const do
         double e0 = o - per180 * (double)b, e1 = per180 * (double)(b + 1) - o;
         int exact = e0 < SK_MARGIN || e1 < SK_MARGIN || b >= nb;
         exact = exact && bm[x] > 0;                       /* a zero vote needs no bin */
-        bin[x] = exact ? (uint16_t)SK_NEEDS_EXACT : (uint16_t)(bm[x] > 0 ? b : 0);
+        /* near an edge: an exact direction takes its bin from edge[], others are left to
+           NumPy (a NaN magnitude is never exact, so NaNs need no care here) */
+        double idx = dy == 0 ? 0.0 : (dx == 0 ? 4.0 : (ax == ay ? 8.0 : 12.0));
+        idx += copysign(1.0, dx) < 0 ? 2.0 : 0.0;   /* sign bits, also of zeros */
+        idx += copysign(1.0, dy) < 0 ? 1.0 : 0.0;
+        double eb = IMFILT_HOG_AMBIGUOUS;       /* eb = e[idx], a select chain that vectorises */
+#define SK_PICK(i) eb = idx == (double)i ? e[i] : eb;
+        SK_PICK(0) SK_PICK(1) SK_PICK(2) SK_PICK(3) SK_PICK(4) SK_PICK(5)
+        SK_PICK(6) SK_PICK(7) SK_PICK(8) SK_PICK(9) SK_PICK(10) SK_PICK(11)
+#undef SK_PICK
+        bin[x] = (uint16_t)(exact ? (int)eb : (bm[x] > 0 ? b : 0));
     }
-    for (size_t x = 0; x < n; x++)
-        if (bin[x] == SK_NEEDS_EXACT) bin[x] = sk_exact_bin(bdy[x], bdx[x], nbins, per180);
 }
 
 #define LOAD_ROW(W) { load_##W##_u8, load_##W##_u16, NULL, load_##W##_f32, load_##W##_f64, NULL }
@@ -231,4 +281,5 @@ const imfilt_hog_table IMFILT_ISA_TABLE(imfilt_hog) = {
     .load_f64 = LOAD_ROW(f64),
     .votes_cv = votes_cv,
     .votes_sk = votes_sk,
+    .sk_edge_bins = sk_edge_bins,
 };
