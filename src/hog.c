@@ -238,45 +238,6 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
    scikit-image semantics: cells[cy][cx][bin] (float32 sums, as its Cython loop accumulates),
    then blocks of block_h x block_w cells, stride one cell, out[by][bx][r][c][bin] in double
    or float. */
-/* sum of |v| (squares: sq) in 8 interleaved partial sums, ((r0 + r1) + (r2 + r3)) +
-   ((r4 + r5) + (r6 + r7)) then the tail, as NumPy's pairwise sum does for short runs: 8
-   independent chains instead of one (no reassociation by the compiler: fixed order). */
-static double sum8(const double *v, size_t n, int sq) {
-    double r[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8)
-        for (int k = 0; k < 8; k++) r[k] += sq ? v[i + k] * v[i + k] : fabs(v[i + k]);
-    double s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-    for (; i < n; i++) s += sq ? v[i] * v[i] : fabs(v[i]);
-    return s;
-}
-
-static void norm_sk(double *v, size_t n, int norm, double thresh) {
-    const double eps = 1e-5;
-    double s;
-    switch (norm) {
-    case IMFILT_HOG_NORM_L1:
-    case IMFILT_HOG_NORM_L1SQRT:
-        s = sum8(v, n, 0);
-        for (size_t i = 0; i < n; i++) v[i] = v[i] / (s + eps);
-        if (norm == IMFILT_HOG_NORM_L1SQRT)
-            for (size_t i = 0; i < n; i++) v[i] = sqrt(v[i]);
-        break;
-    case IMFILT_HOG_NORM_L2:
-    case IMFILT_HOG_NORM_L2HYS:
-        s = sqrt(sum8(v, n, 1) + eps * eps);
-        for (size_t i = 0; i < n; i++) v[i] = v[i] / s;
-        if (norm == IMFILT_HOG_NORM_L2HYS) {
-            for (size_t i = 0; i < n; i++) v[i] = v[i] < thresh ? v[i] : thresh;
-            s = sqrt(sum8(v, n, 1) + eps * eps);
-            for (size_t i = 0; i < n; i++) v[i] = v[i] / s;
-        }
-        break;
-    default:
-        break;
-    }
-}
-
 int imfilt_hog_cells(const imfilt_image *src, const imfilt_hog_params *p, float *cells,
                      double *amb, size_t amb_cap, size_t *amb_count, int threads) {
     const imfilt_hog_table *tab = IMFILT_ISA_ACTIVE(imfilt_hog_table, imfilt_hog);
@@ -394,6 +355,7 @@ int imfilt_hog_cell_blocks(const float *cells, size_t ncy, size_t ncx,
     const size_t nb = p->nbins, brow = p->block_h, bcol = p->block_w;
     if (!cells || !out || nb == 0 || brow == 0 || bcol == 0 || ncy < brow || ncx < bcol)
         return IMFILT_EINVAL;
+    const imfilt_hog_table *tab = IMFILT_ISA_ACTIVE(imfilt_hog_table, imfilt_hog);
     const size_t nby = ncy - brow + 1, nbx = ncx - bcol + 1, L = brow * bcol * nb;
     int status = IMFILT_OK;
     int nth = imfilt_choose_threads(threads, nby * 8, nbx * L / 8);
@@ -419,7 +381,7 @@ int imfilt_hog_cell_blocks(const float *cells, size_t ncy, size_t ncx,
                     for (size_t c = 0; c < bcol; c++)
                         for (size_t o = 0; o < nb; o++)
                             v[k++] = cells[((by + r) * ncx + bx + c) * nb + o];
-                norm_sk(v, L, p->norm, p->threshold);
+                tab->norm_sk(v, L, p->norm, p->threshold);
                 size_t base = (by * nbx + bx) * L;
                 if (p->out_dtype == IMFILT_F64)
                     memcpy((double *)out + base, v, L * sizeof(double));

@@ -44,6 +44,8 @@ typedef struct imfilt_hog_table {
                      size_t nbins, const uint16_t *edge, uint16_t *bin, double *mag,
                      double *scratch);
     void (*sk_edge_bins)(size_t nbins, uint16_t *edge);
+    /* scikit-image's block normalisation of v[0 .. n) in place (IMFILT_HOG_NORM_*) */
+    void (*norm_sk)(double *v, size_t n, int norm, double thresh);
 } imfilt_hog_table;
 
 #endif

@@ -243,9 +243,10 @@ static void votes_sk(const double *const *up, const double *const *mid, const do
         mag[x] = sqrt(bm[x]);
         double ax = fabs(dx), ay = fabs(dy);
         double lo = ax < ay ? ax : ay, hi = ax < ay ? ay : ax;
-        double t = hi > 0 ? lo / hi : 0.0;
-        int big = t > t8;
-        double u = big ? (t - 1.0) / (t + 1.0) : t, s = u * u;
+        /* one division: u = t or (t - 1) / (t + 1) with t = lo / hi, as (lo - hi) / (lo + hi) */
+        int big = lo > t8 * hi;
+        double num = big ? lo - hi : lo, den = big ? lo + hi : hi;
+        double u = den > 0 ? num / den : 0.0, s = u * u;
         double p = sk_poly[8];
         for (int k = 7; k >= 0; k--) p = p * s + sk_poly[k];
         double a = p * u + (big ? pi / 4 : 0.0);          /* atan(lo / hi) */
@@ -273,6 +274,49 @@ static void votes_sk(const double *const *up, const double *const *mid, const do
     }
 }
 
+/* ------------------------------------------------------------------------------------------
+   scikit-image block normalisation. */
+/* sum of |v| (squares: sq) in 8 interleaved partial sums, ((r0 + r1) + (r2 + r3)) +
+   ((r4 + r5) + (r6 + r7)) then the tail, as NumPy's pairwise sum does for short runs: 8
+   independent chains instead of one (no reassociation by the compiler: fixed order). */
+static double sum8(const double *v, size_t n, int sq) {
+    double r[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int k = 0; k < 8; k++) r[k] += sq ? v[i + k] * v[i + k] : fabs(v[i + k]);
+    double s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    for (; i < n; i++) s += sq ? v[i] * v[i] : fabs(v[i]);
+    return s;
+}
+
+/* scikit-image's block norms in double (divisions, as it does; wide vectors make them
+   cheap) */
+static void norm_sk(double *v, size_t n, int norm, double thresh) {
+    const double eps = 1e-5;
+    double s;
+    switch (norm) {
+    case IMFILT_HOG_NORM_L1:
+    case IMFILT_HOG_NORM_L1SQRT:
+        s = sum8(v, n, 0);
+        for (size_t i = 0; i < n; i++) v[i] = v[i] / (s + eps);
+        if (norm == IMFILT_HOG_NORM_L1SQRT)
+            for (size_t i = 0; i < n; i++) v[i] = sqrt(v[i]);
+        break;
+    case IMFILT_HOG_NORM_L2:
+    case IMFILT_HOG_NORM_L2HYS:
+        s = sqrt(sum8(v, n, 1) + eps * eps);
+        for (size_t i = 0; i < n; i++) v[i] = v[i] / s;
+        if (norm == IMFILT_HOG_NORM_L2HYS) {
+            for (size_t i = 0; i < n; i++) v[i] = v[i] < thresh ? v[i] : thresh;
+            s = sqrt(sum8(v, n, 1) + eps * eps);
+            for (size_t i = 0; i < n; i++) v[i] = v[i] / s;
+        }
+        break;
+    default:
+        break;
+    }
+}
+
 #define LOAD_ROW(W) { load_##W##_u8, load_##W##_u16, NULL, load_##W##_f32, load_##W##_f64, NULL }
 
 const imfilt_hog_table IMFILT_ISA_TABLE(imfilt_hog) = {
@@ -282,4 +326,5 @@ const imfilt_hog_table IMFILT_ISA_TABLE(imfilt_hog) = {
     .votes_cv = votes_cv,
     .votes_sk = votes_sk,
     .sk_edge_bins = sk_edge_bins,
+    .norm_sk = norm_sk,
 };
