@@ -72,11 +72,7 @@ static void l2hys_cv(float *h, size_t n, float thresh) {
    OpenCV semantics. Block grid over the image framed by (pad_y, pad_x): blocks at
    (by * stride_y, bx * stride_x), out[by][bx][(cx * ncy + cy) * nbins + bin] (cells
    column-major, as OpenCV). */
-typedef struct {
-    size_t cell[2];   /* up to two cells a block row/column position votes into */
-    float w[2];
-    size_t count;
-} axis_weight;
+typedef imfilt_hog_axis_weight axis_weight;
 
 /* OpenCV's per-position weights along one axis of a block: gaussian (centred at size / 2)
    times the linear interpolation between cell centres, cells outside the block dropped. */
@@ -153,8 +149,11 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
         imfilt_strip(nby, part, parts, 1, &b0, &b1);
         size_t pstride = xend + 2;
         float *buf = NULL;
-        size_t nbuf = 3 * C * pstride + 7 * xend + nbx * ncx * nb + 3 * C * 2;
-        if (b0 < b1) buf = malloc(nbuf * sizeof(float) + 2 * xend * sizeof(uint16_t));
+        const size_t nbp = (nb + tab->lanes - 1) / tab->lanes * tab->lanes;
+        size_t nbuf = 3 * C * pstride + 7 * xend + nbx * ncx * nbp + xend * nbp + 3 * C * 2;
+        float *raw = NULL;         /* R and V start on a 64-byte boundary (whole-vector rows) */
+        if (b0 < b1) raw = malloc((nbuf + 16) * sizeof(float) + 2 * xend * sizeof(uint16_t));
+        if (raw) buf = raw;
         if (b0 < b1 && !buf) {
 #ifdef _OPENMP
 #pragma omp atomic write
@@ -165,7 +164,9 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
                             pstride, sizeof(float)};
             float *w0 = buf + 3 * C * pstride, *w1 = w0 + xend, *scratch = w1 + xend;
             float *R = scratch + 4 * xend;
-            uint16_t *bin = (uint16_t *)(R + nbx * ncx * nb), *bin1 = bin + xend;
+            R += (64 - (uintptr_t)R % 64) % 64 / sizeof(float);
+            float *V = R + nbx * ncx * nbp;
+            uint16_t *bin = (uint16_t *)(V + xend * nbp);
             const float *up[64], *mid[64], *down[64];
             float *pl[64];
             memset(out + b0 * nbx * L, 0, (b1 - b0) * nbx * L * sizeof(float));
@@ -191,21 +192,8 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
                 }
                 tab->votes_cv(up, mid, down, C, xend, first_tail, angle_scale, (int)nb, bin,
                               w0, w1, scratch);
-                /* row pass: R[bx][cx][bin] = sum_j X_cx(j) * votes(bx * sx + j). Block
-                   columns innermost: consecutive updates hit different blocks, so the
-                   read-modify-write chains of one histogram never follow each other. */
-                memset(R, 0, nbx * ncx * nb * sizeof(float));
-                const size_t rstep = ncx * nb;
-                for (size_t j = 0; j < bw; j++) {
-                    for (size_t k = 0; k < xw[j].count; k++) {
-                        float *r = R + xw[j].cell[k] * nb;
-                        const float wt = xw[j].w[k];
-                        for (size_t bx = 0, x = j; bx < nbx; bx++, x += sx, r += rstep) {
-                            r[bin[x]] += wt * w0[x];
-                            r[bin1[x]] += wt * w1[x];
-                        }
-                    }
-                }
+                /* row pass: R[bx][cx][bin] = sum_j X_cx(j) * votes(bx * sx + j) */
+                tab->rows_cv(bin, w0, w1, xend, nbp, xw, bw, ncx, nbx, sx, V, R);
                 /* column pass into every block row of this thread containing gy */
                 size_t by_lo = gy + 1 > bh ? (gy + 1 - bh + sy - 1) / sy : 0, by_hi = gy / sy;
                 if (by_lo < b0) by_lo = b0;
@@ -219,7 +207,7 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
                         for (size_t bx = 0; bx < nbx; bx++)
                             for (size_t cx = 0; cx < ncx; cx++) {
                                 float *h = Hrow + bx * L + (cx * ncy + cy) * nb;
-                                const float *r = R + (bx * ncx + cx) * nb;
+                                const float *r = R + (bx * ncx + cx) * nbp;
                                 for (size_t b = 0; b < nb; b++) h[b] += wt * r[b];
                             }
                     }
@@ -227,7 +215,7 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
                         for (size_t bx = 0; bx < nbx; bx++) l2hys_cv(Hrow + bx * L, L, thresh);
                 }
             }
-            free(buf);
+            free(raw);
         }
     }
     free(xmap); free(ymap); free(xw); free(yw);

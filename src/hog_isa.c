@@ -112,6 +112,48 @@ static void votes_cv(const float *const *up, const float *const *mid, const floa
 }
 
 /* ------------------------------------------------------------------------------------------
+   OpenCV row pass with the bins in vector lanes (each pixel's two votes as one vector of
+   histogram lanes), so a block cell's update is one vector multiply-add instead of two
+   dependent scalar scatters. */
+#define HOG_VL (IMFILT_VEC_BYTES / 4)
+typedef float hog_vf __attribute__((vector_size(IMFILT_VEC_BYTES), aligned(4)));
+typedef int32_t hog_vi __attribute__((vector_size(IMFILT_VEC_BYTES), aligned(4)));
+
+static void rows_cv(const uint16_t *bin, const float *w0, const float *w1, size_t n, size_t nbp,
+                    const imfilt_hog_axis_weight *xw, size_t bw, size_t ncx, size_t nbx,
+                    size_t sx, float *V, float *R) {
+    const size_t nch = nbp / HOG_VL;
+    hog_vi iota;
+    for (int l = 0; l < HOG_VL; l++) iota[l] = l;
+    for (size_t x = 0; x < n; x++) {
+        hog_vi b0 = (hog_vi){0} + (int32_t)bin[x], b1 = (hog_vi){0} + (int32_t)bin[n + x];
+        hog_vi u0 = (hog_vi)((hog_vf){0} + w0[x]), u1 = (hog_vi)((hog_vf){0} + w1[x]);
+        hog_vf *v = (hog_vf *)(V + x * nbp);
+        for (size_t c = 0; c < nch; c++) {
+            hog_vi lane = iota + (int32_t)(c * HOG_VL);
+            v[c] = (hog_vf)(u0 & (lane == b0)) + (hog_vf)(u1 & (lane == b1));
+        }
+    }
+    for (size_t i = 0; i < nbx * ncx * nbp; i++) R[i] = 0.f;
+    const size_t rstep = ncx * nbp, vstep = sx * nbp;
+    for (size_t j = 0; j < bw; j++) {
+        for (size_t k = 0; k < xw[j].count; k++) {
+            float *r = R + xw[j].cell[k] * nbp;
+            const float *v = V + j * nbp;
+            const float wt = xw[j].w[k];
+            if (nch == 1) {
+                for (size_t bx = 0; bx < nbx; bx++, r += rstep, v += vstep)
+                    *(hog_vf *)r += wt * *(const hog_vf *)v;
+            } else {
+                for (size_t bx = 0; bx < nbx; bx++, r += rstep, v += vstep)
+                    for (size_t c = 0; c < nch; c++)
+                        ((hog_vf *)r)[c] += wt * ((const hog_vf *)v)[c];
+            }
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------------------------
    scikit-image votes. The bin needs NumPy's float64 orientation only near a bin edge: a fast
    atan (argument reduced to [0, tan(pi/8)], degree-8 polynomial in u^2, error < 2e-14 rad)
    decides every pixel farther than SK_MARGIN degrees from an edge. Closer ones: the exact
@@ -323,7 +365,9 @@ const imfilt_hog_table IMFILT_ISA_TABLE(imfilt_hog) = {
     .name = IMFILT_ISA_LEVEL_NAME,
     .load_f32 = LOAD_ROW(f32),
     .load_f64 = LOAD_ROW(f64),
+    .lanes = HOG_VL,
     .votes_cv = votes_cv,
+    .rows_cv = rows_cv,
     .votes_sk = votes_sk,
     .sk_edge_bins = sk_edge_bins,
     .norm_sk = norm_sk,
