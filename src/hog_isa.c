@@ -134,21 +134,42 @@ static void rows_cv(const uint16_t *bin, const float *w0, const float *w1, size_
             v[c] = (hog_vf)(u0 & (lane == b0)) + (hog_vf)(u1 & (lane == b1));
         }
     }
-    for (size_t i = 0; i < nbx * ncx * nbp; i++) R[i] = 0.f;
     const size_t rstep = ncx * nbp, vstep = sx * nbp;
+    if (nch == 1) {
+        /* one vector per histogram: each (block, cell) sum in a register, 4 blocks at a time
+           (independent chains), over j ascending as below */
+        for (size_t cx = 0; cx < ncx; cx++)
+            for (size_t bx = 0; bx < nbx; bx += 4) {
+                hog_vf a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+                const size_t m = nbx - bx < 4 ? nbx - bx : 4;
+                const float *v0 = V + bx * vstep, *v1 = v0 + (m > 1) * vstep,
+                            *v2 = v0 + (m > 2) * 2 * vstep, *v3 = v0 + (m > 3) * 3 * vstep;
+                for (size_t j = 0; j < bw; j++)
+                    for (size_t k = 0; k < xw[j].count; k++) {
+                        if (xw[j].cell[k] != cx) continue;
+                        const float wt = xw[j].w[k];
+                        a0 += wt * *(const hog_vf *)(v0 + j * nbp);
+                        a1 += wt * *(const hog_vf *)(v1 + j * nbp);
+                        a2 += wt * *(const hog_vf *)(v2 + j * nbp);
+                        a3 += wt * *(const hog_vf *)(v3 + j * nbp);
+                    }
+                float *r = R + (bx * ncx + cx) * nbp;
+                *(hog_vf *)r = a0;
+                if (m > 1) *(hog_vf *)(r + rstep) = a1;
+                if (m > 2) *(hog_vf *)(r + 2 * rstep) = a2;
+                if (m > 3) *(hog_vf *)(r + 3 * rstep) = a3;
+            }
+        return;
+    }
+    for (size_t i = 0; i < nbx * ncx * nbp; i++) R[i] = 0.f;
     for (size_t j = 0; j < bw; j++) {
         for (size_t k = 0; k < xw[j].count; k++) {
             float *r = R + xw[j].cell[k] * nbp;
             const float *v = V + j * nbp;
             const float wt = xw[j].w[k];
-            if (nch == 1) {
-                for (size_t bx = 0; bx < nbx; bx++, r += rstep, v += vstep)
-                    *(hog_vf *)r += wt * *(const hog_vf *)v;
-            } else {
-                for (size_t bx = 0; bx < nbx; bx++, r += rstep, v += vstep)
-                    for (size_t c = 0; c < nch; c++)
-                        ((hog_vf *)r)[c] += wt * ((const hog_vf *)v)[c];
-            }
+            for (size_t bx = 0; bx < nbx; bx++, r += rstep, v += vstep)
+                for (size_t c = 0; c < nch; c++)
+                    ((hog_vf *)r)[c] += wt * ((const hog_vf *)v)[c];
         }
     }
 }
