@@ -50,7 +50,22 @@ def _bool_arg(v, name):
 
 def _src(arr):
     channels = arr.shape[2] if arr.ndim == 3 else 1
-    return N.byte_rows(arr), arr.shape[1], channels, N.DTYPE_CODES[arr.dtype.newbyteorder("=")]
+    if arr.flags.c_contiguous and arr.dtype.isnative:      # the common case, cheaply
+        rows = arr.reshape(arr.shape[0], -1).view(np.uint8)
+    else:
+        rows = N.byte_rows(arr)
+    return rows, arr.shape[1], channels, N.DTYPE_CODES[arr.dtype.newbyteorder("=")]
+
+
+_NATIVE_HOG_DTYPES = frozenset(np.dtype(d) for d in HOG_DTYPES)
+
+
+def _fast_image(image):
+    """_check_hog_image, with a shortcut for the plain ndarray of a supported native dtype."""
+    if (type(image) is np.ndarray and image.dtype in _NATIVE_HOG_DTYPES
+            and (image.ndim == 2 or (image.ndim == 3 and 1 <= image.shape[2] <= 64))):
+        return image
+    return _check_hog_image(image)
 
 
 # ---------------------------------------------------------------------------------- OpenCV
@@ -96,7 +111,8 @@ def _blocks(arr, params, pad, threads):
                          f"refusing")
     out = np.empty((nby, nbx, L), np.float32)
     if out.size:
-        _core.hog_blocks(*_src(arr), dict(params, pad=pad), out.reshape(-1), threads)
+        p = params if params.get("pad") == pad else dict(params, pad=pad)
+        _core.hog_blocks(*_src(arr), p, out.reshape(-1), threads)
     return out
 
 
@@ -180,7 +196,7 @@ def _cv_window_plan(win_size, block_size, block_stride, cell_size, nbins, signed
     py, px = _align(py, gy), _align(px, gx)
     nbi, nbj = (wh - bh) // sy + 1, (ww - bw) // sx + 1
     L = (bh // params["cell"][0]) * (bw // params["cell"][1]) * params["nbins"]
-    grid_params = dict(params, stride=(gy, gx), block_stride=(sy, sx))
+    grid_params = dict(params, stride=(gy, gx), block_stride=(sy, sx), pad=(py, px))
     return grid_params, (wh, ww), (wsy, wsx), (gy, gx), (py, px), (nbi, nbj), L
 
 
@@ -236,7 +252,7 @@ def hog(image, *, win_size=(128, 64), block_size=(16, 16), block_stride=(8, 8),
         block_stride, block larger than the window) or an image smaller than a window after
         padding.
     """
-    arr = _check_hog_image(image)
+    arr = _fast_image(image)
     args = (win_size, block_size, block_stride, cell_size, nbins, signed, gamma_correction,
             win_sigma, l2hys_threshold, win_stride, padding)
     # cache key with the types (True == 1 and 8 == 8.0 must not share a validation)
@@ -253,8 +269,9 @@ def hog(image, *, win_size=(128, 64), block_size=(16, 16), block_stride=(8, 8),
                 _PLANS.clear()
             _PLANS[key] = plan
     params, (wh, ww), (wsy, wsx), (gy, gx), (py, px), (nbi, nbj), L = plan
-    nthreads = N.threads_arg(threads)
-    _check_gamma_values(arr, params["gamma"])
+    nthreads = threads if type(threads) is int and 1 <= threads <= 1024 else N.threads_arg(threads)
+    if params["gamma"] and arr.dtype.kind == "f":
+        _check_gamma_values(arr, 1)
     H, W = arr.shape[:2]
     if H + 2 * py < wh or W + 2 * px < ww:
         raise ValueError(f"image of {H}x{W} pixels (plus padding {(py, px)} on each side) is "
@@ -268,12 +285,10 @@ def hog(image, *, win_size=(128, 64), block_size=(16, 16), block_stride=(8, 8),
     grid = _blocks(arr, params, (py, px), nthreads)
     (sy, sx) = params["block_stride"]
     s0, s1, s2 = grid.strides
-    view = np.lib.stride_tricks.as_strided(
-        grid, (nwy, nwx, nbj, nbi, L),
-        (wsy // gy * s0, wsx // gx * s1, sx // gx * s1, sy // gy * s0, s2), writeable=False)
-    desc = np.empty((nwy, nwx, nbj, nbi, L), np.float32)
-    np.copyto(desc, view)
-    desc = desc.reshape(nwy * nwx, nbj * nbi * L)
+    view = np.ndarray((nwy, nwx, nbj, nbi, L), np.float32, grid, 0,
+                      (wsy // gy * s0, wsx // gx * s1, sx // gx * s1, sy // gy * s0, s2))
+    desc = np.empty((nwy * nwx, nbj * nbi * L), np.float32)
+    np.copyto(desc.reshape(nwy, nwx, nbj, nbi, L), view)
     bh, bw = params["block"]
     if visualize:
         from ._hogdraw import hog_picture

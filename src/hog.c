@@ -72,11 +72,7 @@ static void l2hys_cv(float *h, size_t n, float thresh) {
    OpenCV semantics. Block grid over the image framed by (pad_y, pad_x): blocks at
    (by * stride_y, bx * stride_x), out[by][bx][(cx * ncy + cy) * nbins + bin] (cells
    column-major, as OpenCV). */
-typedef struct {
-    size_t cell[2];   /* up to two cells a block row/column position votes into */
-    float w[2];
-    size_t count;
-} axis_weight;
+typedef imfilt_hog_axis_weight axis_weight;
 
 /* OpenCV's per-position weights along one axis of a block: gaussian (centred at size / 2)
    times the linear interpolation between cell centres, cells outside the block dropped. */
@@ -153,8 +149,11 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
         imfilt_strip(nby, part, parts, 1, &b0, &b1);
         size_t pstride = xend + 2;
         float *buf = NULL;
-        size_t nbuf = 3 * C * pstride + 7 * xend + nbx * ncx * nb + 3 * C * 2;
-        if (b0 < b1) buf = malloc(nbuf * sizeof(float) + 2 * xend * sizeof(uint16_t));
+        const size_t nbp = (nb + tab->lanes - 1) / tab->lanes * tab->lanes;
+        size_t nbuf = 3 * C * pstride + 7 * xend + nbx * ncx * nbp + xend * nbp + 3 * C * 2;
+        float *raw = NULL;         /* R and V start on a 64-byte boundary (whole-vector rows) */
+        if (b0 < b1) raw = malloc((nbuf + 16) * sizeof(float) + 2 * xend * sizeof(uint16_t));
+        if (raw) buf = raw;
         if (b0 < b1 && !buf) {
 #ifdef _OPENMP
 #pragma omp atomic write
@@ -165,7 +164,9 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
                             pstride, sizeof(float)};
             float *w0 = buf + 3 * C * pstride, *w1 = w0 + xend, *scratch = w1 + xend;
             float *R = scratch + 4 * xend;
-            uint16_t *bin = (uint16_t *)(R + nbx * ncx * nb), *bin1 = bin + xend;
+            R += (64 - (uintptr_t)R % 64) % 64 / sizeof(float);
+            float *V = R + nbx * ncx * nbp;
+            uint16_t *bin = (uint16_t *)(V + xend * nbp);
             const float *up[64], *mid[64], *down[64];
             float *pl[64];
             memset(out + b0 * nbx * L, 0, (b1 - b0) * nbx * L * sizeof(float));
@@ -191,21 +192,8 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
                 }
                 tab->votes_cv(up, mid, down, C, xend, first_tail, angle_scale, (int)nb, bin,
                               w0, w1, scratch);
-                /* row pass: R[bx][cx][bin] = sum_j X_cx(j) * votes(bx * sx + j). Block
-                   columns innermost: consecutive updates hit different blocks, so the
-                   read-modify-write chains of one histogram never follow each other. */
-                memset(R, 0, nbx * ncx * nb * sizeof(float));
-                const size_t rstep = ncx * nb;
-                for (size_t j = 0; j < bw; j++) {
-                    for (size_t k = 0; k < xw[j].count; k++) {
-                        float *r = R + xw[j].cell[k] * nb;
-                        const float wt = xw[j].w[k];
-                        for (size_t bx = 0, x = j; bx < nbx; bx++, x += sx, r += rstep) {
-                            r[bin[x]] += wt * w0[x];
-                            r[bin1[x]] += wt * w1[x];
-                        }
-                    }
-                }
+                /* row pass: R[bx][cx][bin] = sum_j X_cx(j) * votes(bx * sx + j) */
+                tab->rows_cv(bin, w0, w1, xend, nbp, xw, bw, ncx, nbx, sx, V, R);
                 /* column pass into every block row of this thread containing gy */
                 size_t by_lo = gy + 1 > bh ? (gy + 1 - bh + sy - 1) / sy : 0, by_hi = gy / sy;
                 if (by_lo < b0) by_lo = b0;
@@ -219,7 +207,7 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
                         for (size_t bx = 0; bx < nbx; bx++)
                             for (size_t cx = 0; cx < ncx; cx++) {
                                 float *h = Hrow + bx * L + (cx * ncy + cy) * nb;
-                                const float *r = R + (bx * ncx + cx) * nb;
+                                const float *r = R + (bx * ncx + cx) * nbp;
                                 for (size_t b = 0; b < nb; b++) h[b] += wt * r[b];
                             }
                     }
@@ -227,7 +215,7 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
                         for (size_t bx = 0; bx < nbx; bx++) l2hys_cv(Hrow + bx * L, L, thresh);
                 }
             }
-            free(buf);
+            free(raw);
         }
     }
     free(xmap); free(ymap); free(xw); free(yw);
@@ -238,37 +226,6 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
    scikit-image semantics: cells[cy][cx][bin] (float32 sums, as its Cython loop accumulates),
    then blocks of block_h x block_w cells, stride one cell, out[by][bx][r][c][bin] in double
    or float. */
-static void norm_sk(double *v, size_t n, int norm, double thresh) {
-    const double eps = 1e-5;
-    double s = 0;
-    switch (norm) {
-    case IMFILT_HOG_NORM_L1:
-    case IMFILT_HOG_NORM_L1SQRT:
-        for (size_t i = 0; i < n; i++) s += fabs(v[i]);
-        for (size_t i = 0; i < n; i++) v[i] = v[i] / (s + eps);
-        if (norm == IMFILT_HOG_NORM_L1SQRT)
-            for (size_t i = 0; i < n; i++) v[i] = sqrt(v[i]);
-        break;
-    case IMFILT_HOG_NORM_L2:
-    case IMFILT_HOG_NORM_L2HYS:
-        for (size_t i = 0; i < n; i++) s += v[i] * v[i];
-        s = sqrt(s + eps * eps);
-        for (size_t i = 0; i < n; i++) v[i] = v[i] / s;
-        if (norm == IMFILT_HOG_NORM_L2HYS) {
-            s = 0;
-            for (size_t i = 0; i < n; i++) {
-                v[i] = v[i] < thresh ? v[i] : thresh;
-                s += v[i] * v[i];
-            }
-            s = sqrt(s + eps * eps);
-            for (size_t i = 0; i < n; i++) v[i] = v[i] / s;
-        }
-        break;
-    default:
-        break;
-    }
-}
-
 int imfilt_hog_cells(const imfilt_image *src, const imfilt_hog_params *p, float *cells,
                      double *amb, size_t amb_cap, size_t *amb_count, int threads) {
     const imfilt_hog_table *tab = IMFILT_ISA_ACTIVE(imfilt_hog_table, imfilt_hog);
@@ -288,6 +245,8 @@ int imfilt_hog_cells(const imfilt_image *src, const imfilt_hog_params *p, float 
     const int f32 = src->dtype == IMFILT_F32;
     int status = IMFILT_OK;
     size_t namb = 0;
+    uint16_t edge[12];
+    tab->sk_edge_bins(nb, edge);
 
     int nth = imfilt_choose_threads(threads, ncy * ch, W * C);
     if ((size_t)nth > ncy) nth = (int)ncy;
@@ -303,7 +262,7 @@ int imfilt_hog_cells(const imfilt_image *src, const imfilt_hog_params *p, float 
         imfilt_strip(ncy, part, parts, 1, &c0, &c1);
         size_t pstride = W + 2;
         double *buf = NULL;
-        if (c0 < c1) buf = malloc((3 * C * pstride + 6 * n) * sizeof(double) + n * sizeof(uint16_t));
+        if (c0 < c1) buf = malloc((3 * C * pstride + 8 * n) * sizeof(double) + n * sizeof(uint16_t));
         if (c0 < c1 && !buf) {
 #ifdef _OPENMP
 #pragma omp atomic write
@@ -313,7 +272,7 @@ int imfilt_hog_cells(const imfilt_image *src, const imfilt_hog_params *p, float 
             row_cache rc = {{-1, -1, -1}, {buf, buf + C * pstride, buf + 2 * C * pstride},
                             pstride, sizeof(double)};
             double *mag = buf + 3 * C * pstride, *scratch = mag + n;
-            uint16_t *bin = (uint16_t *)(scratch + 5 * n);
+            uint16_t *bin = (uint16_t *)(scratch + 7 * n);
             const double *up[64], *mid[64], *down[64];
             double *pl[64];
             for (size_t cy = c0; cy < c1; cy++) {
@@ -340,12 +299,15 @@ int imfilt_hog_cells(const imfilt_image *src, const imfilt_hog_params *p, float 
                         mid[c] = rows[1] + c * pstride + 1;
                         down[c] = rows[2] + c * pstride + 1;
                     }
-                    tab->votes_sk(up, mid, down, C, n, W, y == 0 || y + 1 == H, f32, nb, bin,
-                                  mag, scratch);
-                    /* float32 sums in raster order, as skimage's cell loop */
-                    for (size_t cx = 0, x = 0; cx < ncx; cx++) {
-                        float *acc = crow + cx * nb;
-                        for (size_t k = 0; k < cw; k++, x++) {
+                    tab->votes_sk(up, mid, down, C, n, W, y == 0 || y + 1 == H, f32, nb, edge,
+                                  bin, mag, scratch);
+                    /* float32 sums in raster order, as skimage's cell loop. Cells
+                       innermost: consecutive updates hit different cells, so a run of
+                       equal bins in one cell makes no read-after-write chain, while each
+                       cell still sums its pixels in raster order. */
+                    for (size_t k = 0; k < cw; k++) {
+                        float *acc = crow;
+                        for (size_t x = k; x < n; x += cw, acc += nb) {
                             size_t b = bin[x];
                             if (b < nb) {
                                 acc[b] = (float)((double)acc[b] + mag[x]);
@@ -381,6 +343,7 @@ int imfilt_hog_cell_blocks(const float *cells, size_t ncy, size_t ncx,
     const size_t nb = p->nbins, brow = p->block_h, bcol = p->block_w;
     if (!cells || !out || nb == 0 || brow == 0 || bcol == 0 || ncy < brow || ncx < bcol)
         return IMFILT_EINVAL;
+    const imfilt_hog_table *tab = IMFILT_ISA_ACTIVE(imfilt_hog_table, imfilt_hog);
     const size_t nby = ncy - brow + 1, nbx = ncx - bcol + 1, L = brow * bcol * nb;
     int status = IMFILT_OK;
     int nth = imfilt_choose_threads(threads, nby * 8, nbx * L / 8);
@@ -406,7 +369,7 @@ int imfilt_hog_cell_blocks(const float *cells, size_t ncy, size_t ncx,
                     for (size_t c = 0; c < bcol; c++)
                         for (size_t o = 0; o < nb; o++)
                             v[k++] = cells[((by + r) * ncx + bx + c) * nb + o];
-                norm_sk(v, L, p->norm, p->threshold);
+                tab->norm_sk(v, L, p->norm, p->threshold);
                 size_t base = (by * nbx + bx) * L;
                 if (p->out_dtype == IMFILT_F64)
                     memcpy((double *)out + base, v, L * sizeof(double));

@@ -10,8 +10,16 @@
 /* votes_sk's bin for a pixel whose bin only NumPy's arctan2 can decide (see src/hog_isa.c) */
 #define IMFILT_HOG_AMBIGUOUS 0xFFFEu
 
+/* a block position's weights along one axis: up to two cells, each with its weight */
+typedef struct imfilt_hog_axis_weight {
+    size_t cell[2];
+    float w[2];
+    size_t count;
+} imfilt_hog_axis_weight;
+
 typedef struct imfilt_hog_table {
     const char *name;
+    size_t lanes;     /* floats per vector: OpenCV histograms are padded to a multiple */
     /* planes[c][i] = f(row[map(i) * channels + c]) for i < n, where map(i) = base + i on
        [lo, hi) (one contiguous run) and xmap[i] elsewhere; f = sqrt when gamma, else identity.
        f32: every input type as float (OpenCV); f64: as double (scikit-image), except that
@@ -37,10 +45,23 @@ typedef struct imfilt_hog_table {
        f32; the channel of largest magnitude wins (first on ties); mag = sqrt(dx^2 + dy^2);
        bin[x] = i with per180 * i <= o < per180 * (i + 1), o = degrees(atan2(dy, dx)) mod 180
        as NumPy computes it, nbins when no bin holds o, IMFILT_HOG_AMBIGUOUS when only NumPy's
-       arctan2 can tell. scratch: 5 * n doubles. */
+       arctan2 can tell. edge: the 12 bins of the exact directions, from sk_edge_bins.
+       scratch: 7 * n doubles (the chosen dx at scratch[x], dy at scratch[n + x]). */
+    /* OpenCV's row pass over one gradient row: R[(bx * ncx + cx) * nbp + b] (b < nbp, nbp a
+       multiple of lanes) = sum over j ascending of xw[j]'s weight for cell cx times the vote
+       vector of pixel bx * sx + j, whose lane bin[x] holds w0[x], lane bin[n + x] w1[x] (their
+       sum when equal) and the other lanes 0: per bin the same sums as a scatter of the two
+       votes. V: n * nbp floats of scratch. */
+    void (*rows_cv)(const uint16_t *bin, const float *w0, const float *w1, size_t n,
+                    size_t nbp, const imfilt_hog_axis_weight *xw, size_t bw, size_t ncx,
+                    size_t nbx, size_t sx, float *V, float *R);
     void (*votes_sk)(const double *const *up, const double *const *mid, const double *const *down,
                      size_t channels, size_t n, size_t width, int zero_dy, int f32,
-                     size_t nbins, uint16_t *bin, double *mag, double *scratch);
+                     size_t nbins, const uint16_t *edge, uint16_t *bin, double *mag,
+                     double *scratch);
+    void (*sk_edge_bins)(size_t nbins, uint16_t *edge);
+    /* scikit-image's block normalisation of v[0 .. n) in place (IMFILT_HOG_NORM_*) */
+    void (*norm_sk)(double *v, size_t n, int norm, double thresh);
 } imfilt_hog_table;
 
 #endif

@@ -112,6 +112,69 @@ static void votes_cv(const float *const *up, const float *const *mid, const floa
 }
 
 /* ------------------------------------------------------------------------------------------
+   OpenCV row pass with the bins in vector lanes (each pixel's two votes as one vector of
+   histogram lanes), so a block cell's update is one vector multiply-add instead of two
+   dependent scalar scatters. */
+#define HOG_VL (IMFILT_VEC_BYTES / 4)
+typedef float hog_vf __attribute__((vector_size(IMFILT_VEC_BYTES), aligned(4)));
+typedef int32_t hog_vi __attribute__((vector_size(IMFILT_VEC_BYTES), aligned(4)));
+
+static void rows_cv(const uint16_t *bin, const float *w0, const float *w1, size_t n, size_t nbp,
+                    const imfilt_hog_axis_weight *xw, size_t bw, size_t ncx, size_t nbx,
+                    size_t sx, float *V, float *R) {
+    const size_t nch = nbp / HOG_VL;
+    hog_vi iota;
+    for (int l = 0; l < HOG_VL; l++) iota[l] = l;
+    for (size_t x = 0; x < n; x++) {
+        hog_vi b0 = (hog_vi){0} + (int32_t)bin[x], b1 = (hog_vi){0} + (int32_t)bin[n + x];
+        hog_vi u0 = (hog_vi)((hog_vf){0} + w0[x]), u1 = (hog_vi)((hog_vf){0} + w1[x]);
+        hog_vf *v = (hog_vf *)(V + x * nbp);
+        for (size_t c = 0; c < nch; c++) {
+            hog_vi lane = iota + (int32_t)(c * HOG_VL);
+            v[c] = (hog_vf)(u0 & (lane == b0)) + (hog_vf)(u1 & (lane == b1));
+        }
+    }
+    const size_t rstep = ncx * nbp, vstep = sx * nbp;
+    if (nch == 1) {
+        /* one vector per histogram: each (block, cell) sum in a register, 4 blocks at a time
+           (independent chains), over j ascending as below */
+        for (size_t cx = 0; cx < ncx; cx++)
+            for (size_t bx = 0; bx < nbx; bx += 4) {
+                hog_vf a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+                const size_t m = nbx - bx < 4 ? nbx - bx : 4;
+                const float *v0 = V + bx * vstep, *v1 = v0 + (m > 1) * vstep,
+                            *v2 = v0 + (m > 2) * 2 * vstep, *v3 = v0 + (m > 3) * 3 * vstep;
+                for (size_t j = 0; j < bw; j++)
+                    for (size_t k = 0; k < xw[j].count; k++) {
+                        if (xw[j].cell[k] != cx) continue;
+                        const float wt = xw[j].w[k];
+                        a0 += wt * *(const hog_vf *)(v0 + j * nbp);
+                        a1 += wt * *(const hog_vf *)(v1 + j * nbp);
+                        a2 += wt * *(const hog_vf *)(v2 + j * nbp);
+                        a3 += wt * *(const hog_vf *)(v3 + j * nbp);
+                    }
+                float *r = R + (bx * ncx + cx) * nbp;
+                *(hog_vf *)r = a0;
+                if (m > 1) *(hog_vf *)(r + rstep) = a1;
+                if (m > 2) *(hog_vf *)(r + 2 * rstep) = a2;
+                if (m > 3) *(hog_vf *)(r + 3 * rstep) = a3;
+            }
+        return;
+    }
+    for (size_t i = 0; i < nbx * ncx * nbp; i++) R[i] = 0.f;
+    for (size_t j = 0; j < bw; j++) {
+        for (size_t k = 0; k < xw[j].count; k++) {
+            float *r = R + xw[j].cell[k] * nbp;
+            const float *v = V + j * nbp;
+            const float wt = xw[j].w[k];
+            for (size_t bx = 0; bx < nbx; bx++, r += rstep, v += vstep)
+                for (size_t c = 0; c < nch; c++)
+                    ((hog_vf *)r)[c] += wt * ((const hog_vf *)v)[c];
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------------------------
    scikit-image votes. The bin needs NumPy's float64 orientation only near a bin edge: a fast
    atan (argument reduced to [0, tan(pi/8)], degree-8 polynomial in u^2, error < 2e-14 rad)
    decides every pixel farther than SK_MARGIN degrees from an edge. Closer ones: the exact
@@ -120,7 +183,6 @@ static void votes_cv(const float *const *up, const float *const *mid, const floa
    IMFILT_HOG_AMBIGUOUS for the caller to bin with NumPy's own arctan2 (NumPy's vectorised
    arctan2 and libm differ by 1 ulp on some inputs, which decides such a bin). */
 #define SK_MARGIN 1e-9
-#define SK_NEEDS_EXACT 0xFFFFu
 static const double sk_poly[9] = {
     0.9999999999999736, -0.33333333330872567, 0.19999999613243907, -0.14285690811049995,
     0.11110393872264343, -0.09078501415324834, 0.07564454460465045, -0.05877192157043882,
@@ -140,70 +202,114 @@ static uint16_t sk_exact_bin(double dy, double dx, size_t nbins, double per180) 
     return (uint16_t)b;                        /* nbins: in no bin */
 }
 
+/* The bins of the exact directions, computed once per call (edge[12], see hog.h):
+   kind * 4 + signbit(dx) * 2 + signbit(dy), kind 0: dy == 0, 1: dx == 0, 2: |dx| == |dy|.
+   atan2 of these depends only on the signs (and on which direction), so one representative
+   per entry gives the bin of every such pixel. */
+static void sk_edge_bins(size_t nbins, uint16_t *edge) {
+    const double per180 = 180.0 / (double)nbins;
+    for (int i = 0; i < 12; i++) {
+        int kind = i / 4, sx = (i >> 1) & 1, sy = i & 1;
+        double one_x = sx ? -1.0 : 1.0, one_y = sy ? -1.0 : 1.0;
+        double dx = kind == 1 ? (sx ? -0.0 : 0.0) : one_x;
+        double dy = kind == 0 ? (sy ? -0.0 : 0.0) : one_y;
+        edge[i] = sk_exact_bin(dy, dx, nbins, per180);
+    }
+}
+
+/* one channel's [-1, 0, 1] differences (float32 arithmetic for float32 images), dx = 0 on the
+   first and last column, dy = 0 when zero_dy */
+static void sk_grad(const double *u, const double *m, const double *d, size_t n, size_t width,
+                    int zero_dy, int f32, double *dx, double *dy) {
+    if (f32) {
+        for (size_t x = 0; x < n; x++) {
+            dx[x] = (double)((float)m[x + 1] - (float)m[x - 1]);
+            dy[x] = (double)((float)d[x] - (float)u[x]);
+        }
+    } else {
+        for (size_t x = 0; x < n; x++) {
+            dx[x] = m[x + 1] - m[x - 1];
+            dy[x] = d[x] - u[x];
+        }
+    }
+    if (zero_dy)
+        for (size_t x = 0; x < n; x++) dy[x] = 0.0;
+    if (n > 0) dx[0] = 0.0;
+    if (width - 1 < n) dx[width - 1] = 0.0;
+}
+
 static void votes_sk(const double *const *up, const double *const *mid, const double *const *down,
                      size_t channels, size_t n, size_t width, int zero_dy, int f32, size_t nbins,
-                     uint16_t *bin, double *mag, double *scratch) {
+                     const uint16_t *edge, uint16_t *bin, double *mag, double *scratch) {
     double *bdx = scratch, *bdy = scratch + n, *bm = scratch + 2 * n, *bk = scratch + 3 * n;
-    double *close = scratch + 4 * n;
-#define SK_GRAD(c, x, dx, dy)                                                                   \
-    do {                                                                                        \
-        const double *u_ = up[c], *m_ = mid[c], *d_ = down[c];                                  \
-        if (f32) {                                                                              \
-            dx = (double)((float)m_[x + 1] - (float)m_[x - 1]);                                 \
-            dy = (double)((float)d_[x] - (float)u_[x]);                                         \
-        } else {                                                                                \
-            dx = m_[x + 1] - m_[x - 1];                                                         \
-            dy = d_[x] - u_[x];                                                                 \
-        }                                                                                       \
-        dx = (x == 0 || x + 1 == width) ? 0.0 : dx;                                             \
-        dy = zero_dy ? 0.0 : dy;                                                                \
-    } while (0)
+    double *close = scratch + 4 * n, *cdx = scratch + 5 * n, *cdy = scratch + 6 * n;
+    sk_grad(up[0], mid[0], down[0], n, width, zero_dy, f32, bdx, bdy);
+    for (size_t x = 0; x < n; x++) bm[x] = bdx[x] * bdx[x] + bdy[x] * bdy[x];
     /* skimage keeps the channel of largest np.hypot (float32 hypot for float32 images), first
        on ties. sqrt(dx^2 + dy^2) orders channels the same way unless two are within a few
        ulp: those pixels are redone below with libm's hypot, which NumPy calls. */
-    for (size_t c = 0; c < channels; c++) {
+    if (channels > 1) {
         for (size_t x = 0; x < n; x++) {
-            double dx, dy;
-            SK_GRAD(c, x, dx, dy);
-            double mm = dx * dx + dy * dy, km = sqrt(mm);
-            km = f32 ? (double)(float)km : km;
-            double gap = km - bk[x];
-            int near = c > 0 && fabs(gap) <= (f32 ? 2.4e-7 : 8.9e-16) * km;
-            int take = c == 0 || gap > 0;
-            close[x] = c == 0 ? 0.0 : (near ? 1.0 : close[x]);
-            bdx[x] = take ? dx : bdx[x];
-            bdy[x] = take ? dy : bdy[x];
-            bm[x] = take ? mm : bm[x];
-            bk[x] = take ? km : bk[x];
+            double km = sqrt(bm[x]);
+            bk[x] = f32 ? (double)(float)km : km;
+            close[x] = 0.0;
         }
-    }
-    for (size_t x = 0; x < n && channels > 1; x++) {
-        if (close[x] == 0.0) continue;
-        double best = -1;
-        for (size_t c = 0; c < channels; c++) {
-            double dx, dy;
-            SK_GRAD(c, x, dx, dy);
-            double k = f32 ? (double)hypotf((float)dx, (float)dy) : hypot(dx, dy);
-            if (c == 0 || k > best) {
-                best = k;
-                bdx[x] = dx;
-                bdy[x] = dy;
-                bm[x] = dx * dx + dy * dy;
+        const double rel = f32 ? 2.4e-7 : 8.9e-16;
+        for (size_t c = 1; c < channels; c++) {
+            sk_grad(up[c], mid[c], down[c], n, width, zero_dy, f32, cdx, cdy);
+            for (size_t x = 0; x < n; x++) {
+                double dx = cdx[x], dy = cdy[x];
+                double mm = dx * dx + dy * dy, km = sqrt(mm);
+                km = f32 ? (double)(float)km : km;
+                double gap = km - bk[x];
+                int near = fabs(gap) <= rel * km;
+                int take = gap > 0;
+                close[x] = near ? 1.0 : close[x];
+                bdx[x] = take ? dx : bdx[x];
+                bdy[x] = take ? dy : bdy[x];
+                bm[x] = take ? mm : bm[x];
+                bk[x] = take ? km : bk[x];
+            }
+        }
+        for (size_t x = 0; x < n; x++) {
+            if (close[x] == 0.0) continue;
+            double best = -1;
+            for (size_t c = 0; c < channels; c++) {
+                const double *u = up[c], *m = mid[c], *d = down[c];
+                double dx, dy;
+                if (f32) {
+                    dx = (double)((float)m[x + 1] - (float)m[x - 1]);
+                    dy = (double)((float)d[x] - (float)u[x]);
+                } else {
+                    dx = m[x + 1] - m[x - 1];
+                    dy = d[x] - u[x];
+                }
+                dx = (x == 0 || x + 1 == width) ? 0.0 : dx;
+                dy = zero_dy ? 0.0 : dy;
+                double k = f32 ? (double)hypotf((float)dx, (float)dy) : hypot(dx, dy);
+                if (c == 0 || k > best) {
+                    best = k;
+                    bdx[x] = dx;
+                    bdy[x] = dy;
+                    bm[x] = dx * dx + dy * dy;
+                }
             }
         }
     }
-#undef SK_GRAD
     const double per180 = 180.0 / (double)nbins, inv = (double)nbins / 180.0;
     const double t8 = 0.41421356237309503, pi = 3.14159265358979323846;
     const int nb = (int)nbins;
+    double e[12];
+    for (int i = 0; i < 12; i++) e[i] = edge[i];
     for (size_t x = 0; x < n; x++) {
         double dx = bdx[x], dy = bdy[x];
         mag[x] = sqrt(bm[x]);
         double ax = fabs(dx), ay = fabs(dy);
         double lo = ax < ay ? ax : ay, hi = ax < ay ? ay : ax;
-        double t = hi > 0 ? lo / hi : 0.0;
-        int big = t > t8;
-        double u = big ? (t - 1.0) / (t + 1.0) : t, s = u * u;
+        /* one division: u = t or (t - 1) / (t + 1) with t = lo / hi, as (lo - hi) / (lo + hi) */
+        int big = lo > t8 * hi;
+        double num = big ? lo - hi : lo, den = big ? lo + hi : hi;
+        double u = den > 0 ? num / den : 0.0, s = u * u;
         double p = sk_poly[8];
         for (int k = 7; k >= 0; k--) p = p * s + sk_poly[k];
         double a = p * u + (big ? pi / 4 : 0.0);          /* atan(lo / hi) */
@@ -217,10 +323,61 @@ static void votes_sk(const double *const *up, const double *const *mid, const do
         double e0 = o - per180 * (double)b, e1 = per180 * (double)(b + 1) - o;
         int exact = e0 < SK_MARGIN || e1 < SK_MARGIN || b >= nb;
         exact = exact && bm[x] > 0;                       /* a zero vote needs no bin */
-        bin[x] = exact ? (uint16_t)SK_NEEDS_EXACT : (uint16_t)(bm[x] > 0 ? b : 0);
+        /* near an edge: an exact direction takes its bin from edge[], others are left to
+           NumPy (a NaN magnitude is never exact, so NaNs need no care here) */
+        double idx = dy == 0 ? 0.0 : (dx == 0 ? 4.0 : (ax == ay ? 8.0 : 12.0));
+        idx += copysign(1.0, dx) < 0 ? 2.0 : 0.0;   /* sign bits, also of zeros */
+        idx += copysign(1.0, dy) < 0 ? 1.0 : 0.0;
+        double eb = IMFILT_HOG_AMBIGUOUS;       /* eb = e[idx], a select chain that vectorises */
+#define SK_PICK(i) eb = idx == (double)i ? e[i] : eb;
+        SK_PICK(0) SK_PICK(1) SK_PICK(2) SK_PICK(3) SK_PICK(4) SK_PICK(5)
+        SK_PICK(6) SK_PICK(7) SK_PICK(8) SK_PICK(9) SK_PICK(10) SK_PICK(11)
+#undef SK_PICK
+        bin[x] = (uint16_t)(exact ? (int)eb : (bm[x] > 0 ? b : 0));
     }
-    for (size_t x = 0; x < n; x++)
-        if (bin[x] == SK_NEEDS_EXACT) bin[x] = sk_exact_bin(bdy[x], bdx[x], nbins, per180);
+}
+
+/* ------------------------------------------------------------------------------------------
+   scikit-image block normalisation. */
+/* sum of |v| (squares: sq) in 8 interleaved partial sums, ((r0 + r1) + (r2 + r3)) +
+   ((r4 + r5) + (r6 + r7)) then the tail, as NumPy's pairwise sum does for short runs: 8
+   independent chains instead of one (no reassociation by the compiler: fixed order). */
+static double sum8(const double *v, size_t n, int sq) {
+    double r[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int k = 0; k < 8; k++) r[k] += sq ? v[i + k] * v[i + k] : fabs(v[i + k]);
+    double s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    for (; i < n; i++) s += sq ? v[i] * v[i] : fabs(v[i]);
+    return s;
+}
+
+/* scikit-image's block norms in double (divisions, as it does; wide vectors make them
+   cheap) */
+static void norm_sk(double *v, size_t n, int norm, double thresh) {
+    const double eps = 1e-5;
+    double s;
+    switch (norm) {
+    case IMFILT_HOG_NORM_L1:
+    case IMFILT_HOG_NORM_L1SQRT:
+        s = sum8(v, n, 0);
+        for (size_t i = 0; i < n; i++) v[i] = v[i] / (s + eps);
+        if (norm == IMFILT_HOG_NORM_L1SQRT)
+            for (size_t i = 0; i < n; i++) v[i] = sqrt(v[i]);
+        break;
+    case IMFILT_HOG_NORM_L2:
+    case IMFILT_HOG_NORM_L2HYS:
+        s = sqrt(sum8(v, n, 1) + eps * eps);
+        for (size_t i = 0; i < n; i++) v[i] = v[i] / s;
+        if (norm == IMFILT_HOG_NORM_L2HYS) {
+            for (size_t i = 0; i < n; i++) v[i] = v[i] < thresh ? v[i] : thresh;
+            s = sqrt(sum8(v, n, 1) + eps * eps);
+            for (size_t i = 0; i < n; i++) v[i] = v[i] / s;
+        }
+        break;
+    default:
+        break;
+    }
 }
 
 #define LOAD_ROW(W) { load_##W##_u8, load_##W##_u16, NULL, load_##W##_f32, load_##W##_f64, NULL }
@@ -229,6 +386,10 @@ const imfilt_hog_table IMFILT_ISA_TABLE(imfilt_hog) = {
     .name = IMFILT_ISA_LEVEL_NAME,
     .load_f32 = LOAD_ROW(f32),
     .load_f64 = LOAD_ROW(f64),
+    .lanes = HOG_VL,
     .votes_cv = votes_cv,
+    .rows_cv = rows_cv,
     .votes_sk = votes_sk,
+    .sk_edge_bins = sk_edge_bins,
+    .norm_sk = norm_sk,
 };
