@@ -131,3 +131,4 @@ def config():
 # ----------------------------------------------------------------------------------------------
 # Filter families: each binds its C entries in its own include file (src/_<family>.pxi), using
 # _image, _check and the nogil pattern above.
+include "_median.pxi"

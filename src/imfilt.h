@@ -66,6 +66,12 @@ int imfilt_boxfilter(const imfilt_image *src, imfilt_image *dst,
                      int border, double cval, int work,
                      const imfilt_out_rule *rule, int threads);
 
+/* ---- median (src/median.c) ----
+   out = the median of the kh x kw window (both odd) centred on each pixel, per channel;
+   floats order NaN above +inf. */
+int imfilt_median(const imfilt_image *src, imfilt_image *dst, size_t kh, size_t kw,
+                  int border, double cval, int threads);
+
 /* CPU dispatch (src/dispatch.c). */
 const char *imfilt_isa_name(void);          /* level in use */
 const char *imfilt_isa_built(void);         /* comma-separated levels compiled in */

@@ -1,0 +1,248 @@
+/* Median filter hot loops, compiled once per ISA level (IMFILT_VEC_BYTES, IMFILT_ISA_SUFFIX):
+   sorting networks on every key type (src/median_tmpl.h), Huang's sliding histogram on 16-bit
+   keys, and the Perreault-Hebert O(1) column-histogram engine for uint8. */
+#include <string.h>
+#include <stdint.h>
+#if defined(__SSE2__)
+#include <immintrin.h>
+#endif
+#include "median.h"
+#include "median_networks.h"
+
+/* Portable vector min/max through a comparison mask (GCC/Clang vector extensions). */
+#define GMIN(a, b) ({ __typeof__(a) a_ = (a), b_ = (b); __typeof__(a) m_ = (__typeof__(a))(a_ < b_); (a_ & m_) | (b_ & ~m_); })
+#define GMAX(a, b) ({ __typeof__(a) a_ = (a), b_ = (b); __typeof__(a) m_ = (__typeof__(a))(a_ < b_); (b_ & m_) | (a_ & ~m_); })
+
+#if IMFILT_VEC_BYTES == 64 && defined(__AVX512BW__)
+#define VI __m512i
+#define XMIN(op, a, b) ((__typeof__(a))_mm512_##op((VI)(a), (VI)(b)))
+#define HAVE_U16MIN 1
+#define HAVE_I32MIN 1
+#define HAVE_I64MIN 1
+#elif IMFILT_VEC_BYTES == 32 && defined(__AVX2__)
+#define VI __m256i
+#define XMIN(op, a, b) ((__typeof__(a))_mm256_##op((VI)(a), (VI)(b)))
+#define HAVE_U16MIN 1
+#define HAVE_I32MIN 1
+#define HAVE_I64MIN 0
+#elif IMFILT_VEC_BYTES == 16 && defined(__SSE2__)
+#define VI __m128i
+#define XMIN(op, a, b) ((__typeof__(a))_mm_##op((VI)(a), (VI)(b)))
+#define HAVE_U16MIN 0
+#define HAVE_I32MIN 0
+#define HAVE_I64MIN 0
+#endif
+
+#ifdef VI
+#define HAVE_U8MIN 1
+#else
+#define HAVE_U8MIN 0
+#define HAVE_U16MIN 0
+#define HAVE_I32MIN 0
+#define HAVE_I64MIN 0
+#endif
+
+#define KT uint8_t
+#define KS u8
+#if HAVE_U8MIN
+#define VMIN(a, b) XMIN(min_epu8, a, b)
+#define VMAX(a, b) XMIN(max_epu8, a, b)
+#else
+#define VMIN GMIN
+#define VMAX GMAX
+#endif
+#include "median_tmpl.h"
+#undef KT
+#undef KS
+#undef VMIN
+#undef VMAX
+
+#define KT uint16_t
+#define KS u16
+#if HAVE_U16MIN
+#define VMIN(a, b) XMIN(min_epu16, a, b)
+#define VMAX(a, b) XMIN(max_epu16, a, b)
+#elif HAVE_U8MIN /* SSE2: min(a, b) = a - sat(a - b), max(a, b) = b + sat(a - b) */
+#define VMIN(a, b) ({ __typeof__(a) a_ = (a); a_ - XMIN(subs_epu16, a_, b); })
+#define VMAX(a, b) ({ __typeof__(a) b_ = (b); b_ + XMIN(subs_epu16, a, b_); })
+#else
+#define VMIN GMIN
+#define VMAX GMAX
+#endif
+#include "median_tmpl.h"
+#undef KT
+#undef KS
+#undef VMIN
+#undef VMAX
+
+#define KT int16_t
+#define KS i16
+#if HAVE_U8MIN
+#define VMIN(a, b) XMIN(min_epi16, a, b)
+#define VMAX(a, b) XMIN(max_epi16, a, b)
+#else
+#define VMIN GMIN
+#define VMAX GMAX
+#endif
+#include "median_tmpl.h"
+#undef KT
+#undef KS
+#undef VMIN
+#undef VMAX
+
+#define KT int32_t
+#define KS i32
+#if HAVE_I32MIN
+#define VMIN(a, b) XMIN(min_epi32, a, b)
+#define VMAX(a, b) XMIN(max_epi32, a, b)
+#else
+#define VMIN GMIN
+#define VMAX GMAX
+#endif
+#include "median_tmpl.h"
+#undef KT
+#undef KS
+#undef VMIN
+#undef VMAX
+
+#define KT int64_t
+#define KS i64
+#if HAVE_I64MIN
+#define VMIN(a, b) XMIN(min_epi64, a, b)
+#define VMAX(a, b) XMIN(max_epi64, a, b)
+#else
+#define VMIN GMIN
+#define VMAX GMAX
+#endif
+#include "median_tmpl.h"
+#undef KT
+#undef KS
+#undef VMIN
+#undef VMAX
+
+/* ------------------------------------------------------------------------------------------
+   Huang (1979) sliding histogram on 16-bit keys, with two-level counts (256 coarse bins of 256
+   fine bins) and a median pointer kept across steps: each step adds and removes one window
+   column (O(rows)), then moves the pointer first over coarse bins, then over fine bins.
+   Rows carry weights (how often the window reads that row), so kernels far taller than the
+   image cost O(image rows), not O(kernel rows). */
+static void hist16(const uint16_t *const *rows, const uint32_t *wts, size_t nrows, size_t step,
+                   size_t kw, size_t total, size_t n, uint16_t *out, size_t ostep, uint16_t xo,
+                   uint32_t *counts) {
+    uint32_t *fine = counts, *coarse = counts + 65536;
+    const size_t t = (total - 1) / 2;
+    size_t m = 0, below_c = 0, f = 0, below_f = 0;
+#define H_ADD(v, w) do { unsigned v_ = (v), c_ = v_ >> 8; uint32_t w_ = (w); fine[v_] += w_; \
+        coarse[c_] += w_; if (c_ < m) below_c += w_; \
+        else if (c_ == m && (v_ & 255u) < f) below_f += w_; } while (0)
+#define H_SUB(v, w) do { unsigned v_ = (v), c_ = v_ >> 8; uint32_t w_ = (w); fine[v_] -= w_; \
+        coarse[c_] -= w_; if (c_ < m) below_c -= w_; \
+        else if (c_ == m && (v_ & 255u) < f) below_f -= w_; } while (0)
+    for (size_t i = 0; i < nrows; i++)
+        for (size_t j = 0; j < kw; j++) H_ADD(rows[i][j * step], wts[i]);
+    for (size_t x = 0; x < n; x++) {
+        if (x > 0) {
+            size_t xs = (x - 1) * step, xa = (x - 1 + kw) * step;
+            for (size_t i = 0; i < nrows; i++) {
+                H_SUB(rows[i][xs], wts[i]);
+                H_ADD(rows[i][xa], wts[i]);
+            }
+        }
+        while (below_c > t) { m--; below_c -= coarse[m]; f = 256; below_f = coarse[m]; }
+        while (below_c + coarse[m] <= t) { below_c += coarse[m]; m++; f = 0; below_f = 0; }
+        const uint32_t *base = fine + (m << 8);
+        while (below_c + below_f > t) { f--; below_f -= base[f]; }
+        while (below_c + below_f + base[f] <= t) { below_f += base[f]; f++; }
+        out[x * ostep] = (uint16_t)(((m << 8) | f) ^ xo);
+    }
+    /* leave the counts zeroed for the next call */
+    for (size_t i = 0; i < nrows; i++)
+        for (size_t j = 0; j < kw; j++) {
+            unsigned v = rows[i][(n - 1 + j) * step];
+            fine[v] -= wts[i]; coarse[v >> 8] -= wts[i];
+        }
+#undef H_ADD
+#undef H_SUB
+}
+
+/* ------------------------------------------------------------------------------------------
+   Perreault & Hebert (2007), O(1) per pixel for uint8: one 256-bin (plus 16-bin coarse)
+   histogram per image column, slid down one row per output row; the kernel histogram slides
+   right by adding the entering column's histogram and subtracting the leaving one; the median
+   is found in the coarse bins, then in 16 fine bins. */
+static void ph_update(imf_ph_cols *cols, const uint8_t *add, const uint8_t *sub) {
+    uint16_t *fine = cols->fine, *coarse = cols->coarse;
+    const size_t n = cols->ncols;
+    if (sub)
+        for (size_t e = 0; e < n; e++) {
+            unsigned v = sub[e];
+            fine[e * 256 + v]--; coarse[e * 16 + (v >> 4)]--;
+        }
+    if (add)
+        for (size_t e = 0; e < n; e++) {
+            unsigned v = add[e];
+            fine[e * 256 + v]++; coarse[e * 16 + (v >> 4)]++;
+        }
+}
+
+typedef uint16_t v16u16 __attribute__((vector_size(32)));
+static inline v16u16 ld16(const uint16_t *p) { v16u16 v; memcpy(&v, p, sizeof v); return v; }
+
+/* The kernel histogram keeps all 16 coarse bins current; a 16-bin fine segment is brought up
+   to date only when the median falls in its coarse bin (Perreault-Hebert's lazy update), so
+   smooth images touch about one segment per step. */
+static void ph_row(const imf_ph_cols *cols, const ptrdiff_t *colidx, size_t width,
+                   size_t channels, size_t kh, size_t kw, uint8_t cval, uint8_t *out,
+                   void *scratch) {
+    uint16_t *hf = (uint16_t *)scratch, *cf = hf + 256, *cc = cf + 256;
+    ptrdiff_t last[16];
+    const size_t t = (kh * kw - 1) / 2;
+    memset(cf, 0, 272 * sizeof(uint16_t));
+    cf[cval] = (uint16_t)kh;
+    cc[cval >> 4] = (uint16_t)kh;
+    for (size_t c = 0; c < channels; c++) {
+#define COLF(j) (colidx[j] < 0 ? cf : cols->fine + ((size_t)colidx[j] * channels + c) * 256)
+#define COLC(j) (colidx[j] < 0 ? cc : cols->coarse + ((size_t)colidx[j] * channels + c) * 16)
+        v16u16 hc = {0};
+        for (size_t j = 0; j < kw; j++) hc += ld16(COLC(j));
+        for (int b = 0; b < 16; b++) last[b] = PTRDIFF_MIN;
+        for (size_t x = 0; x < width; x++) {
+            if (x > 0) hc += ld16(COLC(x + kw - 1)) - ld16(COLC(x - 1));
+            uint16_t hs[16];
+            memcpy(hs, &hc, sizeof hs);
+            size_t cum = 0, cb = 0;
+            while (cum + hs[cb] <= t) cum += hs[cb++];
+            v16u16 seg;
+            const ptrdiff_t xl = (ptrdiff_t)x, lb = last[cb];
+            if (lb == PTRDIFF_MIN || (size_t)(xl - lb) * 2 >= kw) {
+                seg = (v16u16){0};
+                for (size_t j = 0; j < kw; j++) seg += ld16(COLF(x + j) + cb * 16);
+            } else {
+                seg = ld16(hf + cb * 16);
+                for (size_t s = (size_t)lb + 1; s <= x; s++)
+                    seg += ld16(COLF(s + kw - 1) + cb * 16) - ld16(COLF(s - 1) + cb * 16);
+            }
+            memcpy(hf + cb * 16, &seg, sizeof seg);
+            last[cb] = xl;
+            memcpy(hs, &seg, sizeof hs);
+            size_t b = 0;
+            while (cum + hs[b] <= t) cum += hs[b++];
+            out[x * channels + c] = (uint8_t)(cb * 16 + b);
+        }
+#undef COLF
+#undef COLC
+    }
+}
+
+#define NETS(kind, KS) { kind##3_##KS, kind##5_##KS, kind##7_##KS }
+
+const imfilt_median_table IMFILT_ISA_TABLE(imfilt_median) = {
+    .name = IMFILT_ISA_LEVEL_NAME,
+    .colsort = { NETS(colsort, u8), NETS(colsort, u16), NETS(colsort, i16), NETS(colsort, i32),
+                 NETS(colsort, i64) },
+    .mednet = { NETS(mednet, u8), NETS(mednet, u16), NETS(mednet, i16), NETS(mednet, i32),
+                NETS(mednet, i64) },
+    .hist16 = hist16,
+    .ph_update = ph_update,
+    .ph_row = ph_row,
+};
