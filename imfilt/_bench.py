@@ -54,6 +54,15 @@ CASES = [
     Case("mean_3", "mean", 3),
     Case("mean_5", "mean", 5),
     Case("mean_31", "mean", 31),
+    # median (issue 3)
+    Case("median_3", "median", 3),
+    Case("median_5", "median", 5),
+    Case("median_9", "median", 9),
+    Case("median_15", "median", 15),
+    Case("median_31", "median", 31),
+    Case("median_63", "median", 63),
+    Case("median_5_f32", "median", 5, "float32"),
+    Case("median_7_f32", "median", 7, "float32", reference="scipy", size="640x480"),
 ]
 
 # Column order of the timings; a library appears in the table when some case times it.
@@ -189,11 +198,27 @@ def _mean_fns(case, img, threads, mods):
     return fns
 
 
+def _median_fns(case, img, threads, mods):
+    import imfilt
+    k = int(case.param)
+    cv2, ndi = mods["cv2"], mods.get("scipy")
+    fns = {"imfilt": lambda: imfilt.median(img, k, threads=threads)}
+    if k <= 5 or img.dtype == np.uint8:  # cv2 refuses wider types above 5
+        fns["cv2"] = lambda: cv2.medianBlur(img, k)
+    if case.reference == "scipy":  # scipy (and Pillow) take seconds at 1080p: reference only
+        if ndi is None:
+            import scipy.ndimage as ndi
+        size = (k, k, 1) if img.ndim == 3 else k
+        fns["scipy"] = lambda: ndi.median_filter(img, size, mode="nearest")
+    return fns
+
+
 # kind -> (case, image, threads argument, {library name: module or None}) -> {library: callable}.
 # Each filter family adds its builder here; the callables take no arguments.
 BUILDERS = {
     "gaussian": _gaussian_fns,
     "mean": _mean_fns,
+    "median": _median_fns,
 }
 
 
