@@ -188,6 +188,35 @@ static void ph_update(imf_ph_cols *cols, const uint8_t *add, const uint8_t *sub)
 typedef uint16_t v16u16 __attribute__((vector_size(32)));
 static inline v16u16 ld16(const uint16_t *p) { v16u16 v; memcpy(&v, p, sizeof v); return v; }
 
+/* Index of the bin holding sample rank t in a 16-bin histogram h (prefix sums < 65536), and
+   in *below the count of the bins before it: SIMD prefix sums and one compare, no branches. */
+static inline size_t find16(v16u16 h, size_t t, size_t *below) {
+#if defined(__AVX2__)
+    __m256i x = (__m256i)h;
+    x = _mm256_add_epi16(x, _mm256_slli_si256(x, 2));
+    x = _mm256_add_epi16(x, _mm256_slli_si256(x, 4));
+    x = _mm256_add_epi16(x, _mm256_slli_si256(x, 8));
+    __m256i lo = _mm256_permute2x128_si256(x, x, 0x08);          /* [0, low lane] */
+    lo = _mm256_shufflehi_epi16(lo, 0xFF);
+    lo = _mm256_unpackhi_epi64(lo, lo);                          /* low lane's total */
+    x = _mm256_add_epi16(x, lo);
+    __m256i tv = _mm256_set1_epi16((short)(uint16_t)t);
+    __m256i le = _mm256_cmpeq_epi16(_mm256_min_epu16(x, tv), x); /* prefix <= t */
+    size_t b = (size_t)__builtin_popcount((unsigned)_mm256_movemask_epi8(le)) / 2;
+    uint16_t p[16];
+    memcpy(p, &x, sizeof p);
+    *below = b ? p[b - 1] : 0;
+    return b;
+#else
+    uint16_t hs[16];
+    memcpy(hs, &h, sizeof hs);
+    size_t cum = 0, b = 0;
+    while (cum + hs[b] <= t) cum += hs[b++];
+    *below = cum;
+    return b;
+#endif
+}
+
 /* The kernel histogram keeps all 16 coarse bins current; a 16-bin fine segment is brought up
    to date only when the median falls in its coarse bin (Perreault-Hebert's lazy update), so
    smooth images touch about one segment per step. */
@@ -195,42 +224,45 @@ static void ph_row(const imf_ph_cols *cols, const ptrdiff_t *colidx, size_t widt
                    size_t channels, size_t kh, size_t kw, uint8_t cval, uint8_t *out,
                    void *scratch) {
     uint16_t *hf = (uint16_t *)scratch, *cf = hf + 256, *cc = cf + 256;
+    const size_t pw = width + kw - 1;
+    const uint16_t **fp = (const uint16_t **)(cc + 16 + 16), **cp = fp + pw;
     ptrdiff_t last[16];
     const size_t t = (kh * kw - 1) / 2;
     memset(cf, 0, 272 * sizeof(uint16_t));
     cf[cval] = (uint16_t)kh;
     cc[cval >> 4] = (uint16_t)kh;
     for (size_t c = 0; c < channels; c++) {
-#define COLF(j) (colidx[j] < 0 ? cf : cols->fine + ((size_t)colidx[j] * channels + c) * 256)
-#define COLC(j) (colidx[j] < 0 ? cc : cols->coarse + ((size_t)colidx[j] * channels + c) * 16)
-        v16u16 hc = {0};
-        for (size_t j = 0; j < kw; j++) hc += ld16(COLC(j));
-        for (int b = 0; b < 16; b++) last[b] = PTRDIFF_MIN;
-        for (size_t x = 0; x < width; x++) {
-            if (x > 0) hc += ld16(COLC(x + kw - 1)) - ld16(COLC(x - 1));
-            uint16_t hs[16];
-            memcpy(hs, &hc, sizeof hs);
-            size_t cum = 0, cb = 0;
-            while (cum + hs[cb] <= t) cum += hs[cb++];
-            v16u16 seg;
-            const ptrdiff_t xl = (ptrdiff_t)x, lb = last[cb];
-            if (lb == PTRDIFF_MIN || (size_t)(xl - lb) * 2 >= kw) {
-                seg = (v16u16){0};
-                for (size_t j = 0; j < kw; j++) seg += ld16(COLF(x + j) + cb * 16);
-            } else {
-                seg = ld16(hf + cb * 16);
-                for (size_t s = (size_t)lb + 1; s <= x; s++)
-                    seg += ld16(COLF(s + kw - 1) + cb * 16) - ld16(COLF(s - 1) + cb * 16);
-            }
-            memcpy(hf + cb * 16, &seg, sizeof seg);
-            last[cb] = xl;
-            memcpy(hs, &seg, sizeof hs);
-            size_t b = 0;
-            while (cum + hs[b] <= t) cum += hs[b++];
-            out[x * channels + c] = (uint8_t)(cb * 16 + b);
+        for (size_t j = 0; j < pw; j++) {
+            ptrdiff_t e = colidx[j];
+            fp[j] = e < 0 ? cf : cols->fine + ((size_t)e * channels + c) * 256;
+            cp[j] = e < 0 ? cc : cols->coarse + ((size_t)e * channels + c) * 16;
         }
-#undef COLF
-#undef COLC
+        v16u16 hc = {0};
+        for (size_t j = 0; j < kw; j++) hc += ld16(cp[j]);
+        for (int b = 0; b < 16; b++) last[b] = PTRDIFF_MIN / 2;
+        uint8_t *o = out + c;
+        for (size_t x = 0; x < width; x++) {
+            if (x > 0) hc += ld16(cp[x + kw - 1]) - ld16(cp[x - 1]);
+            size_t cum;
+            const size_t cb = find16(hc, t, &cum), off = cb * 16;
+            const ptrdiff_t xl = (ptrdiff_t)x, lb = last[cb];
+            uint16_t *sp = hf + off;
+            v16u16 seg;
+            if (lb == xl - 1) {
+                seg = ld16(sp) + ld16(fp[x + kw - 1] + off) - ld16(fp[x - 1] + off);
+            } else if ((size_t)(xl - lb) * 2 < kw) {
+                seg = ld16(sp);
+                for (size_t s = (size_t)lb + 1; s <= x; s++)
+                    seg += ld16(fp[s + kw - 1] + off) - ld16(fp[s - 1] + off);
+            } else {
+                seg = (v16u16){0};
+                for (size_t j = 0; j < kw; j++) seg += ld16(fp[x + j] + off);
+            }
+            memcpy(sp, &seg, sizeof seg);
+            last[cb] = xl;
+            size_t below;
+            o[x * channels] = (uint8_t)(off + find16(seg, t - cum, &below));
+        }
     }
 }
 
