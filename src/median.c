@@ -185,7 +185,7 @@ static int run_ph(const med_ctx *m, size_t y0, size_t y1) {
     imf_ph_cols cols = {n, calloc(n * 256, 2), calloc(n * 16, 2)};
     ptrdiff_t *colidx = malloc(pw * sizeof *colidx);
     uint8_t *crow = malloc(n + VPAD);
-    void *scratch = malloc(2048 + 2 * pw * sizeof(void *));
+    void *scratch = malloc(1088 + 2 * pw * sizeof(void *));
     int st = IMFILT_OK;
     if (!cols.fine || !cols.coarse || !colidx || !crow || !scratch) st = IMFILT_ENOMEM;
     if (!st) {
