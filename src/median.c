@@ -147,7 +147,69 @@ static void ring_rows(ring *r, const med_ctx *m, size_t y, int mode, const void 
 }
 
 /* ---------------------------------------------------------------------------- networks */
+/* Integer dtypes are their own keys: the column sort reads the image rows in place (no padded
+   copy); the horizontal border is applied to the sorted columns afterwards, since a padded
+   column is a copy of its mapped column in every row (or the constant in every row). */
+static int run_network_inplace(const med_ctx *m, size_t y0, size_t y1, int net) {
+    const size_t k = m->kh, es = imfilt_dtype_size(m->dtype), C = m->C, n = m->W * C;
+    const size_t Lp = (m->W + k - 1) * C, pre = m->rw * C, bytes = (Lp + VPAD) * es;
+    const size_t vl = 64 / es, nmain = n / vl * vl;
+    uint8_t ckey[8];
+    cval_key(m->cval, m->dtype, KEYS_NATIVE, ckey);
+    uint8_t *ranks_mem = calloc(k, bytes), *crow = malloc((n + VPAD) * es);
+    uint8_t *tail = calloc(2 * k, VPAD * es);
+    ptrdiff_t *cmap = malloc(2 * m->rw * sizeof *cmap + 1);
+    if (!ranks_mem || !crow || !tail || !cmap) {
+        free(ranks_mem); free(crow); free(tail); free(cmap);
+        return IMFILT_ENOMEM;
+    }
+    for (size_t i = 0; i < n + VPAD; i++) memcpy(crow + i * es, ckey, es);
+    for (size_t j = 0; j < m->rw; j++) {
+        cmap[j] = imfilt_border_index((ptrdiff_t)j - (ptrdiff_t)m->rw, (ptrdiff_t)m->W, m->border);
+        cmap[m->rw + j] = imfilt_border_index((ptrdiff_t)(m->W + j), (ptrdiff_t)m->W, m->border);
+    }
+    const void *rows[7], *trows[7];
+    void *ranks[7], *rmid[7], *tranks[7];
+    for (size_t i = 0; i < k; i++) {
+        ranks[i] = ranks_mem + i * bytes;
+        rmid[i] = (uint8_t *)ranks[i] + pre * es;
+        trows[i] = tail + i * VPAD * es;
+        tranks[i] = tail + (k + i) * VPAD * es;
+    }
+    for (size_t y = y0; y < y1; y++) {
+        for (size_t i = 0; i < k; i++) {
+            ptrdiff_t my = imfilt_border_index((ptrdiff_t)y - (ptrdiff_t)m->rh + (ptrdiff_t)i,
+                                               (ptrdiff_t)m->H, m->border);
+            rows[i] = my < 0 ? crow : src_row(m, (size_t)my);
+        }
+        if (nmain) m->t->colsort[m->dtype][net](rows, rmid, nmain);
+        if (nmain < n) { /* the last partial vector through bounce rows: never read past a row */
+            for (size_t i = 0; i < k; i++)
+                memcpy((void *)trows[i], (const uint8_t *)rows[i] + nmain * es, (n - nmain) * es);
+            m->t->colsort[m->dtype][net](trows, tranks, n - nmain);
+            for (size_t i = 0; i < k; i++)
+                memcpy((uint8_t *)rmid[i] + nmain * es, tranks[i], (n - nmain) * es);
+        }
+        for (size_t i = 0; i < k; i++) {
+            uint8_t *r = ranks[i];
+            for (size_t j = 0; j < m->rw; j++)
+                for (int side = 0; side < 2; side++) {
+                    ptrdiff_t mx = cmap[side * m->rw + j];
+                    size_t pj = side ? m->rw + m->W + j : j;
+                    if (mx < 0)
+                        for (size_t c = 0; c < C; c++) memcpy(r + (pj * C + c) * es, ckey, es);
+                    else
+                        memcpy(r + pj * C * es, r + (pre + (size_t)mx * C) * es, C * es);
+                }
+        }
+        m->t->mednet[m->dtype][net]((const void *const *)ranks, C, dst_row(m, y), n);
+    }
+    free(ranks_mem); free(crow); free(tail); free(cmap);
+    return IMFILT_OK;
+}
+
 static int run_network(const med_ctx *m, size_t y0, size_t y1, int net) {
+    if (m->dtype != IMFILT_F32 && m->dtype != IMFILT_F64) return run_network_inplace(m, y0, y1, net);
     const size_t k = m->kh, es = imfilt_dtype_size(m->dtype), Lp = (m->W + k - 1) * m->C;
     const size_t bytes = (Lp + VPAD) * es;
     uint8_t ckey[8];
@@ -168,7 +230,7 @@ static int run_network(const med_ctx *m, size_t y0, size_t y1, int net) {
             if (m->dtype == IMFILT_F32) {
                 uint32_t *o = (uint32_t *)out;
                 for (size_t i = 0; i < m->W * m->C; i++) o[i] = key_f32((int32_t)o[i]);
-            } else if (m->dtype == IMFILT_F64) {
+            } else {
                 uint64_t *o = (uint64_t *)out;
                 for (size_t i = 0; i < m->W * m->C; i++) o[i] = key_f64((int64_t)o[i]);
             }
