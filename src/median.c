@@ -244,7 +244,8 @@ static int run_network(const med_ctx *m, size_t y0, size_t y1, int net) {
 /* ---------------------------------------------------------------------------- uint8: PH */
 static int run_ph(const med_ctx *m, size_t y0, size_t y1) {
     const size_t W = m->W, C = m->C, n = W * C, pw = W + m->kw - 1;
-    imf_ph_cols cols = {n, calloc(n * 256, 2), calloc(n * 16, 2)};
+    const int wide = m->kh > 255; /* column counts: uint8 up to 255 rows, else uint16 */
+    imf_ph_cols cols = {n, calloc(n * 256, wide ? 2 : 1), calloc(n * 16, wide ? 2 : 1)};
     ptrdiff_t *colidx = malloc(pw * sizeof *colidx);
     uint8_t *crow = malloc(n + VPAD);
     void *scratch = malloc(1088 + 2 * pw * sizeof(void *));
@@ -258,12 +259,12 @@ static int run_ph(const med_ctx *m, size_t y0, size_t y1) {
 #define ROWP(yy) ({ ptrdiff_t my_ = imfilt_border_index((yy), (ptrdiff_t)m->H, m->border); \
                     my_ < 0 ? crow : src_row(m, (size_t)my_); })
         for (size_t i = 0; i < m->kh; i++)
-            m->t->ph_update(&cols, ROWP((ptrdiff_t)y0 - (ptrdiff_t)m->rh + (ptrdiff_t)i), NULL);
+            m->t->ph_update[wide](&cols, ROWP((ptrdiff_t)y0 - (ptrdiff_t)m->rh + (ptrdiff_t)i), NULL);
         for (size_t y = y0; y < y1; y++) {
             if (y > y0)
-                m->t->ph_update(&cols, ROWP((ptrdiff_t)(y + m->rh)),
+                m->t->ph_update[wide](&cols, ROWP((ptrdiff_t)(y + m->rh)),
                                 ROWP((ptrdiff_t)y - (ptrdiff_t)m->rh - 1));
-            m->t->ph_row(&cols, colidx, W, C, m->kh, m->kw, cv, dst_row(m, y), scratch);
+            m->t->ph_row[wide](&cols, colidx, W, C, m->kh, m->kw, cv, dst_row(m, y), scratch);
         }
 #undef ROWP
     }

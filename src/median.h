@@ -16,8 +16,8 @@
 /* Per-thread state of the uint8 Perreault-Hebert engine (see median_isa.c). */
 typedef struct {
     size_t ncols;      /* columns = width * channels */
-    uint16_t *fine;    /* ncols x 256 column histograms */
-    uint16_t *coarse;  /* ncols x 16 */
+    void *fine;        /* ncols x 256 column histograms (uint8 counts if kh <= 255, else uint16) */
+    void *coarse;      /* ncols x 16 */
 } imf_ph_cols;
 
 typedef struct imfilt_median_table {
@@ -36,11 +36,11 @@ typedef struct imfilt_median_table {
                    size_t kw, size_t total, size_t n, uint16_t *out, size_t ostep,
                    uint16_t xor_out, uint32_t *counts);
     /* Perreault-Hebert for uint8: column histograms add row `add` and remove row `sub`
-       (NULL: nothing) over ncols columns */
-    void (*ph_update)(imf_ph_cols *cols, const uint8_t *add, const uint8_t *sub);
+       (NULL: nothing) over ncols columns; [0]: uint8 counts, [1]: uint16 counts */
+    void (*ph_update[2])(imf_ph_cols *cols, const uint8_t *add, const uint8_t *sub);
     /* one output row of the uint8 engine, channel-interleaved: colidx[j] (j < width + kw - 1)
        is the column histogram slot of padded column j (-1: the constant column) */
-    void (*ph_row)(const imf_ph_cols *cols, const ptrdiff_t *colidx, size_t width,
+    void (*ph_row[2])(const imf_ph_cols *cols, const ptrdiff_t *colidx, size_t width,
                    size_t channels, size_t kh, size_t kw, uint8_t cval, uint8_t *out,
                    void *scratch);
 } imfilt_median_table;

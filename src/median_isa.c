@@ -170,21 +170,6 @@ static void hist16(const uint16_t *const *rows, const uint32_t *wts, size_t nrow
    histogram per image column, slid down one row per output row; the kernel histogram slides
    right by adding the entering column's histogram and subtracting the leaving one; the median
    is found in the coarse bins, then in 16 fine bins. */
-static void ph_update(imf_ph_cols *cols, const uint8_t *add, const uint8_t *sub) {
-    uint16_t *fine = cols->fine, *coarse = cols->coarse;
-    const size_t n = cols->ncols;
-    if (sub)
-        for (size_t e = 0; e < n; e++) {
-            unsigned v = sub[e];
-            fine[e * 256 + v]--; coarse[e * 16 + (v >> 4)]--;
-        }
-    if (add)
-        for (size_t e = 0; e < n; e++) {
-            unsigned v = add[e];
-            fine[e * 256 + v]++; coarse[e * 16 + (v >> 4)]++;
-        }
-}
-
 typedef uint16_t v16u16 __attribute__((vector_size(32)));
 static inline v16u16 ld16(const uint16_t *p) { v16u16 v; memcpy(&v, p, sizeof v); return v; }
 
@@ -217,76 +202,23 @@ static inline size_t find16(v16u16 h, size_t t, size_t *below) {
 #endif
 }
 
-/* The kernel histogram keeps all 16 coarse bins current; a 16-bin fine segment is brought up
-   to date only when the median falls in its coarse bin (Perreault-Hebert's lazy update), so
-   smooth images touch about one segment per step. Each row is walked as two independent
-   halves stepped together: two dependency chains per iteration keep the core busy. */
 typedef struct {
-    v16u16 hc;
+    v16u16 hc, seg;  /* coarse kernel histogram; fine segment of coarse bin `cur` */
+    size_t cur;      /* 16: none */
     uint16_t hf[256];
     ptrdiff_t last[16];
 } ph_state;
 
-static inline void ph_init(ph_state *S, const uint16_t *const *cp, size_t x0, size_t kw) {
-    S->hc = (v16u16){0};
-    for (size_t j = 0; j < kw; j++) S->hc += ld16(cp[x0 + j]);
-    for (int b = 0; b < 16; b++) S->last[b] = PTRDIFF_MIN / 2;
-}
-
-static inline uint8_t ph_step(ph_state *S, const uint16_t *const *fp, const uint16_t *const *cp,
-                              size_t x, size_t x0, size_t kw, size_t t) {
-    if (x > x0) S->hc += ld16(cp[x + kw - 1]) - ld16(cp[x - 1]);
-    size_t cum;
-    const size_t cb = find16(S->hc, t, &cum), off = cb * 16;
-    const ptrdiff_t xl = (ptrdiff_t)x, lb = S->last[cb];
-    uint16_t *sp = S->hf + off;
-    v16u16 seg;
-    if (lb == xl - 1) {
-        seg = ld16(sp) + ld16(fp[x + kw - 1] + off) - ld16(fp[x - 1] + off);
-    } else if ((size_t)(xl - lb) * 2 < kw) {
-        seg = ld16(sp);
-        for (size_t s = (size_t)lb + 1; s <= x; s++)
-            seg += ld16(fp[s + kw - 1] + off) - ld16(fp[s - 1] + off);
-    } else {
-        seg = (v16u16){0};
-        for (size_t j = 0; j < kw; j++) seg += ld16(fp[x + j] + off);
-    }
-    memcpy(sp, &seg, sizeof seg);
-    S->last[cb] = xl;
-    size_t below;
-    return (uint8_t)(off + find16(seg, t - cum, &below));
-}
-
-static void ph_row(const imf_ph_cols *cols, const ptrdiff_t *colidx, size_t width,
-                   size_t channels, size_t kh, size_t kw, uint8_t cval, uint8_t *out,
-                   void *scratch) {
-    uint16_t *cf = (uint16_t *)scratch, *cc = cf + 256;
-    const size_t pw = width + kw - 1;
-    const uint16_t **fp = (const uint16_t **)(cc + 32), **cp = fp + pw;
-    ph_state S0, S1;
-    const size_t t = (kh * kw - 1) / 2, half = width / 2;
-    memset(cf, 0, 272 * sizeof(uint16_t));
-    cf[cval] = (uint16_t)kh;
-    cc[cval >> 4] = (uint16_t)kh;
-    for (size_t c = 0; c < channels; c++) {
-        for (size_t j = 0; j < pw; j++) {
-            ptrdiff_t e = colidx[j];
-            fp[j] = e < 0 ? cf : cols->fine + ((size_t)e * channels + c) * 256;
-            cp[j] = e < 0 ? cc : cols->coarse + ((size_t)e * channels + c) * 16;
-        }
-        uint8_t *o = out + c;
-        ph_init(&S0, cp, 0, kw);
-        ph_init(&S1, cp, half, kw);
-        for (size_t x = 0; x < half; x++) {
-            uint8_t a = ph_step(&S0, fp, cp, x, 0, kw, t);
-            uint8_t b = ph_step(&S1, fp, cp, half + x, half, kw, t);
-            o[x * channels] = a;
-            o[(half + x) * channels] = b;
-        }
-        for (size_t x = 2 * half; x < width; x++)  /* odd width: the last pixel */
-            o[x * channels] = ph_step(&S1, fp, cp, x, half, kw, t);
-    }
-}
+#define CT uint8_t
+#define PS c8
+#include "median_ph_tmpl.h"
+#undef CT
+#undef PS
+#define CT uint16_t
+#define PS c16
+#include "median_ph_tmpl.h"
+#undef CT
+#undef PS
 
 #define NETS(kind, KS) { kind##3_##KS, kind##5_##KS, kind##7_##KS }
 
@@ -297,6 +229,6 @@ const imfilt_median_table IMFILT_ISA_TABLE(imfilt_median) = {
     .mednet = { NETS(mednet, u8), NETS(mednet, u16), NETS(mednet, i16), NETS(mednet, i32),
                 NETS(mednet, i64) },
     .hist16 = hist16,
-    .ph_update = ph_update,
-    .ph_row = ph_row,
+    .ph_update = {ph_update_c8, ph_update_c16},
+    .ph_row = {ph_row_c8, ph_row_c16},
 };
