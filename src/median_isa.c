@@ -169,35 +169,38 @@ static void hist16(const uint16_t *const *rows, const uint32_t *wts, size_t nrow
    Perreault & Hebert (2007), O(1) per pixel for uint8: one 256-bin (plus 16-bin coarse)
    histogram per image column, slid down one row per output row; the kernel histogram slides
    right by adding the entering column's histogram and subtracting the leaving one; the median
-   is found in the coarse bins, then in 16 fine bins. */
+   is found in the coarse bins, then in 16 fine bins. Histograms are stored as prefix sums
+   (the coarse one over its 16 bins, the fine one within each 16-bin segment): a column update
+   is one vector add, and finding the median's bin is one compare of the prefix sums. */
 typedef uint16_t v16u16 __attribute__((vector_size(32)));
+typedef uint8_t v16u8 __attribute__((vector_size(16)));
+static const v16u8 LANE8 = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+static const v16u16 LANE16 = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
 static inline v16u16 ld16(const uint16_t *p) { v16u16 v; memcpy(&v, p, sizeof v); return v; }
 
-/* Index of the bin holding sample rank t in a 16-bin histogram h (prefix sums < 65536), and
-   in *below the count of the bins before it: SIMD prefix sums and one compare, no branches. */
-static inline size_t find16(v16u16 h, size_t t, size_t *below) {
-#if defined(__AVX2__)
-    __m256i x = (__m256i)h;
-    x = _mm256_add_epi16(x, _mm256_slli_si256(x, 2));
-    x = _mm256_add_epi16(x, _mm256_slli_si256(x, 4));
-    x = _mm256_add_epi16(x, _mm256_slli_si256(x, 8));
-    __m256i lo = _mm256_permute2x128_si256(x, x, 0x08);          /* [0, low lane] */
-    lo = _mm256_shufflehi_epi16(lo, 0xFF);
-    lo = _mm256_unpackhi_epi64(lo, lo);                          /* low lane's total */
-    x = _mm256_add_epi16(x, lo);
-    __m256i tv = _mm256_set1_epi16((short)(uint16_t)t);
-    __m256i le = _mm256_cmpeq_epi16(_mm256_min_epu16(x, tv), x); /* prefix <= t */
-    size_t b = (size_t)__builtin_popcount((unsigned)_mm256_movemask_epi8(le)) / 2;
-    uint16_t p[16];
-    memcpy(p, &x, sizeof p);
-    *below = b ? p[b - 1] : 0;
+/* Index of the bin holding sample rank t (broadcast in tv), given the inclusive prefix sums p
+   of a 16-bin histogram; *rest = tv minus the count of the bins before it (the rank within the
+   bin, broadcast). One compare, no branches. */
+static inline size_t find16(v16u16 p, v16u16 tv, v16u16 *rest) {
+#if defined(__AVX512BW__) && defined(__AVX512VL__)
+    __mmask16 le = _mm256_cmple_epu16_mask((__m256i)p, (__m256i)tv);
+    size_t b = (size_t)__builtin_popcount((unsigned)le);
+    __m256i below = _mm256_maskz_permutexvar_epi16((__mmask16)(b ? 0xFFFF : 0),
+                                                   _mm256_set1_epi16((short)(b - 1)), (__m256i)p);
+    *rest = tv - (v16u16)below;
     return b;
 #else
-    uint16_t hs[16];
-    memcpy(hs, &h, sizeof hs);
-    size_t cum = 0, b = 0;
-    while (cum + hs[b] <= t) cum += hs[b++];
-    *below = cum;
+    uint16_t ps[16], t = tv[0];
+    memcpy(ps, &p, sizeof ps);
+#if defined(__AVX2__)
+    __m256i x = (__m256i)p;
+    __m256i le = _mm256_cmpeq_epi16(_mm256_min_epu16(x, (__m256i)tv), x); /* prefix <= t */
+    size_t b = (size_t)__builtin_popcount((unsigned)_mm256_movemask_epi8(le)) / 2;
+#else
+    size_t b = 0;
+    for (int i = 0; i < 16; i++) b += ps[i] <= t;
+#endif
+    *rest = tv - (uint16_t)(b ? ps[b - 1] : 0);
     return b;
 #endif
 }
@@ -211,12 +214,20 @@ typedef struct {
 
 #define CT uint8_t
 #define PS c8
+#define VCT v16u8
+#define LANES LANE8
 #include "median_ph_tmpl.h"
+#undef VCT
+#undef LANES
 #undef CT
 #undef PS
 #define CT uint16_t
 #define PS c16
+#define VCT v16u16
+#define LANES LANE16
 #include "median_ph_tmpl.h"
+#undef VCT
+#undef LANES
 #undef CT
 #undef PS
 

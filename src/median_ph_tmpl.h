@@ -10,18 +10,34 @@ static inline v16u16 PFN(ldc)(const CT *p) {
     for (int i = 0; i < 16; i++) v[i] = a[i];
     return v;
 }
+/* Prefix-sum column histograms: adding value v adds 1 to coarse bins >= v >> 4 and to the
+   fine bins >= v & 15 of segment v >> 4. */
+static inline void PFN(bump)(CT *p, unsigned from, int sign) {
+    VCT v, m = (VCT)(LANES >= (CT)from); /* all ones (= -1) from lane `from` on */
+    memcpy(&v, p, sizeof v);
+    if (sign > 0) v -= m; else v += m;
+    memcpy(p, &v, sizeof v);
+}
+
 static void PFN(ph_update)(imf_ph_cols *cols, const uint8_t *add, const uint8_t *sub) {
     CT *fine = (CT *)cols->fine, *coarse = (CT *)cols->coarse;
     const size_t n = cols->ncols;
-    if (sub)
+    if (sub) /* one pass: both changes of a column, one coarse load/store */
         for (size_t e = 0; e < n; e++) {
-            unsigned v = sub[e];
-            fine[e * 256 + v]--; coarse[e * 16 + (v >> 4)]--;
+            unsigned va = add[e], vs = sub[e];
+            if (va == vs) continue;
+            VCT c;
+            memcpy(&c, coarse + e * 16, sizeof c);
+            c += (VCT)(LANES >= (CT)(vs >> 4)) - (VCT)(LANES >= (CT)(va >> 4));
+            memcpy(coarse + e * 16, &c, sizeof c);
+            PFN(bump)(fine + e * 256 + (vs & ~15u), vs & 15, -1);
+            PFN(bump)(fine + e * 256 + (va & ~15u), va & 15, 1);
         }
-    if (add)
+    else
         for (size_t e = 0; e < n; e++) {
             unsigned v = add[e];
-            fine[e * 256 + v]++; coarse[e * 16 + (v >> 4)]++;
+            PFN(bump)(fine + e * 256 + (v & ~15u), v & 15, 1);
+            PFN(bump)(coarse + e * 16, v >> 4, 1);
         }
 }
 
@@ -41,10 +57,10 @@ static inline void PFN(ph_init)(ph_state *S, const CT *const *cp, size_t x0, siz
    stays in that bin (the common case on photographs); others are parked in hf with the
    window position they are valid for. */
 static inline uint8_t PFN(ph_step)(ph_state *S, const CT *const *fp, const CT *const *cp,
-                                   size_t x, size_t x0, size_t kw, size_t t) {
+                                   size_t x, size_t x0, size_t kw, v16u16 tv) {
     if (x > x0) S->hc += LDC(cp[x + kw - 1]) - LDC(cp[x - 1]);
-    size_t cum;
-    const size_t cb = find16(S->hc, t, &cum), off = cb * 16;
+    v16u16 rest;
+    const size_t cb = find16(S->hc, tv, &rest), off = cb * 16;
     v16u16 seg;
     if (cb == S->cur) {
         seg = S->seg + LDC(fp[x + kw - 1] + off) - LDC(fp[x - 1] + off);
@@ -65,8 +81,8 @@ static inline uint8_t PFN(ph_step)(ph_state *S, const CT *const *fp, const CT *c
         S->cur = cb;
     }
     S->seg = seg;
-    size_t below;
-    return (uint8_t)(off + find16(seg, t - cum, &below));
+    v16u16 unused;
+    return (uint8_t)(off + find16(seg, rest, &unused));
 }
 
 static void PFN(ph_row)(const imf_ph_cols *cols, const ptrdiff_t *colidx, size_t width,
@@ -76,10 +92,11 @@ static void PFN(ph_row)(const imf_ph_cols *cols, const ptrdiff_t *colidx, size_t
     const size_t pw = width + kw - 1;
     const CT **fp = (const CT **)((uint8_t *)scratch + 1088), **cp = fp + pw;
     ph_state S0, S1;
-    const size_t t = (kh * kw - 1) / 2, half = width / 2;
+    const size_t half = width / 2;
+    const v16u16 tv = (v16u16){0} + (uint16_t)((kh * kw - 1) / 2);
     memset(cf, 0, 272 * sizeof(CT));
-    cf[cval] = (CT)kh;
-    cc[cval >> 4] = (CT)kh;
+    for (unsigned i = cval; i < (cval | 15u) + 1; i++) cf[i] = (CT)kh;  /* prefix sums */
+    for (unsigned i = cval >> 4; i < 16; i++) cc[i] = (CT)kh;
     for (size_t c = 0; c < channels; c++) {
         for (size_t j = 0; j < pw; j++) {
             ptrdiff_t e = colidx[j];
@@ -90,13 +107,13 @@ static void PFN(ph_row)(const imf_ph_cols *cols, const ptrdiff_t *colidx, size_t
         PFN(ph_init)(&S0, cp, 0, kw);
         PFN(ph_init)(&S1, cp, half, kw);
         for (size_t x = 0; x < half; x++) {
-            uint8_t a = PFN(ph_step)(&S0, fp, cp, x, 0, kw, t);
-            uint8_t b = PFN(ph_step)(&S1, fp, cp, half + x, half, kw, t);
+            uint8_t a = PFN(ph_step)(&S0, fp, cp, x, 0, kw, tv);
+            uint8_t b = PFN(ph_step)(&S1, fp, cp, half + x, half, kw, tv);
             o[x * channels] = a;
             o[(half + x) * channels] = b;
         }
         for (size_t x = 2 * half; x < width; x++)  /* odd width: the last pixel */
-            o[x * channels] = PFN(ph_step)(&S1, fp, cp, x, half, kw, t);
+            o[x * channels] = PFN(ph_step)(&S1, fp, cp, x, half, kw, tv);
     }
 }
 
