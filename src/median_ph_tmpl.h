@@ -25,7 +25,6 @@ static void PFN(ph_update)(imf_ph_cols *cols, const uint8_t *add, const uint8_t 
     if (sub) /* one pass: both changes of a column, one coarse load/store */
         for (size_t e = 0; e < n; e++) {
             unsigned va = add[e], vs = sub[e];
-            if (va == vs) continue;
             VCT c;
             memcpy(&c, coarse + e * 16, sizeof c);
             c += (VCT)(LANES >= (CT)(vs >> 4)) - (VCT)(LANES >= (CT)(va >> 4));
