@@ -209,7 +209,9 @@ static int run_network_inplace(const med_ctx *m, size_t y0, size_t y1, int net) 
 }
 
 static int run_network(const med_ctx *m, size_t y0, size_t y1, int net) {
-    if (m->dtype != IMFILT_F32 && m->dtype != IMFILT_F64) return run_network_inplace(m, y0, y1, net);
+    const int fused = net == 0 && m->dtype == IMFILT_U8 && m->C < 32 && m->t->med3_fused_u8;
+    if (m->dtype != IMFILT_F32 && m->dtype != IMFILT_F64 && !fused)
+        return run_network_inplace(m, y0, y1, net);
     const size_t k = m->kh, es = imfilt_dtype_size(m->dtype), Lp = (m->W + k - 1) * m->C;
     const size_t bytes = (Lp + VPAD) * es;
     uint8_t ckey[8];
@@ -224,13 +226,18 @@ static int run_network(const med_ctx *m, size_t y0, size_t y1, int net) {
         for (size_t i = 0; i < k; i++) ranks[i] = ranks_mem + i * bytes;
         for (size_t y = y0; y < y1; y++) {
             ring_rows(&r, m, y, KEYS_NATIVE, ckey, es, rows);
+            if (fused) {
+                m->t->med3_fused_u8((const uint8_t *const *)rows, m->C, dst_row(m, y),
+                                    m->W * m->C);
+                continue;
+            }
             m->t->colsort[m->dtype][net](rows, ranks, Lp);
             uint8_t *out = dst_row(m, y);
             m->t->mednet[m->dtype][net]((const void *const *)ranks, m->C, out, m->W * m->C);
             if (m->dtype == IMFILT_F32) {
                 uint32_t *o = (uint32_t *)out;
                 for (size_t i = 0; i < m->W * m->C; i++) o[i] = key_f32((int32_t)o[i]);
-            } else {
+            } else if (m->dtype == IMFILT_F64) {
                 uint64_t *o = (uint64_t *)out;
                 for (size_t i = 0; i < m->W * m->C; i++) o[i] = key_f64((int64_t)o[i]);
             }

@@ -28,6 +28,9 @@ typedef struct imfilt_median_table {
     /* dst[x] = median of ranks[i][x + j * step] (i, j < k) for x < n; ranks are column-sorted */
     void (*mednet[IMF_MED_NKEYS][IMF_MED_NNETS])(const void *const *ranks, size_t step,
                                                  void *dst, size_t n);
+    /* 3x3 uint8 straight from 3 border-padded rows (slack of 128 bytes after each), step < 32;
+       NULL where the level has no such kernel */
+    void (*med3_fused_u8)(const uint8_t *const *rows, size_t step, uint8_t *dst, size_t n);
     /* Huang's sliding histogram on 16-bit keys with two-level counts: out[x * ostep] = median
        of the multiset {rows[i][(x + j) * step] taken wts[i] times : i < nrows, j < kw}
        (total = kw * sum(wts) samples), x < n, each result xor xor_out; counts: 65536 + 256
