@@ -174,8 +174,6 @@ static void hist16(const uint16_t *const *rows, const uint32_t *wts, size_t nrow
    is one vector add, and finding the median's bin is one compare of the prefix sums. */
 typedef uint16_t v16u16 __attribute__((vector_size(32)));
 typedef uint8_t v16u8 __attribute__((vector_size(16)));
-static const v16u8 LANE8 = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
-static const v16u16 LANE16 = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
 static inline v16u16 ld16(const uint16_t *p) { v16u16 v; memcpy(&v, p, sizeof v); return v; }
 
 /* Index of the bin holding sample rank t (broadcast in tv), given the inclusive prefix sums p
@@ -215,19 +213,15 @@ typedef struct {
 #define CT uint8_t
 #define PS c8
 #define VCT v16u8
-#define LANES LANE8
 #include "median_ph_tmpl.h"
 #undef VCT
-#undef LANES
 #undef CT
 #undef PS
 #define CT uint16_t
 #define PS c16
 #define VCT v16u16
-#define LANES LANE16
 #include "median_ph_tmpl.h"
 #undef VCT
-#undef LANES
 #undef CT
 #undef PS
 

@@ -12,8 +12,17 @@ static inline v16u16 PFN(ldc)(const CT *p) {
 }
 /* Prefix-sum column histograms: adding value v adds 1 to coarse bins >= v >> 4 and to the
    fine bins >= v & 15 of segment v >> 4. */
+/* STEP[i]: all ones (= -1) in lanes >= i */
+#define SL(i, l) (CT)((l) >= (i) ? -1 : 0)
+#define SROW(i) {SL(i, 0), SL(i, 1), SL(i, 2), SL(i, 3), SL(i, 4), SL(i, 5), SL(i, 6), SL(i, 7), \
+                 SL(i, 8), SL(i, 9), SL(i, 10), SL(i, 11), SL(i, 12), SL(i, 13), SL(i, 14), SL(i, 15)}
+static const VCT PFN(step)[16] = {SROW(0), SROW(1), SROW(2), SROW(3), SROW(4), SROW(5), SROW(6),
+    SROW(7), SROW(8), SROW(9), SROW(10), SROW(11), SROW(12), SROW(13), SROW(14), SROW(15)};
+#undef SL
+#undef SROW
+
 static inline void PFN(bump)(CT *p, unsigned from, int sign) {
-    VCT v, m = (VCT)(LANES >= (CT)from); /* all ones (= -1) from lane `from` on */
+    VCT v, m = PFN(step)[from];
     memcpy(&v, p, sizeof v);
     if (sign > 0) v -= m; else v += m;
     memcpy(p, &v, sizeof v);
@@ -27,7 +36,7 @@ static void PFN(ph_update)(imf_ph_cols *cols, const uint8_t *add, const uint8_t 
             unsigned va = add[e], vs = sub[e];
             VCT c;
             memcpy(&c, coarse + e * 16, sizeof c);
-            c += (VCT)(LANES >= (CT)(vs >> 4)) - (VCT)(LANES >= (CT)(va >> 4));
+            c += PFN(step)[vs >> 4] - PFN(step)[va >> 4];
             memcpy(coarse + e * 16, &c, sizeof c);
             PFN(bump)(fine + e * 256 + (vs & ~15u), vs & 15, -1);
             PFN(bump)(fine + e * 256 + (va & ~15u), va & 15, 1);
