@@ -55,8 +55,8 @@ def median(image, size, *, border="replicate", cval=0.0, out=None, threads=None)
     (in that order) is NaN gives NaN, so NaN wins only when at least half the window is NaN
     (or NaN and +inf). -0.0 orders below +0.0.
 
-    Algorithms: sorting networks on sorted columns for 3x3 and 5x5 (and 7x7 floats), one
-    pixel per SIMD lane; Perreault-Hebert O(1) histograms for larger uint8 windows; Huang's
+    Algorithms: sorting networks on sorted columns for 3x3 and 5x5 (and 7x7 except uint8),
+    one pixel per SIMD lane; Perreault-Hebert O(1) histograms for larger uint8 windows; Huang's
     sliding histogram with two-level counts for uint16 / int16; for larger float windows a
     rank transform (each tile sorted once, values replaced by 16-bit ranks) feeding the
     16-bit histogram engine.

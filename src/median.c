@@ -3,8 +3,8 @@
      are their own keys; float32 / float64 map to int32 / int64 by flipping the magnitude bits
      of negative numbers (the IEEE total order), with every NaN made the positive quiet NaN, so
      NaN sorts above +inf as in numpy.sort and the median of a window is exact.
-   - Algorithms: 3x3 and 5x5 (every dtype) and 7x7 (floats) by SIMD sorting networks on sorted
-     columns; uint8 otherwise by Perreault-Hebert O(1) column histograms; uint16 / int16
+   - Algorithms: 3x3 and 5x5 (every dtype) and 7x7 (all but uint8) by SIMD sorting networks on
+     sorted columns; uint8 otherwise by Perreault-Hebert O(1) column histograms; uint16 / int16
      otherwise by Huang's sliding histogram with two-level counts; float32 / float64 otherwise
      by rank transform: each tile of the image is sorted once (LSD radix sort), its values are
      replaced by their ranks (< 65536), the 16-bit histogram median runs on the ranks and the
@@ -463,7 +463,8 @@ int imfilt_median(const imfilt_image *src, imfilt_image *dst, size_t kh, size_t 
     }
     const int isf = src->dtype == IMFILT_F32 || src->dtype == IMFILT_F64;
     int path; /* 0..2: network index; 3: PH; 4: hist16; 5: ranks */
-    if (kh == kw && (kh == 3 || kh == 5 || (kh == 7 && isf))) path = (int)(kh / 2) - 1;
+    if (kh == kw && (kh == 3 || kh == 5 || (kh == 7 && src->dtype != IMFILT_U8)))
+        path = (int)(kh / 2) - 1;
     else if (src->dtype == IMFILT_U8 && kh * kw <= 65535) path = 3;
     else if (!isf) path = 4;
     else {
