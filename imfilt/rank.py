@@ -51,15 +51,15 @@ def median(image, size, *, border="replicate", cval=0.0, out=None, threads=None)
     Exact for every dtype, size and border: equal to cv2.medianBlur where OpenCV supports the
     case (replicate border; uint8 any size; uint16, int16, float32 at 3 and 5) and to
     scipy.ndimage.median_filter(mode='mirror' / 'reflect' / 'nearest' / 'constant' / 'wrap')
-    everywhere else. NaN orders above +inf, as numpy.sort does: a window whose middle sample
-    (in that order) is NaN gives NaN, so NaN wins only when at least half the window is NaN
-    (or NaN and +inf). -0.0 orders below +0.0.
+    everywhere else. NaN orders above +inf, as numpy.sort does: each output is the middle
+    sample of its window in that order, so it is NaN exactly when more than half of the
+    window's samples are NaN (the result is then the canonical quiet NaN); -0.0 orders below
+    +0.0. (cv2 and scipy give unspecified results with NaN.)
 
     Algorithms: sorting networks on sorted columns for 3x3 and 5x5 (and 7x7 except uint8),
-    one pixel per SIMD lane; Perreault-Hebert O(1) histograms for larger uint8 windows; Huang's
-    sliding histogram with two-level counts for uint16 / int16; for larger float windows a
-    rank transform (each tile sorted once, values replaced by 16-bit ranks) feeding the
-    16-bit histogram engine.
+    one pixel per SIMD lane; Perreault-Hebert O(1) histograms for larger uint8 windows; for
+    larger uint16 / int16 / float windows a rank transform (each tile sorted once, values replaced by
+    dense 16-bit ranks) feeding Huang's sliding histogram with two-level counts.
     """
     arr = N.check_image(image)
     kh, kw = N.odd_pair(size, "size")

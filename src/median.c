@@ -4,11 +4,14 @@
      of negative numbers (the IEEE total order), with every NaN made the positive quiet NaN, so
      NaN sorts above +inf as in numpy.sort and the median of a window is exact.
    - Algorithms: 3x3 and 5x5 (every dtype) and 7x7 (all but uint8) by SIMD sorting networks on
-     sorted columns; uint8 otherwise by Perreault-Hebert O(1) column histograms; uint16 / int16
-     otherwise by Huang's sliding histogram with two-level counts; float32 / float64 otherwise
-     by rank transform: each tile of the image is sorted once (LSD radix sort), its values are
-     replaced by their ranks (< 65536), the 16-bit histogram median runs on the ranks and the
-     ranks map back to values -- exact, O(log) per pixel for the sort plus O(kh) per pixel.
+     sorted columns; uint8 otherwise by Perreault-Hebert O(1) column histograms; uint16 / int16 /
+     float32 / float64 otherwise by rank transform: each tile of the image is sorted once (LSD
+     radix sort), its values are replaced by their dense ranks (< 65536), Huang's sliding
+     histogram with two-level counts runs on the ranks and the ranks map back to values --
+     exact, O(log) per pixel for the sort plus O(kh) per pixel. (Dense ranks move the median
+     pointer less than raw 16-bit keys: 2.5x faster on uint16 photographs.) Windows of more
+     than 65536 samples (kernels far larger than small images) run the histogram directly on
+     16-bit keys, with rows the window reads repeatedly counted once with a weight.
    - Threads: OpenMP over horizontal strips; a median is an exact selection, so the result
      does not depend on the strips. Scratch: O(width * kernel) per thread (plus fixed tables). */
 #include <stdlib.h>
@@ -347,6 +350,8 @@ static int run_ranks(const med_ctx *m, size_t y0, size_t y1) {
     }
     if (th == 0) return IMFILT_EINVAL; /* window area above TILE_MAX: refused in Python */
     const int f64 = m->dtype == IMFILT_F64;
+    const int w16 = m->dtype == IMFILT_U16 || m->dtype == IMFILT_I16; /* 16-bit keys: ranks */
+    const unsigned x16 = m->dtype == IMFILT_I16 ? 0x8000u : 0;
     const size_t P = (th + kh - 1) * (tw + kw - 1);
     uint64_t *k0 = malloc(P * 8), *k1 = malloc(P * 8), *r2k = malloc(P * 8);
     uint32_t *i0 = malloc(P * 4), *i1 = malloc(P * 4);
@@ -363,8 +368,9 @@ static int run_ranks(const med_ctx *m, size_t y0, size_t y1) {
     {
         uint8_t b[8];
         cval_key(m->cval, m->dtype, KEYS_NATIVE, b);
-        ck = f64 ? (uint64_t)(*(int64_t *)b) ^ 0x8000000000000000ull
-                 : (uint64_t)((uint32_t)(*(int32_t *)b) ^ 0x80000000u);
+        if (w16) { uint16_t u; cval_key(m->cval, m->dtype, KEYS_U16, &u); ck = u; }
+        else ck = f64 ? (uint64_t)(*(int64_t *)b) ^ 0x8000000000000000ull
+                      : (uint64_t)((uint32_t)(*(int32_t *)b) ^ 0x80000000u);
     }
     for (size_t ty = y0; !st && ty < y1; ty += th) {
         const size_t h = ty + th <= y1 ? th : y1 - ty, ph = h + kh - 1;
@@ -385,7 +391,8 @@ static int run_ranks(const med_ctx *m, size_t y0, size_t y1) {
                         uint64_t key = ck;
                         if (s && cmap[j] >= 0) {
                             size_t e = (size_t)cmap[j] * C + c;
-                            if (f64) { uint64_t b; memcpy(&b, s + e * 8, 8);
+                            if (w16) { uint16_t b; memcpy(&b, s + e * 2, 2); key = b ^ x16; }
+                            else if (f64) { uint64_t b; memcpy(&b, s + e * 8, 8);
                                        key = (uint64_t)f64_key(b) ^ 0x8000000000000000ull; }
                             else { uint32_t b; memcpy(&b, s + e * 4, 4);
                                    key = (uint32_t)f32_key(b) ^ 0x80000000u; }
@@ -398,7 +405,7 @@ static int run_ranks(const med_ctx *m, size_t y0, size_t y1) {
                 uint32_t *ia = i0, *ib = i1;
                 {
                     size_t cnt[256];
-                    for (int b = 0; b < (f64 ? 8 : 4); b++) {
+                    for (int b = 0; b < (w16 ? 2 : f64 ? 8 : 4); b++) {
                         const int s8 = 8 * b;
                         memset(cnt, 0, sizeof cnt);
                         for (size_t i = 0; i < n; i++) cnt[(ka[i] >> s8) & 255]++;
@@ -427,7 +434,10 @@ static int run_ranks(const med_ctx *m, size_t y0, size_t y1) {
                     for (size_t x = 0; x < w; x++) {
                         size_t e = (tx + x) * C + c;
                         uint64_t key = r2k[rout[x]];
-                        if (f64) {
+                        if (w16) {
+                            uint16_t b = (uint16_t)(key ^ x16);
+                            memcpy(o + e * 2, &b, 2);
+                        } else if (f64) {
                             uint64_t b = key_f64((int64_t)(key ^ 0x8000000000000000ull));
                             memcpy(o + e * 8, &b, 8);
                         } else {
@@ -466,7 +476,7 @@ int imfilt_median(const imfilt_image *src, imfilt_image *dst, size_t kh, size_t 
     if (kh == kw && (kh == 3 || kh == 5 || (kh == 7 && src->dtype != IMFILT_U8)))
         path = (int)(kh / 2) - 1;
     else if (src->dtype == IMFILT_U8 && kh * kw <= 65535) path = 3;
-    else if (!isf) path = 4;
+    else if (!isf) path = kh * kw <= TILE_MAX ? 5 : 4; /* ranks: denser keys, 2.5x faster */
     else {
         if (kh * kw > TILE_MAX) return IMFILT_EINVAL;
         path = 5;
