@@ -334,123 +334,159 @@ static int run_hist16(const med_ctx *m, size_t y0, size_t y1) {
 }
 
 /* ---------------------------------------------------------------------------- floats: ranks */
-static int run_ranks(const med_ctx *m, size_t y0, size_t y1) {
-    const size_t W = m->W, C = m->C, kh = m->kh, kw = m->kw;
-    const size_t sh = y1 - y0;
-    /* tile shape: maximise outputs per sorted pixel with (th+kh-1)(tw+kw-1) <= TILE_MAX */
-    size_t th = 0, tw = 0;
+/* Tile shape maximising outputs per sorted pixel with (th+kh-1)(tw+kw-1) <= budget. */
+static void choose_tile(size_t budget, size_t kh, size_t kw, size_t W, size_t sh, size_t *th,
+                        size_t *tw) {
     double best = -1;
+    *th = *tw = 0;
     for (size_t d = 1; d <= W && d <= 4096; d++) {
         size_t w = (W + d - 1) / d, pw = w + kw - 1;
-        if (pw > TILE_MAX || TILE_MAX / pw < kh) continue;
-        size_t h = TILE_MAX / pw - kh + 1;
+        if (pw > budget || budget / pw < kh) continue;
+        size_t h = budget / pw - kh + 1;
         if (h > sh) h = sh;
         double eff = (double)(h * w) / (double)((h + kh - 1) * pw);
-        if (eff > best) { best = eff; th = h; tw = w; }
+        if (eff > best) { best = eff; *th = h; *tw = w; }
     }
-    if (th == 0) return IMFILT_EINVAL; /* window area above TILE_MAX: refused in Python */
-    const int f64 = m->dtype == IMFILT_F64;
-    const int w16 = m->dtype == IMFILT_U16 || m->dtype == IMFILT_I16; /* 16-bit keys: ranks */
-    const unsigned x16 = m->dtype == IMFILT_I16 ? 0x8000u : 0;
-    const size_t P = (th + kh - 1) * (tw + kw - 1);
-    uint64_t *k0 = malloc(P * 8), *k1 = malloc(P * 8), *r2k = malloc(P * 8);
-    uint32_t *i0 = malloc(P * 4), *i1 = malloc(P * 4);
-    uint16_t *rk = malloc(P * 2), *rout = malloc(tw * 2);
-    ptrdiff_t *cmap = malloc((tw + kw - 1) * sizeof *cmap);
-    const uint16_t **rows = malloc(kh * sizeof *rows);
-    uint32_t *counts = calloc(65536 + 256, sizeof(uint32_t)), *ones = malloc(kh * 4);
-    int st = IMFILT_OK;
-    if (!ones) st = IMFILT_ENOMEM;
-    else for (size_t i = 0; i < kh; i++) ones[i] = 1;
-    if (!k0 || !k1 || !r2k || !i0 || !i1 || !rk || !rout || !cmap || !rows || !counts)
-        st = IMFILT_ENOMEM;
-    uint64_t ck;
-    {
-        uint8_t b[8];
-        cval_key(m->cval, m->dtype, KEYS_NATIVE, b);
-        if (w16) { uint16_t u; cval_key(m->cval, m->dtype, KEYS_U16, &u); ck = u; }
-        else ck = f64 ? (uint64_t)(*(int64_t *)b) ^ 0x8000000000000000ull
-                      : (uint64_t)((uint32_t)(*(int32_t *)b) ^ 0x80000000u);
+}
+
+typedef struct {
+    uint64_t *k0, *k1, *r2k, ck;
+    uint32_t *i0, *i1, *ones, *counts;
+    uint16_t *rk, *rout;
+    ptrdiff_t *cmap;
+    const uint16_t **rows;
+    int f64, w16;
+    unsigned x16;
+} rank_buf;
+
+/* One tile (output rows ty.., columns tx.., channel c): gather the border-padded keys, radix
+   sort them, replace them by dense ranks, run the 16-bit histogram median on the ranks, map
+   back. Returns 1 (nothing written) when the tile holds more than 65536 distinct values. */
+static int rank_tile(const med_ctx *m, rank_buf *B, size_t ty, size_t tx, size_t h, size_t w,
+                     size_t c) {
+    const size_t C = m->C, kh = m->kh, kw = m->kw, ph = h + kh - 1, pw = w + kw - 1;
+    const size_t n = ph * pw;
+    const int f64 = B->f64, w16 = B->w16;
+    for (size_t j = 0; j < pw; j++)
+        B->cmap[j] = imfilt_border_index((ptrdiff_t)(tx + j) - (ptrdiff_t)m->rw,
+                                         (ptrdiff_t)m->W, m->border);
+    for (size_t i = 0; i < ph; i++) { /* keys of the padded tile, unsigned order */
+        ptrdiff_t my = imfilt_border_index((ptrdiff_t)(ty + i) - (ptrdiff_t)m->rh,
+                                           (ptrdiff_t)m->H, m->border);
+        const uint8_t *s = my < 0 ? NULL : src_row(m, (size_t)my);
+        uint64_t *kk = B->k0 + i * pw;
+        uint32_t *ii = B->i0 + i * pw;
+        for (size_t j = 0; j < pw; j++) {
+            uint64_t key = B->ck;
+            if (s && B->cmap[j] >= 0) {
+                size_t e = (size_t)B->cmap[j] * C + c;
+                if (w16) { uint16_t b; memcpy(&b, s + e * 2, 2); key = b ^ B->x16; }
+                else if (f64) { uint64_t b; memcpy(&b, s + e * 8, 8);
+                                key = (uint64_t)f64_key(b) ^ 0x8000000000000000ull; }
+                else { uint32_t b; memcpy(&b, s + e * 4, 4);
+                       key = (uint32_t)f32_key(b) ^ 0x80000000u; }
+            }
+            kk[j] = key; ii[j] = (uint32_t)(i * pw + j);
+        }
     }
-    for (size_t ty = y0; !st && ty < y1; ty += th) {
-        const size_t h = ty + th <= y1 ? th : y1 - ty, ph = h + kh - 1;
-        for (size_t tx = 0; tx < W; tx += tw) {
-            const size_t w = tx + tw <= W ? tw : W - tx, pw = w + kw - 1, n = ph * pw;
-            for (size_t j = 0; j < pw; j++)
-                cmap[j] = imfilt_border_index((ptrdiff_t)(tx + j) - (ptrdiff_t)m->rw,
-                                              (ptrdiff_t)W, m->border);
-            for (size_t c = 0; c < C; c++) {
-                /* gather the keys of the padded tile, unsigned order */
-                for (size_t i = 0; i < ph; i++) {
-                    ptrdiff_t my = imfilt_border_index((ptrdiff_t)(ty + i) - (ptrdiff_t)m->rh,
-                                                       (ptrdiff_t)m->H, m->border);
-                    const uint8_t *s = my < 0 ? NULL : src_row(m, (size_t)my);
-                    uint64_t *kk = k0 + i * pw;
-                    uint32_t *ii = i0 + i * pw;
-                    for (size_t j = 0; j < pw; j++) {
-                        uint64_t key = ck;
-                        if (s && cmap[j] >= 0) {
-                            size_t e = (size_t)cmap[j] * C + c;
-                            if (w16) { uint16_t b; memcpy(&b, s + e * 2, 2); key = b ^ x16; }
-                            else if (f64) { uint64_t b; memcpy(&b, s + e * 8, 8);
-                                       key = (uint64_t)f64_key(b) ^ 0x8000000000000000ull; }
-                            else { uint32_t b; memcpy(&b, s + e * 4, 4);
-                                   key = (uint32_t)f32_key(b) ^ 0x80000000u; }
-                        }
-                        kk[j] = key; ii[j] = (uint32_t)(i * pw + j);
-                    }
-                }
-                /* sort, then dense ranks */
-                uint64_t *ka = k0, *kb = k1;
-                uint32_t *ia = i0, *ib = i1;
-                {
-                    size_t cnt[256];
-                    for (int b = 0; b < (w16 ? 2 : f64 ? 8 : 4); b++) {
-                        const int s8 = 8 * b;
-                        memset(cnt, 0, sizeof cnt);
-                        for (size_t i = 0; i < n; i++) cnt[(ka[i] >> s8) & 255]++;
-                        if (cnt[(ka[0] >> s8) & 255] == n) continue;
-                        size_t sum = 0;
-                        for (int d = 0; d < 256; d++) { size_t q = cnt[d]; cnt[d] = sum; sum += q; }
-                        for (size_t i = 0; i < n; i++) {
-                            size_t p = cnt[(ka[i] >> s8) & 255]++;
-                            kb[p] = ka[i]; ib[p] = ia[i];
-                        }
-                        uint64_t *tk = ka; ka = kb; kb = tk;
-                        uint32_t *ti = ia; ia = ib; ib = ti;
-                    }
-                }
-                size_t r = 0;
-                r2k[0] = ka[0];
-                for (size_t i = 0; i < n; i++) {
-                    if (ka[i] != r2k[r]) r2k[++r] = ka[i];
-                    rk[ia[i]] = (uint16_t)r;
-                }
-                /* the 16-bit histogram median on the ranks, row by row */
-                for (size_t y = 0; y < h; y++) {
-                    for (size_t i = 0; i < kh; i++) rows[i] = rk + (y + i) * pw;
-                    m->t->hist16(rows, ones, kh, 1, kw, kh * kw, w, rout, 1, 0, counts);
-                    uint8_t *o = dst_row(m, ty + y);
-                    for (size_t x = 0; x < w; x++) {
-                        size_t e = (tx + x) * C + c;
-                        uint64_t key = r2k[rout[x]];
-                        if (w16) {
-                            uint16_t b = (uint16_t)(key ^ x16);
-                            memcpy(o + e * 2, &b, 2);
-                        } else if (f64) {
-                            uint64_t b = key_f64((int64_t)(key ^ 0x8000000000000000ull));
-                            memcpy(o + e * 8, &b, 8);
-                        } else {
-                            uint32_t b = key_f32((int32_t)((uint32_t)key ^ 0x80000000u));
-                            memcpy(o + e * 4, &b, 4);
-                        }
-                    }
-                }
+    uint64_t *ka = B->k0, *kb = B->k1;
+    uint32_t *ia = B->i0, *ib = B->i1;
+    size_t cnt[256];
+    for (int b = 0; b < (w16 ? 2 : f64 ? 8 : 4); b++) { /* LSD radix sort, constant bytes skipped */
+        const int s8 = 8 * b;
+        memset(cnt, 0, sizeof cnt);
+        for (size_t i = 0; i < n; i++) cnt[(ka[i] >> s8) & 255]++;
+        if (cnt[(ka[0] >> s8) & 255] == n) continue;
+        size_t sum = 0;
+        for (int d = 0; d < 256; d++) { size_t q = cnt[d]; cnt[d] = sum; sum += q; }
+        for (size_t i = 0; i < n; i++) {
+            size_t p = cnt[(ka[i] >> s8) & 255]++;
+            kb[p] = ka[i]; ib[p] = ia[i];
+        }
+        uint64_t *tk = ka; ka = kb; kb = tk;
+        uint32_t *ti = ia; ia = ib; ib = ti;
+    }
+    size_t r = 0;
+    B->r2k[0] = ka[0];
+    for (size_t i = 0; i < n; i++) {
+        if (ka[i] != B->r2k[r]) {
+            if (r == 65535) return 1;
+            B->r2k[++r] = ka[i];
+        }
+        B->rk[ia[i]] = (uint16_t)r;
+    }
+    for (size_t y = 0; y < h; y++) {
+        for (size_t i = 0; i < kh; i++) B->rows[i] = B->rk + (y + i) * pw;
+        m->t->hist16(B->rows, B->ones, kh, 1, kw, kh * kw, w, B->rout, 1, 0, B->counts);
+        uint8_t *o = dst_row(m, ty + y);
+        for (size_t x = 0; x < w; x++) {
+            size_t e = (tx + x) * C + c;
+            uint64_t key = B->r2k[B->rout[x]];
+            if (w16) {
+                uint16_t b = (uint16_t)(key ^ B->x16);
+                memcpy(o + e * 2, &b, 2);
+            } else if (f64) {
+                uint64_t b = key_f64((int64_t)(key ^ 0x8000000000000000ull));
+                memcpy(o + e * 8, &b, 8);
+            } else {
+                uint32_t b = key_f32((int32_t)((uint32_t)key ^ 0x80000000u));
+                memcpy(o + e * 4, &b, 4);
             }
         }
     }
-    free(k0); free(k1); free(r2k); free(i0); free(i1); free(rk); free(rout); free(cmap);
-    free(rows); free(counts); free(ones);
+    return 0;
+}
+
+/* Tiles of up to TILE_BIG padded pixels when their values have at most 65536 distinct
+   values (always for 16-bit types; photographs in float), else tiles of TILE_MAX pixels,
+   which never hold more. */
+#define TILE_BIG ((size_t)1 << 18)
+static int run_ranks(const med_ctx *m, size_t y0, size_t y1) {
+    const size_t W = m->W, C = m->C, kh = m->kh, kw = m->kw;
+    size_t th, tw, sth, stw;
+    choose_tile(TILE_BIG, kh, kw, W, y1 - y0, &th, &tw);
+    choose_tile(TILE_MAX, kh, kw, W, y1 - y0, &sth, &stw);
+    if (sth == 0) return IMFILT_EINVAL; /* window area above TILE_MAX: refused in Python */
+    const size_t P = (th + kh - 1) * (tw + kw - 1);
+    rank_buf B = {0};
+    B.f64 = m->dtype == IMFILT_F64;
+    B.w16 = m->dtype == IMFILT_U16 || m->dtype == IMFILT_I16;
+    B.x16 = m->dtype == IMFILT_I16 ? 0x8000u : 0;
+    B.k0 = malloc(P * 8); B.k1 = malloc(P * 8); B.r2k = malloc(65536 * 8);
+    B.i0 = malloc(P * 4); B.i1 = malloc(P * 4);
+    B.rk = malloc(P * 2); B.rout = malloc(tw * 2);
+    B.cmap = malloc((tw + kw - 1) * sizeof *B.cmap);
+    B.rows = malloc(kh * sizeof *B.rows);
+    B.counts = calloc(65536 + 256, sizeof(uint32_t));
+    B.ones = malloc(kh * 4);
+    int st = IMFILT_OK;
+    if (!B.k0 || !B.k1 || !B.r2k || !B.i0 || !B.i1 || !B.rk || !B.rout || !B.cmap || !B.rows ||
+        !B.counts || !B.ones)
+        st = IMFILT_ENOMEM;
+    else
+        for (size_t i = 0; i < kh; i++) B.ones[i] = 1;
+    {
+        uint8_t b[8];
+        cval_key(m->cval, m->dtype, KEYS_NATIVE, b);
+        if (B.w16) { uint16_t u; cval_key(m->cval, m->dtype, KEYS_U16, &u); B.ck = u; }
+        else B.ck = B.f64 ? (uint64_t)(*(int64_t *)b) ^ 0x8000000000000000ull
+                          : (uint64_t)((uint32_t)(*(int32_t *)b) ^ 0x80000000u);
+    }
+    for (size_t ty = y0; !st && ty < y1; ty += th) {
+        const size_t h = ty + th <= y1 ? th : y1 - ty;
+        for (size_t tx = 0; tx < W; tx += tw) {
+            const size_t w = tx + tw <= W ? tw : W - tx;
+            for (size_t c = 0; c < C; c++) {
+                if (!rank_tile(m, &B, ty, tx, h, w, c)) continue;
+                for (size_t sy = ty; sy < ty + h; sy += sth) /* too many values: small tiles */
+                    for (size_t sx = tx; sx < tx + w; sx += stw)
+                        rank_tile(m, &B, sy, sx, sy + sth <= ty + h ? sth : ty + h - sy,
+                                  sx + stw <= tx + w ? stw : tx + w - sx, c);
+            }
+        }
+    }
+    free(B.k0); free(B.k1); free(B.r2k); free(B.i0); free(B.i1); free(B.rk); free(B.rout);
+    free(B.cmap); free(B.rows); free(B.counts); free(B.ones);
     return st;
 }
 
