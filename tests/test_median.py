@@ -318,3 +318,14 @@ def test_scipy_aliases_and_default_border(photos):
     img = photos["camera"][:50, :60]
     same(imfilt.median(img, 5), imfilt.median(img, 5, border="nearest"), "default replicate")
     same(imfilt.median(img, 5, border="mirror"), imfilt.median(img, 5, border="reflect101"), "")
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_many_distinct_values_small_tiles(dtype):
+    """More than 65536 distinct values in a rank tile: the tile is split into small ones."""
+    rng = np.random.default_rng(11)
+    a = rng.standard_normal((300, 300)).astype(dtype)
+    for border in ("reflect", "constant"):
+        got = imfilt.median(a, (9, 11), border=border, cval=0.25, threads=1)
+        same(got, np_median(a, (9, 11), border, 0.25), border)
+        same(imfilt.median(a, (9, 11), border=border, cval=0.25, threads=2), got, "threads")
