@@ -96,6 +96,15 @@ CASES = [
     Case("gamma_f32", "gamma", 2.2, "float32", reference="numpy", tol=1e-6),
     Case("lut_u8", "lut", "shared"),
     Case("lut_u8_rgb_perchannel", "lut", "per-channel", channels=3),
+    # median (issue 3)
+    Case("median_3", "median", 3),
+    Case("median_5", "median", 5),
+    Case("median_9", "median", 9),
+    Case("median_15", "median", 15),
+    Case("median_31", "median", 31),
+    Case("median_63", "median", 63),
+    Case("median_5_f32", "median", 5, "float32"),
+    Case("median_7_f32", "median", 7, "float32", reference="scipy", size="640x480"),
 ]
 
 # Column order of the timings; a library appears in the table when some case times it.
@@ -391,6 +400,21 @@ def _lut_fns(case, img, threads, mods):
             "cv2": lambda: cv2.LUT(img, cv_table), "numpy": ref_np}
 
 
+def _median_fns(case, img, threads, mods):
+    import imfilt
+    k = int(case.param)
+    cv2, ndi = mods["cv2"], mods.get("scipy")
+    fns = {"imfilt": lambda: imfilt.median(img, k, threads=threads)}
+    if k <= 5 or img.dtype == np.uint8:  # cv2 refuses wider types above 5
+        fns["cv2"] = lambda: cv2.medianBlur(img, k)
+    if case.reference == "scipy":  # scipy (and Pillow) take seconds at 1080p: reference only
+        if ndi is None:
+            import scipy.ndimage as ndi
+        size = (k, k, 1) if img.ndim == 3 else k
+        fns["scipy"] = lambda: ndi.median_filter(img, size, mode="nearest")
+    return fns
+
+
 # kind -> (case, image, threads argument, {library name: module or None}) -> {library: callable}.
 # Each filter family adds its builder here; the callables take no arguments.
 BUILDERS = {
@@ -406,6 +430,7 @@ BUILDERS = {
     "maximum_ellipse": _morph_fns,
     "gamma": _gamma_fns,
     "lut": _lut_fns,
+    "median": _median_fns,
 }
 
 

@@ -101,6 +101,16 @@ def pair(value, name, *, integer, minimum=None, allow_zero=False):
     return tuple(out)
 
 
+def odd_pair(value, name):
+    """A scalar or (height, width) pair of odd positive integers, e.g. a median window."""
+    kh, kw = pair(value, name, integer=True, minimum=1)
+    if kh % 2 == 0 or kw % 2 == 0:
+        raise ValueError(f"{name} must be odd, got {value!r}")
+    if kh > MAX_KERNEL or kw > MAX_KERNEL:
+        raise ValueError(f"{name} {(kh, kw)} exceeds the largest window, {MAX_KERNEL}")
+    return kh, kw
+
+
 def threads_arg(threads):
     """None -> 0 (all cores, as OpenMP sees them); otherwise a positive int."""
     if threads is None:

@@ -1,0 +1,129 @@
+/* Perreault-Hebert engine for one column-count type CT (suffix PS): uint8 counts when the
+   window is at most 255 rows tall (column histograms half the size, cache-resident), uint16
+   otherwise. Included by median_isa.c. Not a public header. */
+#define PFN(name) IMFILT_CAT(IMFILT_CAT(name, _), PS)
+#define LDC(p) PFN(ldc)(p)
+static inline v16u16 PFN(ldc)(const CT *p) {
+    CT a[16];
+    memcpy(a, p, sizeof a);
+    v16u16 v;
+    for (int i = 0; i < 16; i++) v[i] = a[i];
+    return v;
+}
+/* Prefix-sum column histograms: adding value v adds 1 to coarse bins >= v >> 4 and to the
+   fine bins >= v & 15 of segment v >> 4. */
+/* STEP[i]: all ones (= -1) in lanes >= i */
+#define SL(i, l) (CT)((l) >= (i) ? -1 : 0)
+#define SROW(i) {SL(i, 0), SL(i, 1), SL(i, 2), SL(i, 3), SL(i, 4), SL(i, 5), SL(i, 6), SL(i, 7), \
+                 SL(i, 8), SL(i, 9), SL(i, 10), SL(i, 11), SL(i, 12), SL(i, 13), SL(i, 14), SL(i, 15)}
+static const VCT PFN(step)[16] = {SROW(0), SROW(1), SROW(2), SROW(3), SROW(4), SROW(5), SROW(6),
+    SROW(7), SROW(8), SROW(9), SROW(10), SROW(11), SROW(12), SROW(13), SROW(14), SROW(15)};
+#undef SL
+#undef SROW
+
+static inline void PFN(bump)(CT *p, unsigned from, int sign) {
+    VCT v, m = PFN(step)[from];
+    memcpy(&v, p, sizeof v);
+    if (sign > 0) v -= m; else v += m;
+    memcpy(p, &v, sizeof v);
+}
+
+static void PFN(ph_update)(imf_ph_cols *cols, const uint8_t *add, const uint8_t *sub) {
+    CT *fine = (CT *)cols->fine, *coarse = (CT *)cols->coarse;
+    const size_t n = cols->ncols;
+    if (sub) /* one pass: both changes of a column, one coarse load/store */
+        for (size_t e = 0; e < n; e++) {
+            unsigned va = add[e], vs = sub[e];
+            VCT c;
+            memcpy(&c, coarse + e * 16, sizeof c);
+            c += PFN(step)[vs >> 4] - PFN(step)[va >> 4];
+            memcpy(coarse + e * 16, &c, sizeof c);
+            PFN(bump)(fine + e * 256 + (vs & ~15u), vs & 15, -1);
+            PFN(bump)(fine + e * 256 + (va & ~15u), va & 15, 1);
+        }
+    else
+        for (size_t e = 0; e < n; e++) {
+            unsigned v = add[e];
+            PFN(bump)(fine + e * 256 + (v & ~15u), v & 15, 1);
+            PFN(bump)(coarse + e * 16, v >> 4, 1);
+        }
+}
+
+/* The kernel histogram keeps all 16 coarse bins current; a 16-bin fine segment is brought up
+   to date only when the median falls in its coarse bin (Perreault-Hebert's lazy update), so
+   smooth images touch about one segment per step. Each row is walked as two independent
+   halves stepped together: two dependency chains per iteration keep the core busy. */
+
+static inline void PFN(ph_init)(ph_state *S, const CT *const *cp, size_t x0, size_t kw) {
+    S->hc = (v16u16){0};
+    for (size_t j = 0; j < kw; j++) S->hc += LDC(cp[x0 + j]);
+    for (int b = 0; b < 16; b++) S->last[b] = PTRDIFF_MIN / 2;
+    S->cur = 16;
+}
+
+/* One step: the fine segment of the median's coarse bin lives in a register while the median
+   stays in that bin (the common case on photographs); others are parked in hf with the
+   window position they are valid for. */
+static inline uint8_t PFN(ph_step)(ph_state *S, const CT *const *fp, const CT *const *cp,
+                                   size_t x, size_t x0, size_t kw, v16u16 tv) {
+    if (x > x0) S->hc += LDC(cp[x + kw - 1]) - LDC(cp[x - 1]);
+    v16u16 rest;
+    const size_t cb = find16(S->hc, tv, &rest), off = cb * 16;
+    v16u16 seg;
+    if (cb == S->cur) {
+        seg = S->seg + LDC(fp[x + kw - 1] + off) - LDC(fp[x - 1] + off);
+    } else {
+        if (S->cur < 16) {
+            memcpy(S->hf + S->cur * 16, &S->seg, sizeof seg);
+            S->last[S->cur] = (ptrdiff_t)x - 1;
+        }
+        const ptrdiff_t xl = (ptrdiff_t)x, lb = S->last[cb];
+        if ((size_t)(xl - lb) * 2 < kw) {
+            seg = ld16(S->hf + off);
+            for (size_t s = (size_t)lb + 1; s <= x; s++)
+                seg += LDC(fp[s + kw - 1] + off) - LDC(fp[s - 1] + off);
+        } else {
+            seg = (v16u16){0};
+            for (size_t j = 0; j < kw; j++) seg += LDC(fp[x + j] + off);
+        }
+        S->cur = cb;
+    }
+    S->seg = seg;
+    v16u16 unused;
+    return (uint8_t)(off + find16(seg, rest, &unused));
+}
+
+static void PFN(ph_row)(const imf_ph_cols *cols, const ptrdiff_t *colidx, size_t width,
+                   size_t channels, size_t kh, size_t kw, uint8_t cval, uint8_t *out,
+                   void *scratch) {
+    CT *cf = (CT *)scratch, *cc = cf + 256;
+    const size_t pw = width + kw - 1;
+    const CT **fp = (const CT **)((uint8_t *)scratch + 1088), **cp = fp + pw;
+    ph_state S0, S1;
+    const size_t half = width / 2;
+    const v16u16 tv = (v16u16){0} + (uint16_t)((kh * kw - 1) / 2);
+    memset(cf, 0, 272 * sizeof(CT));
+    for (unsigned i = cval; i < (cval | 15u) + 1; i++) cf[i] = (CT)kh;  /* prefix sums */
+    for (unsigned i = cval >> 4; i < 16; i++) cc[i] = (CT)kh;
+    for (size_t c = 0; c < channels; c++) {
+        for (size_t j = 0; j < pw; j++) {
+            ptrdiff_t e = colidx[j];
+            fp[j] = e < 0 ? cf : (const CT *)cols->fine + ((size_t)e * channels + c) * 256;
+            cp[j] = e < 0 ? cc : (const CT *)cols->coarse + ((size_t)e * channels + c) * 16;
+        }
+        uint8_t *o = out + c;
+        PFN(ph_init)(&S0, cp, 0, kw);
+        PFN(ph_init)(&S1, cp, half, kw);
+        for (size_t x = 0; x < half; x++) {
+            uint8_t a = PFN(ph_step)(&S0, fp, cp, x, 0, kw, tv);
+            uint8_t b = PFN(ph_step)(&S1, fp, cp, half + x, half, kw, tv);
+            o[x * channels] = a;
+            o[(half + x) * channels] = b;
+        }
+        for (size_t x = 2 * half; x < width; x++)  /* odd width: the last pixel */
+            o[x * channels] = PFN(ph_step)(&S1, fp, cp, x, half, kw, tv);
+    }
+}
+
+#undef PFN
+#undef LDC
