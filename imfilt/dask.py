@@ -84,15 +84,25 @@ def _filter2d_reach(dtype, kw):
     return (ay, kh - 1 - ay), (ax, kw_ - 1 - ax)
 
 
+# Float box sums run down the columns and restart at image rows that are multiples of this
+# (IMFILT_BOX_RESTART_ROWS in src/sepfilter.c): blocks must start their sums on the same rows.
+BOX_RESTART_ROWS = 64
+
+
+def _box_phase(dtype, kw):
+    return BOX_RESTART_ROWS if dtype.kind == "f" else 1
+
+
 @dataclass(frozen=True)
 class _Spec:
     reach: Optional[Callable]      # None: pointwise (no halo, no border)
     ignore: Optional[str] = None   # border=None means "ignore outside pixels" ('min' / 'max')
+    row_phase: Callable = lambda dtype, kw: 1   # period of row-position-dependent rounding
 
 
 SPECS = {
     "gaussian": _Spec(_gaussian_reach),
-    "mean": _Spec(_size_reach),
+    "mean": _Spec(_size_reach, row_phase=_box_phase),
     "median": _Spec(_size_reach),
     "minimum": _Spec(_morph_reach, ignore="min"),
     "maximum": _Spec(_morph_reach, ignore="max"),
@@ -113,36 +123,50 @@ def _whole(image, name, kwargs):
     return _filter(name)(image, **kwargs)
 
 
-def _block(block, name, kwargs, depth, width, block_info=None):
+def _block(block, name, kwargs, depth, width, row_starts, row_phase, block_info=None):
     """Filter one overlapped block and return its chunk of the result.
 
-    The block is the chunk plus its halo (image padding included at the image edges). Rules
-    that depend on the position from the end of the processed row (OpenCV's scalar tail: the
-    last `n mod 8|16` samples of a row round differently) see the same position as in memory:
-    - inner column blocks: junk columns in front make the row length a multiple of ALIGN, so no
-      kept sample is in a tail (as no sample off the image's row end is, in memory);
-    - the last column block: its right halo (the image padding) moves to the front and the
-      filter runs with border='wrap', so the processed row ends exactly at the image's last
-      column and wraps into that padding; junk columns make its length congruent to the image
-      width mod ALIGN, so the tail covers the same samples as in memory.
-    The block's own border rule only reaches the halo and the junk, which are trimmed.
+    The block is the chunk plus its halo (image padding included at the image edges), laid out
+    so that every rule depending on a sample's position sees the same position as in memory;
+    the filter then runs with border='wrap' and the block's own border only reaches trimmed
+    samples.
+    - Columns: OpenCV-exact integer rules round the last (row samples mod 8|16) of a row
+      differently (OpenCV's scalar tail). Inner column blocks get junk columns in front so their
+      row length is a multiple of ALIGN: no kept sample is in a tail. The last column block
+      moves its right halo (the image padding) to the front and wraps into it, so its processed
+      row ends at the image's last column, and junk columns make its length congruent to the
+      image width mod ALIGN: the tail covers the same samples as in memory.
+    - Rows (row_phase > 1, float box sums): the running column sums restart at image rows that
+      are multiples of row_phase. The processed block starts at such a row r0 and its top halo
+      (rows r0 - before .. r0) moves to the bottom, read by wrapping: every running sum
+      starts and proceeds as in memory.
     """
     (by, ay), (bx, ax) = depth
-    h = block.shape[0] - by - ay
+    info = block_info[0]
+    ly, lx = info["chunk-location"][:2]
+    h = row_starts[ly + 1] - row_starts[ly]
     w = block.shape[1] - bx - ax
-    loc = block_info[0]["chunk-location"][1]
-    last = loc == block_info[0]["num-chunks"][1] - 1
+    # rows
+    if row_phase > 1:
+        y0 = row_starts[ly]
+        top = by if ly == 0 else by + row_phase - 1     # halo rows above the chunk
+        r0 = top - y0 % row_phase                        # block index of the restart row
+        block = np.concatenate([block[r0:], block[r0 - by:r0]], axis=0) if by else block[r0:]
+        y_keep = y0 % row_phase
+    else:
+        y_keep = by
+    # columns
     parts = []
-    if last:
+    if lx == info["num-chunks"][1] - 1:
         core = block[:, :block.shape[1] - ax]
         junk = (width - ax - core.shape[1]) % ALIGN
         if ax:
             parts.append(block[:, block.shape[1] - ax:])
-        x0 = ax + junk + bx
+        x_keep = ax + junk + bx
     else:
         core = block
         junk = (-block.shape[1]) % ALIGN
-        x0 = junk + bx
+        x_keep = junk + bx
     if junk:
         parts.append(np.zeros((block.shape[0], junk) + block.shape[2:], block.dtype))
     parts.append(core)
@@ -150,7 +174,7 @@ def _block(block, name, kwargs, depth, width, block_info=None):
     res = _filter(name)(work, **kwargs)
     if res.shape[:2] == (h, w):
         return res
-    return res[by:by + h, x0:x0 + w].copy()  # a copy: don't keep the halo alive in memory
+    return res[y_keep:y_keep + h, x_keep:x_keep + w].copy()  # don't keep the halo alive
 
 
 # --------------------------------------------------------------------------- graph building
@@ -235,7 +259,11 @@ def _run(name, array, kwargs, threads):
         whole = x.rechunk({0: -1, 1: -1})
         return whole.map_blocks(functools.partial(_whole, name=name, kwargs=kwargs),
                                 dtype=out_dtype, meta=np.empty((0,) * x.ndim, out_dtype))
-    rows = _merge_chunks(x.chunks[0], max(by, ay, 1))
+    phase = spec.row_phase(dtype, kwargs) if spec.reach is not None else 1
+    top = by + phase - 1                     # halo above a chunk, for the row phase too
+    rows = _merge_chunks(x.chunks[0], max(top, ay, 1))
+    if len(rows) == 1:
+        top = by
     cols = _merge_chunks(x.chunks[1], max(bx, ax, 1), last_minimum=min(ALIGN, W))
     out_chunks = (rows, cols) + x.chunks[2:]
     if spec.reach is not None:
@@ -247,11 +275,13 @@ def _run(name, array, kwargs, threads):
     pcol = ((cols[0] + bx + ax,) if len(cols) == 1
             else (cols[0] + bx,) + cols[1:-1] + (cols[-1] + ax,))
     x = x.rechunk((prow, pcol) + x.chunks[2:])
-    if by or ay or bx or ax:
+    if top or ay or bx or ax:
         extra = {2: 0} if x.ndim == 3 else {}
-        x = _overlap(x, depth={0: (by, ay), 1: (bx, ax), **extra},
+        x = _overlap(x, depth={0: (top, ay), 1: (bx, ax), **extra},
                      boundary={i: "none" for i in range(x.ndim)})
-    fn = functools.partial(_block, name=name, kwargs=kwargs, depth=depth, width=W)
+    row_starts = tuple(int(v) for v in np.concatenate([[0], np.cumsum(rows)]))
+    fn = functools.partial(_block, name=name, kwargs=kwargs, depth=depth, width=W,
+                           row_starts=row_starts, row_phase=phase)
     return x.map_blocks(fn, chunks=out_chunks, dtype=out_dtype,
                         meta=np.empty((0,) * x.ndim, out_dtype))
 
