@@ -244,7 +244,7 @@ def _run(name, array, kwargs, threads):
     kwargs = dict(kwargs, threads=threads)
     out_dtype = _sample_call(name, x, kwargs)
     if x.ndim == 3 and len(x.chunks[2]) > 1:
-        x = x.rechunk({2: -1})
+        x = x.rechunk({2: -1}, method="tasks")
     H, W = x.shape[:2]
     if x.size == 0:
         return da.empty(x.shape, dtype=out_dtype, chunks=x.chunks)
@@ -256,7 +256,7 @@ def _run(name, array, kwargs, threads):
     (by, ay), (bx, ax) = depth
     if max(by, ay) > H or max(bx, ax) > W:
         # halo larger than the image: small by definition, filter it whole, as in memory
-        whole = x.rechunk({0: -1, 1: -1})
+        whole = x.rechunk({0: -1, 1: -1}, method="tasks")
         return whole.map_blocks(functools.partial(_whole, name=name, kwargs=kwargs),
                                 dtype=out_dtype, meta=np.empty((0,) * x.ndim, out_dtype))
     phase = spec.row_phase(dtype, kwargs) if spec.reach is not None else 1
@@ -274,7 +274,7 @@ def _run(name, array, kwargs, threads):
             else (rows[0] + by,) + rows[1:-1] + (rows[-1] + ay,))
     pcol = ((cols[0] + bx + ax,) if len(cols) == 1
             else (cols[0] + bx,) + cols[1:-1] + (cols[-1] + ax,))
-    x = x.rechunk((prow, pcol) + x.chunks[2:])
+    x = x.rechunk((prow, pcol) + x.chunks[2:], method="tasks")
     if top or ay or bx or ax:
         extra = {2: 0} if x.ndim == 3 else {}
         x = _overlap(x, depth={0: (top, ay), 1: (bx, ax), **extra},
