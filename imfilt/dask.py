@@ -18,9 +18,10 @@ every border (wrap included) and any chunking. How:
    asymmetric for even windows and off-centre anchors -- with boundary='none'.
 4. Each block is filtered by the in-memory function (threads=1 by default, as the workers already
    run in parallel) and trimmed. The block's own border rule only touches the trimmed halo, with
-   one exception handled in `_block`: OpenCV-exact integer rules round the last (row length mod
-   8 or 16) samples of a row differently (OpenCV's scalar tail), so the processed row of every
-   block is laid out to have the same position relative to the image's row end.
+   exceptions handled in `_block`: the last (row length mod 8..64) samples of a row are computed
+   differently (OpenCV's scalar-tail rounding, the SIMD loops' scalar tails), so the processed
+   row of every block has the same position relative to the image's row end; float box sums
+   restart every 64 image rows, so blocks start their sums on those rows.
 
 Images whose halo exceeds their size are filtered in one task (they are small by definition).
 Everything in the graph is a module-level function or a functools.partial of one: picklable for
@@ -41,9 +42,14 @@ from . import _normalize as N
 
 __all__ = ["gaussian", "mean", "median", "minimum", "maximum", "gamma", "lut", "filter2d"]
 
-# Column alignment of the processed block rows: a multiple of every "tail block" an exact
-# rounding rule uses (8 and 16 samples today; the C engine buffers at most 64).
+# Column alignment of the processed block rows. The last (row samples mod T) samples of a row
+# are computed differently from the rest: OpenCV-exact integer rounding (T = 8, 16: OpenCV's
+# scalar tail) and the float SIMD loops' scalar tails (T = 4 vectors: up to 64 samples with
+# AVX-512; FMA contraction makes them differ in the last bit). ALIGN is a multiple of every T.
 ALIGN = 64
+# The longest such tail, in pixels: the last column chunk is at least this wide, so the image's
+# tail never straddles two column blocks.
+TAIL_MAX = 64
 _WRAP = "wrap"
 
 
@@ -264,7 +270,7 @@ def _run(name, array, kwargs, threads):
     rows = _merge_chunks(x.chunks[0], max(top, ay, 1))
     if len(rows) == 1:
         top = by
-    cols = _merge_chunks(x.chunks[1], max(bx, ax, 1), last_minimum=min(ALIGN, W))
+    cols = _merge_chunks(x.chunks[1], max(bx, ax, 1), last_minimum=min(TAIL_MAX, W))
     out_chunks = (rows, cols) + x.chunks[2:]
     if spec.reach is not None:
         mode, cval = _edge_rule(spec, dtype, kwargs)
