@@ -2,7 +2,7 @@
 
     imfilt FILTER INPUT... -o OUTPUT [filter options] [batch options]
     imfilt run INPUT... -o OUTPUT STEP [STEP...]        (a chain, e.g. gamma:0.45 median:5)
-    imfilt hog INPUT... -o DESC.npy [--visualize PICTURE.png] [geometry options]
+    imfilt hog INPUT... -o DESC.npy [--visualize PICTURE.png] [--style opencv|skimage] [geometry options]
     imfilt info [--json] | demo [-o FOLDER] | bench [bench options]
 
 FILTER is any entry of FILTERS (gaussian, mean, median, minimum, maximum, gamma, lut, filter2d);
@@ -438,8 +438,12 @@ def _command_parser(name):
             p.add_argument("-o", "--output", help="descriptors: a .npy file of shape "
                            "(windows, length) float32, or a folder for several inputs")
             p.add_argument("--visualize", metavar="PICTURE", help="also draw the cell "
-                           "histograms (scikit-image style, from hog_skimage) as an image "
-                           "file, or into a folder for several inputs")
+                           "histograms as an image file, or into a folder for several inputs")
+            p.add_argument("--style", choices=("opencv", "skimage"), default="opencv",
+                           help="--visualize picture: 'opencv' (default) draws each cell's "
+                           "block-averaged histogram as oriented glyphs over a dimmed copy of "
+                           "the image (hog(visualize=True)); 'skimage' is scikit-image's "
+                           "hog_image for the same cells and bins")
         else:
             p.add_argument("-o", "--output", required=True,
                            help="output file for a single input file, else an output folder")
@@ -908,8 +912,12 @@ def _hog_one(task, job):
         pixels = pixels[..., 0] if pixels.shape[2] == 2 else pixels[..., :-1]
     step = job.steps[0]
     t0 = time.perf_counter()
-    descriptors = step(pixels, job.threads) if task.output else None
-    picture_out = _hog_picture(pixels, step, job.threads) if task.visualize else None
+    if task.visualize and job.args.style == "opencv":  # one call gives both
+        descriptors, picture_out = step.func(pixels, **step.kwargs, threads=job.threads,
+                                             visualize=True)
+    else:
+        descriptors = step(pixels, job.threads) if task.output else None
+        picture_out = _hog_picture(pixels, step, job.threads) if task.visualize else None
     task.report["ms"] = round((time.perf_counter() - t0) * 1e3, 3)
     if task.visualize:
         _, write_picture = imio.encode(task.visualize, picture_out, False, {})

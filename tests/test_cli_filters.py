@@ -133,7 +133,8 @@ def test_hog_descriptors_and_picture(tmp_path, images):
     geometry = {"win_size": (64, 48), "block_size": (16, 16), "block_stride": (8, 8),
                 "cell_size": (8, 8), "nbins": 9, "win_stride": (16, 24), "signed": True}
     r = run("hog", src, "-o", tmp_path / "desc", "--visualize", tmp_path / "pics",
-            "--win-size", "64,48", "--win-stride", "16x24", "--signed", "--json")
+            "--style", "skimage", "--win-size", "64,48", "--win-stride", "16x24", "--signed",
+            "--json")
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
     assert doc["succeeded"] == 2 and doc["parameters"]["win_size"] == [64, 48]
@@ -149,11 +150,13 @@ def test_hog_descriptors_and_picture(tmp_path, images):
                                         channel_axis=-1 if images[f].ndim == 3 else None)
         picture = np.clip(np.rint(picture * (255.0 / picture.max())), 0, 255).astype(np.uint8)
         np.testing.assert_array_equal(read(tmp_path / "pics" / f"{stem}.png"), picture)
-    # one input: -o names the .npy file itself
-    r = run("hog", src / "gray.png", "-o", tmp_path / "one.npy", "--win-size", "64,48")
+    # one input: -o names the .npy file itself; the default picture is OpenCV-style glyphs
+    r = run("hog", src / "rgb.png", "-o", tmp_path / "one.npy", "--win-size", "64,48",
+            "--visualize", tmp_path / "glyphs.png")
     assert r.returncode == 0, r.stderr
-    np.testing.assert_array_equal(np.load(tmp_path / "one.npy"),
-                                  imfilt.hog(images["gray.png"], win_size=(64, 48)))
+    want, glyphs = imfilt.hog(images["rgb.png"], win_size=(64, 48), visualize=True)
+    np.testing.assert_array_equal(np.load(tmp_path / "one.npy"), want)
+    np.testing.assert_array_equal(read(tmp_path / "glyphs.png"), glyphs)
 
 
 @pytest.mark.parametrize("args, message", [
