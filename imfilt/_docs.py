@@ -19,9 +19,13 @@ OUT = """out : ndarray, optional, keyword-only
         any thread count."""
 
 
+SAME = """ndarray of the input's shape and dtype."""
+
+
 def fill(**fragments):
     """Decorator: format the function's docstring with the shared fragments."""
     def deco(fn):
-        fn.__doc__ = fn.__doc__.format(IMAGE=IMAGE, BORDER=BORDER, OUT=OUT, **fragments)
+        fn.__doc__ = fn.__doc__.format(IMAGE=IMAGE, BORDER=BORDER, OUT=OUT, SAME=SAME,
+                                       **fragments)
         return fn
     return deco

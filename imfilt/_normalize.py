@@ -28,17 +28,20 @@ _INT_RANGES = {np.dtype(t): (float(np.iinfo(t).min), float(np.iinfo(t).max))
                for t in ("uint8", "uint16", "int16")}
 
 
-def check_image(image, name="image"):
-    """Return `image` as an ndarray of a supported dtype with 2 or 3 dimensions."""
-    if type(image) is np.ndarray and image.dtype in _SUPPORTED_SET and image.ndim in (2, 3):
+def check_image(image, name="image", dtypes=SUPPORTED_DTYPES, what=""):
+    """Return `image` as an ndarray of one of `dtypes` (names) with 2 or 3 dimensions; `what`
+    names the function in the message when its dtypes differ from the filters'."""
+    if (type(image) is np.ndarray and image.ndim in (2, 3) and
+            (image.dtype in _SUPPORTED_SET if dtypes is SUPPORTED_DTYPES
+             else image.dtype.isnative and image.dtype.name in dtypes)):
         return image  # the common case, without the generic checks below
     if image is None:
         raise TypeError(f"{name} must be an array, got None; supported dtypes: "
-                        f"{', '.join(SUPPORTED_DTYPES)}")
+                        f"{', '.join(dtypes)}")
     arr = np.asarray(image)
-    if arr.dtype.kind not in "uif" or arr.dtype.newbyteorder("=").name not in SUPPORTED_DTYPES:
-        raise TypeError(f"{name} has unsupported dtype {arr.dtype}; supported dtypes: "
-                        f"{', '.join(SUPPORTED_DTYPES)}")
+    if arr.dtype.kind not in "uif" or arr.dtype.newbyteorder("=").name not in dtypes:
+        raise TypeError(f"{name} has unsupported dtype {arr.dtype}{' for ' + what if what else ''}"
+                        f"; supported dtypes: {', '.join(dtypes)}")
     if arr.ndim not in (2, 3):
         raise ValueError(f"{name} must have 2 dimensions (H, W) or 3 (H, W, C), "
                          f"got shape {arr.shape}")

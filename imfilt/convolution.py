@@ -216,7 +216,7 @@ def filter2d(image, kernel, *, anchor=None, delta=0, border="reflect101", cval=0
 
     Returns
     -------
-    ndarray of the input's shape and dtype.
+    {SAME}
 
     Notes
     -----

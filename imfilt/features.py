@@ -17,16 +17,7 @@ MAX_OUTPUT_BYTES = 1 << 34      # refuse descriptors over 16 GiB before allocati
 
 
 def _check_hog_image(image, name="image"):
-    if image is None:
-        raise TypeError(f"{name} must be an array, got None; supported dtypes: "
-                        f"{', '.join(HOG_DTYPES)}")
-    arr = np.asarray(image)
-    if arr.dtype.kind not in "uif" or arr.dtype.newbyteorder("=").name not in HOG_DTYPES:
-        raise TypeError(f"{name} has unsupported dtype {arr.dtype} for HOG; supported dtypes: "
-                        f"{', '.join(HOG_DTYPES)}")
-    if arr.ndim not in (2, 3):
-        raise ValueError(f"{name} must have 2 dimensions (H, W) or 3 (H, W, C), "
-                         f"got shape {arr.shape}")
+    arr = N.check_image(image, name, dtypes=HOG_DTYPES, what="HOG")
     if arr.ndim == 3 and not 1 <= arr.shape[2] <= 64:
         raise ValueError(f"{name} must have 1 to 64 channels, got {arr.shape[2]}")
     return arr
@@ -55,17 +46,6 @@ def _src(arr):
     else:
         rows = N.byte_rows(arr)
     return rows, arr.shape[1], channels, N.DTYPE_CODES[arr.dtype.newbyteorder("=")]
-
-
-_NATIVE_HOG_DTYPES = frozenset(np.dtype(d) for d in HOG_DTYPES)
-
-
-def _fast_image(image):
-    """_check_hog_image, with a shortcut for the plain ndarray of a supported native dtype."""
-    if (type(image) is np.ndarray and image.dtype in _NATIVE_HOG_DTYPES
-            and (image.ndim == 2 or (image.ndim == 3 and 1 <= image.shape[2] <= 64))):
-        return image
-    return _check_hog_image(image)
 
 
 # ---------------------------------------------------------------------------------- OpenCV
@@ -252,7 +232,7 @@ def hog(image, *, win_size=(128, 64), block_size=(16, 16), block_stride=(8, 8),
         block_stride, block larger than the window) or an image smaller than a window after
         padding.
     """
-    arr = _fast_image(image)
+    arr = _check_hog_image(image)
     args = (win_size, block_size, block_stride, cell_size, nbins, signed, gamma_correction,
             win_sigma, l2hys_threshold, win_stride, padding)
     # cache key with the types (True == 1 and 8 == 8.0 must not share a validation)

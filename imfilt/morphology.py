@@ -38,7 +38,7 @@ _DOC = """{WHAT} filter: each output pixel is the {word} of the input over a win
 
     Returns
     -------
-    ndarray of the input's shape and dtype.
+    {SAME}
 
     Notes
     -----

@@ -44,7 +44,7 @@ def median(image, size, *, border="replicate", cval=0.0, out=None, threads=None)
 
     Returns
     -------
-    ndarray of the input's shape and dtype.
+    {SAME}
 
     Notes
     -----

@@ -131,7 +131,7 @@ def gaussian(image, sigma=0.0, *, ksize=None, border="reflect101", cval=0.0, out
 
     Returns
     -------
-    ndarray of the input's shape and dtype.
+    {SAME}
 
     Notes
     -----

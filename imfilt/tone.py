@@ -85,15 +85,7 @@ def _table_arg(table, image_dtype, channels):
 
 
 def _lut_image(image, what):
-    arr = np.asarray(image) if not isinstance(image, np.ndarray) else image
-    dt = arr.dtype
-    if dt.kind != "u" or dt.itemsize > 2:
-        raise TypeError(f"{what} has unsupported dtype {dt}; lut supports uint8 and uint16 "
-                        f"images")
-    if arr.ndim not in (2, 3):
-        raise ValueError(f"{what} must have 2 dimensions (H, W) or 3 (H, W, C), got shape "
-                         f"{arr.shape}")
-    return arr
+    return N.check_image(image, what, dtypes=("uint8", "uint16"), what="lut")
 
 
 def _apply(arr, tab, out, nthreads, tab_bytes=None):
