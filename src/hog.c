@@ -9,8 +9,10 @@
      3. spatial pooling. OpenCV weighs a pixel in a block by gaussian(position in block) x
         bilinear cell weights, which is separable: X_cx(j) * Y_cy(i). A row pass sums each
         block column's pixels with X into R[bx][cx][bin] (a scatter of 2 bins per cell), a
-        column pass adds Y_cy(i) * R into every block row containing the row, so each block's
-        histogram is computed once (Dalal & Triggs' weighting, separable evaluation).
+        column pass adds Y_cy(i) * R into a vector-padded accumulator of every block row
+        containing the row (compacted into the output when the block row is complete), so
+        each block's histogram is computed once (Dalal & Triggs' weighting, separable
+        evaluation).
         scikit-image sums each cell's magnitudes per bin in float32, in raster order, like its
         Cython loop, then divides by the cell area;
      4. normalisation: OpenCV's L2-Hys (its float order of operations) per finished block row;
@@ -150,7 +152,12 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
         size_t pstride = xend + 2;
         float *buf = NULL;
         const size_t nbp = (nb + tab->lanes - 1) / tab->lanes * tab->lanes;
-        size_t nbuf = 3 * C * pstride + 7 * xend + nbx * ncx * nbp + xend * nbp + 3 * C * 2;
+        /* block rows in flight at once: at most ceil(bh / sy), and of this thread's */
+        size_t nslots = (bh + sy - 1) / sy;
+        if (b1 > b0 && nslots > b1 - b0) nslots = b1 - b0;
+        const size_t aslot = nbx * ncx * ncy * nbp;
+        size_t nbuf = 3 * C * pstride + 7 * xend + nbx * ncx * nbp + xend * nbp + 3 * C * 2 +
+                      nslots * aslot;
         float *raw = NULL;         /* R and V start on a 64-byte boundary (whole-vector rows) */
         if (b0 < b1) raw = malloc((nbuf + 16) * sizeof(float) + 2 * xend * sizeof(uint16_t));
         if (raw) buf = raw;
@@ -166,10 +173,10 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
             float *R = scratch + 4 * xend;
             R += (64 - (uintptr_t)R % 64) % 64 / sizeof(float);
             float *V = R + nbx * ncx * nbp;
-            uint16_t *bin = (uint16_t *)(V + xend * nbp);
+            float *A = V + xend * nbp;
+            uint16_t *bin = (uint16_t *)(A + nslots * aslot);
             const float *up[64], *mid[64], *down[64];
             float *pl[64];
-            memset(out + b0 * nbx * L, 0, (b1 - b0) * nbx * L * sizeof(float));
             for (size_t gy = b0 * sy; gy < (b1 - 1) * sy + bh; gy++) {
                 ptrdiff_t need[3] = {ymap[gy], ymap[gy + 1], ymap[gy + 2]};
                 const float *rows[3];
@@ -194,25 +201,24 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
                               w0, w1, scratch);
                 /* row pass: R[bx][cx][bin] = sum_j X_cx(j) * votes(bx * sx + j) */
                 tab->rows_cv(bin, w0, w1, xend, nbp, xw, bw, ncx, nbx, sx, V, R);
-                /* column pass into every block row of this thread containing gy */
+                /* column pass into the padded accumulator of every block row of this
+                   thread containing gy; a finished block row is compacted into out and
+                   normalised */
                 size_t by_lo = gy + 1 > bh ? (gy + 1 - bh + sy - 1) / sy : 0, by_hi = gy / sy;
                 if (by_lo < b0) by_lo = b0;
                 if (by_hi > b1 - 1) by_hi = b1 - 1;
                 for (size_t by = by_lo; by <= by_hi && by_lo <= by_hi; by++) {
                     size_t i = gy - by * sy;
-                    float *Hrow = out + by * nbx * L;
-                    for (size_t k = 0; k < yw[i].count; k++) {
-                        size_t cy = yw[i].cell[k];
-                        float wt = yw[i].w[k];
-                        for (size_t bx = 0; bx < nbx; bx++)
-                            for (size_t cx = 0; cx < ncx; cx++) {
-                                float *h = Hrow + bx * L + (cx * ncy + cy) * nb;
-                                const float *r = R + (bx * ncx + cx) * nbp;
-                                for (size_t b = 0; b < nb; b++) h[b] += wt * r[b];
-                            }
-                    }
-                    if (i == bh - 1)
+                    float *acc = A + (by % nslots) * aslot;
+                    if (i == 0) memset(acc, 0, aslot * sizeof(float));
+                    for (size_t k = 0; k < yw[i].count; k++)
+                        tab->cols_cv(R, nbp, nbx * ncx, ncy, yw[i].cell[k], yw[i].w[k], acc);
+                    if (i == bh - 1) {
+                        float *Hrow = out + by * nbx * L;
+                        for (size_t q = 0; q < nbx * ncx * ncy; q++)
+                            memcpy(Hrow + q * nb, acc + q * nbp, nb * sizeof(float));
                         for (size_t bx = 0; bx < nbx; bx++) l2hys_cv(Hrow + bx * L, L, thresh);
+                    }
                 }
             }
             free(raw);

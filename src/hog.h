@@ -55,6 +55,10 @@ typedef struct imfilt_hog_table {
     void (*rows_cv)(const uint16_t *bin, const float *w0, const float *w1, size_t n,
                     size_t nbp, const imfilt_hog_axis_weight *xw, size_t bw, size_t ncx,
                     size_t nbx, size_t sx, float *V, float *R);
+    /* OpenCV's column pass for one block row slot: acc[(q * ncy + cy) * nbp + b] +=
+       wt * R[q * nbp + b] for q < nq (q = bx * ncx + cx), b < nbp. */
+    void (*cols_cv)(const float *R, size_t nbp, size_t nq, size_t ncy, size_t cy, float wt,
+                    float *acc);
     void (*votes_sk)(const double *const *up, const double *const *mid, const double *const *down,
                      size_t channels, size_t n, size_t width, int zero_dy, int f32,
                      size_t nbins, const uint16_t *edge, uint16_t *bin, double *mag,

@@ -174,6 +174,23 @@ static void rows_cv(const uint16_t *bin, const float *w0, const float *w1, size_
     }
 }
 
+/* OpenCV column pass: acc[(q * ncy + cy) * nbp ..] += wt * R[q * nbp ..] for every block cell
+   column q = bx * ncx + cx, whole vectors (acc padded to nbp floats per cell, as R): per bin the
+   same single multiply and add as a scalar loop. */
+static void cols_cv(const float *R, size_t nbp, size_t nq, size_t ncy, size_t cy, float wt,
+                    float *acc) {
+    const size_t nch = nbp / HOG_VL;
+    const hog_vf *r = (const hog_vf *)R;
+    hog_vf *a = (hog_vf *)(acc + cy * nbp);
+    const size_t astep = ncy * nch;
+    if (nch == 1) {
+        for (size_t q = 0; q < nq; q++) a[q * astep] += wt * r[q];
+        return;
+    }
+    for (size_t q = 0; q < nq; q++, a += astep, r += nch)
+        for (size_t c = 0; c < nch; c++) a[c] += wt * r[c];
+}
+
 /* ------------------------------------------------------------------------------------------
    scikit-image votes. The bin needs NumPy's float64 orientation only near a bin edge: a fast
    atan (argument reduced to [0, tan(pi/8)], degree-8 polynomial in u^2, error < 2e-14 rad)
@@ -389,6 +406,7 @@ const imfilt_hog_table IMFILT_ISA_TABLE(imfilt_hog) = {
     .lanes = HOG_VL,
     .votes_cv = votes_cv,
     .rows_cv = rows_cv,
+    .cols_cv = cols_cv,
     .votes_sk = votes_sk,
     .sk_edge_bins = sk_edge_bins,
     .norm_sk = norm_sk,
