@@ -114,10 +114,13 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
     ptrdiff_t *xmap = malloc((xend + 2) * sizeof *xmap);
     ptrdiff_t *ymap = malloc((yend + 2) * sizeof *ymap);
     axis_weight *xw = malloc(bw * sizeof *xw), *yw = malloc(bh * sizeof *yw);
-    if (!xmap || !ymap || !xw || !yw) {
-        free(xmap); free(ymap); free(xw); free(yw);
+    size_t *xj = malloc((ncx * bw + ncx) * sizeof *xj);
+    float *xwt = malloc(ncx * bw * sizeof *xwt);
+    if (!xmap || !ymap || !xw || !yw || !xj || !xwt) {
+        free(xmap); free(ymap); free(xw); free(yw); free(xj); free(xwt);
         return IMFILT_ENOMEM;
     }
+    size_t *xn = xj + ncx * bw;
     for (size_t i = 0; i < xend + 2; i++)
         xmap[i] = imfilt_border_index((ptrdiff_t)i - 1 - (ptrdiff_t)p->pad_x, (ptrdiff_t)W,
                                       IMFILT_BORDER_REFLECT101);
@@ -127,6 +130,15 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
     float sigma = (float)p->win_sigma, gscale = 1.f / (sigma * sigma * 2);
     axis_weights(xw, bw, p->cell_w, ncx, gscale);
     axis_weights(yw, bh, p->cell_h, ncy, gscale);
+    for (size_t cx = 0; cx < ncx; cx++) {     /* xw by cell: (position, weight), ascending */
+        xn[cx] = 0;
+        for (size_t j = 0; j < bw; j++)
+            for (size_t k = 0; k < xw[j].count; k++)
+                if (xw[j].cell[k] == cx) {
+                    xj[cx * bw + xn[cx]] = j;
+                    xwt[cx * bw + xn[cx]++] = xw[j].w[k];
+                }
+    }
     /* the image columns the planes hold contiguously: plane index i reads column i - 1 - pad */
     size_t lo = p->pad_x + 1, hi = p->pad_x + 1 + W;
     if (hi > xend + 2) hi = xend + 2;
@@ -200,7 +212,7 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
                 tab->votes_cv(up, mid, down, C, xend, first_tail, angle_scale, (int)nb, bin,
                               w0, w1, scratch);
                 /* row pass: R[bx][cx][bin] = sum_j X_cx(j) * votes(bx * sx + j) */
-                tab->rows_cv(bin, w0, w1, xend, nbp, xw, bw, ncx, nbx, sx, V, R);
+                tab->rows_cv(bin, w0, w1, xend, nbp, xw, xj, xwt, xn, bw, ncx, nbx, sx, V, R);
                 /* column pass into the padded accumulator of every block row of this
                    thread containing gy; a finished block row is compacted into out and
                    normalised */
@@ -213,18 +225,21 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
                     if (i == 0) memset(acc, 0, aslot * sizeof(float));
                     for (size_t k = 0; k < yw[i].count; k++)
                         tab->cols_cv(R, nbp, nbx * ncx, ncy, yw[i].cell[k], yw[i].w[k], acc);
-                    if (i == bh - 1) {
-                        float *Hrow = out + by * nbx * L;
-                        for (size_t q = 0; q < nbx * ncx * ncy; q++)
-                            memcpy(Hrow + q * nb, acc + q * nbp, nb * sizeof(float));
-                        for (size_t bx = 0; bx < nbx; bx++) l2hys_cv(Hrow + bx * L, L, thresh);
-                    }
+                    if (i == bh - 1)
+                        for (size_t bx = 0; bx < nbx; bx++) {
+                            float *h = out + (p->column_major ? bx * nby + by
+                                                              : by * nbx + bx) * L;
+                            const float *a = acc + bx * ncx * ncy * nbp;
+                            for (size_t q = 0; q < ncx * ncy; q++)
+                                memcpy(h + q * nb, a + q * nbp, nb * sizeof(float));
+                            l2hys_cv(h, L, thresh);
+                        }
                 }
             }
             free(raw);
         }
     }
-    free(xmap); free(ymap); free(xw); free(yw);
+    free(xmap); free(ymap); free(xw); free(yw); free(xj); free(xwt);
     return status;
 }
 

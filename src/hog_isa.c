@@ -120,8 +120,9 @@ typedef float hog_vf __attribute__((vector_size(IMFILT_VEC_BYTES), aligned(4)));
 typedef int32_t hog_vi __attribute__((vector_size(IMFILT_VEC_BYTES), aligned(4)));
 
 static void rows_cv(const uint16_t *bin, const float *w0, const float *w1, size_t n, size_t nbp,
-                    const imfilt_hog_axis_weight *xw, size_t bw, size_t ncx, size_t nbx,
-                    size_t sx, float *V, float *R) {
+                    const imfilt_hog_axis_weight *xw, const size_t *xj, const float *xwt,
+                    const size_t *xn, size_t bw, size_t ncx, size_t nbx, size_t sx, float *V,
+                    float *R) {
     const size_t nch = nbp / HOG_VL;
     hog_vi iota;
     for (int l = 0; l < HOG_VL; l++) iota[l] = l;
@@ -144,15 +145,16 @@ static void rows_cv(const uint16_t *bin, const float *w0, const float *w1, size_
                 const size_t m = nbx - bx < 4 ? nbx - bx : 4;
                 const float *v0 = V + bx * vstep, *v1 = v0 + (m > 1) * vstep,
                             *v2 = v0 + (m > 2) * 2 * vstep, *v3 = v0 + (m > 3) * 3 * vstep;
-                for (size_t j = 0; j < bw; j++)
-                    for (size_t k = 0; k < xw[j].count; k++) {
-                        if (xw[j].cell[k] != cx) continue;
-                        const float wt = xw[j].w[k];
-                        a0 += wt * *(const hog_vf *)(v0 + j * nbp);
-                        a1 += wt * *(const hog_vf *)(v1 + j * nbp);
-                        a2 += wt * *(const hog_vf *)(v2 + j * nbp);
-                        a3 += wt * *(const hog_vf *)(v3 + j * nbp);
-                    }
+                const size_t *jj = xj + cx * bw;
+                const float *ww = xwt + cx * bw;
+                for (size_t e = 0; e < xn[cx]; e++) {
+                    const float wt = ww[e];
+                    const size_t o = jj[e] * nbp;
+                    a0 += wt * *(const hog_vf *)(v0 + o);
+                    a1 += wt * *(const hog_vf *)(v1 + o);
+                    a2 += wt * *(const hog_vf *)(v2 + o);
+                    a3 += wt * *(const hog_vf *)(v3 + o);
+                }
                 float *r = R + (bx * ncx + cx) * nbp;
                 *(hog_vf *)r = a0;
                 if (m > 1) *(hog_vf *)(r + rstep) = a1;
