@@ -11,6 +11,11 @@
 #include <stdint.h>
 #include "hog.h"
 
+/* whole-vector float/int32 types (unaligned access allowed) */
+#define HOG_VL (IMFILT_VEC_BYTES / 4)
+typedef float hog_vf __attribute__((vector_size(IMFILT_VEC_BYTES), aligned(4)));
+typedef int32_t hog_vi __attribute__((vector_size(IMFILT_VEC_BYTES), aligned(4)));
+
 /* ------------------------------------------------------------------------------------------
    Row loading: pixel type -> float/double planes, optional square root ("gamma"). */
 #define ROOT_F(v) sqrtf(v)
@@ -59,7 +64,15 @@ static void votes_cv(const float *const *up, const float *const *mid, const floa
     size_t split = first_tail < n ? first_tail : n;
     {
         const float *u = up[0], *m = mid[0], *d = down[0];
-        for (size_t x = 0; x < n; x++) {
+        size_t x = 0;
+        for (; x + HOG_VL <= n; x += HOG_VL) {    /* explicit vectors: GCC keeps this scalar */
+            hog_vf dx = *(const hog_vf *)(m + x + 1) - *(const hog_vf *)(m + x - 1);
+            hog_vf dy = *(const hog_vf *)(d + x) - *(const hog_vf *)(u + x);
+            *(hog_vf *)(bdx + x) = dx;
+            *(hog_vf *)(bdy + x) = dy;
+            *(hog_vf *)(bm + x) = dx * dx + dy * dy;
+        }
+        for (; x < n; x++) {
             float dx = m[x + 1] - m[x - 1], dy = d[x] - u[x];
             bdx[x] = dx;
             bdy[x] = dy;
@@ -68,7 +81,18 @@ static void votes_cv(const float *const *up, const float *const *mid, const floa
     }
     for (size_t c = 1; c < channels; c++) {
         const float *u = up[c], *m = mid[c], *d = down[c];
-        for (size_t x = 0; x < split; x++) {   /* OpenCV's vector body: first maximum */
+        size_t x = 0;
+        for (; x + HOG_VL <= split; x += HOG_VL) {  /* OpenCV's vector body: first maximum */
+            hog_vf dx = *(const hog_vf *)(m + x + 1) - *(const hog_vf *)(m + x - 1);
+            hog_vf dy = *(const hog_vf *)(d + x) - *(const hog_vf *)(u + x);
+            hog_vf mm = dx * dx + dy * dy, *pm = (hog_vf *)(bm + x);
+            hog_vi take = mm > *pm;
+            hog_vf *px = (hog_vf *)(bdx + x), *py = (hog_vf *)(bdy + x);
+            *px = (hog_vf)((take & (hog_vi)dx) | (~take & (hog_vi)*px));
+            *py = (hog_vf)((take & (hog_vi)dy) | (~take & (hog_vi)*py));
+            *pm = (hog_vf)((take & (hog_vi)mm) | (~take & (hog_vi)*pm));
+        }
+        for (; x < split; x++) {
             float dx = m[x + 1] - m[x - 1], dy = d[x] - u[x], mm = dx * dx + dy * dy;
             int take = mm > bm[x];
             bdx[x] = take ? dx : bdx[x];
@@ -115,9 +139,6 @@ static void votes_cv(const float *const *up, const float *const *mid, const floa
    OpenCV row pass with the bins in vector lanes (each pixel's two votes as one vector of
    histogram lanes), so a block cell's update is one vector multiply-add instead of two
    dependent scalar scatters. */
-#define HOG_VL (IMFILT_VEC_BYTES / 4)
-typedef float hog_vf __attribute__((vector_size(IMFILT_VEC_BYTES), aligned(4)));
-typedef int32_t hog_vi __attribute__((vector_size(IMFILT_VEC_BYTES), aligned(4)));
 
 static void rows_cv(const uint16_t *bin, const float *w0, const float *w1, size_t n, size_t nbp,
                     const imfilt_hog_axis_weight *xw, const size_t *xj, const float *xwt,
