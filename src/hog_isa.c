@@ -341,6 +341,7 @@ static void votes_sk(const double *const *up, const double *const *mid, const do
     const double t8 = 0.41421356237309503, pi = 3.14159265358979323846;
     const int nb = (int)nbins;
     int near = 0;
+    const int ez0 = edge[0], ez1 = edge[1], ez2 = edge[2], ez3 = edge[3];
     for (size_t x = 0; x < n; x++) {
         double dx = bdx[x], dy = bdy[x];
         mag[x] = sqrt(bm[x]);
@@ -363,12 +364,17 @@ static void votes_sk(const double *const *up, const double *const *mid, const do
         double e0 = o - per180 * (double)b, e1 = per180 * (double)(b + 1) - o;
         int exact = e0 < SK_MARGIN || e1 < SK_MARGIN || b >= nb;
         exact = exact && bm[x] > 0;                       /* a zero vote needs no bin */
-        bin[x] = (uint16_t)(exact ? SK_NEAR : (bm[x] > 0 ? b : 0));
-        near |= exact;
+        /* the commonest exact direction, dy == 0 (8-bit images: flat rows), right here:
+           edge[signbit(dx) * 2 + signbit(dy)] */
+        int sx = copysign(1.0, dx) < 0, sy = copysign(1.0, dy) < 0;
+        int ez = sx ? (sy ? ez3 : ez2) : (sy ? ez1 : ez0);
+        int far = dy == 0 ? ez : SK_NEAR;
+        bin[x] = (uint16_t)(exact ? far : (bm[x] > 0 ? b : 0));
+        near |= exact && dy != 0;
     }
     if (!near) return;
-    /* near an edge (rare but for the exact directions): an exact direction takes its bin from
-       edge[], others are left to NumPy (a NaN magnitude is never near, so NaNs need no care) */
+    /* near an edge, dy != 0 (rare): an exact direction takes its bin from edge[], others
+       are left to NumPy (a NaN magnitude is never near, so NaNs need no care) */
     for (size_t x = 0; x < n; x++) {
         if (bin[x] != SK_NEAR) continue;
         double dx = bdx[x], dy = bdy[x];
