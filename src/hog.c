@@ -385,16 +385,15 @@ int imfilt_hog_cell_blocks(const float *cells, size_t ncy, size_t ncx,
         for (size_t by = 0; by < nby; by++) {
             if (!v) continue;
             for (size_t bx = 0; bx < nbx; bx++) {
-                size_t k = 0;
-                for (size_t r = 0; r < brow; r++)
-                    for (size_t c = 0; c < bcol; c++)
-                        for (size_t o = 0; o < nb; o++)
-                            v[k++] = cells[((by + r) * ncx + bx + c) * nb + o];
-                tab->norm_sk(v, L, p->norm, p->threshold);
-                size_t base = (by * nbx + bx) * L;
-                if (p->out_dtype == IMFILT_F64)
-                    memcpy((double *)out + base, v, L * sizeof(double));
-                else
+                size_t k = 0, base = (by * nbx + bx) * L;
+                /* double output: the block is gathered and normalised in place */
+                double *w = p->out_dtype == IMFILT_F64 ? (double *)out + base : v;
+                for (size_t r = 0; r < brow; r++) {
+                    const float *cr = cells + ((by + r) * ncx + bx) * nb;
+                    for (size_t i = 0; i < bcol * nb; i++) w[k++] = cr[i];
+                }
+                tab->norm_sk(w, L, p->norm, p->threshold);
+                if (p->out_dtype != IMFILT_F64)
                     for (size_t i = 0; i < L; i++) ((float *)out)[base + i] = (float)v[i];
             }
         }
