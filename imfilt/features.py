@@ -177,7 +177,10 @@ def _cv_window_plan(win_size, block_size, block_stride, cell_size, nbins, signed
     nbi, nbj = (wh - bh) // sy + 1, (ww - bw) // sx + 1
     L = (bh // params["cell"][0]) * (bw // params["cell"][1]) * params["nbins"]
     grid_params = dict(params, stride=(gy, gx), block_stride=(sy, sx), pad=(py, px))
-    return grid_params, (wh, ww), (wsy, wsx), (gy, gx), (py, px), (nbi, nbj), L
+    # one window whose blocks are the whole grid: the core writes it in window order
+    window_params = dict(grid_params, column_major=1) if (gy, gx) == (sy, sx) else None
+    return (grid_params, (wh, ww), (wsy, wsx), (gy, gx), (py, px), (nbi, nbj), L,
+            window_params)
 
 
 def _align(v, a):
@@ -236,7 +239,8 @@ def hog(image, *, win_size=(128, 64), block_size=(16, 16), block_stride=(8, 8),
     args = (win_size, block_size, block_stride, cell_size, nbins, signed, gamma_correction,
             win_sigma, l2hys_threshold, win_stride, padding)
     # cache key with the types (True == 1 and 8 == 8.0 must not share a validation)
-    key = tuple((v, type(v), tuple(map(type, v)) if type(v) is tuple else None) for v in args)
+    key = (args, tuple(map(type, args)),
+           tuple([tuple(map(type, v)) for v in args if type(v) is tuple]))
     try:
         plan = _PLANS.get(key)
     except TypeError:                  # unhashable arguments (lists, arrays): no cache
@@ -248,7 +252,7 @@ def hog(image, *, win_size=(128, 64), block_size=(16, 16), block_stride=(8, 8),
             if len(_PLANS) > 256:
                 _PLANS.clear()
             _PLANS[key] = plan
-    params, (wh, ww), (wsy, wsx), (gy, gx), (py, px), (nbi, nbj), L = plan
+    params, (wh, ww), (wsy, wsx), (gy, gx), (py, px), (nbi, nbj), L, window_params = plan
     nthreads = threads if type(threads) is int and 1 <= threads <= 1024 else N.threads_arg(threads)
     if params["gamma"] and arr.dtype.kind == "f":
         _check_gamma_values(arr, 1)
@@ -260,10 +264,16 @@ def hog(image, *, win_size=(128, 64), block_size=(16, 16), block_stride=(8, 8),
     if nwy * nwx * nbi * nbj * L * 4 > MAX_OUTPUT_BYTES:
         raise ValueError(f"{nwy * nwx} windows of {nbi * nbj * L} floats would take "
                          f"{nwy * nwx * nbi * nbj * L * 4 / 2**30:.1f} GiB; refusing")
+    (sy, sx) = params["block_stride"]
+    if (window_params is not None and not visualize and nwy == nwx == 1
+            and (H + 2 * py - wh) // sy == 0 and (W + 2 * px - ww) // sx == 0):
+        # one window, its blocks are the whole grid: computed straight into the descriptor
+        desc = np.empty((1, nbj * nbi * L), np.float32)
+        _core.hog_blocks(*_src(arr), window_params, desc.reshape(-1), nthreads)
+        return desc
     # the block grid at stride gcd(win_stride, block_stride): every window's blocks are on it,
     # each computed once; windows are strided views of it, copied in OpenCV's order
     grid = _blocks(arr, params, (py, px), nthreads)
-    (sy, sx) = params["block_stride"]
     s0, s1, s2 = grid.strides
     view = np.ndarray((nwy, nwx, nbj, nbi, L), np.float32, grid, 0,
                       (wsy // gy * s0, wsx // gx * s1, sx // gx * s1, sy // gy * s0, s2))

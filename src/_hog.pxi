@@ -14,6 +14,7 @@ cdef extern from "imfilt.h":
         int norm
         double threshold
         int out_dtype
+        int column_major
     int imfilt_hog_blocks(const imfilt_image *src, const imfilt_hog_params *p, float *out,
                           int threads) nogil
     int imfilt_hog_cells(const imfilt_image *src, const imfilt_hog_params *p, float *cells,
@@ -35,6 +36,7 @@ cdef imfilt_hog_params _hog_params(dict d):
     p.norm = d.get("norm", 0)
     p.threshold = d.get("threshold", 0.2)
     p.out_dtype = d.get("out_dtype", 3)
+    p.column_major = d.get("column_major", 0)
     return p
 
 

@@ -9,8 +9,10 @@
      3. spatial pooling. OpenCV weighs a pixel in a block by gaussian(position in block) x
         bilinear cell weights, which is separable: X_cx(j) * Y_cy(i). A row pass sums each
         block column's pixels with X into R[bx][cx][bin] (a scatter of 2 bins per cell), a
-        column pass adds Y_cy(i) * R into every block row containing the row, so each block's
-        histogram is computed once (Dalal & Triggs' weighting, separable evaluation).
+        column pass adds Y_cy(i) * R into a vector-padded accumulator of every block row
+        containing the row (compacted into the output when the block row is complete), so
+        each block's histogram is computed once (Dalal & Triggs' weighting, separable
+        evaluation).
         scikit-image sums each cell's magnitudes per bin in float32, in raster order, like its
         Cython loop, then divides by the cell area;
      4. normalisation: OpenCV's L2-Hys (its float order of operations) per finished block row;
@@ -112,10 +114,13 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
     ptrdiff_t *xmap = malloc((xend + 2) * sizeof *xmap);
     ptrdiff_t *ymap = malloc((yend + 2) * sizeof *ymap);
     axis_weight *xw = malloc(bw * sizeof *xw), *yw = malloc(bh * sizeof *yw);
-    if (!xmap || !ymap || !xw || !yw) {
-        free(xmap); free(ymap); free(xw); free(yw);
+    size_t *xj = malloc((ncx * bw + ncx) * sizeof *xj);
+    float *xwt = malloc(ncx * bw * sizeof *xwt);
+    if (!xmap || !ymap || !xw || !yw || !xj || !xwt) {
+        free(xmap); free(ymap); free(xw); free(yw); free(xj); free(xwt);
         return IMFILT_ENOMEM;
     }
+    size_t *xn = xj + ncx * bw;
     for (size_t i = 0; i < xend + 2; i++)
         xmap[i] = imfilt_border_index((ptrdiff_t)i - 1 - (ptrdiff_t)p->pad_x, (ptrdiff_t)W,
                                       IMFILT_BORDER_REFLECT101);
@@ -125,6 +130,15 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
     float sigma = (float)p->win_sigma, gscale = 1.f / (sigma * sigma * 2);
     axis_weights(xw, bw, p->cell_w, ncx, gscale);
     axis_weights(yw, bh, p->cell_h, ncy, gscale);
+    for (size_t cx = 0; cx < ncx; cx++) {     /* xw by cell: (position, weight), ascending */
+        xn[cx] = 0;
+        for (size_t j = 0; j < bw; j++)
+            for (size_t k = 0; k < xw[j].count; k++)
+                if (xw[j].cell[k] == cx) {
+                    xj[cx * bw + xn[cx]] = j;
+                    xwt[cx * bw + xn[cx]++] = xw[j].w[k];
+                }
+    }
     /* the image columns the planes hold contiguously: plane index i reads column i - 1 - pad */
     size_t lo = p->pad_x + 1, hi = p->pad_x + 1 + W;
     if (hi > xend + 2) hi = xend + 2;
@@ -150,7 +164,12 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
         size_t pstride = xend + 2;
         float *buf = NULL;
         const size_t nbp = (nb + tab->lanes - 1) / tab->lanes * tab->lanes;
-        size_t nbuf = 3 * C * pstride + 7 * xend + nbx * ncx * nbp + xend * nbp + 3 * C * 2;
+        /* block rows in flight at once: at most ceil(bh / sy), and of this thread's */
+        size_t nslots = (bh + sy - 1) / sy;
+        if (b1 > b0 && nslots > b1 - b0) nslots = b1 - b0;
+        const size_t aslot = nbx * ncx * ncy * nbp;
+        size_t nbuf = 3 * C * pstride + 7 * xend + nbx * ncx * nbp + xend * nbp + 3 * C * 2 +
+                      nslots * aslot;
         float *raw = NULL;         /* R and V start on a 64-byte boundary (whole-vector rows) */
         if (b0 < b1) raw = malloc((nbuf + 16) * sizeof(float) + 2 * xend * sizeof(uint16_t));
         if (raw) buf = raw;
@@ -166,10 +185,10 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
             float *R = scratch + 4 * xend;
             R += (64 - (uintptr_t)R % 64) % 64 / sizeof(float);
             float *V = R + nbx * ncx * nbp;
-            uint16_t *bin = (uint16_t *)(V + xend * nbp);
+            float *A = V + xend * nbp;
+            uint16_t *bin = (uint16_t *)(A + nslots * aslot);
             const float *up[64], *mid[64], *down[64];
             float *pl[64];
-            memset(out + b0 * nbx * L, 0, (b1 - b0) * nbx * L * sizeof(float));
             for (size_t gy = b0 * sy; gy < (b1 - 1) * sy + bh; gy++) {
                 ptrdiff_t need[3] = {ymap[gy], ymap[gy + 1], ymap[gy + 2]};
                 const float *rows[3];
@@ -193,32 +212,34 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
                 tab->votes_cv(up, mid, down, C, xend, first_tail, angle_scale, (int)nb, bin,
                               w0, w1, scratch);
                 /* row pass: R[bx][cx][bin] = sum_j X_cx(j) * votes(bx * sx + j) */
-                tab->rows_cv(bin, w0, w1, xend, nbp, xw, bw, ncx, nbx, sx, V, R);
-                /* column pass into every block row of this thread containing gy */
+                tab->rows_cv(bin, w0, w1, xend, nbp, xw, xj, xwt, xn, bw, ncx, nbx, sx, V, R);
+                /* column pass into the padded accumulator of every block row of this
+                   thread containing gy; a finished block row is compacted into out and
+                   normalised */
                 size_t by_lo = gy + 1 > bh ? (gy + 1 - bh + sy - 1) / sy : 0, by_hi = gy / sy;
                 if (by_lo < b0) by_lo = b0;
                 if (by_hi > b1 - 1) by_hi = b1 - 1;
                 for (size_t by = by_lo; by <= by_hi && by_lo <= by_hi; by++) {
                     size_t i = gy - by * sy;
-                    float *Hrow = out + by * nbx * L;
-                    for (size_t k = 0; k < yw[i].count; k++) {
-                        size_t cy = yw[i].cell[k];
-                        float wt = yw[i].w[k];
-                        for (size_t bx = 0; bx < nbx; bx++)
-                            for (size_t cx = 0; cx < ncx; cx++) {
-                                float *h = Hrow + bx * L + (cx * ncy + cy) * nb;
-                                const float *r = R + (bx * ncx + cx) * nbp;
-                                for (size_t b = 0; b < nb; b++) h[b] += wt * r[b];
-                            }
-                    }
+                    float *acc = A + (by % nslots) * aslot;
+                    if (i == 0) memset(acc, 0, aslot * sizeof(float));
+                    for (size_t k = 0; k < yw[i].count; k++)
+                        tab->cols_cv(R, nbp, nbx * ncx, ncy, yw[i].cell[k], yw[i].w[k], acc);
                     if (i == bh - 1)
-                        for (size_t bx = 0; bx < nbx; bx++) l2hys_cv(Hrow + bx * L, L, thresh);
+                        for (size_t bx = 0; bx < nbx; bx++) {
+                            float *h = out + (p->column_major ? bx * nby + by
+                                                              : by * nbx + bx) * L;
+                            const float *a = acc + bx * ncx * ncy * nbp;
+                            for (size_t q = 0; q < ncx * ncy; q++)
+                                memcpy(h + q * nb, a + q * nbp, nb * sizeof(float));
+                            l2hys_cv(h, L, thresh);
+                        }
                 }
             }
             free(raw);
         }
     }
-    free(xmap); free(ymap); free(xw); free(yw);
+    free(xmap); free(ymap); free(xw); free(yw); free(xj); free(xwt);
     return status;
 }
 
@@ -364,16 +385,15 @@ int imfilt_hog_cell_blocks(const float *cells, size_t ncy, size_t ncx,
         for (size_t by = 0; by < nby; by++) {
             if (!v) continue;
             for (size_t bx = 0; bx < nbx; bx++) {
-                size_t k = 0;
-                for (size_t r = 0; r < brow; r++)
-                    for (size_t c = 0; c < bcol; c++)
-                        for (size_t o = 0; o < nb; o++)
-                            v[k++] = cells[((by + r) * ncx + bx + c) * nb + o];
-                tab->norm_sk(v, L, p->norm, p->threshold);
-                size_t base = (by * nbx + bx) * L;
-                if (p->out_dtype == IMFILT_F64)
-                    memcpy((double *)out + base, v, L * sizeof(double));
-                else
+                size_t k = 0, base = (by * nbx + bx) * L;
+                /* double output: the block is gathered and normalised in place */
+                double *w = p->out_dtype == IMFILT_F64 ? (double *)out + base : v;
+                for (size_t r = 0; r < brow; r++) {
+                    const float *cr = cells + ((by + r) * ncx + bx) * nb;
+                    for (size_t i = 0; i < bcol * nb; i++) w[k++] = cr[i];
+                }
+                tab->norm_sk(w, L, p->norm, p->threshold);
+                if (p->out_dtype != IMFILT_F64)
                     for (size_t i = 0; i < L; i++) ((float *)out)[base + i] = (float)v[i];
             }
         }

@@ -51,10 +51,16 @@ typedef struct imfilt_hog_table {
        multiple of lanes) = sum over j ascending of xw[j]'s weight for cell cx times the vote
        vector of pixel bx * sx + j, whose lane bin[x] holds w0[x], lane bin[n + x] w1[x] (their
        sum when equal) and the other lanes 0: per bin the same sums as a scatter of the two
-       votes. V: n * nbp floats of scratch. */
+       votes. xw per position; the same per cell: xj[cx * bw + e], xwt[cx * bw + e] for
+       e < xn[cx], positions ascending. V: n * nbp floats of scratch. */
     void (*rows_cv)(const uint16_t *bin, const float *w0, const float *w1, size_t n,
-                    size_t nbp, const imfilt_hog_axis_weight *xw, size_t bw, size_t ncx,
-                    size_t nbx, size_t sx, float *V, float *R);
+                    size_t nbp, const imfilt_hog_axis_weight *xw, const size_t *xj,
+                    const float *xwt, const size_t *xn, size_t bw, size_t ncx, size_t nbx,
+                    size_t sx, float *V, float *R);
+    /* OpenCV's column pass for one block row slot: acc[(q * ncy + cy) * nbp + b] +=
+       wt * R[q * nbp + b] for q < nq (q = bx * ncx + cx), b < nbp. */
+    void (*cols_cv)(const float *R, size_t nbp, size_t nq, size_t ncy, size_t cy, float wt,
+                    float *acc);
     void (*votes_sk)(const double *const *up, const double *const *mid, const double *const *down,
                      size_t channels, size_t n, size_t width, int zero_dy, int f32,
                      size_t nbins, const uint16_t *edge, uint16_t *bin, double *mag,

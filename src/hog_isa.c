@@ -11,6 +11,11 @@
 #include <stdint.h>
 #include "hog.h"
 
+/* whole-vector float/int32 types (unaligned access allowed) */
+#define HOG_VL (IMFILT_VEC_BYTES / 4)
+typedef float hog_vf __attribute__((vector_size(IMFILT_VEC_BYTES), aligned(4)));
+typedef int32_t hog_vi __attribute__((vector_size(IMFILT_VEC_BYTES), aligned(4)));
+
 /* ------------------------------------------------------------------------------------------
    Row loading: pixel type -> float/double planes, optional square root ("gamma"). */
 #define ROOT_F(v) sqrtf(v)
@@ -59,7 +64,15 @@ static void votes_cv(const float *const *up, const float *const *mid, const floa
     size_t split = first_tail < n ? first_tail : n;
     {
         const float *u = up[0], *m = mid[0], *d = down[0];
-        for (size_t x = 0; x < n; x++) {
+        size_t x = 0;
+        for (; x + HOG_VL <= n; x += HOG_VL) {    /* explicit vectors: GCC keeps this scalar */
+            hog_vf dx = *(const hog_vf *)(m + x + 1) - *(const hog_vf *)(m + x - 1);
+            hog_vf dy = *(const hog_vf *)(d + x) - *(const hog_vf *)(u + x);
+            *(hog_vf *)(bdx + x) = dx;
+            *(hog_vf *)(bdy + x) = dy;
+            *(hog_vf *)(bm + x) = dx * dx + dy * dy;
+        }
+        for (; x < n; x++) {
             float dx = m[x + 1] - m[x - 1], dy = d[x] - u[x];
             bdx[x] = dx;
             bdy[x] = dy;
@@ -68,7 +81,18 @@ static void votes_cv(const float *const *up, const float *const *mid, const floa
     }
     for (size_t c = 1; c < channels; c++) {
         const float *u = up[c], *m = mid[c], *d = down[c];
-        for (size_t x = 0; x < split; x++) {   /* OpenCV's vector body: first maximum */
+        size_t x = 0;
+        for (; x + HOG_VL <= split; x += HOG_VL) {  /* OpenCV's vector body: first maximum */
+            hog_vf dx = *(const hog_vf *)(m + x + 1) - *(const hog_vf *)(m + x - 1);
+            hog_vf dy = *(const hog_vf *)(d + x) - *(const hog_vf *)(u + x);
+            hog_vf mm = dx * dx + dy * dy, *pm = (hog_vf *)(bm + x);
+            hog_vi take = mm > *pm;
+            hog_vf *px = (hog_vf *)(bdx + x), *py = (hog_vf *)(bdy + x);
+            *px = (hog_vf)((take & (hog_vi)dx) | (~take & (hog_vi)*px));
+            *py = (hog_vf)((take & (hog_vi)dy) | (~take & (hog_vi)*py));
+            *pm = (hog_vf)((take & (hog_vi)mm) | (~take & (hog_vi)*pm));
+        }
+        for (; x < split; x++) {
             float dx = m[x + 1] - m[x - 1], dy = d[x] - u[x], mm = dx * dx + dy * dy;
             int take = mm > bm[x];
             bdx[x] = take ? dx : bdx[x];
@@ -115,13 +139,11 @@ static void votes_cv(const float *const *up, const float *const *mid, const floa
    OpenCV row pass with the bins in vector lanes (each pixel's two votes as one vector of
    histogram lanes), so a block cell's update is one vector multiply-add instead of two
    dependent scalar scatters. */
-#define HOG_VL (IMFILT_VEC_BYTES / 4)
-typedef float hog_vf __attribute__((vector_size(IMFILT_VEC_BYTES), aligned(4)));
-typedef int32_t hog_vi __attribute__((vector_size(IMFILT_VEC_BYTES), aligned(4)));
 
 static void rows_cv(const uint16_t *bin, const float *w0, const float *w1, size_t n, size_t nbp,
-                    const imfilt_hog_axis_weight *xw, size_t bw, size_t ncx, size_t nbx,
-                    size_t sx, float *V, float *R) {
+                    const imfilt_hog_axis_weight *xw, const size_t *xj, const float *xwt,
+                    const size_t *xn, size_t bw, size_t ncx, size_t nbx, size_t sx, float *V,
+                    float *R) {
     const size_t nch = nbp / HOG_VL;
     hog_vi iota;
     for (int l = 0; l < HOG_VL; l++) iota[l] = l;
@@ -144,15 +166,16 @@ static void rows_cv(const uint16_t *bin, const float *w0, const float *w1, size_
                 const size_t m = nbx - bx < 4 ? nbx - bx : 4;
                 const float *v0 = V + bx * vstep, *v1 = v0 + (m > 1) * vstep,
                             *v2 = v0 + (m > 2) * 2 * vstep, *v3 = v0 + (m > 3) * 3 * vstep;
-                for (size_t j = 0; j < bw; j++)
-                    for (size_t k = 0; k < xw[j].count; k++) {
-                        if (xw[j].cell[k] != cx) continue;
-                        const float wt = xw[j].w[k];
-                        a0 += wt * *(const hog_vf *)(v0 + j * nbp);
-                        a1 += wt * *(const hog_vf *)(v1 + j * nbp);
-                        a2 += wt * *(const hog_vf *)(v2 + j * nbp);
-                        a3 += wt * *(const hog_vf *)(v3 + j * nbp);
-                    }
+                const size_t *jj = xj + cx * bw;
+                const float *ww = xwt + cx * bw;
+                for (size_t e = 0; e < xn[cx]; e++) {
+                    const float wt = ww[e];
+                    const size_t o = jj[e] * nbp;
+                    a0 += wt * *(const hog_vf *)(v0 + o);
+                    a1 += wt * *(const hog_vf *)(v1 + o);
+                    a2 += wt * *(const hog_vf *)(v2 + o);
+                    a3 += wt * *(const hog_vf *)(v3 + o);
+                }
                 float *r = R + (bx * ncx + cx) * nbp;
                 *(hog_vf *)r = a0;
                 if (m > 1) *(hog_vf *)(r + rstep) = a1;
@@ -174,6 +197,23 @@ static void rows_cv(const uint16_t *bin, const float *w0, const float *w1, size_
     }
 }
 
+/* OpenCV column pass: acc[(q * ncy + cy) * nbp ..] += wt * R[q * nbp ..] for every block cell
+   column q = bx * ncx + cx, whole vectors (acc padded to nbp floats per cell, as R): per bin the
+   same single multiply and add as a scalar loop. */
+static void cols_cv(const float *R, size_t nbp, size_t nq, size_t ncy, size_t cy, float wt,
+                    float *acc) {
+    const size_t nch = nbp / HOG_VL;
+    const hog_vf *r = (const hog_vf *)R;
+    hog_vf *a = (hog_vf *)(acc + cy * nbp);
+    const size_t astep = ncy * nch;
+    if (nch == 1) {
+        for (size_t q = 0; q < nq; q++) a[q * astep] += wt * r[q];
+        return;
+    }
+    for (size_t q = 0; q < nq; q++, a += astep, r += nch)
+        for (size_t c = 0; c < nch; c++) a[c] += wt * r[c];
+}
+
 /* ------------------------------------------------------------------------------------------
    scikit-image votes. The bin needs NumPy's float64 orientation only near a bin edge: a fast
    atan (argument reduced to [0, tan(pi/8)], degree-8 polynomial in u^2, error < 2e-14 rad)
@@ -183,6 +223,7 @@ static void rows_cv(const uint16_t *bin, const float *w0, const float *w1, size_
    IMFILT_HOG_AMBIGUOUS for the caller to bin with NumPy's own arctan2 (NumPy's vectorised
    arctan2 and libm differ by 1 ulp on some inputs, which decides such a bin). */
 #define SK_MARGIN 1e-9
+#define SK_NEAR 0xFFFDu     /* votes_sk's mark for a pixel its second pass bins */
 static const double sk_poly[9] = {
     0.9999999999999736, -0.33333333330872567, 0.19999999613243907, -0.14285690811049995,
     0.11110393872264343, -0.09078501415324834, 0.07564454460465045, -0.05877192157043882,
@@ -299,8 +340,8 @@ static void votes_sk(const double *const *up, const double *const *mid, const do
     const double per180 = 180.0 / (double)nbins, inv = (double)nbins / 180.0;
     const double t8 = 0.41421356237309503, pi = 3.14159265358979323846;
     const int nb = (int)nbins;
-    double e[12];
-    for (int i = 0; i < 12; i++) e[i] = edge[i];
+    int near = 0;
+    const int ez0 = edge[0], ez1 = edge[1], ez2 = edge[2], ez3 = edge[3];
     for (size_t x = 0; x < n; x++) {
         double dx = bdx[x], dy = bdy[x];
         mag[x] = sqrt(bm[x]);
@@ -323,17 +364,23 @@ static void votes_sk(const double *const *up, const double *const *mid, const do
         double e0 = o - per180 * (double)b, e1 = per180 * (double)(b + 1) - o;
         int exact = e0 < SK_MARGIN || e1 < SK_MARGIN || b >= nb;
         exact = exact && bm[x] > 0;                       /* a zero vote needs no bin */
-        /* near an edge: an exact direction takes its bin from edge[], others are left to
-           NumPy (a NaN magnitude is never exact, so NaNs need no care here) */
-        double idx = dy == 0 ? 0.0 : (dx == 0 ? 4.0 : (ax == ay ? 8.0 : 12.0));
-        idx += copysign(1.0, dx) < 0 ? 2.0 : 0.0;   /* sign bits, also of zeros */
-        idx += copysign(1.0, dy) < 0 ? 1.0 : 0.0;
-        double eb = IMFILT_HOG_AMBIGUOUS;       /* eb = e[idx], a select chain that vectorises */
-#define SK_PICK(i) eb = idx == (double)i ? e[i] : eb;
-        SK_PICK(0) SK_PICK(1) SK_PICK(2) SK_PICK(3) SK_PICK(4) SK_PICK(5)
-        SK_PICK(6) SK_PICK(7) SK_PICK(8) SK_PICK(9) SK_PICK(10) SK_PICK(11)
-#undef SK_PICK
-        bin[x] = (uint16_t)(exact ? (int)eb : (bm[x] > 0 ? b : 0));
+        /* the commonest exact direction, dy == 0 (8-bit images: flat rows), right here:
+           edge[signbit(dx) * 2 + signbit(dy)] */
+        int sx = copysign(1.0, dx) < 0, sy = copysign(1.0, dy) < 0;
+        int ez = sx ? (sy ? ez3 : ez2) : (sy ? ez1 : ez0);
+        int far = dy == 0 ? ez : SK_NEAR;
+        bin[x] = (uint16_t)(exact ? far : (bm[x] > 0 ? b : 0));
+        near |= exact && dy != 0;
+    }
+    if (!near) return;
+    /* near an edge, dy != 0 (rare): an exact direction takes its bin from edge[], others
+       are left to NumPy (a NaN magnitude is never near, so NaNs need no care) */
+    for (size_t x = 0; x < n; x++) {
+        if (bin[x] != SK_NEAR) continue;
+        double dx = bdx[x], dy = bdy[x];
+        int kind = dy == 0 ? 0 : (dx == 0 ? 1 : (fabs(dx) == fabs(dy) ? 2 : 3));
+        bin[x] = kind == 3 ? IMFILT_HOG_AMBIGUOUS
+                           : edge[kind * 4 + (signbit(dx) ? 2 : 0) + (signbit(dy) ? 1 : 0)];
     }
 }
 
@@ -352,28 +399,30 @@ static double sum8(const double *v, size_t n, int sq) {
     return s;
 }
 
-/* scikit-image's block norms in double (divisions, as it does; wide vectors make them
-   cheap) */
+/* scikit-image's block norms in double. It divides by the norm; here one reciprocal and
+   multiplications (within 1 ulp of its quotients: 2 roundings instead of 1). */
 static void norm_sk(double *v, size_t n, int norm, double thresh) {
     const double eps = 1e-5;
-    double s;
+    double r;
     switch (norm) {
     case IMFILT_HOG_NORM_L1:
     case IMFILT_HOG_NORM_L1SQRT:
-        s = sum8(v, n, 0);
-        for (size_t i = 0; i < n; i++) v[i] = v[i] / (s + eps);
+        r = 1.0 / (sum8(v, n, 0) + eps);
+        for (size_t i = 0; i < n; i++) v[i] = v[i] * r;
         if (norm == IMFILT_HOG_NORM_L1SQRT)
             for (size_t i = 0; i < n; i++) v[i] = sqrt(v[i]);
         break;
     case IMFILT_HOG_NORM_L2:
     case IMFILT_HOG_NORM_L2HYS:
-        s = sqrt(sum8(v, n, 1) + eps * eps);
-        for (size_t i = 0; i < n; i++) v[i] = v[i] / s;
+        r = 1.0 / sqrt(sum8(v, n, 1) + eps * eps);
         if (norm == IMFILT_HOG_NORM_L2HYS) {
-            for (size_t i = 0; i < n; i++) v[i] = v[i] < thresh ? v[i] : thresh;
-            s = sqrt(sum8(v, n, 1) + eps * eps);
-            for (size_t i = 0; i < n; i++) v[i] = v[i] / s;
+            for (size_t i = 0; i < n; i++) {
+                double t = v[i] * r;
+                v[i] = t < thresh ? t : thresh;
+            }
+            r = 1.0 / sqrt(sum8(v, n, 1) + eps * eps);
         }
+        for (size_t i = 0; i < n; i++) v[i] = v[i] * r;
         break;
     default:
         break;
@@ -389,6 +438,7 @@ const imfilt_hog_table IMFILT_ISA_TABLE(imfilt_hog) = {
     .lanes = HOG_VL,
     .votes_cv = votes_cv,
     .rows_cv = rows_cv,
+    .cols_cv = cols_cv,
     .votes_sk = votes_sk,
     .sk_edge_bins = sk_edge_bins,
     .norm_sk = norm_sk,

@@ -86,6 +86,7 @@ typedef struct {
     int norm;                  /* imfilt_hog_norm */
     double threshold;          /* L2-Hys clipping value */
     int out_dtype;             /* scikit-image: IMFILT_F32 or IMFILT_F64 output */
+    int column_major;          /* OpenCV: blocks out[bx][by] (one window's order) */
 } imfilt_hog_params;
 
 /* OpenCV: the normalised histogram of every block, computed once, over the image framed by the
