@@ -93,24 +93,14 @@ static inline uint8_t PFN(ph_step)(ph_state *S, const CT *const *fp, const CT *c
     return (uint8_t)(off + find16(seg, rest, &unused));
 }
 
-static void PFN(ph_row)(const imf_ph_cols *cols, const ptrdiff_t *colidx, size_t width,
-                   size_t channels, size_t kh, size_t kw, uint8_t cval, uint8_t *out,
-                   void *scratch) {
-    CT *cf = (CT *)scratch, *cc = cf + 256;
+static void PFN(ph_row)(const void *const *fpv, const void *const *cpv, size_t width,
+                        size_t channels, size_t kh, size_t kw, uint8_t *out) {
     const size_t pw = width + kw - 1;
-    const CT **fp = (const CT **)((uint8_t *)scratch + 1088), **cp = fp + pw;
     ph_state S0, S1;
     const size_t half = width / 2;
     const v16u16 tv = (v16u16){0} + (uint16_t)((kh * kw - 1) / 2);
-    memset(cf, 0, 272 * sizeof(CT));
-    for (unsigned i = cval; i < (cval | 15u) + 1; i++) cf[i] = (CT)kh;  /* prefix sums */
-    for (unsigned i = cval >> 4; i < 16; i++) cc[i] = (CT)kh;
     for (size_t c = 0; c < channels; c++) {
-        for (size_t j = 0; j < pw; j++) {
-            ptrdiff_t e = colidx[j];
-            fp[j] = e < 0 ? cf : (const CT *)cols->fine + ((size_t)e * channels + c) * 256;
-            cp[j] = e < 0 ? cc : (const CT *)cols->coarse + ((size_t)e * channels + c) * 16;
-        }
+        const CT *const *fp = (const CT *const *)fpv + c * pw, *const *cp = (const CT *const *)cpv + c * pw;
         uint8_t *o = out + c;
         PFN(ph_init)(&S0, cp, 0, kw);
         PFN(ph_init)(&S1, cp, half, kw);
