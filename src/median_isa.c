@@ -209,6 +209,12 @@ typedef struct {
     uint16_t hf[256];
     ptrdiff_t last[16];
 } ph_state;
+/* the per-step registers of a walk, kept apart from ph_state's arrays so that the compiler
+   keeps them in registers instead of spilling the whole state every step */
+typedef struct {
+    v16u16 hc, seg;
+    size_t cur;
+} ph_regs;
 
 #define CT uint8_t
 #define PS c8

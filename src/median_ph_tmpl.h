@@ -64,18 +64,18 @@ static inline void PFN(ph_init)(ph_state *S, const CT *const *cp, size_t x0, siz
 /* One step: the fine segment of the median's coarse bin lives in a register while the median
    stays in that bin (the common case on photographs); others are parked in hf with the
    window position they are valid for. */
-static inline uint8_t PFN(ph_step)(ph_state *S, const CT *const *fp, const CT *const *cp,
+static inline uint8_t PFN(ph_step)(ph_state *S, ph_regs *R, const CT *const *fp, const CT *const *cp,
                                    size_t x, size_t x0, size_t kw, v16u16 tv) {
-    if (x > x0) S->hc += LDC(cp[x + kw - 1]) - LDC(cp[x - 1]);
+    if (x > x0) R->hc += LDC(cp[x + kw - 1]) - LDC(cp[x - 1]);
     v16u16 rest;
-    const size_t cb = find16(S->hc, tv, &rest), off = cb * 16;
+    const size_t cb = find16(R->hc, tv, &rest), off = cb * 16;
     v16u16 seg;
-    if (cb == S->cur) {
-        seg = S->seg + LDC(fp[x + kw - 1] + off) - LDC(fp[x - 1] + off);
+    if (cb == R->cur) {
+        seg = R->seg + LDC(fp[x + kw - 1] + off) - LDC(fp[x - 1] + off);
     } else {
-        if (S->cur < 16) {
-            memcpy(S->hf + S->cur * 16, &S->seg, sizeof seg);
-            S->last[S->cur] = (ptrdiff_t)x - 1;
+        if (R->cur < 16) {
+            memcpy(S->hf + R->cur * 16, &R->seg, sizeof seg);
+            S->last[R->cur] = (ptrdiff_t)x - 1;
         }
         const ptrdiff_t xl = (ptrdiff_t)x, lb = S->last[cb];
         if ((size_t)(xl - lb) * 2 < kw) {
@@ -86,9 +86,9 @@ static inline uint8_t PFN(ph_step)(ph_state *S, const CT *const *fp, const CT *c
             seg = (v16u16){0};
             for (size_t j = 0; j < kw; j++) seg += LDC(fp[x + j] + off);
         }
-        S->cur = cb;
+        R->cur = cb;
     }
-    S->seg = seg;
+    R->seg = seg;
     v16u16 unused;
     return (uint8_t)(off + find16(seg, rest, &unused));
 }
@@ -104,14 +104,15 @@ static void PFN(ph_row)(const void *const *fpv, const void *const *cpv, size_t w
         uint8_t *o = out + c;
         PFN(ph_init)(&S0, cp, 0, kw);
         PFN(ph_init)(&S1, cp, half, kw);
+        ph_regs R0 = {S0.hc, (v16u16){0}, 16}, R1 = {S1.hc, (v16u16){0}, 16};
         for (size_t x = 0; x < half; x++) {
-            uint8_t a = PFN(ph_step)(&S0, fp, cp, x, 0, kw, tv);
-            uint8_t b = PFN(ph_step)(&S1, fp, cp, half + x, half, kw, tv);
+            uint8_t a = PFN(ph_step)(&S0, &R0, fp, cp, x, 0, kw, tv);
+            uint8_t b = PFN(ph_step)(&S1, &R1, fp, cp, half + x, half, kw, tv);
             o[x * channels] = a;
             o[(half + x) * channels] = b;
         }
         for (size_t x = 2 * half; x < width; x++)  /* odd width: the last pixel */
-            o[x * channels] = PFN(ph_step)(&S1, fp, cp, x, half, kw, tv);
+            o[x * channels] = PFN(ph_step)(&S1, &R1, fp, cp, x, half, kw, tv);
     }
 }
 
