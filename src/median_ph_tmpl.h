@@ -31,8 +31,45 @@ static inline void PFN(bump)(CT *p, unsigned from, int sign) {
 static void PFN(ph_update)(imf_ph_cols *cols, const uint8_t *add, const uint8_t *sub) {
     CT *fine = (CT *)cols->fine, *coarse = (CT *)cols->coarse;
     const size_t n = cols->ncols;
+    size_t e0 = 0;
+#if defined(__AVX512VBMI__) && defined(__AVX512BW__)
+    if (sub && sizeof(CT) == 1) {
+        /* uint8 counts: the coarse prefix sums of 4 columns are one 64-byte vector; bin i of a
+           column gains 1 when i >= v >> 4, i.e. v <= 16 i + 15: one byte compare against the
+           column's value broadcast over its 16 lanes (vpermb), then masked +-1 */
+        uint8_t tb[64];  /* 16 i + 15 in lane i of each 16-byte group */
+        for (int j = 0; j < 64; j++) tb[j] = (uint8_t)(16 * (j % 16) + 15);
+        __m512i t;
+        memcpy(&t, tb, 64);
+        const __m512i one = _mm512_set1_epi8(1);
+        __m512i idx[4];
+        for (int g = 0; g < 4; g++) {
+            uint8_t b[64];
+            for (int j = 0; j < 64; j++) b[j] = (uint8_t)(g * 4 + j / 16);
+            memcpy(&idx[g], b, 64);
+        }
+        for (; e0 + 16 <= n; e0 += 16) {
+            __m512i ra = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(add + e0)));
+            __m512i rs = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(sub + e0)));
+            for (int g = 0; g < 4; g++) {
+                CT *p = coarse + (e0 + 4 * (size_t)g) * 16;
+                __m512i c = _mm512_loadu_si512(p);
+                __mmask64 ka = _mm512_cmple_epu8_mask(_mm512_permutexvar_epi8(idx[g], ra), t);
+                __mmask64 ks = _mm512_cmple_epu8_mask(_mm512_permutexvar_epi8(idx[g], rs), t);
+                c = _mm512_mask_add_epi8(c, ka, c, one);
+                c = _mm512_mask_sub_epi8(c, ks, c, one);
+                _mm512_storeu_si512(p, c);
+            }
+        }
+        for (size_t e = 0; e < e0; e++) {  /* their fine bins */
+            unsigned va = add[e], vs = sub[e];
+            PFN(bump)(fine + e * 256 + (vs & ~15u), vs & 15, -1);
+            PFN(bump)(fine + e * 256 + (va & ~15u), va & 15, 1);
+        }
+    }
+#endif
     if (sub) /* one pass: both changes of a column, one coarse load/store */
-        for (size_t e = 0; e < n; e++) {
+        for (size_t e = e0; e < n; e++) {
             unsigned va = add[e], vs = sub[e];
             VCT c;
             memcpy(&c, coarse + e * 16, sizeof c);
