@@ -120,8 +120,14 @@ static inline uint8_t PFN(ph_step)(ph_state *S, ph_regs *R, const CT *const *fp,
             for (size_t s = (size_t)lb + 1; s <= x; s++)
                 seg += LDC(fp[s + kw - 1] + off) - LDC(fp[s - 1] + off);
         } else {
-            seg = (v16u16){0};
-            for (size_t j = 0; j < kw; j++) seg += LDC(fp[x + j] + off);
+            v16u16 s0 = (v16u16){0}, s1 = s0;
+            size_t j = 0;
+            for (; j + 2 <= kw; j += 2) {
+                s0 += LDC(fp[x + j] + off);
+                s1 += LDC(fp[x + j + 1] + off);
+            }
+            if (j < kw) s0 += LDC(fp[x + j] + off);
+            seg = s0 + s1;
         }
         R->cur = cb;
     }
