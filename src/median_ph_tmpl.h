@@ -102,8 +102,8 @@ static inline void PFN(ph_init)(ph_state *S, const CT *const *cp, size_t x0, siz
    stays in that bin (the common case on photographs); others are parked in hf with the
    window position they are valid for. */
 static inline uint8_t PFN(ph_step)(ph_state *S, ph_regs *R, const CT *const *fp, const CT *const *cp,
-                                   size_t x, size_t x0, size_t kw, v16u16 tv) {
-    if (x > x0) R->hc += LDC(cp[x + kw - 1]) - LDC(cp[x - 1]);
+                                   size_t x, int slide, size_t kw, v16u16 tv) {
+    if (slide) R->hc += LDC(cp[x + kw - 1]) - LDC(cp[x - 1]);
     v16u16 rest;
     const size_t cb = find16(R->hc, tv, &rest), off = cb * 16;
     v16u16 seg;
@@ -148,14 +148,19 @@ static void PFN(ph_row)(const void *const *fpv, const void *const *cpv, size_t w
         PFN(ph_init)(&S0, cp, 0, kw);
         PFN(ph_init)(&S1, cp, half, kw);
         ph_regs R0 = {S0.hc, (v16u16){0}, 16}, R1 = {S1.hc, (v16u16){0}, 16};
-        for (size_t x = 0; x < half; x++) {
-            uint8_t a = PFN(ph_step)(&S0, &R0, fp, cp, x, 0, kw, tv);
-            uint8_t b = PFN(ph_step)(&S1, &R1, fp, cp, half + x, half, kw, tv);
+        const size_t x1 = half ? 1 : 0;  /* the first step of a walk does not slide */
+        if (half) {
+            o[0] = PFN(ph_step)(&S0, &R0, fp, cp, 0, 0, kw, tv);
+            o[half * channels] = PFN(ph_step)(&S1, &R1, fp, cp, half, 0, kw, tv);
+        }
+        for (size_t x = x1; x < half; x++) {
+            uint8_t a = PFN(ph_step)(&S0, &R0, fp, cp, x, 1, kw, tv);
+            uint8_t b = PFN(ph_step)(&S1, &R1, fp, cp, half + x, 1, kw, tv);
             o[x * channels] = a;
             o[(half + x) * channels] = b;
         }
         for (size_t x = 2 * half; x < width; x++)  /* odd width: the last pixel */
-            o[x * channels] = PFN(ph_step)(&S1, &R1, fp, cp, x, half, kw, tv);
+            o[x * channels] = PFN(ph_step)(&S1, &R1, fp, cp, x, x > half, kw, tv);
     }
 }
 
