@@ -255,17 +255,33 @@ static int run_network(const med_ctx *m, size_t y0, size_t y1, int net) {
 static int run_ph(const med_ctx *m, size_t y0, size_t y1) {
     const size_t W = m->W, C = m->C, n = W * C, pw = W + m->kw - 1;
     const int wide = m->kh > 255; /* column counts: uint8 up to 255 rows, else uint16 */
-    imf_ph_cols cols = {n, calloc(n * 256, wide ? 2 : 1), calloc(n * 16, wide ? 2 : 1)};
-    ptrdiff_t *colidx = malloc(pw * sizeof *colidx);
+    const size_t cs = wide ? 2 : 1;
+    imf_ph_cols cols = {n, calloc(n * 256, cs), calloc(n * 16, cs)};
     uint8_t *crow = malloc(n + VPAD);
-    void *scratch = malloc(1088 + 2 * pw * sizeof(void *));
+    /* the constant column's histograms (prefix sums: kh from cval's bin on) and the pointer
+       tables of every padded column, built once per strip */
+    uint8_t *chist = calloc(272, cs);
+    const void **fp = malloc(2 * pw * C * sizeof *fp), **cp = fp + pw * C;
     int st = IMFILT_OK;
-    if (!cols.fine || !cols.coarse || !colidx || !crow || !scratch) st = IMFILT_ENOMEM;
+    if (!cols.fine || !cols.coarse || !crow || !chist || !fp) st = IMFILT_ENOMEM;
     if (!st) {
         uint8_t cv = (uint8_t)m->cval;
         memset(crow, cv, n);
-        for (size_t j = 0; j < pw; j++)
-            colidx[j] = imfilt_border_index((ptrdiff_t)j - (ptrdiff_t)m->rw, (ptrdiff_t)W, m->border);
+        for (unsigned i = 0; i < 272; i++) {
+            int on = i < 256 ? (i >= cv && i <= (cv | 15u)) : (i - 256 >= (unsigned)(cv >> 4));
+            if (!on) continue;
+            if (wide) ((uint16_t *)chist)[i] = (uint16_t)m->kh;
+            else chist[i] = (uint8_t)m->kh;
+        }
+        for (size_t c = 0; c < C; c++)
+            for (size_t j = 0; j < pw; j++) {
+                ptrdiff_t e = imfilt_border_index((ptrdiff_t)j - (ptrdiff_t)m->rw, (ptrdiff_t)W,
+                                                  m->border);
+                fp[c * pw + j] = e < 0 ? (const void *)chist
+                               : (const uint8_t *)cols.fine + ((size_t)e * C + c) * 256 * cs;
+                cp[c * pw + j] = e < 0 ? (const void *)(chist + 256 * cs)
+                               : (const uint8_t *)cols.coarse + ((size_t)e * C + c) * 16 * cs;
+            }
 #define ROWP(yy) ({ ptrdiff_t my_ = imfilt_border_index((yy), (ptrdiff_t)m->H, m->border); \
                     my_ < 0 ? crow : src_row(m, (size_t)my_); })
         for (size_t i = 0; i < m->kh; i++)
@@ -274,11 +290,12 @@ static int run_ph(const med_ctx *m, size_t y0, size_t y1) {
             if (y > y0)
                 m->t->ph_update[wide](&cols, ROWP((ptrdiff_t)(y + m->rh)),
                                 ROWP((ptrdiff_t)y - (ptrdiff_t)m->rh - 1));
-            m->t->ph_row[wide](&cols, colidx, W, C, m->kh, m->kw, cv, dst_row(m, y), scratch);
+            m->t->ph_row[wide]((const void *const *)fp, (const void *const *)cp, W, C, m->kh,
+                               m->kw, dst_row(m, y));
         }
 #undef ROWP
     }
-    free(cols.fine); free(cols.coarse); free(colidx); free(crow); free(scratch);
+    free(cols.fine); free(cols.coarse); free(crow); free(chist); free(fp);
     return st;
 }
 

@@ -41,11 +41,11 @@ typedef struct imfilt_median_table {
     /* Perreault-Hebert for uint8: column histograms add row `add` and remove row `sub`
        (NULL: nothing) over ncols columns; [0]: uint8 counts, [1]: uint16 counts */
     void (*ph_update[2])(imf_ph_cols *cols, const uint8_t *add, const uint8_t *sub);
-    /* one output row of the uint8 engine, channel-interleaved: colidx[j] (j < width + kw - 1)
-       is the column histogram slot of padded column j (-1: the constant column) */
-    void (*ph_row[2])(const imf_ph_cols *cols, const ptrdiff_t *colidx, size_t width,
-                   size_t channels, size_t kh, size_t kw, uint8_t cval, uint8_t *out,
-                   void *scratch);
+    /* one output row of the uint8 engine, channel-interleaved: fp[c * pw + j], cp[c * pw + j]
+       (j < pw = width + kw - 1) point at the fine (256) and coarse (16) column histograms of
+       padded column j, channel c (built once by the driver, see ph_tables in median.c) */
+    void (*ph_row[2])(const void *const *fp, const void *const *cp, size_t width,
+                      size_t channels, size_t kh, size_t kw, uint8_t *out);
 } imfilt_median_table;
 
 #endif

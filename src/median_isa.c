@@ -183,8 +183,9 @@ static inline size_t find16(v16u16 p, v16u16 tv, v16u16 *rest) {
 #if defined(__AVX512BW__) && defined(__AVX512VL__)
     __mmask16 le = _mm256_cmple_epu16_mask((__m256i)p, (__m256i)tv);
     size_t b = (size_t)__builtin_popcount((unsigned)le);
-    __m256i below = _mm256_maskz_permutexvar_epi16((__mmask16)(b ? 0xFFFF : 0),
-                                                   _mm256_set1_epi16((short)(b - 1)), (__m256i)p);
+    /* index b - 1 in the 32-entry table {p, 0}: b = 0 wraps to 31, a zero lane */
+    __m256i below = _mm256_permutex2var_epi16((__m256i)p, _mm256_set1_epi16((short)(b - 1)),
+                                              _mm256_setzero_si256());
     *rest = tv - (v16u16)below;
     return b;
 #else
@@ -209,6 +210,12 @@ typedef struct {
     uint16_t hf[256];
     ptrdiff_t last[16];
 } ph_state;
+/* the per-step registers of a walk, kept apart from ph_state's arrays so that the compiler
+   keeps them in registers instead of spilling the whole state every step */
+typedef struct {
+    v16u16 hc, seg;
+    size_t cur;
+} ph_regs;
 
 #define CT uint8_t
 #define PS c8

@@ -31,8 +31,45 @@ static inline void PFN(bump)(CT *p, unsigned from, int sign) {
 static void PFN(ph_update)(imf_ph_cols *cols, const uint8_t *add, const uint8_t *sub) {
     CT *fine = (CT *)cols->fine, *coarse = (CT *)cols->coarse;
     const size_t n = cols->ncols;
+    size_t e0 = 0;
+#if defined(__AVX512VBMI__) && defined(__AVX512BW__)
+    if (sub && sizeof(CT) == 1) {
+        /* uint8 counts: the coarse prefix sums of 4 columns are one 64-byte vector; bin i of a
+           column gains 1 when i >= v >> 4, i.e. v <= 16 i + 15: one byte compare against the
+           column's value broadcast over its 16 lanes (vpermb), then masked +-1 */
+        uint8_t tb[64];  /* 16 i + 15 in lane i of each 16-byte group */
+        for (int j = 0; j < 64; j++) tb[j] = (uint8_t)(16 * (j % 16) + 15);
+        __m512i t;
+        memcpy(&t, tb, 64);
+        const __m512i one = _mm512_set1_epi8(1);
+        __m512i idx[4];
+        for (int g = 0; g < 4; g++) {
+            uint8_t b[64];
+            for (int j = 0; j < 64; j++) b[j] = (uint8_t)(g * 4 + j / 16);
+            memcpy(&idx[g], b, 64);
+        }
+        for (; e0 + 16 <= n; e0 += 16) {
+            __m512i ra = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(add + e0)));
+            __m512i rs = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(sub + e0)));
+            for (int g = 0; g < 4; g++) {
+                CT *p = coarse + (e0 + 4 * (size_t)g) * 16;
+                __m512i c = _mm512_loadu_si512(p);
+                __mmask64 ka = _mm512_cmple_epu8_mask(_mm512_permutexvar_epi8(idx[g], ra), t);
+                __mmask64 ks = _mm512_cmple_epu8_mask(_mm512_permutexvar_epi8(idx[g], rs), t);
+                c = _mm512_mask_add_epi8(c, ka, c, one);
+                c = _mm512_mask_sub_epi8(c, ks, c, one);
+                _mm512_storeu_si512(p, c);
+            }
+        }
+        for (size_t e = 0; e < e0; e++) {  /* their fine bins */
+            unsigned va = add[e], vs = sub[e];
+            PFN(bump)(fine + e * 256 + (vs & ~15u), vs & 15, -1);
+            PFN(bump)(fine + e * 256 + (va & ~15u), va & 15, 1);
+        }
+    }
+#endif
     if (sub) /* one pass: both changes of a column, one coarse load/store */
-        for (size_t e = 0; e < n; e++) {
+        for (size_t e = e0; e < n; e++) {
             unsigned va = add[e], vs = sub[e];
             VCT c;
             memcpy(&c, coarse + e * 16, sizeof c);
@@ -64,18 +101,18 @@ static inline void PFN(ph_init)(ph_state *S, const CT *const *cp, size_t x0, siz
 /* One step: the fine segment of the median's coarse bin lives in a register while the median
    stays in that bin (the common case on photographs); others are parked in hf with the
    window position they are valid for. */
-static inline uint8_t PFN(ph_step)(ph_state *S, const CT *const *fp, const CT *const *cp,
-                                   size_t x, size_t x0, size_t kw, v16u16 tv) {
-    if (x > x0) S->hc += LDC(cp[x + kw - 1]) - LDC(cp[x - 1]);
+static inline uint8_t PFN(ph_step)(ph_state *S, ph_regs *R, const CT *const *fp, const CT *const *cp,
+                                   size_t x, int slide, size_t kw, v16u16 tv) {
+    if (slide) R->hc += LDC(cp[x + kw - 1]) - LDC(cp[x - 1]);
     v16u16 rest;
-    const size_t cb = find16(S->hc, tv, &rest), off = cb * 16;
+    const size_t cb = find16(R->hc, tv, &rest), off = cb * 16;
     v16u16 seg;
-    if (cb == S->cur) {
-        seg = S->seg + LDC(fp[x + kw - 1] + off) - LDC(fp[x - 1] + off);
+    if (cb == R->cur) {
+        seg = R->seg + LDC(fp[x + kw - 1] + off) - LDC(fp[x - 1] + off);
     } else {
-        if (S->cur < 16) {
-            memcpy(S->hf + S->cur * 16, &S->seg, sizeof seg);
-            S->last[S->cur] = (ptrdiff_t)x - 1;
+        if (R->cur < 16) {
+            memcpy(S->hf + R->cur * 16, &R->seg, sizeof seg);
+            S->last[R->cur] = (ptrdiff_t)x - 1;
         }
         const ptrdiff_t xl = (ptrdiff_t)x, lb = S->last[cb];
         if ((size_t)(xl - lb) * 2 < kw) {
@@ -83,45 +120,47 @@ static inline uint8_t PFN(ph_step)(ph_state *S, const CT *const *fp, const CT *c
             for (size_t s = (size_t)lb + 1; s <= x; s++)
                 seg += LDC(fp[s + kw - 1] + off) - LDC(fp[s - 1] + off);
         } else {
-            seg = (v16u16){0};
-            for (size_t j = 0; j < kw; j++) seg += LDC(fp[x + j] + off);
+            v16u16 s0 = (v16u16){0}, s1 = s0;
+            size_t j = 0;
+            for (; j + 2 <= kw; j += 2) {
+                s0 += LDC(fp[x + j] + off);
+                s1 += LDC(fp[x + j + 1] + off);
+            }
+            if (j < kw) s0 += LDC(fp[x + j] + off);
+            seg = s0 + s1;
         }
-        S->cur = cb;
+        R->cur = cb;
     }
-    S->seg = seg;
+    R->seg = seg;
     v16u16 unused;
     return (uint8_t)(off + find16(seg, rest, &unused));
 }
 
-static void PFN(ph_row)(const imf_ph_cols *cols, const ptrdiff_t *colidx, size_t width,
-                   size_t channels, size_t kh, size_t kw, uint8_t cval, uint8_t *out,
-                   void *scratch) {
-    CT *cf = (CT *)scratch, *cc = cf + 256;
+static void PFN(ph_row)(const void *const *fpv, const void *const *cpv, size_t width,
+                        size_t channels, size_t kh, size_t kw, uint8_t *out) {
     const size_t pw = width + kw - 1;
-    const CT **fp = (const CT **)((uint8_t *)scratch + 1088), **cp = fp + pw;
     ph_state S0, S1;
     const size_t half = width / 2;
     const v16u16 tv = (v16u16){0} + (uint16_t)((kh * kw - 1) / 2);
-    memset(cf, 0, 272 * sizeof(CT));
-    for (unsigned i = cval; i < (cval | 15u) + 1; i++) cf[i] = (CT)kh;  /* prefix sums */
-    for (unsigned i = cval >> 4; i < 16; i++) cc[i] = (CT)kh;
     for (size_t c = 0; c < channels; c++) {
-        for (size_t j = 0; j < pw; j++) {
-            ptrdiff_t e = colidx[j];
-            fp[j] = e < 0 ? cf : (const CT *)cols->fine + ((size_t)e * channels + c) * 256;
-            cp[j] = e < 0 ? cc : (const CT *)cols->coarse + ((size_t)e * channels + c) * 16;
-        }
+        const CT *const *fp = (const CT *const *)fpv + c * pw, *const *cp = (const CT *const *)cpv + c * pw;
         uint8_t *o = out + c;
         PFN(ph_init)(&S0, cp, 0, kw);
         PFN(ph_init)(&S1, cp, half, kw);
-        for (size_t x = 0; x < half; x++) {
-            uint8_t a = PFN(ph_step)(&S0, fp, cp, x, 0, kw, tv);
-            uint8_t b = PFN(ph_step)(&S1, fp, cp, half + x, half, kw, tv);
+        ph_regs R0 = {S0.hc, (v16u16){0}, 16}, R1 = {S1.hc, (v16u16){0}, 16};
+        const size_t x1 = half ? 1 : 0;  /* the first step of a walk does not slide */
+        if (half) {
+            o[0] = PFN(ph_step)(&S0, &R0, fp, cp, 0, 0, kw, tv);
+            o[half * channels] = PFN(ph_step)(&S1, &R1, fp, cp, half, 0, kw, tv);
+        }
+        for (size_t x = x1; x < half; x++) {
+            uint8_t a = PFN(ph_step)(&S0, &R0, fp, cp, x, 1, kw, tv);
+            uint8_t b = PFN(ph_step)(&S1, &R1, fp, cp, half + x, 1, kw, tv);
             o[x * channels] = a;
             o[(half + x) * channels] = b;
         }
         for (size_t x = 2 * half; x < width; x++)  /* odd width: the last pixel */
-            o[x * channels] = PFN(ph_step)(&S1, fp, cp, x, half, kw, tv);
+            o[x * channels] = PFN(ph_step)(&S1, &R1, fp, cp, x, x > half, kw, tv);
     }
 }
 
