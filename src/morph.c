@@ -417,7 +417,7 @@ int imfilt_morph(const imfilt_image *src, imfilt_image *dst, const uint8_t *foot
                 int vh = kh > MORPH_VDIRECT_MAX;
                 /* every buffer 64-byte aligned (the row buffer at its first image sample),
                    so the vector loads and stores of the passes split no cache line */
-                const size_t pitch = align64(rs * es), ppitch = align64(padded * es) + 512;
+                const size_t pitch = align64(rs * es), ppitch = align64(padded * es) + 704;
                 unsigned char *mem = malloc(3 * ppitch + (vh ? kh * pitch : 0) + 64);
                 st.srows = vh ? malloc(kh * sizeof(void *)) : NULL;
                 if (!mem || (vh && !st.srows)) {

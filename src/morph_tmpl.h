@@ -137,7 +137,7 @@ static void FN(hrun)(void *d_, const void *s_, void *t1_, void *t2_, size_t n, s
     }
     /* Intermediate passes round their length up to whole 64-byte vectors (no scalar epilogue;
        the extra samples are never read by a kept result), so callers give s, t1 and t2
-       64 bytes of slack beyond n + (len - 1) * step samples (320 for the fused levels). */
+       64 bytes of slack beyond n + (len - 1) * step samples (640 for the fused levels). */
     const size_t vs = 64 / sizeof(T);
     while (4 * p <= len) {
         const size_t sh = p * step;
