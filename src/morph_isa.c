@@ -122,6 +122,7 @@ static inline __attribute__((always_inline)) void fused_vbmi(
     }
     for (size_t t = 0; t < nv + nl; t++) {
         __m512i x = _mm512_loadu_si512(a + 64 * t);
+#pragma GCC unroll 8
         for (size_t l = 0; l < nl; l++) {
             const __m512i lo = pv[l];
             pv[l] = x;
