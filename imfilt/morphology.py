@@ -47,9 +47,11 @@ _DOC = """{WHAT} filter: each output pixel is the {word} of the input over a win
     its position); signed zeros compare equal, so either may be returned.
     Rectangles are separable and fused row by row (no full-size intermediate): van Herk /
     Gil-Werman down the columns (3 vector operations per sample whatever the height; direct
-    for heights up to 6), then a radix-4 doubling running extremum along an L1-resident row
-    (one pass for widths up to 6, two up to 16, three up to 64; uint8 on AVX-512 VBMI builds
-    the shifted copies with byte shuffles from one load). Footprints are split into horizontal
+    for heights up to 6), then a doubling running extremum along an L1-resident row: uint8
+    on AVX-512 VBMI, log2(width) radix-2 levels fused in registers (byte shuffles of vector
+    pairs, one load and one store per vector; up to width 192, then radix-4 passes); other
+    dtypes and SIMD levels, radix-4 passes (one for widths up to 6, two up to 16, three up
+    to 64). Footprints are split into horizontal
     runs; each distinct run length is one running-extremum row per input row, and an output
     row costs one vector {word} per run. Results are bit-identical for any thread count and
     SIMD level.

@@ -6,9 +6,12 @@
    row buffer (direct for small kh; van Herk / Gil-Werman for larger kh: blocks of kh rows,
    a suffix extremum per block computed once, a running prefix extremum, one join per row:
    3 vector ops per sample whatever kh), then the row pass from that buffer straight into the
-   output row (ISA hrun: radix-4 doubling, ceil(log4 kw) vector passes over the L1-resident
-   row; along contiguous samples this beats a van Herk scan, which is serial per block and
-   would need transposes to vectorise). No full-size intermediate.
+   output row (ISA hrun: doubling; uint8 with VBMI: log2(kw) radix-2 levels fused in
+   registers, one load and store per vector; other types: radix-4, ceil(log4 kw) vector passes
+   over the L1-resident row. Along contiguous samples this beats a van Herk scan, which is
+   serial per block and would need transposes to vectorise: on the 64-lane uint8 rows the
+   shuffles of a 64x64 transpose cost more than the doubling up to kw ~ 256). No full-size
+   intermediate.
 
    Footprints are split into horizontal runs. For every distinct run length L, each source row
    gets one running-extremum row H_L (computed once, shared by every footprint row that has a
@@ -414,7 +417,7 @@ int imfilt_morph(const imfilt_image *src, imfilt_image *dst, const uint8_t *foot
                 int vh = kh > MORPH_VDIRECT_MAX;
                 /* every buffer 64-byte aligned (the row buffer at its first image sample),
                    so the vector loads and stores of the passes split no cache line */
-                const size_t pitch = align64(rs * es), ppitch = align64(padded * es) + 320;
+                const size_t pitch = align64(rs * es), ppitch = align64(padded * es) + 704;
                 unsigned char *mem = malloc(3 * ppitch + (vh ? kh * pitch : 0) + 64);
                 st.srows = vh ? malloc(kh * sizeof(void *)) : NULL;
                 if (!mem || (vh && !st.srows)) {

@@ -104,6 +104,54 @@ static inline __m512i shift_index(size_t o) {
     }
 OP4S_VBMI(op4s_vbmi_max, _mm512_max_epu8)
 OP4S_VBMI(op4s_vbmi_min, _mm512_min_epu8)
+
+/* nl (1..8) fused doubling levels of the row scan, in registers: level l turns the vectors of
+   level l - 1 into M[x] = op(M'[x], M'[x + off[l]]) (off[l] <= 64, shuffled out of the pair of
+   consecutive vectors), pipelined one vector per level, so the row is loaded and stored once
+   and each doubling costs 2 vector ops (a shuffle and a min/max; radix 4 costs 3 per
+   doubling, and the levels are ALU bound once fused: measured). Writes nv whole vectors, the
+   last one masked to `last` samples (1..64). Reads a up to 64 * (nv + nl) bytes. */
+static inline __attribute__((always_inline)) void fused_vbmi(
+        uint8_t *d, const uint8_t *a, const size_t *off, size_t nl, size_t nv, size_t last,
+        int mx) {
+#define VOPB(x, y) (mx ? _mm512_max_epu8(x, y) : _mm512_min_epu8(x, y))
+    __m512i ix[8], pv[8];
+    for (size_t l = 0; l < 8; l++) {
+        ix[l] = shift_index(off[l < nl ? l : 0]);
+        pv[l] = _mm512_setzero_si512();
+    }
+    for (size_t t = 0; t < nv + nl; t++) {
+        __m512i x = _mm512_loadu_si512(a + 64 * t);
+#pragma GCC unroll 8
+        for (size_t l = 0; l < nl; l++) {
+            const __m512i lo = pv[l];
+            pv[l] = x;
+            x = VOPB(lo, _mm512_permutex2var_epi8(lo, ix[l], x));
+        }
+        if (t >= nl) {
+            const size_t v = t - nl;
+            if (v + 1 < nv || last == 64) _mm512_storeu_si512(d + 64 * v, x);
+            else _mm512_mask_storeu_epi8(d + 64 * v, (__mmask64)((1ULL << last) - 1), x);
+        }
+    }
+#undef VOPB
+}
+#define FUSED_VBMI(name, mx) \
+    static void name(uint8_t *d, const uint8_t *a, const size_t *off, size_t nl, \
+                     size_t nv, size_t last) { \
+        switch (nl) { \
+        case 1: fused_vbmi(d, a, off, 1, nv, last, mx); break; \
+        case 2: fused_vbmi(d, a, off, 2, nv, last, mx); break; \
+        case 3: fused_vbmi(d, a, off, 3, nv, last, mx); break; \
+        case 4: fused_vbmi(d, a, off, 4, nv, last, mx); break; \
+        case 5: fused_vbmi(d, a, off, 5, nv, last, mx); break; \
+        case 6: fused_vbmi(d, a, off, 6, nv, last, mx); break; \
+        case 7: fused_vbmi(d, a, off, 7, nv, last, mx); break; \
+        default: fused_vbmi(d, a, off, 8, nv, last, mx); break; \
+        } \
+    }
+FUSED_VBMI(fused_vbmi_max, 1)
+FUSED_VBMI(fused_vbmi_min, 0)
 #endif
 
 #define T uint8_t
@@ -112,18 +160,22 @@ OP4S_VBMI(op4s_vbmi_min, _mm512_min_epu8)
 #define OP IMAX
 #if defined(__AVX512VBMI__) && defined(__AVX512BW__)
 #define OP4S_FAST op4s_vbmi_max
+#define FUSED_FAST fused_vbmi_max
 #endif
 #include "morph_tmpl.h"
 #undef OP4S_FAST
+#undef FUSED_FAST
 #undef ON
 #undef OP
 #define ON min
 #define OP IMIN
 #if defined(__AVX512VBMI__) && defined(__AVX512BW__)
 #define OP4S_FAST op4s_vbmi_min
+#define FUSED_FAST fused_vbmi_min
 #endif
 #include "morph_tmpl.h"
 #undef OP4S_FAST
+#undef FUSED_FAST
 #undef ON
 #undef OP
 #undef T

@@ -29,7 +29,8 @@ typedef struct imfilt_morph_kernels {
     /* one van Herk step down the columns: p = op(p, r); v = op(s, p) */
     imfilt_morph_vstep_fn vstep[2][IMFILT_NTYPES];
     /* d[x] = op over t < len of s[x + t * step], x < n (s holds n + (len - 1) * step samples;
-       t1, t2: scratch of as many samples; s, t1, t2 readable 64 bytes beyond that) */
+       t1, t2: scratch of as many samples; s, t1, t2 readable 640 bytes beyond that: the
+       fused levels read 64 * (levels + 1) bytes past the last output vector) */
     imfilt_morph_hrun_fn hrun[2][IMFILT_NTYPES];
     /* d[j] = s[idx[j]] (element size only: [0] 1 byte, [1] 2, [2] 4, [3] 8) */
     imfilt_morph_gather_fn gather[4];

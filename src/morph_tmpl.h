@@ -81,26 +81,54 @@ static inline void FN(op4s)(T *d, const T *a, size_t o1, size_t o2, size_t o3, s
     EACH(n, B_OP4S);
 }
 
-/* Running extremum along a row by radix-4 doubling (a logarithmic decomposition, the SIMD
-   form of running extrema along contiguous samples): M_4p[x] = op of M_p at x, x + p, x + 2p,
-   x + 3p, and finally d[x] = op of M_p at x, x + p, ..., x + len - p (2 to 4 overlapping
-   windows), p the largest power of four <= len. ceil(log4(len)) vector passes over an
-   L1-resident row, each a full-width min/max with one store per vector, instead of len - 1
-   operations per sample: 2 passes for len <= 16, 3 up to 64, 4 up to 256. */
+/* Running extremum along a row by doubling (a logarithmic decomposition, the SIMD form of
+   running extrema along contiguous samples). uint8 with VBMI: radix-2 levels M_2q[x] =
+   op(M_q[x], M_q[x + q]) and the final d[x] = op(M_q[x], M_q[x + len - q]) fused in registers
+   (FUSED_FAST: one load and one store per vector whatever len, 2 vector ops per doubling) as
+   long as the offset fits a vector pair (len <= 192 for one channel); beyond, the fused
+   levels give M_128 and the radix-4 passes below finish. Elsewhere radix-4 passes:
+   M_4p[x] = op of M_p at x, x + p, x + 2p, x + 3p, and finally d[x] = op of M_p at x, x + p,
+   ..., x + len - p (2 to 4 overlapping windows), ceil(log4(len)) vector passes over an
+   L1-resident row, instead of len - 1 operations per sample. */
 static void FN(hrun)(void *d_, const void *s_, void *t1_, void *t2_, size_t n, size_t len,
                      size_t step) {
     T *d = d_;
     const T *cur = s_;
     T *t1 = t1_, *t2 = t2_;
+    size_t p = 1;
+    T *nxt = t1;
+#ifdef FUSED_FAST
+    if (len >= 2) {
+        /* the leading doubling levels whose offset fits the vector pair, fused in registers:
+           M_2q[x] = op(M_q[x], M_q[x + q]), then d[x] = op(M_q[x], M_q[x + len - q]) */
+        size_t off[8], nl = 0, q = 1, fin = 0;
+        while (nl < 8) {
+            const size_t o = (2 * q <= len ? q : len - q) * step;
+            if (o * sizeof(T) > 64) break;
+            off[nl++] = o;
+            if (2 * q >= len) { fin = 1; break; }
+            q *= 2;
+        }
+        if (fin) {
+            FUSED_FAST(d, cur, off, nl, (n + 63) / 64, n - (n - 1) / 64 * 64);
+            return;
+        }
+        if (nl >= 2) {
+            const size_t m = (n + (len - q) * step + 63) / 64;
+            FUSED_FAST(t1, cur, off, nl, m, 64);
+            cur = t1; nxt = t2; p = q;
+        }
+    }
+#endif
 #ifdef OP4S_FAST
-    if (len >= 2 && len <= 4 && (len - 1) * step * sizeof(T) < 64) {
+    if (len >= 2 && len <= 4 && p == 1 && (len - 1) * step * sizeof(T) < 64) {
         /* the one-load shuffle kernel, repeating the last offset (the op is idempotent) */
         const size_t o3 = (len - 1) * step, o2 = len > 2 ? 2 * step : step;
         FN(op4s)(d, cur, step, o2, o3, n);
         return;
     }
 #endif
-    if (len <= 6) {
+    if (len <= 6 && p == 1) {
         /* one pass, len shifted loads */
         const void *r[6] = {cur};
         for (size_t k = 0; k < len; k++) r[k] = cur + k * step;
@@ -109,10 +137,8 @@ static void FN(hrun)(void *d_, const void *s_, void *t1_, void *t2_, size_t n, s
     }
     /* Intermediate passes round their length up to whole 64-byte vectors (no scalar epilogue;
        the extra samples are never read by a kept result), so callers give s, t1 and t2
-       64 bytes of slack beyond n + (len - 1) * step samples. */
+       64 bytes of slack beyond n + (len - 1) * step samples (640 for the fused levels). */
     const size_t vs = 64 / sizeof(T);
-    size_t p = 1;
-    T *nxt = t1;
     while (4 * p <= len) {
         const size_t sh = p * step;
         T *out = (4 * p == len) ? d : nxt;
