@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Build imfilt with -fsanitize=address,undefined (CMake option IMFILT_SANITIZE) into a separate
+# build directory and venv, then run the test suite and the property tests under ASan + UBSan.
+#
+#   tools/sanitize.sh                 # the default suite: tests/ (slow tests deselected by pyproject addopts)
+#   tools/sanitize.sh tests/test_properties.py -x    # any pytest arguments instead
+#
+# Environment: SAN_VENV (default .venv-asan), SAN_BUILD (default build-asan), PYTHON (the
+# interpreter the venv is made from, default python3). The venv uses --system-site-packages, so
+# numpy, cv2, scipy, skimage, torch and hypothesis come from the system.
+#
+# Python itself is not instrumented, so libasan must be the first library loaded: it is
+# LD_PRELOADed. CPython and the references (numpy, cv2, torch) keep allocations alive until
+# exit by design, so leak detection is off (detect_leaks=0); any ASan report or UBSan report
+# aborts the process (halt_on_error=1), which fails the test run. Subprocesses started by the
+# tests (one per SIMD level, IMFILT_CPU=baseline|avx2|avx512) inherit the environment, so every
+# ISA level runs instrumented too.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+VENV="${SAN_VENV:-$ROOT/.venv-asan}"
+BUILD="${SAN_BUILD:-$ROOT/build-asan}"
+PY="${PYTHON:-python3}"
+CC="${CC:-gcc}"
+
+if [ ! -x "$VENV/bin/python" ]; then
+  "$PY" -m venv --system-site-packages "$VENV"
+fi
+# a regular (non-editable) install: the instrumented module lives in the venv only
+SKBUILD_EDITABLE_VERBOSE=0 "$VENV/bin/pip" install -q --no-build-isolation --no-deps \
+  -Cbuild-dir="$BUILD" -Ccmake.define.IMFILT_SANITIZE=ON -Ccmake.build-type=RelWithDebInfo .
+
+ASAN_LIB="$("$CC" -print-file-name=libasan.so)"
+UBSAN_LIB="$("$CC" -print-file-name=libubsan.so)"
+[ -f "$ASAN_LIB" ] || { echo "libasan.so not found ($ASAN_LIB)" >&2; exit 1; }
+export LD_PRELOAD="$ASAN_LIB:$UBSAN_LIB"
+export ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:abort_on_error=1:detect_odr_violation=0:allocator_may_return_null=1:${ASAN_OPTIONS_EXTRA:-}"
+export UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1"
+export PYTHONFAULTHANDLER=1
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
+
+# run from outside the checkout so that `import imfilt` is the instrumented install
+cd "$(mktemp -d)"
+"$VENV/bin/python" -c "import imfilt, sys; print('sanitized imfilt from', imfilt.__file__, file=sys.stderr)"
+if [ $# -eq 0 ]; then
+  set -- "$ROOT/tests"
+fi
+args=()
+for a in "$@"; do   # paths relative to the checkout keep working from the temporary directory
+  if [[ "$a" != -* && -e "$ROOT/${a%%::*}" ]]; then args+=("$ROOT/$a"); else args+=("$a"); fi
+done
+set -- "${args[@]}"
+exec "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$@"
