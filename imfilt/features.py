@@ -106,6 +106,12 @@ def _blocks(arr, params, pad, threads):
     nby = (gh - bh) // sy + 1 if gh >= bh else 0
     nbx = (gw - bw) // sx + 1 if gw >= bw else 0
     L = (bh // params["cell"][0]) * (bw // params["cell"][1]) * params["nbins"]
+    # the pixels the blocks read (each at most once per overlapping block): refuse a geometry
+    # that mostly reads padding, e.g. padding=2**19 with 2**20-pixel blocks on a small image
+    covered = ((nby - 1) * sy + bh) * ((nbx - 1) * sx + bw) if nby and nbx else 0
+    if covered > max(16 * H * W, 1 << 32):
+        raise ValueError(f"padding {pad} and block_size {(bh, bw)} make the blocks cover "
+                         f"{covered:.3g} pixels for a {H}x{W} image; refusing")
     if nby * nbx * L * 4 > MAX_OUTPUT_BYTES:
         raise ValueError(f"the block grid would take {nby * nbx * L * 4 / 2**30:.1f} GiB; "
                          f"refusing")
