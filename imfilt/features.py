@@ -374,7 +374,7 @@ def hog_skimage(image, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(
         raise ValueError("The input image is too small given the values of pixels_per_cell "
                          f"and cells_per_block. It should have at least: {br * ch} rows and "
                          f"{bc * cw} cols.")
-    out_dtype = np.float32 if arr.dtype == np.float32 else np.float64
+    out_dtype = np.float32 if arr.dtype.newbyteorder("=") == np.float32 else np.float64
     params = dict(nbins=n, gamma=int(transform_sqrt), cell=(ch, cw), block=(br, bc),
                   norm=_NORMS[block_norm], threshold=0.2,
                   out_dtype=N.DTYPE_CODES[np.dtype(out_dtype)])
