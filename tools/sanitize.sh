@@ -26,9 +26,13 @@ CC="${CC:-gcc}"
 if [ ! -x "$VENV/bin/python" ]; then
   "$PY" -m venv --system-site-packages "$VENV"
 fi
-# a regular (non-editable) install: the instrumented module lives in the venv only
+# An editable install (no rebuild on import): the instrumented _core lives in this venv, the
+# Python files are the checkout's. It must be editable: an editable imfilt in the system
+# site-packages installs a meta-path finder (_editable_skbc_imfilt) that would shadow a regular
+# install; this venv's finder module of the same name is imported first and wins.
 SKBUILD_EDITABLE_VERBOSE=0 "$VENV/bin/pip" install -q --no-build-isolation --no-deps \
-  -Cbuild-dir="$BUILD" -Ccmake.define.IMFILT_SANITIZE=ON -Ccmake.build-type=RelWithDebInfo .
+  -Ceditable.rebuild=false -Cbuild-dir="$BUILD" -Ccmake.define.IMFILT_SANITIZE=ON \
+  -Ccmake.build-type=RelWithDebInfo -e .
 
 ASAN_LIB="$("$CC" -print-file-name=libasan.so)"
 UBSAN_LIB="$("$CC" -print-file-name=libubsan.so)"
@@ -41,7 +45,15 @@ export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
 
 # run from outside the checkout so that `import imfilt` is the instrumented install
 cd "$(mktemp -d)"
-"$VENV/bin/python" -c "import imfilt, sys; print('sanitized imfilt from', imfilt.__file__, file=sys.stderr)"
+"$VENV/bin/python" - "$VENV" "$ROOT" <<'PY'
+import sys, imfilt, imfilt._core as c
+venv, root = sys.argv[1], sys.argv[2]
+print("sanitized imfilt:", imfilt.__file__, c.__file__, file=sys.stderr)
+if not (c.__file__.startswith(venv) and imfilt.__file__.startswith(root)):
+    sys.exit("the instrumented build is not the imfilt being imported")
+if b"__asan_report" not in open(c.__file__, "rb").read():
+    sys.exit(c.__file__ + " is not built with -fsanitize=address")
+PY
 if [ $# -eq 0 ]; then
   set -- "$ROOT/tests"
 fi
