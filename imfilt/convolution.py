@@ -32,7 +32,8 @@ def _conv_operand(a, name, ndims, dtype=None):
         raise ValueError(f"{name} must have shape " + " or ".join(shapes[d] for d in ndims)
                          + f", got shape {arr.shape}")
     dt = np.dtype(dtype) if dtype is not None else arr.dtype.newbyteorder("=")
-    return np.ascontiguousarray(arr, dtype=dt)
+    arr = np.ascontiguousarray(arr, dtype=dt)
+    return arr if arr.flags.aligned else arr.copy()   # C loads assume natural alignment
 
 
 def _positive_int(v, name):

@@ -50,7 +50,7 @@ def _bool_arg(v, name):
 
 def _src(arr):
     channels = arr.shape[2] if arr.ndim == 3 else 1
-    if arr.flags.c_contiguous and arr.dtype.isnative:      # the common case, cheaply
+    if arr.flags.c_contiguous and arr.dtype.isnative and arr.flags.aligned:  # common, cheap
         rows = arr.reshape(arr.shape[0], -1).view(np.uint8)
     else:
         rows = N.byte_rows(arr)
