@@ -3,7 +3,8 @@
 # build directory and venv, then run the test suite and the property tests under ASan + UBSan.
 #
 #   tools/sanitize.sh                 # the default suite: tests/ (slow tests deselected by pyproject addopts)
-#   tools/sanitize.sh tests/test_properties.py -x    # any pytest arguments instead
+#   tools/sanitize.sh tests/test_properties.py -x    # any pytest arguments (paths relative to
+#                                                    # the checkout; tests/ when none is given)
 #
 # Environment: SAN_VENV (default .venv-asan), SAN_BUILD (default build-asan), PYTHON (the
 # interpreter the venv is made from, default python3). The venv uses --system-site-packages, so
@@ -38,8 +39,13 @@ ASAN_LIB="$("$CC" -print-file-name=libasan.so)"
 UBSAN_LIB="$("$CC" -print-file-name=libubsan.so)"
 [ -f "$ASAN_LIB" ] || { echo "libasan.so not found ($ASAN_LIB)" >&2; exit 1; }
 export LD_PRELOAD="$ASAN_LIB:$UBSAN_LIB"
-export ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:abort_on_error=1:detect_odr_violation=0:allocator_may_return_null=1:${ASAN_OPTIONS_EXTRA:-}"
-export UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1"
+# reports also go to files (pytest's fd capture loses stderr when a report aborts the run)
+REPORTS="${SAN_REPORTS:-$BUILD/reports}"
+mkdir -p "$REPORTS"
+rm -f "$REPORTS"/asan.* "$REPORTS"/ubsan.*
+export ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:abort_on_error=1:detect_odr_violation=0:allocator_may_return_null=1:log_path=$REPORTS/asan:${ASAN_OPTIONS_EXTRA:-}"
+export UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1:log_path=$REPORTS/ubsan"
+echo "sanitizer reports (if any): $REPORTS/asan.PID, $REPORTS/ubsan.PID" >&2
 export PYTHONFAULTHANDLER=1
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
 
@@ -54,12 +60,12 @@ if not (c.__file__.startswith(venv) and imfilt.__file__.startswith(root)):
 if b"__asan_report" not in open(c.__file__, "rb").read():
     sys.exit(c.__file__ + " is not built with -fsanitize=address")
 PY
-if [ $# -eq 0 ]; then
-  set -- "$ROOT/tests"
-fi
 args=()
+have_path=0
 for a in "$@"; do   # paths relative to the checkout keep working from the temporary directory
-  if [[ "$a" != -* && -e "$ROOT/${a%%::*}" ]]; then args+=("$ROOT/$a"); else args+=("$a"); fi
+  if [[ "$a" != -* && -e "$ROOT/${a%%::*}" ]]; then args+=("$ROOT/$a"); have_path=1
+  else args+=("$a"); fi
 done
-set -- "${args[@]}"
+[ "$have_path" = 1 ] || args+=("$ROOT/tests")
+set -- -c "$ROOT/pyproject.toml" --rootdir "$ROOT" "${args[@]}"
 exec "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$@"
