@@ -537,13 +537,20 @@ def test_peak_memory_is_output_plus_small_scratch():
     intermediate. tracemalloc covers the NumPy side in test_tracemalloc_peak."""
     import json
     out = subprocess.run([sys.executable, "-c", PEAK_SCRIPT], capture_output=True, text=True,
-                         timeout=300, env=dict(os.environ, OMP_NUM_THREADS="2"))
+                         timeout=300,
+                         # fixed glibc thresholds: freed blocks go back to the OS, so a call's
+                         # output and scratch show up in VmHWM instead of reusing resident heap
+                         env=dict(os.environ, OMP_NUM_THREADS="2",
+                                  MALLOC_MMAP_THRESHOLD_="131072",
+                                  MALLOC_TRIM_THRESHOLD_="131072"))
     assert out.returncode == 0, out.stderr
     res = json.loads(out.stdout.strip().splitlines()[-1])
     limits = {"hog_skimage": 24 << 20, "hog_blocks": 24 << 20, "median15": 12 << 20,
               "median-f32-9": 24 << 20, "gaussian-f32": 8 << 20}
     bad = {k: (round(d / 2**20, 1), round(o / 2**20, 1)) for k, (d, o) in res.items()
            if d > o + limits.get(k, 6 << 20)}
+    # the output itself is counted (the measurement sees the call's pages)
+    assert sum(d >= o * 0.9 for d, o in res.values()) >= len(res) - 2, res
     assert not bad, f"peak MiB above output + scratch allowance: {bad}"
 
 
