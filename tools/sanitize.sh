@@ -67,5 +67,8 @@ for a in "$@"; do   # paths relative to the checkout keep working from the tempo
   else args+=("$a"); fi
 done
 [ "$have_path" = 1 ] || args+=("$ROOT/tests")
-set -- -c "$ROOT/pyproject.toml" --rootdir "$ROOT" "${args[@]}"
+# The RSS leak test is left to the normal run: ASan's quarantine keeps freed blocks resident,
+# so RSS grows by design under the sanitizer (it says nothing about imfilt).
+set -- -c "$ROOT/pyproject.toml" --rootdir "$ROOT" \
+  --deselect "$ROOT/tests/test_reliability.py::test_no_leak_over_10000_calls" "${args[@]}"
 exec "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$@"
