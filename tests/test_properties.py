@@ -107,19 +107,18 @@ def test_gaussian(case, k, k2, sigma, border, cval, threads):
     if a.size == 0:
         assert res.shape == a.shape
         return
-    if a.dtype in (np.uint8, np.uint16):
-        cv = np.clip(cval, 0, np.iinfo(a.dtype).max)
+    if a.dtype in (np.uint8, np.uint16, np.int16):
+        # integers: the exact fixed-point recipe (int16 uses the uint16 kernels, documented
+        # within 1 of OpenCV; its distance to the exact real result can reach 2)
+        info = np.iinfo(a.dtype)
+        cv = np.clip(cval, info.min, info.max)
         check_exact(res, np_gaussian_fixed(a, sigma, (k, k2), border, cv))
         return
     from imfilt.smooth import gaussian_kernel
     ky, kx = gaussian_kernel(k, sigma), gaussian_kernel(k2, sigma)
-    cv = float(np.clip(cval, -32768, 32767)) if a.dtype == np.int16 else float(cval)
-    v = windows(a, k, k2, border, cv)
+    v = windows(a, k, k2, border, float(cval))
     exp = np.einsum("...ij,i,j->...", v, ky, kx)
-    if a.dtype == np.int16:
-        assert np.max(np.abs(res.astype(np.int64) - np.rint(exp))) <= 1
-    else:
-        check_close(res, exp.astype(a.dtype), 0, float_tol(a.dtype, np.abs(a).max()))
+    check_close(res, exp.astype(a.dtype), 0, float_tol(a.dtype, np.abs(a).max()))
 
 
 # ------------------------------------------------------------------------ mean
