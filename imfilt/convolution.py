@@ -12,6 +12,7 @@ from ._docs import fill
 from .smooth import OUT_CAST, OUT_ROUND, WORK_F32, WORK_F64, _run_separable
 
 CONV_DTYPES = ("float32", "float64")
+MAX_OUTPUT_BYTES = 1 << 34      # refuse outputs over 16 GiB before allocating
 
 
 # ------------------------------------------------------------------------------------ conv2d
@@ -31,7 +32,8 @@ def _conv_operand(a, name, ndims, dtype=None):
         raise ValueError(f"{name} must have shape " + " or ".join(shapes[d] for d in ndims)
                          + f", got shape {arr.shape}")
     dt = np.dtype(dtype) if dtype is not None else arr.dtype.newbyteorder("=")
-    return np.ascontiguousarray(arr, dtype=dt)
+    arr = np.ascontiguousarray(arr, dtype=dt)
+    return arr if arr.flags.aligned else arr.copy()   # C loads assume natural alignment
 
 
 def _positive_int(v, name):
@@ -133,6 +135,23 @@ def conv2d(x, weight, bias=None, *, stride=1, padding=0, dilation=1, groups=1, t
         raise ValueError(f"kernel of {kh}x{kw} with dilation {(dh, dw)} spans "
                          f"{dh * (kh - 1) + 1}x{dw * (kw - 1) + 1}, larger than the padded "
                          f"input {h + pt + pb}x{w + pl + pr}")
+    # a stride only matters when there are two outputs along its axis (torch-equal either way);
+    # this keeps every stride below the padded extent, so the C scratch sizes cannot overflow
+    sh, sw = (sh if oh > 1 else 1), (sw if ow > 1 else 1)
+    isz = dtype.itemsize
+    if n * cout * oh * ow * isz > MAX_OUTPUT_BYTES:
+        raise ValueError(f"output of shape {(n, cout, oh, ow)} would take "
+                         f"{n * cout * oh * ow * isz / 2**30:.1f} GiB (padding={padding!r}); "
+                         "refusing")
+    # per-thread scratch of the C drivers (phase-split row rings, src/conv_drv_tmpl.h), bounded
+    # from above: rows kept x stride phases x chunk length
+    chunk = min(ow, 2048) + dw * (kw - 1) // sw + 64
+    ring_rows = max((8 * sh + dh * (kh - 1) + 1), cin_g * kh)
+    scratch = ring_rows * sw * chunk * isz
+    if scratch > N.MAX_SCRATCH_BYTES:
+        raise ValueError(f"stride {(sh, sw)}, dilation {(dh, dw)} and a {kh}x{kw} kernel over "
+                         f"{cin_g} channels need {scratch / 2**30:.1f} GiB of scratch per "
+                         "thread; refusing")
     out = np.empty((n, cout, oh, ow), dtype)
     if out.size == 0:
         pass

@@ -41,7 +41,7 @@ def _bool_arg(v, name):
 
 def _src(arr):
     channels = arr.shape[2] if arr.ndim == 3 else 1
-    if arr.flags.c_contiguous and arr.dtype.isnative:      # the common case, cheaply
+    if arr.flags.c_contiguous and arr.dtype.isnative and arr.flags.aligned:  # common, cheap
         rows = arr.reshape(arr.shape[0], -1).view(np.uint8)
     else:
         rows = N.byte_rows(arr)
@@ -86,6 +86,12 @@ def _blocks(arr, params, pad, threads):
     nby = (gh - bh) // sy + 1 if gh >= bh else 0
     nbx = (gw - bw) // sx + 1 if gw >= bw else 0
     L = (bh // params["cell"][0]) * (bw // params["cell"][1]) * params["nbins"]
+    # the pixels the blocks read (each at most once per overlapping block): refuse a geometry
+    # that mostly reads padding, e.g. padding=2**19 with 2**20-pixel blocks on a small image
+    covered = ((nby - 1) * sy + bh) * ((nbx - 1) * sx + bw) if nby and nbx else 0
+    if covered > max(16 * H * W, 1 << 32):
+        raise ValueError(f"padding {pad} and block_size {(bh, bw)} make the blocks cover "
+                         f"{covered:.3g} pixels for a {H}x{W} image; refusing")
     if nby * nbx * L * 4 > MAX_OUTPUT_BYTES:
         raise ValueError(f"the block grid would take {nby * nbx * L * 4 / 2**30:.1f} GiB; "
                          f"refusing")
@@ -358,7 +364,7 @@ def hog_skimage(image, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(
         raise ValueError("The input image is too small given the values of pixels_per_cell "
                          f"and cells_per_block. It should have at least: {br * ch} rows and "
                          f"{bc * cw} cols.")
-    out_dtype = np.float32 if arr.dtype == np.float32 else np.float64
+    out_dtype = np.float32 if arr.dtype.newbyteorder("=") == np.float32 else np.float64
     params = dict(nbins=n, gamma=int(transform_sqrt), cell=(ch, cw), block=(br, bc),
                   norm=_NORMS[block_norm], threshold=0.2,
                   out_dtype=N.DTYPE_CODES[np.dtype(out_dtype)])

@@ -54,6 +54,15 @@ def fixed_point_kernel(k, bits):
     return np.array(half + [centre] + half[::-1], np.float64)
 
 
+def _check_scratch(shape, kh, kw, work):
+    """Refuse a strip-engine call whose per-thread scratch would be absurd (before allocating)."""
+    channels = shape[2] if len(shape) == 3 else 1
+    scratch = (shape[1] + kw) * channels * (kh + 4) * _WORK_BYTES[work]
+    if scratch > N.MAX_SCRATCH_BYTES:
+        raise ValueError(f"kernel of {kh}x{kw} on a {shape[1]}-pixel-wide image needs "
+                         f"{scratch / 2**30:.1f} GiB of scratch per thread; refusing")
+
+
 def _run_separable(arr, kx, ky, ax, ay, border, cval, work, rule, out, out_dtype,
                    threads, box=False):
     """Shared tail of every separable filter: out handling, the byte views, one binding call."""
@@ -68,10 +77,7 @@ def _run_separable(arr, kx, ky, ax, ay, border, cval, work, rule, out, out_dtype
             kx, ky = np.ones(kw), np.ones(kh)
         target[...] = _fold.folded_separable(arr, kx, ky, ax, ay, border, cval, rule, out_dtype)
         return N.finish(target, result)
-    scratch = (shape[1] + kw) * channels * (kh + 4) * _WORK_BYTES[work]
-    if scratch > N.MAX_SCRATCH_BYTES:
-        raise ValueError(f"kernel of {kh}x{kw} on a {shape[1]}-pixel-wide image needs "
-                         f"{scratch / 2**30:.1f} GiB of scratch per thread; refusing")
+    _check_scratch(shape, kh, kw, work)
     src = N.byte_rows(arr)
     dst = N.byte_rows(target)
     sc, dc = N.DTYPE_CODES[arr.dtype.newbyteorder("=")], N.DTYPE_CODES[np.dtype(out_dtype)]
@@ -167,6 +173,10 @@ def gaussian(image, sigma=0.0, *, ksize=None, border="reflect101", cval=0.0, out
             raise ValueError(f"ksize {k} exceeds the largest kernel, {N.MAX_KERNEL}")
         sizes.append(k)
     kh, kw = sizes
+    if arr.size and not _fold.should_fold(arr.shape, kh, kw):
+        # refuse before the (O(ksize) Python) kernel quantisation of a huge kernel
+        _check_scratch(arr.shape, kh, kw, WORK_F64 if dtype.itemsize > 1 and dtype != np.float32
+                       else WORK_F32)
     kx, ky, rule, work = _gaussian_plan(dtype.char, kh, kw, sy, sx)
     return _run_separable(arr, kx, ky, kw // 2, kh // 2, border_c, cval_v, work, rule,
                           out, dtype, nthreads)

@@ -162,6 +162,10 @@ def _numpy_gamma(arr, g, k, target, nthreads, check):
             if check and _core.any_negative(N.byte_rows(x), width, channels, 4, 1):
                 return True
             t = target[a:b]
+            if not x.flags.c_contiguous:
+                # NumPy's SIMD power (its last bit differs from the strided loop's) runs only
+                # on contiguous input: a strip-sized copy keeps views bit-identical
+                x = np.ascontiguousarray(x)
             np.power(x, g, out=t)
             if k != 1.0:
                 np.multiply(t, k, out=t)

@@ -39,7 +39,9 @@ static void round_box8_tail(const uint16_t *s, uint8_t *dst, size_t n, uint32_t 
 }
 
 /* Horizontal window sums by direct taps, fused with the rounding: two vectors of sums stay in
-   registers across the k loads (k is a compile-time constant in each instance). */
+   registers across the k loads (k is a compile-time constant in each instance).
+   No overflow: this path runs only for areas <= 256 (box8.c), so a window sum is at most
+   256 * 255 = 65280 < 2^16, and every partial sum of the uint16 lanes is smaller. */
 static inline __attribute__((always_inline)) void hbox8_k(const uint16_t *restrict src,
                                                           uint8_t *restrict dst, size_t n,
                                                           size_t step, const size_t k,

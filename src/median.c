@@ -364,6 +364,16 @@ static void choose_tile(size_t budget, size_t kh, size_t kw, size_t W, size_t sh
         double eff = (double)(h * w) / (double)((h + kh - 1) * pw);
         if (eff > best) { best = eff; *th = h; *tw = w; }
     }
+    /* wide images with windows near the budget need tiles narrower than W / 4096: take the
+       widest that fits (the last tile of a row is then narrower); none fits only when
+       kh * kw > budget */
+    for (size_t w = W < budget ? W : budget; *th == 0 && w >= 1; w--) {
+        size_t pw = w + kw - 1;
+        if (pw > budget || budget / pw < kh) continue;
+        size_t h = budget / pw - kh + 1;
+        *th = h > sh ? sh : h;
+        *tw = w;
+    }
 }
 
 typedef struct {

@@ -1,6 +1,9 @@
 /* Perreault-Hebert engine for one column-count type CT (suffix PS): uint8 counts when the
    window is at most 255 rows tall (column histograms half the size, cache-resident), uint16
-   otherwise. Included by median_isa.c. Not a public header. */
+   otherwise. Included by median_isa.c. Not a public header.
+   No overflow: a column count is at most kh (<= 255 for uint8 counts, <= 65535 otherwise) and
+   the window histogram at most kh * kw <= 65535 (median.c takes this path only then), so uint16
+   window counts cannot wrap. */
 #define PFN(name) IMFILT_CAT(IMFILT_CAT(name, _), PS)
 #define LDC(p) PFN(ldc)(p)
 static inline v16u16 PFN(ldc)(const CT *p) {
