@@ -217,7 +217,8 @@ def test_gamma(case, g, gain, threads):
             import skimage.exposure
             check_exact(res, skimage.exposure.adjust_gamma(a, g, gain))
         return
-    exp = np.power(np.ascontiguousarray(a), a.dtype.type(g)) * a.dtype.type(gain)
+    with np.errstate(over="ignore"):      # float32 ** 20 overflows to inf, as in imfilt
+        exp = np.power(np.ascontiguousarray(a), a.dtype.type(g)) * a.dtype.type(gain)
     if a.dtype == np.float64:
         check_exact(res, exp)
     else:
