@@ -2,7 +2,7 @@
 # Build imfilt with -fsanitize=address,undefined (CMake option IMFILT_SANITIZE) into a separate
 # build directory and venv, then run the test suite and the property tests under ASan + UBSan.
 #
-#   tools/sanitize.sh                 # the default suite: tests/ (slow tests deselected by pyproject addopts)
+#   tools/sanitize.sh                 # the default suite: tests/ (pass -m 'not slow' to skip the slow ones)
 #   tools/sanitize.sh tests/test_properties.py -x    # any pytest arguments (paths relative to
 #                                                    # the checkout; tests/ when none is given)
 #
