@@ -7,6 +7,7 @@ from __future__ import annotations
 import gc
 import os
 import subprocess
+import tempfile
 import sys
 import textwrap
 import time
@@ -536,8 +537,9 @@ def test_peak_memory_is_output_plus_small_scratch():
     subprocess): output + scratch of O(width x kernel) per thread, never a full-size
     intermediate. tracemalloc covers the NumPy side in test_tracemalloc_peak."""
     import json
+    # cwd outside the checkout, so the subprocess imports the installed package
     out = subprocess.run([sys.executable, "-c", PEAK_SCRIPT], capture_output=True, text=True,
-                         timeout=300,
+                         timeout=300, cwd=tempfile.gettempdir(),
                          # fixed glibc thresholds: freed blocks go back to the OS, so a call's
                          # output and scratch show up in VmHWM instead of reusing resident heap
                          env=dict(os.environ, OMP_NUM_THREADS="2",
