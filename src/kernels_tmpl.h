@@ -88,6 +88,7 @@ static inline __attribute__((always_inline)) VI FN(rule_int)(VT v, const imfilt_
         v = (v + (W)r->bias) * (W)r->scale;
         v = FN(vmin)(FN(vmax)(v, FN(vsplat)(lo)), FN(vsplat)(hi));
         VI t = __builtin_convertvector(v, VI);             /* truncation ... */
+        if (lo >= 0) return t;                              /* (== floor: v >= 0; lo is a constant) */
         VM below = __builtin_convertvector(t, VT) > v;      /* ... corrected to floor */
         return t + __builtin_convertvector(below, VI);
     }
