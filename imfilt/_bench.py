@@ -4,8 +4,9 @@ Run ``python bench/run.py --help`` (or ``python -c "import imfilt._bench as b; b
 
 Method (see bench/README.md): everything runs in one process; for every case and size the
 libraries *and* the thread settings are interleaved round-robin (imfilt, cv2, scipy, Pillow,
-copy, for each thread setting, repeated for N rounds), so slow drifts of the machine hit all of
-them alike. Each row reports the best and the median of the rounds; the ratio column is
+copy, for each thread setting, repeated for N rounds; the library order rotates every round so
+that none always runs first on a cache another library has just evicted), so slow drifts of the
+machine hit all of them alike. Each row reports the best and the median of the rounds; the ratio column is
 imfilt_best / cv2_best (below 1.0: imfilt is faster). Before any timing the outputs of imfilt and
 cv2 are compared (uint8 bit-exact, float32 max abs diff < 1e-5 on [0, 1] data) and a row whose
 outputs differ is marked.
@@ -524,10 +525,13 @@ def _time_case(case, img, thread_settings, rounds, mods):
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        for _ in range(rounds):
+        for rnd in range(rounds):
+            # rotate the order every round: whoever runs first after the other libraries
+            # finds the input evicted from the caches, so no library may always go first
+            order = LIBS[rnd % len(LIBS):] + LIBS[:rnd % len(LIBS)]
             for label, ncv, targ, fns, info, times in per_thread:
                 _set_threads(mods, ncv)
-                for lib in LIBS:
+                for lib in order:
                     f = fns.get(lib)
                     if f is None:
                         continue
