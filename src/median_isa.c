@@ -233,24 +233,37 @@ typedef struct {
 #undef PS
 
 #if defined(__AVX512VBMI__) && defined(__AVX512BW__)
-/* 3x3 on uint8 with AVX-512 VBMI: the sorted-column rows are loaded once per vector; the
-   neighbours at +step and +2*step come from one two-source byte permute each (vpermt2b)
-   instead of two more unaligned loads. Same arithmetic as mednet3_u8. */
-static void mednet3_u8_vbmi(const void *const *ranks_, size_t step, void *dst_, size_t n) {
-    if (step > 31) { mednet3_u8(ranks_, step, dst_, n); return; }
-    const uint8_t *const *ranks = (const uint8_t *const *)ranks_;
-    uint8_t *dst = (uint8_t *)dst_;
-    const uint8_t *lo = ranks[0], *mi = ranks[1], *hi = ranks[2];
+/* 3x3 on uint8 with AVX-512 VBMI, one pass per 64 outputs: the three sorted-column rows (low,
+   middle, high) of a vector come either from memory (rows sorted by the column network) or
+   straight from three border-padded image rows sorted in registers (`presorted` = 0); the
+   neighbours at +step and +2*step come from one two-source byte permute each (vpermt2b) instead
+   of two more unaligned loads. Same arithmetic as mednet3_u8. */
+static inline __attribute__((always_inline)) void sorted3_vbmi(const uint8_t *const *rows,
+                                                               size_t x, int presorted,
+                                                               __m512i *l, __m512i *m, __m512i *h) {
+    __m512i a = _mm512_loadu_si512(rows[0] + x), b = _mm512_loadu_si512(rows[1] + x);
+    __m512i c = _mm512_loadu_si512(rows[2] + x);
+    if (presorted) { *l = a; *m = b; *h = c; return; }
+    __m512i lo = _mm512_min_epu8(a, b), hi = _mm512_max_epu8(a, b), mid = _mm512_max_epu8(lo, c);
+    *l = _mm512_min_epu8(lo, c);
+    *m = _mm512_min_epu8(mid, hi);
+    *h = _mm512_max_epu8(mid, hi);
+}
+
+static inline __attribute__((always_inline)) void med3_vbmi(const uint8_t *const *rows,
+                                                            size_t step, uint8_t *dst, size_t n,
+                                                            int presorted) {
     const __m512i id = _mm512_set_epi8(63, 62, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50,
         49, 48, 47, 46, 45, 44, 43, 42, 41, 40, 39, 38, 37, 36, 35, 34, 33, 32, 31, 30, 29, 28,
         27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5,
         4, 3, 2, 1, 0);
     const __m512i i1 = _mm512_add_epi8(id, _mm512_set1_epi8((char)step));
     const __m512i i2 = _mm512_add_epi8(id, _mm512_set1_epi8((char)(2 * step)));
-    __m512i l0 = _mm512_loadu_si512(lo), m0 = _mm512_loadu_si512(mi), h0 = _mm512_loadu_si512(hi);
+    __m512i l0, m0, h0;
+    sorted3_vbmi(rows, 0, presorted, &l0, &m0, &h0);
     for (size_t x = 0; x < n; x += 64) {
-        __m512i l3 = _mm512_loadu_si512(lo + x + 64), m3 = _mm512_loadu_si512(mi + x + 64);
-        __m512i h3 = _mm512_loadu_si512(hi + x + 64);
+        __m512i l3, m3, h3;
+        sorted3_vbmi(rows, x + 64, presorted, &l3, &m3, &h3);
         __m512i l = _mm512_max_epu8(_mm512_max_epu8(l0, _mm512_permutex2var_epi8(l0, i1, l3)),
                                     _mm512_permutex2var_epi8(l0, i2, l3));
         __m512i h = _mm512_min_epu8(_mm512_min_epu8(h0, _mm512_permutex2var_epi8(h0, i1, h3)),
@@ -264,43 +277,17 @@ static void mednet3_u8_vbmi(const void *const *ranks_, size_t step, void *dst_, 
         l0 = l3; m0 = m3; h0 = h3;
     }
 }
+
+static void mednet3_u8_vbmi(const void *const *ranks, size_t step, void *dst, size_t n) {
+    if (step > 31) { mednet3_u8(ranks, step, dst, n); return; }
+    med3_vbmi((const uint8_t *const *)ranks, step, (uint8_t *)dst, n, 1);
+}
 #define MEDNET3_U8 mednet3_u8_vbmi
 
 /* The same 3x3 median straight from three border-padded image rows: the columns are sorted in
-   registers (each 64-byte vector once) and never stored; neighbours come from vpermt2b. */
+   registers (each 64-byte vector once) and never stored. */
 static void med3_fused_u8(const uint8_t *const *rows, size_t step, uint8_t *dst, size_t n) {
-    const uint8_t *r0 = rows[0], *r1 = rows[1], *r2 = rows[2];
-    const __m512i id = _mm512_set_epi8(63, 62, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50,
-        49, 48, 47, 46, 45, 44, 43, 42, 41, 40, 39, 38, 37, 36, 35, 34, 33, 32, 31, 30, 29, 28,
-        27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5,
-        4, 3, 2, 1, 0);
-    const __m512i i1 = _mm512_add_epi8(id, _mm512_set1_epi8((char)step));
-    const __m512i i2 = _mm512_add_epi8(id, _mm512_set1_epi8((char)(2 * step)));
-#define SORT3(x, L, M, H) do { \
-        __m512i a_ = _mm512_loadu_si512(r0 + (x)), b_ = _mm512_loadu_si512(r1 + (x)); \
-        __m512i c_ = _mm512_loadu_si512(r2 + (x)); \
-        __m512i lo_ = _mm512_min_epu8(a_, b_), hi_ = _mm512_max_epu8(a_, b_); \
-        L = _mm512_min_epu8(lo_, c_); \
-        __m512i m_ = _mm512_max_epu8(lo_, c_); \
-        M = _mm512_min_epu8(m_, hi_); H = _mm512_max_epu8(m_, hi_); } while (0)
-    __m512i l0, m0, h0;
-    SORT3(0, l0, m0, h0);
-    for (size_t x = 0; x < n; x += 64) {
-        __m512i l3, m3, h3;
-        SORT3(x + 64, l3, m3, h3);
-        __m512i l = _mm512_max_epu8(_mm512_max_epu8(l0, _mm512_permutex2var_epi8(l0, i1, l3)),
-                                    _mm512_permutex2var_epi8(l0, i2, l3));
-        __m512i h = _mm512_min_epu8(_mm512_min_epu8(h0, _mm512_permutex2var_epi8(h0, i1, h3)),
-                                    _mm512_permutex2var_epi8(h0, i2, h3));
-        __m512i a = m0, b = _mm512_permutex2var_epi8(m0, i1, m3);
-        __m512i c = _mm512_permutex2var_epi8(m0, i2, m3);
-        __m512i m = _mm512_max_epu8(_mm512_min_epu8(a, b), _mm512_min_epu8(_mm512_max_epu8(a, b), c));
-        __m512i r = _mm512_max_epu8(_mm512_min_epu8(l, m), _mm512_min_epu8(_mm512_max_epu8(l, m), h));
-        if (x + 64 <= n) _mm512_storeu_si512(dst + x, r);
-        else _mm512_mask_storeu_epi8(dst + x, (__mmask64)((~0ull) >> (64 - (n - x))), r);
-        l0 = l3; m0 = m3; h0 = h3;
-    }
-#undef SORT3
+    med3_vbmi(rows, step, dst, n, 0);
 }
 #define MED3_FUSED_U8 med3_fused_u8
 #else
