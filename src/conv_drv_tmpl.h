@@ -272,27 +272,7 @@ static int FN(dense)(const imfilt_conv_kernels *T, const W *x, const W *w, const
 }
 
 /* ---------------------------------------------------------------------------------------- */
-/* filter2d: one bordered input row (tile columns x0 - ax ... x1 - 1 + kw - 1 - ax) in W, the
-   inside converted by the separable family's load loops, the padding through border.h. */
-static void FN(fill_bordered)(const imfilt_kernels *KK, const imfilt_image *src, W *ext,
-                              ptrdiff_t sy, size_t x0, size_t x1, size_t kw, size_t ax, int border,
-                              W cval) {
-    const size_t C = src->channels, esize = imfilt_dtype_size(src->dtype);
-    const ptrdiff_t width = (ptrdiff_t)src->width;
-    const ptrdiff_t p0 = (ptrdiff_t)x0 - (ptrdiff_t)ax, p1 = (ptrdiff_t)(x1 + kw - 1 - ax);
-    const char *row = (const char *)src->data + sy * src->row_stride;
-    const ptrdiff_t in0 = p0 > 0 ? p0 : 0, in1 = p1 < width ? p1 : width;
-    if (in1 > in0)
-        KK->TM(load)[src->dtype](row + (size_t)in0 * C * esize, ext + (size_t)(in0 - p0) * C,
-                                 (size_t)(in1 - in0) * C);
-    for (ptrdiff_t p = p0; p < p1; p++) {
-        if (p >= in0 && p < in1) { p = in1 - 1; continue; }
-        W *d = ext + (size_t)(p - p0) * C;
-        ptrdiff_t col = imfilt_border_index(p, width, border);
-        if (col < 0) for (size_t c = 0; c < C; c++) d[c] = cval;
-        else KK->TM(load)[src->dtype](row + (size_t)col * C * esize, d, C);
-    }
-}
+#include "bordered_row_tmpl.h"
 
 /* Column tiles keep the kh + 1 rows of a tile within ~L1 (the correlation reads kh * kw taps
    of them for every output sample). */
@@ -374,7 +354,7 @@ static int FN(filter2d_direct)(const imfilt_image *src, imfilt_image *dst, const
                                                                  (ptrdiff_t)H, border);
                         if (sy < 0) { rows[j] = const_row; continue; }
                         W *row = bord + j * row_len;
-                        FN(fill_bordered)(KK, src, row, sy, x0, x1, kw, ax, border, cval);
+                        IMFILT_CAT(bordered_row_, WS)(KK, src, row, sy, x0, x1, kw, ax, border, cval);
                         rows[j] = row;
                     }
                     T->TM(corr)(rows, kh, kw, C, k, delta, drow + x0 * C, (x1 - x0) * C);
@@ -449,7 +429,7 @@ static int FN(filter2d_run)(const imfilt_image *src, imfilt_image *dst, const do
                         const ptrdiff_t sy = imfilt_border_index(next, (ptrdiff_t)H, border);
                         if (sy < 0) { slot[sl] = const_row; continue; }
                         W *row = ring + sl * row_len;
-                        FN(fill_bordered)(KK, src, row, sy, x0, x1, kw, ax, border, cval);
+                        IMFILT_CAT(bordered_row_, WS)(KK, src, row, sy, x0, x1, kw, ax, border, cval);
                         slot[sl] = row;
                     }
                     for (size_t j = 0; j < nrows; j++)

@@ -16,30 +16,7 @@ typedef struct {
     double tail[64]; /* scalar-tail rounding buffer (< tail_block samples) */
 } FN(scratch);
 
-/* Fill ext with pixels x0 - ax ... x1 - 1 + (kw - 1 - ax) of input row sy (cval everywhere
-   when sy < 0): the inside of the image in one conversion, the padding through border.h. */
-static void FN(fill_ext)(const imfilt_kernels *K, const imfilt_image *src, W *ext, ptrdiff_t sy,
-                         size_t x0, size_t x1, size_t kw, size_t ax, int border, W cval) {
-    const size_t C = src->channels, esize = imfilt_dtype_size(src->dtype);
-    const ptrdiff_t width = (ptrdiff_t)src->width;
-    const ptrdiff_t p0 = (ptrdiff_t)x0 - (ptrdiff_t)ax, p1 = (ptrdiff_t)(x1 + kw - 1 - ax);
-    if (sy < 0) {
-        for (size_t i = 0; i < (size_t)(p1 - p0) * C; i++) ext[i] = cval;
-        return;
-    }
-    const char *row = (const char *)src->data + sy * src->row_stride;
-    const ptrdiff_t in0 = p0 > 0 ? p0 : 0, in1 = p1 < width ? p1 : width;
-    if (in1 > in0)
-        K->KMEMBER(load)[src->dtype](row + (size_t)in0 * C * esize, ext + (size_t)(in0 - p0) * C,
-                                     (size_t)(in1 - in0) * C);
-    for (ptrdiff_t p = p0; p < p1; p++) {
-        if (p >= in0 && p < in1) { p = in1 - 1; continue; }
-        W *d = ext + (size_t)(p - p0) * C;
-        ptrdiff_t col = imfilt_border_index(p, width, border);
-        if (col < 0) for (size_t c = 0; c < C; c++) d[c] = cval;
-        else K->KMEMBER(load)[src->dtype](row + (size_t)col * C * esize, d, C);
-    }
-}
+#include "bordered_row_tmpl.h"
 
 /* Row pass of ext into dst. */
 static void FN(row_pass)(const imfilt_kernels *K, const W *ext, W *dst, size_t n, size_t C,
@@ -132,7 +109,7 @@ static int FN(sep)(const imfilt_image *src, imfilt_image *dst,
                 const size_t m = (x1 - x0) * C;
                 char *dst_tile = (char *)dst->data + x0 * C * dst_esize;
                 if (border == IMFILT_BORDER_CONSTANT) {
-                    FN(fill_ext)(K, src, s.ext, -1, x0, x1, kw, ax, border, cval);
+                    IMFILT_CAT(bordered_row_, WS)(K, src, s.ext, -1, x0, x1, kw, ax, border, cval);
                     FN(row_pass)(K, s.ext, s.const_row, m, C, kx, kw, symx, box, &s);
                 }
                 /* virtual input row iy lives in ring slot iy mod nring */
@@ -144,7 +121,7 @@ static int FN(sep)(const imfilt_image *src, imfilt_image *dst,
                         ptrdiff_t sy = imfilt_border_index(next, (ptrdiff_t)H, border);
                         if (sy < 0) { s.slot[sl] = s.const_row; continue; }
                         W *row = s.ring + sl * tn;
-                        FN(fill_ext)(K, src, s.ext, sy, x0, x1, kw, ax, border, cval);
+                        IMFILT_CAT(bordered_row_, WS)(K, src, s.ext, sy, x0, x1, kw, ax, border, cval);
                         FN(row_pass)(K, s.ext, row, m, C, kx, kw, symx, box, &s);
                         s.slot[sl] = row;
                     }
