@@ -60,10 +60,7 @@ int imfilt_box8(const imfilt_image *src, imfilt_image *dst, size_t kw, size_t ax
         size_t words16 = 4 * next, words32 = large ? (4 + (size_t)pow2_bits) * next : 0;
         char *mem = malloc(words16 * 2 + words32 * 4 + n + 64);
         if (!mem) {
-#ifdef _OPENMP
-#pragma omp atomic write
-#endif
-            status = IMFILT_ENOMEM;
+            imfilt_set_status(&status, IMFILT_ENOMEM);
         } else if (y0 < y1) {
             uint32_t *ext32 = (uint32_t *)mem, *hs32 = ext32 + next;
             uint32_t *t1_32 = hs32 + next, *t2_32 = t1_32 + next;

@@ -77,10 +77,7 @@ static int FN(depthwise)(const imfilt_conv_kernels *T, const W *x, const W *w, c
         W *ring = malloc(NR * g->sw * L * sizeof(W));
         void *aux = malloc(NR * (sizeof(ptrdiff_t) + sizeof(W *)) + g->kw * sizeof(size_t));
         if (!ring || !aux) {
-#ifdef _OPENMP
-#pragma omp atomic write
-#endif
-            status = IMFILT_ENOMEM;
+            imfilt_set_status(&status, IMFILT_ENOMEM);
         }
         ptrdiff_t *slot_row = (ptrdiff_t *)aux;
         const W **rows = aux ? (const W **)(slot_row + NR) : NULL;
@@ -173,10 +170,7 @@ static int FN(dense)(const imfilt_conv_kernels *T, const W *x, const W *w, const
             const W **ptr = malloc(cin * sizeof(W *) + 1);
             W *tail = malloc(cin * nb * sizeof(W) + 1);
             if (!ptr || !tail) {
-#ifdef _OPENMP
-#pragma omp atomic write
-#endif
-                status = IMFILT_ENOMEM;
+                imfilt_set_status(&status, IMFILT_ENOMEM);
             }
 #ifdef _OPENMP
 #pragma omp for schedule(static)
@@ -228,10 +222,7 @@ static int FN(dense)(const imfilt_conv_kernels *T, const W *x, const W *w, const
         W *buf = malloc(cin * g->kh * g->sw * L * sizeof(W) + 1);
         const W **ptr = malloc(K * sizeof(W *) + 1);
         if (!buf || !ptr) {
-#ifdef _OPENMP
-#pragma omp atomic write
-#endif
-            status = IMFILT_ENOMEM;
+            imfilt_set_status(&status, IMFILT_ENOMEM);
         } else {
             for (size_t r = 0; r < cin * g->kh; r++)
                 for (size_t kx = 0; kx < g->kw; kx++)
@@ -316,10 +307,7 @@ static int FN(filter2d_direct)(const imfilt_image *src, imfilt_image *dst, const
         W *mem = calloc((kh + 1) * row_len, sizeof(W));
         const W **rows = malloc((kh + 1) * sizeof(W *));
         if (!mem || !rows) {
-#ifdef _OPENMP
-#pragma omp atomic write
-#endif
-            status = IMFILT_ENOMEM;
+            imfilt_set_status(&status, IMFILT_ENOMEM);
         } else {
             W *bord = mem, *const_row = mem + kh * row_len;
             for (size_t i = 0; i < row_len; i++) const_row[i] = cval;
@@ -406,10 +394,7 @@ static int FN(filter2d_run)(const imfilt_image *src, imfilt_image *dst, const do
         W *mem = calloc((nring + 1) * row_len + 2 * (tn + slack), sizeof(W));
         const W **ptrs = malloc(2 * nring * sizeof(W *));
         if (!mem || !ptrs) {
-#ifdef _OPENMP
-#pragma omp atomic write
-#endif
-            status = IMFILT_ENOMEM;
+            imfilt_set_status(&status, IMFILT_ENOMEM);
         } else if (y0 < y1) {
             W *ring = mem, *const_row = mem + nring * row_len, *acc = const_row + row_len;
             W *acc1 = acc + tn + slack;

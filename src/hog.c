@@ -174,10 +174,7 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
         if (b0 < b1) raw = malloc((nbuf + 16) * sizeof(float) + 2 * xend * sizeof(uint16_t));
         if (raw) buf = raw;
         if (b0 < b1 && !buf) {
-#ifdef _OPENMP
-#pragma omp atomic write
-#endif
-            status = IMFILT_ENOMEM;
+            imfilt_set_status(&status, IMFILT_ENOMEM);
         } else if (b0 < b1) {
             row_cache rc = {{-1, -1, -1}, {buf, buf + C * pstride, buf + 2 * C * pstride},
                             pstride, sizeof(float)};
@@ -285,10 +282,7 @@ int imfilt_hog_cells(const imfilt_image *src, const imfilt_hog_params *p, float 
         double *buf = NULL;
         if (c0 < c1) buf = malloc((3 * C * pstride + 8 * n) * sizeof(double) + n * sizeof(uint16_t));
         if (c0 < c1 && !buf) {
-#ifdef _OPENMP
-#pragma omp atomic write
-#endif
-            status = IMFILT_ENOMEM;
+            imfilt_set_status(&status, IMFILT_ENOMEM);
         } else if (c0 < c1) {
             row_cache rc = {{-1, -1, -1}, {buf, buf + C * pstride, buf + 2 * C * pstride},
                             pstride, sizeof(double)};
@@ -374,10 +368,7 @@ int imfilt_hog_cell_blocks(const float *cells, size_t ncy, size_t ncx,
     {
         double *v = malloc(L * sizeof(double));
         if (!v) {
-#ifdef _OPENMP
-#pragma omp atomic write
-#endif
-            status = IMFILT_ENOMEM;
+            imfilt_set_status(&status, IMFILT_ENOMEM);
         }
 #ifdef _OPENMP
 #pragma omp for schedule(static)

@@ -421,10 +421,7 @@ int imfilt_morph(const imfilt_image *src, imfilt_image *dst, const uint8_t *foot
                 unsigned char *mem = malloc(3 * ppitch + (vh ? kh * pitch : 0) + 64);
                 st.srows = vh ? malloc(kh * sizeof(void *)) : NULL;
                 if (!mem || (vh && !st.srows)) {
-#ifdef _OPENMP
-#pragma omp atomic write
-#endif
-                    status = IMFILT_ENOMEM;
+                    imfilt_set_status(&status, IMFILT_ENOMEM);
                 } else {
                     unsigned char *base = (unsigned char *)align64((size_t)mem);
                     st.rowbuf = base + 64 - (ax * C * es) % 64;
@@ -441,10 +438,7 @@ int imfilt_morph(const imfilt_image *src, imfilt_image *dst, const uint8_t *foot
                 st.pl = &plan; st.pidx = pidx; st.plen = padded;
                 unsigned char *mem = malloc((3 + plan.nlen * kh) * padded * es + 64);
                 if (!mem) {
-#ifdef _OPENMP
-#pragma omp atomic write
-#endif
-                    status = IMFILT_ENOMEM;
+                    imfilt_set_status(&status, IMFILT_ENOMEM);
                 } else {
                     st.prow = mem; st.stage[0] = mem + padded * es;
                     st.stage[1] = mem + 2 * padded * es; st.ring = mem + 3 * padded * es;

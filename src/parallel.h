@@ -38,6 +38,14 @@ static inline void imfilt_strip(size_t height, int part, int parts, size_t align
     *y1 = b1 * a < height ? b1 * a : height;
 }
 
+/* A thread's failure (e.g. IMFILT_ENOMEM for its scratch), recorded for the whole region. */
+static inline void imfilt_set_status(int *status, int code) {
+#ifdef _OPENMP
+#pragma omp atomic write
+#endif
+    *status = code;
+}
+
 static inline size_t imfilt_dtype_size(int dtype) {
     static const size_t sizes[IMFILT_NTYPES] = {1, 2, 2, 4, 8, 8};
     return sizes[dtype];

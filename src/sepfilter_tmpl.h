@@ -91,10 +91,7 @@ static int FN(sep)(const imfilt_image *src, imfilt_image *dst,
         W *mem = malloc(nw * sizeof(W));
         void *pmem = malloc((nring + kmax + 1) * sizeof(W *));
         if (!mem || !pmem) {
-#ifdef _OPENMP
-#pragma omp atomic write
-#endif
-            status = IMFILT_ENOMEM;
+            imfilt_set_status(&status, IMFILT_ENOMEM);
         } else if (y0 < y1) {
             s.ext = mem;
             s.ring = s.ext + ext_len;
