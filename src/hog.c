@@ -155,12 +155,8 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
 #pragma omp parallel num_threads(nth)
 #endif
     {
-        int part = imfilt_thread_id(), parts = nth;
-#ifdef _OPENMP
-        parts = omp_get_num_threads();
-#endif
         size_t b0, b1;
-        imfilt_strip(nby, part, parts, 1, &b0, &b1);
+        imfilt_strip(nby, imfilt_thread_id(), imfilt_team_size(), 1, &b0, &b1);
         size_t pstride = xend + 2;
         float *buf = NULL;
         const size_t nbp = (nb + tab->lanes - 1) / tab->lanes * tab->lanes;
@@ -272,12 +268,8 @@ int imfilt_hog_cells(const imfilt_image *src, const imfilt_hog_params *p, float 
 #pragma omp parallel num_threads(nth)
 #endif
     {
-        int part = imfilt_thread_id(), parts = nth;
-#ifdef _OPENMP
-        parts = omp_get_num_threads();
-#endif
         size_t c0, c1;
-        imfilt_strip(ncy, part, parts, 1, &c0, &c1);
+        imfilt_strip(ncy, imfilt_thread_id(), imfilt_team_size(), 1, &c0, &c1);
         size_t pstride = W + 2;
         double *buf = NULL;
         if (c0 < c1) buf = malloc((3 * C * pstride + 8 * n) * sizeof(double) + n * sizeof(uint16_t));

@@ -28,6 +28,15 @@ static inline int imfilt_thread_id(void) {
 #endif
 }
 
+/* Threads in the current team (the runtime may give fewer than requested). */
+static inline int imfilt_team_size(void) {
+#ifdef _OPENMP
+    return omp_get_num_threads();
+#else
+    return 1;
+#endif
+}
+
 /* Rows [*y0, *y1) of strip `part` out of `parts`, boundaries rounded to multiples of `align`. */
 static inline void imfilt_strip(size_t height, int part, int parts, size_t align,
                                 size_t *y0, size_t *y1) {
