@@ -593,12 +593,8 @@ int imfilt_median(const imfilt_image *src, imfilt_image *dst, size_t kh, size_t 
     int status = IMFILT_OK;
 #pragma omp parallel num_threads(nt) if (nt > 1)
     {
-        int tid = imfilt_thread_id(), parts = nt;
-#ifdef _OPENMP
-        parts = omp_get_num_threads();
-#endif
         size_t y0, y1;
-        imfilt_strip(m.H, tid, parts, 1, &y0, &y1);
+        imfilt_strip(m.H, imfilt_thread_id(), imfilt_team_size(), 1, &y0, &y1);
         int st = IMFILT_OK;
         if (y0 < y1) {
             if (path <= 2) st = run_network(&m, y0, y1, path);
