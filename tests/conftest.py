@@ -280,3 +280,34 @@ def np_box_mean(img, kh, kw, border, cval=0.0):
     r[:, body:] = np.rint(flat[:, body:] * (1.0 / d))
     return np.clip(r, info.min, info.max).astype(img.dtype).reshape(img.shape)
 
+
+
+# --------------------------------------------------------------------------- SIMD levels
+
+def simd_level_results(script_text, tmp):
+    """Run `script_text` (writes np.savez(sys.argv[1], ...) and prints a JSON line last) once per
+    SIMD level this machine supports, each in a subprocess with IMFILT_CPU set and started
+    outside the checkout (so it imports the installed package). Returns
+    {level: (that JSON, {name: array})}; baseline always included."""
+    import json
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    import imfilt
+
+    script = tmp / "simd_levels.py"
+    script.write_text(script_text)
+    out = {}
+    for level in ("baseline", "avx2", "avx512"):
+        if level not in imfilt.config()["isa_supported"]:
+            continue
+        path = tmp / f"{level}.npz"
+        proc = subprocess.run([sys.executable, str(script), str(path)],
+                              env=dict(os.environ, IMFILT_CPU=level), cwd=tempfile.gettempdir(),
+                              capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, f"IMFILT_CPU={level}: {proc.stderr[-3000:]}"
+        out[level] = (json.loads(proc.stdout.strip().splitlines()[-1]), dict(np.load(path)))
+    assert "baseline" in out
+    return out

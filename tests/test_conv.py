@@ -2,10 +2,6 @@
 cv2.filter2D (and a NumPy reference) on real photographs; separable detection, threads,
 SIMD levels, bad input."""
 import json
-import os
-import subprocess
-import sys
-import tempfile
 import textwrap
 
 import cv2
@@ -15,6 +11,7 @@ import torch
 import torch.nn.functional as F
 
 import imfilt
+from conftest import simd_level_results
 from imfilt.convolution import separable_factors
 from conftest import CV_BORDER, as_dtype, border_index, per_channel
 
@@ -473,21 +470,7 @@ SIMD_SCRIPT = textwrap.dedent("""
 
 @pytest.fixture(scope="module")
 def simd_results(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("conv_simd")
-    script = tmp / "conv_simd.py"
-    script.write_text(SIMD_SCRIPT)
-    out = {}
-    for level in ("baseline", "avx2", "avx512"):
-        if level not in imfilt.config()["isa_supported"]:
-            continue
-        path = tmp / f"{level}.npz"
-        proc = subprocess.run([sys.executable, str(script), str(path)],
-                              env=dict(os.environ, IMFILT_CPU=level), cwd=tempfile.gettempdir(),
-                              capture_output=True, text=True, timeout=600)
-        assert proc.returncode == 0, proc.stderr[-3000:]
-        info = json.loads(proc.stdout.strip().splitlines()[-1])
-        out[level] = (info, dict(np.load(path)))
-    return out
+    return simd_level_results(SIMD_SCRIPT, tmp_path_factory.mktemp("conv_simd"))
 
 
 def test_simd_levels_agree_and_match_references(simd_results):

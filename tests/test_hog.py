@@ -3,9 +3,7 @@ skimage.feature.hog, a NumPy reference of the block grid, dtypes, geometry error
 SIMD levels."""
 from __future__ import annotations
 
-import json
 import math
-import os
 import subprocess
 import sys
 import tempfile
@@ -17,6 +15,7 @@ import pytest
 import skimage.feature
 
 import imfilt
+from conftest import simd_level_results
 
 # CI must fail, not skip, when the cv2 in the environment lacks HOG (opencv-python 5 moved it
 # to contrib; the test extra installs opencv-contrib-python-headless).
@@ -427,18 +426,12 @@ SIMD_SCRIPT = textwrap.dedent("""
 
 
 def test_simd_levels_bit_identical(tmp_path):
-    levels = [lv for lv in ("baseline", "avx2", "avx512")
-              if lv in imfilt.config()["isa_supported"]]
-    assert "baseline" in levels
+    runs = simd_level_results(SIMD_SCRIPT, tmp_path)
+    levels = list(runs)
     results = {}
-    for lv in levels:
-        out = tmp_path / f"{lv}.npz"
-        proc = subprocess.run([sys.executable, "-c", SIMD_SCRIPT, str(out)],
-                              env=dict(os.environ, IMFILT_CPU=lv), capture_output=True,
-                              text=True, timeout=300, cwd=tempfile.gettempdir())
-        assert proc.returncode == 0, proc.stderr[-2000:]
-        assert json.loads(proc.stdout.strip().splitlines()[-1])["isa"] == lv
-        results[lv] = dict(np.load(out))
+    for lv, (info, arrays) in runs.items():
+        assert info["isa"] == lv
+        results[lv] = arrays
     for lv in levels[1:]:
         for k, v in results["baseline"].items():
             assert np.array_equal(results[lv][k], v), (lv, k)

@@ -2,11 +2,6 @@
 reference (np.sort of every window), edge cases, NaN policy, threads and SIMD levels."""
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import tempfile
 import textwrap
 
 import cv2
@@ -16,6 +11,7 @@ import scipy.ndimage as ndi
 from numpy.lib.stride_tricks import sliding_window_view
 
 import imfilt
+from conftest import simd_level_results
 from conftest import ALL_BORDERS, DTYPES, as_dtype, np_pad
 
 SCIPY_MODE = {"reflect101": "mirror", "reflect": "reflect", "replicate": "nearest",
@@ -246,20 +242,7 @@ SIMD_SCRIPT = textwrap.dedent("""
 
 @pytest.fixture(scope="module")
 def simd_results(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("simd_median")
-    script = tmp / "median_simd.py"
-    script.write_text(SIMD_SCRIPT)
-    res = {}
-    for level in ("baseline", "avx2", "avx512"):
-        if level not in imfilt.config()["isa_supported"]:
-            continue
-        out = tmp / f"{level}.npz"
-        proc = subprocess.run([sys.executable, str(script), str(out)],
-                              env=dict(os.environ, IMFILT_CPU=level), cwd=tempfile.gettempdir(),
-                              capture_output=True, text=True, timeout=600)
-        assert proc.returncode == 0, f"IMFILT_CPU={level}: {proc.stderr[-3000:]}"
-        res[level] = (json.loads(proc.stdout.strip().splitlines()[-1]), dict(np.load(out)))
-    return res
+    return simd_level_results(SIMD_SCRIPT, tmp_path_factory.mktemp("simd_median"))
 
 
 def test_simd_levels_identical(simd_results):

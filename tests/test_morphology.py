@@ -4,10 +4,6 @@ and a plain NumPy reference (every path, NaN policy); edge cases, threads, SIMD 
 input."""
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import textwrap
 
 import cv2
@@ -16,6 +12,7 @@ import pytest
 import scipy.ndimage as ndi
 
 import imfilt
+from conftest import simd_level_results
 from conftest import ALL_BORDERS, CV_BORDER, DTYPES, as_dtype
 
 SCIPY_MODE = {"reflect101": "mirror", "reflect": "reflect", "replicate": "nearest",
@@ -393,18 +390,10 @@ SIMD_SCRIPT = textwrap.dedent(r"""
 
 
 def test_simd_levels_identical(tmp_path):
-    levels = [lv for lv in ("baseline", "avx2", "avx512") if lv in imfilt.config()["isa_supported"]]
-    script = tmp_path / "morph_simd.py"
-    script.write_text(SIMD_SCRIPT)
     results = {}
-    for level in levels:
-        out = tmp_path / f"{level}.npz"
-        proc = subprocess.run([sys.executable, str(script), str(out)],
-                              env=dict(os.environ, IMFILT_CPU=level), cwd=tmp_path,
-                              capture_output=True, text=True, timeout=600)
-        assert proc.returncode == 0, proc.stderr[-3000:]
-        assert json.loads(proc.stdout.strip().splitlines()[-1])["isa_active"] == level
-        results[level] = dict(np.load(out))
+    for level, (info, arrays) in simd_level_results(SIMD_SCRIPT, tmp_path).items():
+        assert info["isa_active"] == level
+        results[level] = arrays
     base = results["baseline"]
     for level, res in results.items():
         assert res.keys() == base.keys()

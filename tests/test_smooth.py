@@ -2,7 +2,6 @@
 threads and SIMD levels."""
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import tempfile
@@ -16,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import imfilt
+from conftest import simd_level_results
 from conftest import (ALL_BORDERS, DTYPES, as_dtype, assert_close, cv_gaussian,
                       cv_mean, np_box_mean, np_box_sum, np_gaussian_fixed, np_pad,
                       tolerance, wrap_reference)
@@ -620,24 +620,9 @@ SIMD_SCRIPT = textwrap.dedent(r"""
 """)
 
 
-def _run_level(level, tmp_path):
-    out = tmp_path / f"{level}.npz"
-    script = tmp_path / "simd_script.py"
-    script.write_text(SIMD_SCRIPT)
-    env = dict(os.environ, IMFILT_CPU=level)
-    proc = subprocess.run([sys.executable, str(script), str(out)], env=env,
-                          capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, f"IMFILT_CPU={level}: {proc.stderr[-3000:]}"
-    info = json.loads(proc.stdout.strip().splitlines()[-1])
-    return info, dict(np.load(out))
-
-
 @pytest.fixture(scope="module")
 def simd_results(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("simd")
-    levels = [lv for lv in ("baseline", "avx2", "avx512")
-              if lv in imfilt.config()["isa_supported"]]
-    return {lv: _run_level(lv, tmp) for lv in levels}
+    return simd_level_results(SIMD_SCRIPT, tmp_path_factory.mktemp("simd"))
 
 
 def test_simd_levels_report_requested_level(simd_results):

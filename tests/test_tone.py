@@ -3,10 +3,6 @@ table[image] and NumPy's power; every dtype, channel count, table dtype, SIMD le
 views, aliasing; bad input."""
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 
 import cv2
 import numpy as np
@@ -14,6 +10,7 @@ import pytest
 from skimage import exposure
 
 import imfilt
+from conftest import simd_level_results
 from conftest import as_dtype
 
 GAMMAS = (0.0, 0.3, 1 / 2.2, 0.5, 1.0, 2.0, 2.2, 5.0)
@@ -415,20 +412,7 @@ print(json.dumps(imfilt.config()))
 
 @pytest.fixture(scope="module")
 def simd_results(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("tone_simd")
-    script = tmp / "tone_simd.py"
-    script.write_text(SIMD_SCRIPT)
-    out = {}
-    for level in ("baseline", "avx2", "avx512"):
-        if level not in imfilt.config()["isa_supported"]:
-            continue
-        path = tmp / f"{level}.npz"
-        proc = subprocess.run([sys.executable, str(script), str(path)], cwd=str(tmp),
-                              env=dict(os.environ, IMFILT_CPU=level), capture_output=True,
-                              text=True, timeout=600)
-        assert proc.returncode == 0, proc.stderr[-3000:]
-        out[level] = (json.loads(proc.stdout.strip().splitlines()[-1]), dict(np.load(path)))
-    return out
+    return simd_level_results(SIMD_SCRIPT, tmp_path_factory.mktemp("tone_simd"))
 
 
 def test_simd_levels_agree(simd_results):
