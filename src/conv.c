@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "imfilt.h"
+#include "entry.h"
 #include "border.h"
 #include "conv.h"
 #include "kernels.h"
@@ -63,13 +64,10 @@ int imfilt_conv2d(const void *x, const void *w, const void *bias, void *y, int d
 int imfilt_filter2d(const imfilt_image *src, imfilt_image *dst, const double *k, size_t kh,
                     size_t kw, size_t ay, size_t ax, double delta, int border, double cval,
                     int threads) {
-    if (!src || !dst || !k || kh == 0 || kw == 0 || ay >= kh || ax >= kw) return IMFILT_EINVAL;
-    if (src->height != dst->height || src->width != dst->width || src->channels != dst->channels ||
-        src->dtype != dst->dtype)
-        return IMFILT_EINVAL;
-    if (src->dtype < 0 || src->dtype > IMFILT_F64) return IMFILT_EDTYPE;
-    if (border < 0 || border > IMFILT_BORDER_WRAP) return IMFILT_EINVAL;
-    if (src->height == 0 || src->width == 0 || src->channels == 0) return IMFILT_OK;
+    int st = k ? imfilt_check_window(kh, kw, ay, ax) : IMFILT_EINVAL;
+    if (!st) st = imfilt_check_border(border);
+    if (!st) st = imfilt_check_images(src, dst, 1);
+    if (st || imfilt_is_empty(src)) return st;
     /* float64 images accumulate in double, everything else in float */
     if (src->dtype == IMFILT_F64)
         return filter2d_run_f64(src, dst, k, kh, kw, ay, ax, delta, border, cval, threads);

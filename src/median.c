@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "imfilt.h"
+#include "entry.h"
 #include "border.h"
 #include "median.h"
 #include "parallel.h"
@@ -565,13 +566,10 @@ static int run_ranks(const med_ctx *m, size_t y0, size_t y1) {
 /* ---------------------------------------------------------------------------- entry */
 int imfilt_median(const imfilt_image *src, imfilt_image *dst, size_t kh, size_t kw,
                   int border, double cval, int threads) {
-    if (!src || !dst || kh == 0 || kw == 0 || !(kh & 1) || !(kw & 1)) return IMFILT_EINVAL;
-    if (src->height != dst->height || src->width != dst->width || src->channels != dst->channels ||
-        src->dtype != dst->dtype)
-        return IMFILT_EINVAL;
-    if (src->dtype < 0 || src->dtype > IMFILT_F64) return IMFILT_EDTYPE;
-    if (border < 0 || border > IMFILT_BORDER_WRAP) return IMFILT_EINVAL;
-    if (src->height == 0 || src->width == 0 || src->channels == 0) return IMFILT_OK;
+    int st = !(kh & 1) || !(kw & 1) ? IMFILT_EINVAL : imfilt_check_window(kh, kw, kh / 2, kw / 2);
+    if (!st) st = imfilt_check_border(border);
+    if (!st) st = imfilt_check_images(src, dst, 1);
+    if (st || imfilt_is_empty(src)) return st;
     med_ctx m = {src, dst, IMFILT_ISA_ACTIVE(imfilt_median_table, imfilt_median), kh, kw,
                  kh / 2, kw / 2, src->height, src->width, src->channels, border, src->dtype, cval};
     const size_t es = imfilt_dtype_size(src->dtype), rowb = m.W * m.C * es;

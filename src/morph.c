@@ -26,6 +26,7 @@
 #include <float.h>
 #include <math.h>
 #include "imfilt.h"
+#include "entry.h"
 #include "border.h"
 #include "morph_kernels.h"
 #include "parallel.h"
@@ -343,13 +344,11 @@ static double neutral_value(int dtype, int op) {
 int imfilt_morph(const imfilt_image *src, imfilt_image *dst, const uint8_t *footprint,
                  size_t kh, size_t kw, size_t ay, size_t ax, int op,
                  int border, double cval, int threads) {
-    if (!src || !dst || kh == 0 || kw == 0 || ay >= kh || ax >= kw) return IMFILT_EINVAL;
     if (op != IMFILT_MORPH_MIN && op != IMFILT_MORPH_MAX) return IMFILT_EINVAL;
-    if (border < IMFILT_BORDER_REFLECT101 || border > IMFILT_BORDER_WRAP) return IMFILT_EINVAL;
-    if (src->height != dst->height || src->width != dst->width || src->channels != dst->channels
-        || src->dtype != dst->dtype) return IMFILT_EINVAL;
-    if (src->dtype < 0 || src->dtype > IMFILT_F64) return IMFILT_EDTYPE;
-    if (src->height == 0 || src->width == 0 || src->channels == 0) return IMFILT_OK;
+    int st = imfilt_check_window(kh, kw, ay, ax);
+    if (!st) st = imfilt_check_border(border);
+    if (!st) st = imfilt_check_images(src, dst, 1);
+    if (st || imfilt_is_empty(src)) return st;
 
     const imfilt_morph_kernels *K = IMFILT_ISA_ACTIVE(imfilt_morph_kernels, imfilt_morph);
     mctx c;

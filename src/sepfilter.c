@@ -6,6 +6,7 @@
 #include <string.h>
 #include <math.h>
 #include "imfilt.h"
+#include "entry.h"
 #include "border.h"
 #include "kernels.h"
 #include "parallel.h"
@@ -54,12 +55,8 @@ static void store_round_double(const double *v, void *dst, size_t n, int dtype, 
 
 static int check_args(const imfilt_image *src, const imfilt_image *dst, size_t k1, size_t a1,
                       size_t k2, size_t a2) {
-    if (!src || !dst || k1 == 0 || k2 == 0 || a1 >= k1 || a2 >= k2) return IMFILT_EINVAL;
-    if (src->height != dst->height || src->width != dst->width || src->channels != dst->channels)
-        return IMFILT_EINVAL;
-    if (src->dtype < 0 || src->dtype > IMFILT_F64 || dst->dtype < 0 || dst->dtype >= IMFILT_NTYPES)
-        return IMFILT_EDTYPE;
-    return IMFILT_OK;
+    int st = imfilt_check_window(k2, k1, a2, a1);
+    return st ? st : imfilt_check_images(src, dst, 0);
 }
 
 int imfilt_sepfilter(const imfilt_image *src, imfilt_image *dst,

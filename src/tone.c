@@ -6,6 +6,7 @@
 #include <string.h>
 #include <math.h>
 #include "imfilt.h"
+#include "entry.h"
 #include "parallel.h"
 #include "tone.h"
 
@@ -66,7 +67,7 @@ static int run_elementwise(const imfilt_image *src, imfilt_image *dst, size_t in
 }
 
 static int same_shape(const imfilt_image *a, const imfilt_image *b) {
-    return a->height == b->height && a->width == b->width && a->channels == b->channels;
+    return imfilt_check_images(a, b, 0) != IMFILT_EINVAL;
 }
 
 static int size_index(size_t elem_size) {
