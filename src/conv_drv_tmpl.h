@@ -137,8 +137,10 @@ static int FN(dense)(const imfilt_conv_kernels *T, const W *x, const W *w, const
                      int threads) {
     const size_t cin = C / groups, cout = Cout / groups, K = cin * g->kh * g->kw;
     const size_t ocb = T->TM(gemm_ocb), nb = T->TM(gemm_nb), nblk = (cout + ocb - 1) / ocb;
+    /* the output planes must be the input planes: the caller may pass stride 1 for a single
+       output row or column (oh or ow of 1) whatever the input extent */
     const int pointwise = g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 &&
-                          g->ph == 0 && g->pw == 0;
+                          g->ph == 0 && g->pw == 0 && g->oh == g->h && g->ow == g->w;
     /* weights packed as [group][oc block][k][ocb], bias as [group][nblk * ocb], zero-padded */
     W *wp = calloc(groups * nblk * K * ocb + groups * nblk * ocb, sizeof(W));
     if (!wp) return IMFILT_ENOMEM;

@@ -160,6 +160,12 @@ CONV_CASES = [
     ((2, 12, 15, 16), (24, 3, 3, 3), 4, 1, 1, 1),         # grouped
     ((1, 12, 15, 16), (8, 6, 3, 3), 2, 2, 1, 1),
     ((1, 12, 15, 16), (12, 6, 1, 1), 2, 1, 0, 1),         # grouped pointwise
+    # strided 1x1 with a single output column / row: the stride of a length-1 output axis is
+    # normalised to 1, which must not select the pointwise path (output plane != input plane;
+    # this once wrote past the output, found by the property test in CI)
+    ((1, 3, 10, 2), (2, 3, 1, 1), 1, (1, 3), 0, 1),
+    ((2, 4, 2, 9), (5, 4, 1, 1), 1, (3, 1), 0, 1),
+    ((1, 4, 2, 2), (4, 1, 1, 1), 4, (2, 3), 0, 2),
     ((1, 1, 1, 1), (1, 1, 1, 1), 1, 1, 0, 1),             # 1x1 image
     ((1, 2, 1, 9), (3, 2, 1, 3), 1, 1, 0, 1),             # 1xN image
     ((1, 2, 3, 3), (3, 2, 3, 3), 1, 1, 0, 1),             # kernel = image
