@@ -1,8 +1,15 @@
 """Hypothesis property tests: every filter on random shapes (including 0 and 1), dtypes,
 channels, memory layouts (negative strides, Fortran order, big-endian, column steps),
 parameters and borders equals a NumPy reference (or cv2 / skimage / torch) within its stated
-tolerance, and never crashes. Bounded example counts keep the default run fast."""
+tolerance, and never crashes. Bounded example counts keep the default run fast.
+
+Examples: under CI (CI set) the draw is derandomized, so a CI run tests the same examples as
+every other CI run of the same code and a red CI is reproducible locally with CI=true;
+elsewhere every run draws new examples. IMFILT_FUZZ_SCALE multiplies every example count
+(e.g. IMFILT_FUZZ_SCALE=50 for a fuzzing campaign, tools/sanitize.sh for one under ASan)."""
 from __future__ import annotations
+
+import os
 
 import numpy as np
 import pytest
@@ -12,7 +19,16 @@ from hypothesis import strategies as st
 import imfilt
 from conftest import border_index, np_gaussian_fixed, np_pad
 
-SETTINGS = dict(deadline=None, suppress_health_check=list(HealthCheck), derandomize=False)
+SETTINGS = dict(deadline=None, suppress_health_check=list(HealthCheck),
+                derandomize=bool(os.environ.get("CI")))
+FUZZ_SCALE = float(os.environ.get("IMFILT_FUZZ_SCALE", "1"))
+
+
+def examples(n):
+    """The example count for a test whose default is n."""
+    return max(1, round(n * FUZZ_SCALE))
+
+
 BORDERS = ("reflect101", "reflect", "replicate", "constant", "wrap")
 DTYPES = ("uint8", "uint16", "int16", "float32", "float64")
 LAYOUTS = ("c", "flip", "fortran", "big", "colstep")
@@ -96,7 +112,7 @@ def image_case(draw, dtypes=DTYPES, **kw):
 
 
 # ------------------------------------------------------------------------ gaussian
-@settings(max_examples=40, **SETTINGS)
+@settings(max_examples=examples(40), **SETTINGS)
 @given(case=image_case(), k=st.sampled_from([1, 3, 5, 7, 9, 15, 31]),
        k2=st.sampled_from([1, 3, 5, 11]), sigma=st.sampled_from([0.0, 0.6, 1.3, 2.7]),
        border=st.sampled_from(BORDERS), cval=st.integers(-5, 300), threads=st.sampled_from([1, 2]))
@@ -122,7 +138,7 @@ def test_gaussian(case, k, k2, sigma, border, cval, threads):
 
 
 # ------------------------------------------------------------------------ mean
-@settings(max_examples=40, **SETTINGS)
+@settings(max_examples=examples(40), **SETTINGS)
 @given(case=image_case(), kh=st.integers(1, 9), kw=st.integers(1, 25),
        border=st.sampled_from(BORDERS), cval=st.integers(-5, 300),
        normalize=st.booleans(), threads=st.sampled_from([1, 2]))
@@ -152,7 +168,7 @@ def test_mean(case, kh, kw, border, cval, normalize, threads):
 
 
 # ------------------------------------------------------------------------ median
-@settings(max_examples=40, **SETTINGS)
+@settings(max_examples=examples(40), **SETTINGS)
 @given(case=image_case(), kh=st.sampled_from([1, 3, 5, 7, 9, 13, 31]),
        kw=st.sampled_from([1, 3, 5, 7, 11]), border=st.sampled_from(BORDERS),
        cval=st.integers(-5, 300), threads=st.sampled_from([1, 2]))
@@ -170,7 +186,7 @@ def test_median(case, kh, kw, border, cval, threads):
 
 
 # ------------------------------------------------------------------------ minimum / maximum
-@settings(max_examples=40, **SETTINGS)
+@settings(max_examples=examples(40), **SETTINGS)
 @given(case=image_case(), kh=st.integers(1, 9), kw=st.integers(1, 17),
        border=st.sampled_from((None,) + BORDERS), cval=st.integers(-5, 300),
        use_fp=st.booleans(), fp_seed=st.integers(0, 1000), op=st.sampled_from(["min", "max"]),
@@ -201,7 +217,7 @@ def test_min_max(case, kh, kw, border, cval, use_fp, fp_seed, op, threads):
 
 
 # ------------------------------------------------------------------------ gamma / lut
-@settings(max_examples=40, **SETTINGS)
+@settings(max_examples=examples(40), **SETTINGS)
 @given(case=image_case(dtypes=("uint8", "uint16", "float32", "float64")),
        g=st.sampled_from([0.0, 0.3, 0.5, 1.0, 1.7, 2.0, 4.4, 20.0]),
        gain=st.sampled_from([0.0, 0.5, 1.0, 1.3]), threads=st.sampled_from([1, 2]))
@@ -225,7 +241,7 @@ def test_gamma(case, g, gain, threads):
         check_close(res, exp, 1e-6, 1e-30)
 
 
-@settings(max_examples=30, **SETTINGS)
+@settings(max_examples=examples(30), **SETTINGS)
 @given(case=image_case(dtypes=("uint8", "uint16")),
        tdtype=st.sampled_from(["uint8", "int16", "float32", "float64", "complex64", "bool"]),
        per_channel=st.booleans(), seed=st.integers(0, 1000), threads=st.sampled_from([1, 2]))
@@ -242,7 +258,7 @@ def test_lut(case, tdtype, per_channel, seed, threads):
 
 
 # ------------------------------------------------------------------------ filter2d
-@settings(max_examples=40, **SETTINGS)
+@settings(max_examples=examples(40), **SETTINGS)
 @given(case=image_case(), kh=st.integers(1, 7), kw=st.integers(1, 7),
        sep=st.booleans(), seed=st.integers(0, 1000), border=st.sampled_from(BORDERS),
        cval=st.integers(-5, 300), delta=st.sampled_from([0.0, 0.5, -3.0]),
@@ -274,7 +290,7 @@ def test_filter2d(case, kh, kw, sep, seed, border, cval, delta, threads, anchor)
 
 
 # ------------------------------------------------------------------------ conv2d
-@settings(max_examples=30, **SETTINGS)
+@settings(max_examples=examples(30), **SETTINGS)
 @given(seed=st.integers(0, 10**6), dtype=st.sampled_from(["float32", "float64"]),
        n=st.sampled_from([None, 1, 2]), c=st.integers(1, 4), h=st.integers(1, 12),
        w=st.integers(1, 12), kh=st.integers(1, 4), kw=st.integers(1, 4),
@@ -312,7 +328,7 @@ def test_conv2d(seed, dtype, n, c, h, w, kh, kw, gmode, mult, stride, dilation, 
 
 
 # ------------------------------------------------------------------------ HOG
-@settings(max_examples=25, **SETTINGS)
+@settings(max_examples=examples(25), **SETTINGS)
 @given(seed=st.integers(0, 10**6), cell=st.sampled_from([(4, 4), (8, 8), (4, 8)]),
        cells=st.sampled_from([(1, 1), (2, 2), (2, 1)]), stride_cells=st.sampled_from([1, 2]),
        nbins=st.sampled_from([1, 4, 9]), signed=st.booleans(), gamma=st.booleans(),
@@ -342,7 +358,7 @@ def test_hog_vs_opencv(seed, cell, cells, stride_cells, nbins, signed, gamma, ex
     np.testing.assert_allclose(got.ravel(), ref, atol=1e-4, rtol=0)
 
 
-@settings(max_examples=25, **SETTINGS)
+@settings(max_examples=examples(25), **SETTINGS)
 @given(seed=st.integers(0, 10**6), dtype=st.sampled_from(["uint8", "float32", "float64"]),
        ppc=st.sampled_from([(2, 2), (4, 4), (3, 5), (8, 8)]),
        cpb=st.sampled_from([(1, 1), (2, 2), (3, 1)]), orient=st.sampled_from([1, 4, 9]),
