@@ -4,9 +4,10 @@ Run ``python bench/run.py --help`` (or ``python -c "import imfilt._bench as b; b
 
 Method (see bench/README.md): everything runs in one process; for every case and size the
 libraries *and* the thread settings are interleaved round-robin (imfilt, cv2, scipy, Pillow,
-copy, for each thread setting, repeated for N rounds; the library order rotates every round so
-that none always runs first on a cache another library has just evicted), so slow drifts of the
-machine hit all of them alike. Each row reports the best and the median of the rounds; the ratio column is
+copy, for each thread setting, repeated for N rounds; the library order is shuffled (seeded)
+from round to round so that every library follows each of the others in some rounds -- none
+always runs on a cache another library has just evicted or warmed), so slow drifts of the machine hit all of
+them alike. Each row reports the best and the median of the rounds; the ratio column is
 imfilt_best / cv2_best (below 1.0: imfilt is faster). Before any timing the outputs of imfilt and
 cv2 are compared (uint8 bit-exact, float32 max abs diff < 1e-5 on [0, 1] data) and a row whose
 outputs differ is marked.
@@ -19,6 +20,7 @@ import gc
 import json
 import os
 import platform
+import random
 import statistics
 import sys
 import time
@@ -508,6 +510,16 @@ def _check(case, fns):
 
 # ----------------------------------------------------------------------------- timing
 
+def _round_order(libs, rnd):
+    """The order of the libraries in round `rnd`: a shuffle seeded by the round number. A
+    library's time depends on who ran just before it (after scipy or Pillow the input has left
+    the caches; after another filter of the same image it is warm), and a rotation keeps the
+    cyclic neighbours -- imfilt would always follow the last library, cv2 always imfilt.
+    Shuffled, every library follows each of the others in some rounds, and the best round of
+    each is a fair one; the seed keeps runs repeatable."""
+    return random.Random(rnd).sample(list(libs), len(libs))
+
+
 def _time_case(case, img, thread_settings, rounds, mods):
     """One case at one size: check each thread setting, then time everything interleaved."""
     per_thread = []
@@ -525,10 +537,9 @@ def _time_case(case, img, thread_settings, rounds, mods):
     was_enabled = gc.isenabled()
     gc.disable()
     try:
+        present = [lib for lib in LIBS if any(lib in p[3] for p in per_thread)]
         for rnd in range(rounds):
-            # rotate the order every round: whoever runs first after the other libraries
-            # finds the input evicted from the caches, so no library may always go first
-            order = LIBS[rnd % len(LIBS):] + LIBS[:rnd % len(LIBS)]
+            order = _round_order(present, rnd)
             for label, ncv, targ, fns, info, times in per_thread:
                 _set_threads(mods, ncv)
                 for lib in order:

@@ -33,3 +33,21 @@ def test_bench_rejects_unknown_case(capsys):
     from imfilt import _bench
 
     assert _bench.main(["--filter", "no_such_case"]) == 2
+
+
+def test_round_order_gives_every_library_each_neighbour():
+    """Over the rounds, each library runs right after each of the others (a rotation would keep
+    the cyclic neighbours: imfilt always after the last library, cv2 always after imfilt)."""
+    from imfilt._bench import _round_order
+    libs = ["imfilt", "cv2", "scipy", "pillow", "copy"]
+    follows = set()
+    prev = None
+    for rnd in range(40):
+        order = _round_order(libs, rnd)
+        assert sorted(order) == sorted(libs)
+        for lib in order:
+            if prev is not None:
+                follows.add((prev, lib))
+            prev = lib
+    assert {(a, b) for a in libs for b in libs if a != b} <= follows
+    assert _round_order(libs, 7) == _round_order(libs, 7)  # seeded: repeatable runs
