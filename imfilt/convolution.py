@@ -266,6 +266,8 @@ def filter2d(image, kernel, *, anchor=None, delta=0, border="reflect101", cval=0
             return _run_separable(arr, kx, ky, ax, ay, border_c, cval_v, work, rule, out,
                                   dtype, nthreads)
         # delta goes in before the rounding: filter to float, add, then round and saturate
+        # (out is validated first, so a bad out fails before any filtering)
+        target, result = N.prepare_out(out, arr.shape, dtype, arr)
         tdtype = np.float64 if dtype == np.float64 else np.float32
         tmp = _run_separable(arr, kx, ky, ax, ay, border_c, cval_v, work,
                              dict(mode=OUT_CAST, scale=1.0), None, tdtype, nthreads)
@@ -274,7 +276,6 @@ def filter2d(image, kernel, *, anchor=None, delta=0, border="reflect101", cval=0
             info = np.iinfo(dtype)
             np.rint(tmp, out=tmp)
             np.clip(tmp, info.min, info.max, out=tmp)
-        target, result = N.prepare_out(out, arr.shape, dtype, arr)
         target[...] = tmp.astype(dtype)
         return N.finish(target, result)
 
@@ -286,7 +287,6 @@ def filter2d(image, kernel, *, anchor=None, delta=0, border="reflect101", cval=0
     if scratch > N.MAX_SCRATCH_BYTES:
         raise ValueError(f"kernel of {kh}x{kw} needs {scratch / 2**30:.1f} GiB of scratch per "
                          "thread; refusing")
-    channels = arr.shape[2] if arr.ndim == 3 else 1
     src, dst = N.byte_rows(arr), N.byte_rows(target)
     _core.filter2d(src, dst, arr.shape[1], channels, N.DTYPE_CODES[dtype], k, ay, ax, delta,
                    border_c, cval_v, nthreads)

@@ -438,6 +438,13 @@ def test_filter2d_bad_input(photos):
         imfilt.filter2d(img, K5, border="mirrorish")
     with pytest.raises(ValueError, match="out has shape"):
         imfilt.filter2d(img, K5, out=np.empty((3, 3), np.uint8))
+    # a separable kernel with delta (filtered in float, then rounded): out is checked first
+    sep = np.outer([1.0, 2.0, 1.0], [1.0, 2.0, 1.0]) / 16
+    read_only = np.empty(img.shape, img.dtype)
+    read_only.setflags(write=False)
+    for bad in (np.empty((3, 3), img.dtype), np.empty(img.shape, np.float32), read_only):
+        with pytest.raises(ValueError, match="out"):
+            imfilt.filter2d(img, sep, delta=2, out=bad)
     # anchor -1 means the centre, as in OpenCV
     np.testing.assert_array_equal(imfilt.filter2d(img, K5, anchor=(-1, -1)),
                                   imfilt.filter2d(img, K5))
