@@ -10,6 +10,16 @@
    leaves the nearest integer under the default rounding mode; valid for |v| < 2^22 (float) /
    2^51 (double), which holds after clamping to an integer pixel range. */
 
+/* FMA_W(a, b, c) = a * b + c as the vector loops compute it: GCC contracts the vector
+   `acc += x * k` into one fused multiply-add on levels with FMA (-ffp-contract=fast), so the
+   scalar tails must fuse too -- else a sample's last bit would depend on whether its column
+   falls in a row's vector body or its tail; without FMA hardware both round twice. */
+#ifdef __FMA__
+#define FMA_W(a, b, c) _Generic((a), float: __builtin_fmaf, double: __builtin_fma)(a, b, c)
+#else
+#define FMA_W(a, b, c) ((a) * (b) + (c))
+#endif
+
 #define WINT_f32 int32_t
 #define WINT_f64 int64_t
 #define W float

@@ -48,14 +48,14 @@ static void FN(conv)(const W *const *rows, const W *k, size_t ks, int sym, W *ds
         FN(vst)(dst + x, a0); FN(vst)(dst + x + VL, a1);
         FN(vst)(dst + x + 2 * VL, a2); FN(vst)(dst + x + 3 * VL, a3);
     }
-    for (; x < n; x++) { /* tail: same association as the vector path */
+    for (; x < n; x++) { /* tail: the vector path's association and rounding (FMA_W) */
         W a;
         if (sym) {
             a = rows[c][x] * k[c];
-            for (size_t j = 0; j < npairs; j++) a += (rows[j][x] + rows[ks - 1 - j][x]) * k[j];
+            for (size_t j = 0; j < npairs; j++) a = FMA_W(rows[j][x] + rows[ks - 1 - j][x], k[j], a);
         } else {
             a = rows[0][x] * k[0];
-            for (size_t j = 1; j < ks; j++) a += rows[j][x] * k[j];
+            for (size_t j = 1; j < ks; j++) a = FMA_W(rows[j][x], k[j], a);
         }
         dst[x] = a;
     }
