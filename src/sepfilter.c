@@ -10,6 +10,7 @@
 #include "border.h"
 #include "kernels.h"
 #include "parallel.h"
+#include "prefetch.h"
 #include "box8.h"
 
 /* Float box sums restart at row multiples of this, so results never depend on the strips. */

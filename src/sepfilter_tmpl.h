@@ -44,6 +44,7 @@ static int FN(sep)(const imfilt_image *src, imfilt_image *dst,
     const W cval = (W)cval_d;
     const int float_input = src->dtype == IMFILT_F32 || src->dtype == IMFILT_F64;
     const size_t dst_esize = imfilt_dtype_size(dst->dtype);
+    const size_t src_esize = imfilt_dtype_size(src->dtype), src_row_bytes = n * src_esize;
     /* first sample of each row that takes OpenCV's scalar-tail rounding (n: none) */
     const size_t tail_from = (rule->mode == IMFILT_OUT_ROUND && rule->scale_in_float && rule->tail_block)
                                  ? n - n % rule->tail_block : n;
@@ -116,6 +117,16 @@ static int FN(sep)(const imfilt_image *src, imfilt_image *dst,
                     for (; next <= last; next++) {
                         size_t sl = (size_t)imfilt_mod(next, (ptrdiff_t)nring);
                         ptrdiff_t sy = imfilt_border_index(next, (ptrdiff_t)H, border);
+                        /* a tile reads a few hundred bytes of each row, then jumps a whole
+                           row: fetch the tile's part of a later row now (src/prefetch.h) */
+                        ptrdiff_t py = imfilt_border_index(next + IMFILT_PREFETCH_ROWS, (ptrdiff_t)H, border);
+                        if (py >= 0) {
+                            const size_t p0 = x0 > ax ? (x0 - ax) * C * src_esize : 0;
+                            size_t p1 = (x1 + kw - 1 - ax) * C * src_esize;
+                            if (p1 > src_row_bytes) p1 = src_row_bytes;
+                            imfilt_prefetch_read((const char *)src->data + py * src->row_stride + p0,
+                                                 p1 - p0);
+                        }
                         if (sy < 0) { s.slot[sl] = s.const_row; continue; }
                         W *row = s.ring + sl * tn;
                         IMFILT_CAT(bordered_row_, WS)(K, src, s.ext, sy, x0, x1, kw, ax, border, cval);
@@ -123,6 +134,9 @@ static int FN(sep)(const imfilt_image *src, imfilt_image *dst,
                         s.slot[sl] = row;
                     }
                     char *drow = dst_tile + (ptrdiff_t)y * dst->row_stride;
+                    if (y + IMFILT_PREFETCH_ROWS < y1)  /* the same for the output's lines */
+                        imfilt_prefetch_write(drow + (ptrdiff_t)IMFILT_PREFETCH_ROWS * dst->row_stride,
+                                              m * dst_esize);
                     if (!box || y == y0 || (float_input && y % IMFILT_BOX_RESTART_ROWS == 0)) {
                         /* direct column pass; for a box it (re)starts the running sum */
                         for (size_t j = 0; j < kh; j++)
