@@ -29,6 +29,10 @@ typedef struct imfilt_kernels {
     void (*conv_u16)(const uint16_t *const *rows, const uint16_t *k, size_t ks, int sym, uint16_t *dst, size_t n);
     void (*boxsum_u16)(const uint16_t *src, uint16_t *dst, uint16_t *t1, uint16_t *t2, size_t n, size_t step, size_t k);
     void (*slide_u16)(uint16_t *acc, const uint16_t *add, const uint16_t *sub, size_t n);
+    /* dst[x] = sum_j k[j] * ext[x + j * step] for uint8 rows and integer taps >= 0 summing to
+       at most 256 (exact in uint16 lanes; the uint8 Gaussian's row pass, kernels_u8.h) */
+    void (*rowconv_u8_f32)(const uint8_t *ext, const uint16_t *k, size_t ks, int sym,
+                           size_t step, float *dst, size_t n);
 } imfilt_kernels;
 
 const imfilt_kernels *imfilt_active_kernels(void);

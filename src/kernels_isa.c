@@ -39,6 +39,7 @@
 #undef RINT_W
 
 #include "kernels_u16.h"
+#include "kernels_u8.h"
 
 #define TABLE_ROW(prefix, WS) { \
     prefix##_##WS##_u8, prefix##_##WS##_u16, prefix##_##WS##_i16, \
@@ -57,4 +58,5 @@ const imfilt_kernels IMFILT_ISA_TABLE(imfilt_kernels) = {
     .load_u16 = {[IMFILT_U8] = load_u16_u8},
     .store_u16 = {[IMFILT_U8] = store_u16_u8, [IMFILT_I64] = store_u16_i64},
     .conv_u16 = conv_u16, .boxsum_u16 = boxsum_u16, .slide_u16 = slide_u16,
+    .rowconv_u8_f32 = rowconv_u8_f32,
 };

@@ -14,6 +14,8 @@ typedef struct {
     W *t1, *t2;      /* box doubling scratch */
     const W **ptrs;  /* tap pointers */
     double tail[64]; /* scalar-tail rounding buffer (< tail_block samples) */
+    uint8_t *ext8;   /* uint8 rows with uint8 taps (the uint8 Gaussian): the bordered row */
+    const uint16_t *kx16;  /* ... and the taps */
 } FN(scratch);
 
 #include "bordered_row_tmpl.h"
@@ -27,6 +29,23 @@ static void FN(row_pass)(const imfilt_kernels *K, const W *ext, W *dst, size_t n
     }
     for (size_t i = 0; i < kw; i++) s->ptrs[i] = ext + i * C;
     K->KMEMBER(conv)(s->ptrs, kx, kw, symx, dst, n);
+}
+
+/* One input row (sy < 0: a row of cval) through the row pass into dst: the exact uint16 row
+   pass straight from the uint8 row when the scratch has ext8, else the work-type copy. */
+static void FN(row_in)(const imfilt_kernels *K, const imfilt_image *src, FN(scratch) *s,
+                       ptrdiff_t sy, size_t x0, size_t x1, const W *kx, size_t kw, size_t ax,
+                       int symx, int box, int border, W cval, W *dst) {
+    const size_t C = src->channels, m = (x1 - x0) * C;
+#if SEP_U8_ROWS
+    if (s->ext8) {
+        bordered_row_u8(src, s->ext8, sy, x0, x1, kw, ax, border, (uint8_t)cval);
+        K->rowconv_u8_f32(s->ext8, s->kx16, kw, symx, C, dst, m);
+        return;
+    }
+#endif
+    IMFILT_CAT(bordered_row_, WS)(K, src, s->ext, sy, x0, x1, kw, ax, border, cval);
+    FN(row_pass)(K, s->ext, dst, m, C, kx, kw, symx, box, s);
 }
 
 /* Column tiles keep the ring of row-pass outputs within ~L1: the column pass reads kh rows
@@ -72,6 +91,14 @@ static int FN(sep)(const imfilt_image *src, imfilt_image *dst,
     for (size_t i = 0; i < kw; i++) kx[i] = box ? (W)1 : (W)kxd[i];
     for (size_t i = 0; i < kh; i++) ky[i] = box ? (W)1 : (W)kyd[i];
     const int symx = box ? (int)(kw & 1) : is_symmetric(kxd, kw);
+#if SEP_U8_ROWS
+    uint16_t *kx16 = NULL;  /* uint8 taps on a uint8 image: the exact uint16 row pass */
+    if (!box && src->dtype == IMFILT_U8 && K->rowconv_u8_f32 && taps_fit_u8(kxd, kw)) {
+        kx16 = malloc(kw * sizeof *kx16);
+        if (!kx16) { free(kbuf); return IMFILT_ENOMEM; }
+        for (size_t i = 0; i < kw; i++) kx16[i] = (uint16_t)kxd[i];
+    }
+#endif
     const int symy = box ? (int)(kh & 1) : is_symmetric(kyd, kh);
 
     const int nt = imfilt_choose_threads(threads, H, n);
@@ -91,7 +118,15 @@ static int FN(sep)(const imfilt_image *src, imfilt_image *dst,
         size_t nw = ext_len + nring * tn + tn + tn + (box ? 2 * ext_len : 0);
         W *mem = malloc(nw * sizeof(W));
         void *pmem = malloc((nring + kmax + 1) * sizeof(W *));
-        if (!mem || !pmem) {
+        int ok8 = 1;
+#if SEP_U8_ROWS
+        if (kx16) {
+            s.kx16 = kx16;
+            s.ext8 = malloc(ext_len);
+            ok8 = s.ext8 != NULL;
+        }
+#endif
+        if (!mem || !pmem || !ok8) {
             imfilt_set_status(&status, IMFILT_ENOMEM);
         } else if (y0 < y1) {
             s.ext = mem;
@@ -106,10 +141,9 @@ static int FN(sep)(const imfilt_image *src, imfilt_image *dst,
                 const size_t x1 = x0 + tw < src->width ? x0 + tw : src->width;
                 const size_t m = (x1 - x0) * C;
                 char *dst_tile = (char *)dst->data + x0 * C * dst_esize;
-                if (border == IMFILT_BORDER_CONSTANT) {
-                    IMFILT_CAT(bordered_row_, WS)(K, src, s.ext, -1, x0, x1, kw, ax, border, cval);
-                    FN(row_pass)(K, s.ext, s.const_row, m, C, kx, kw, symx, box, &s);
-                }
+                if (border == IMFILT_BORDER_CONSTANT)
+                    FN(row_in)(K, src, &s, -1, x0, x1, kx, kw, ax, symx, box, border, cval,
+                               s.const_row);
                 /* virtual input row iy lives in ring slot iy mod nring */
                 ptrdiff_t next = (ptrdiff_t)y0 - (ptrdiff_t)ay;
                 for (size_t y = y0; y < y1; y++) {
@@ -129,8 +163,7 @@ static int FN(sep)(const imfilt_image *src, imfilt_image *dst,
                         }
                         if (sy < 0) { s.slot[sl] = s.const_row; continue; }
                         W *row = s.ring + sl * tn;
-                        IMFILT_CAT(bordered_row_, WS)(K, src, s.ext, sy, x0, x1, kw, ax, border, cval);
-                        FN(row_pass)(K, s.ext, row, m, C, kx, kw, symx, box, &s);
+                        FN(row_in)(K, src, &s, sy, x0, x1, kx, kw, ax, symx, box, border, cval, row);
                         s.slot[sl] = row;
                     }
                     char *drow = dst_tile + (ptrdiff_t)y * dst->row_stride;
@@ -165,8 +198,12 @@ static int FN(sep)(const imfilt_image *src, imfilt_image *dst,
         }
         free(mem);
         free(pmem);
+        free(s.ext8);
     }
     free(kbuf);
+#if SEP_U8_ROWS
+    free(kx16);
+#endif
     return status;
 }
 
