@@ -3,6 +3,7 @@
    GCC/Clang vector extensions or as plain loops the compiler vectorises, so the same source is
    SSE2, AVX2 or AVX-512 code depending only on the flags. */
 #include <string.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include "kernels.h"
 

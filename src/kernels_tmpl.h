@@ -13,7 +13,8 @@ static inline VT FN(vsplat)(W s) { VT v = {0}; return v + s; }
 
 /* Direct correlation along a set of row pointers, four vectors of outputs per step so that
    the FMA chains of consecutive taps overlap; symmetric kernels add the mirrored rows first. */
-static void FN(conv)(const W *const *rows, const W *k, size_t ks, int sym, W *dst, size_t n)
+static inline __attribute__((always_inline)) void FN(conv_body)(
+        const W *const *rows, const W *k, size_t ks, int sym, W *dst, size_t n)
 {
     size_t x = 0;
     const size_t c = ks / 2, npairs = sym ? c : 0;
@@ -59,6 +60,22 @@ static void FN(conv)(const W *const *rows, const W *k, size_t ks, int sym, W *ds
         }
         dst[x] = a;
     }
+}
+
+/* Short symmetric kernels get a copy with the tap count a constant: the tap loop unrolls and
+   the row pointers stay in registers (the Gaussians of sigma <= ~1.5 and small boxes). */
+static void FN(conv)(const W *const *rows, const W *k, size_t ks, int sym, W *dst, size_t n)
+{
+    if (sym) {
+        switch (ks) {
+        case 3: FN(conv_body)(rows, k, 3, 1, dst, n); return;
+        case 5: FN(conv_body)(rows, k, 5, 1, dst, n); return;
+        case 7: FN(conv_body)(rows, k, 7, 1, dst, n); return;
+        case 9: FN(conv_body)(rows, k, 9, 1, dst, n); return;
+        default: break;
+        }
+    }
+    FN(conv_body)(rows, k, ks, sym, dst, n);
 }
 
 #include "kernels_box.h"
