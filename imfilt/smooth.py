@@ -143,7 +143,8 @@ def gaussian(image, sigma=0.0, *, ksize=None, border="reflect101", cval=0.0, out
     -----
     uint8 and uint16 are bit-identical to OpenCV: the kernels are quantised to integers
     summing to 2**8 (2**16) and the result is (sum + 2**15) >> 16 ((sum + 2**31) >> 32),
-    computed exactly (every partial sum is an integer below 2**24 in float32, resp. 2**53 in
+    computed exactly (uint8: the row pass in uint16 lanes, every row sum below 2**16, the
+    column pass in float32, every partial sum an integer below 2**24; uint16: below 2**53 in
     float64). int16 rounds a float32 result (within 1 of OpenCV); float32 and float64 filter
     in their own precision.
     """
