@@ -3,6 +3,9 @@
    for float and double (src/conv_tmpl.h included twice). */
 #include <string.h>
 #include <stdint.h>
+#if defined(__AVX2__) || defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 #include "conv.h"
 
 /* GEMM micro-tile: GEMM_OCB output channels x GEMM_NV vectors of pixels in registers

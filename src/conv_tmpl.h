@@ -13,8 +13,25 @@ static inline VT FN(vld)(const W *p) { VT v; memcpy(&v, p, sizeof v); return v; 
 static inline void FN(vst)(W *p, VT v) { memcpy(p, &v, sizeof v); }
 /* s - 0 == s for every s (unlike s + 0 for -0.0), so this folds to one broadcast */
 static inline VT FN(vsplat)(W s) { VT z = {0}; return s - z; }
-/* the first n (< VL) lanes of v */
-static inline void FN(vst_part)(W *p, VT v, size_t n) { memcpy(p, &v, n * sizeof(W)); }
+/* the first n (< VL) lanes of v: one masked store with AVX-512 (a variable-size memcpy is a
+   library call per row tail, which small planes pay on every output row) */
+static inline void FN(vst_part)(W *p, VT v, size_t n) {
+#if defined(__AVX512F__) && IMFILT_VEC_BYTES == 64
+    if (sizeof(W) == sizeof(float))
+        _mm512_mask_storeu_ps((void *)p, (__mmask16)((1u << n) - 1), (__m512)v);
+    else
+        _mm512_mask_storeu_pd((void *)p, (__mmask8)((1u << n) - 1), (__m512d)v);
+#elif defined(__AVX2__) && IMFILT_VEC_BYTES == 32
+    /* the first n * sizeof(W) / 4 int32 lanes of the mask set */
+    static const int32_t ones_then_zeros[16] = {-1, -1, -1, -1, -1, -1, -1, -1};
+    const __m256i m = _mm256_loadu_si256(
+        (const __m256i *)(ones_then_zeros + 8 - n * sizeof(W) / sizeof(int32_t)));
+    if (sizeof(W) == sizeof(float)) _mm256_maskstore_ps((void *)p, m, (__m256)v);
+    else _mm256_maskstore_pd((void *)p, m, (__m256d)v);
+#else
+    for (size_t i = 0; i < n; i++) p[i] = v[i];
+#endif
+}
 
 /* Keep a loaded vector in a register: without it GCC folds the load into each FMA that uses
    it, which loads it once per use instead of once. */
