@@ -8,9 +8,11 @@
 /* One input row as `sw` stride phases of L samples: phase p, position q holds input column
    (ox0 + q) * sw + p - pw, zero outside the row (in == NULL: a row of zero padding). Output
    column ox0 + q, tap kx then reads phase (kx*dw) % sw at q + (kx*dw) / sw: contiguous loads
-   for any stride. */
+   for any stride. pads_zero: dst already holds this chunk's zero padding (it was filled for
+   the same ox0 before), so only the inside of the row is written -- on narrow planes the two
+   memsets cost as much as the copy. */
 static void FN(fill_phases)(const imfilt_conv_kernels *T, const W *in, size_t width, size_t ox0,
-                            size_t sw, size_t pw, size_t L, W *dst) {
+                            size_t sw, size_t pw, size_t L, int pads_zero, W *dst) {
     const ptrdiff_t wd = (ptrdiff_t)width, l = (ptrdiff_t)L, s = (ptrdiff_t)sw;
     if (!in) { memset(dst, 0, sw * L * sizeof(W)); return; }
     /* stride 2: the positions where both phases are inside the row go through the vector
@@ -34,7 +36,7 @@ static void FN(fill_phases)(const imfilt_conv_kernels *T, const W *in, size_t wi
         if (qa > l) qa = l;
         if (qb > l) qb = l;
         if (qb < qa) qb = qa;
-        memset(d, 0, (size_t)qa * sizeof(W));
+        if (!pads_zero) memset(d, 0, (size_t)qa * sizeof(W));
         const W *src = in + base;
         if (sw == 1) memcpy(d + qa, src + qa, (size_t)(qb - qa) * sizeof(W));
         else
@@ -43,7 +45,7 @@ static void FN(fill_phases)(const imfilt_conv_kernels *T, const W *in, size_t wi
                 if (q >= qb) break;
                 d[q] = src[q * s];
             }
-        memset(d + qb, 0, (size_t)(l - qb) * sizeof(W));
+        if (!pads_zero) memset(d + qb, 0, (size_t)(l - qb) * sizeof(W));
     }
 }
 
@@ -75,13 +77,16 @@ static int FN(depthwise)(const imfilt_conv_kernels *T, const W *x, const W *w, c
 #endif
     {
         W *ring = malloc(NR * g->sw * L * sizeof(W));
-        void *aux = malloc(NR * (sizeof(ptrdiff_t) + sizeof(W *)) + g->kw * sizeof(size_t));
+        void *aux = malloc(NR * (2 * sizeof(ptrdiff_t) + sizeof(W *)) + g->kw * sizeof(size_t));
         if (!ring || !aux) {
             imfilt_set_status(&status, IMFILT_ENOMEM);
         }
         ptrdiff_t *slot_row = (ptrdiff_t *)aux;
-        const W **rows = aux ? (const W **)(slot_row + NR) : NULL;
+        ptrdiff_t *slot_pads = aux ? slot_row + NR : NULL;  /* ox0 whose zero pads the slot holds */
+        const W **rows = aux ? (const W **)(slot_pads + NR) : NULL;
         size_t *xoff = aux ? (size_t *)(rows + NR) : NULL;
+        if (slot_pads)
+            for (size_t i = 0; i < NR; i++) slot_pads[i] = -1;
         if (xoff)
             for (size_t kx = 0; kx < g->kw; kx++)
                 xoff[kx] = (kx * g->dw) % g->sw * L + kx * g->dw / g->sw;
@@ -112,8 +117,9 @@ static int FN(depthwise)(const imfilt_conv_kernels *T, const W *x, const W *w, c
                         if (slot_row[s] != iy) {
                             const int inside = iy >= 0 && iy < (ptrdiff_t)g->h;
                             FN(fill_phases)(T, inside ? in + (size_t)iy * g->w : NULL, g->w, ox0,
-                                            g->sw, g->pw, L, buf);
+                                            g->sw, g->pw, L, slot_pads[s] == (ptrdiff_t)ox0, buf);
                             slot_row[s] = iy;
+                            slot_pads[s] = (ptrdiff_t)ox0;
                         }
                         rows[t] = buf;
                     }
@@ -250,7 +256,7 @@ static int FN(dense)(const imfilt_conv_kernels *T, const W *x, const W *w, const
                             const ptrdiff_t iy = (ptrdiff_t)(oy * g->sh + ky * g->dh) - (ptrdiff_t)g->ph;
                             const int inside = iy >= 0 && iy < (ptrdiff_t)g->h;
                             FN(fill_phases)(T, inside ? in + ic * plane_in + (size_t)iy * g->w : NULL,
-                                            g->w, ox0, g->sw, g->pw, L,
+                                            g->w, ox0, g->sw, g->pw, L, oy != oyA,
                                             buf + (ic * g->kh + ky) * g->sw * L);
                         }
                     T->TM(gemm)(ptr, K, wg, bg, cout, outp + oy * g->ow + ox0, plane_out, cw);
