@@ -18,9 +18,9 @@ every border (wrap included) and any chunking. How:
    asymmetric for even windows and off-centre anchors -- with boundary='none'.
 4. Each block is filtered by the in-memory function (threads=1 by default, as the workers already
    run in parallel) and trimmed. The block's own border rule only touches the trimmed halo, with
-   exceptions handled in `_block`: the last (row length mod 8..64) samples of a row are computed
-   differently (OpenCV's scalar-tail rounding, the SIMD loops' scalar tails), so the processed
-   row of every block has the same position relative to the image's row end; float box sums
+   exceptions handled in `_block`: the last (row length mod 8 or 16) samples of a row are rounded
+   differently (OpenCV's scalar tail, reproduced for bit-exactness), so the processed row of
+   every block has the same position relative to the image's row end; float box sums
    restart every 64 image rows, so blocks start their sums on those rows.
 
 Images whose halo exceeds their size are filtered in one task (they are small by definition).
@@ -43,9 +43,9 @@ from . import _normalize as N
 __all__ = ["gaussian", "mean", "median", "minimum", "maximum", "gamma", "lut", "filter2d"]
 
 # Column alignment of the processed block rows. The last (row samples mod T) samples of a row
-# are computed differently from the rest: OpenCV-exact integer rounding (T = 8, 16: OpenCV's
-# scalar tail) and the float SIMD loops' scalar tails (T = 4 vectors: up to 64 samples with
-# AVX-512; FMA contraction makes them differ in the last bit). ALIGN is a multiple of every T.
+# are rounded differently from the rest by OpenCV's scalar tail, which the integer outputs
+# reproduce (T = 8, 16). ALIGN is a multiple of every T. (The float SIMD loops' own row tails
+# take the vector body's arithmetic, so they never depend on the position: tested.)
 ALIGN = 64
 # The longest such tail, in pixels: the last column chunk is at least this wide, so the image's
 # tail never straddles two column blocks.
