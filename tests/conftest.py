@@ -197,11 +197,13 @@ def border_index(p, n, border):
     raise ValueError(border)
 
 
-def np_pad(img, ky, kx, border, cval=0.0, dtype=np.int64):
-    """Pad like pad_reference, in plain NumPy (independent of cv2)."""
+def np_pad(img, ky, kx, border, cval=0.0, dtype=np.int64, top=None, left=None):
+    """Pad like pad_reference, in plain NumPy (independent of cv2): `top` / `left` rows and
+    columns before (default ky // 2, kx // 2), the rest of ky - 1 / kx - 1 after."""
     img = np.asarray(img)
     h, w = img.shape[:2]
-    top, left = ky // 2, kx // 2
+    top = ky // 2 if top is None else top
+    left = kx // 2 if left is None else left
     rows = border_index(np.arange(-top, h + ky - 1 - top), h, border)
     cols = border_index(np.arange(-left, w + kx - 1 - left), w, border)
     src = img.astype(dtype)
@@ -311,3 +313,16 @@ def simd_level_results(script_text, tmp):
         out[level] = (json.loads(proc.stdout.strip().splitlines()[-1]), dict(np.load(path)))
     assert "baseline" in out
     return out
+
+
+def simd_levels(results):
+    """(level, arrays, baseline arrays) for every level run by simd_level_results, after the
+    checks every family shares: the run reported the level it was asked for, and it produced
+    the baseline's arrays (same names, dtypes and shapes)."""
+    _, base = results["baseline"]
+    for level, (info, res) in results.items():
+        assert info.get("isa_active", info.get("isa")) == level, (level, info)
+        assert res.keys() == base.keys(), level
+        for key, ref in base.items():
+            assert res[key].dtype == ref.dtype and res[key].shape == ref.shape, (level, key)
+        yield level, res, base

@@ -15,7 +15,7 @@ import pytest
 import skimage.feature
 
 import imfilt
-from conftest import simd_level_results
+from conftest import simd_level_results, simd_levels
 
 # CI must fail, not skip, when the cv2 in the environment lacks HOG (opencv-python 5 moved it
 # to contrib; the test extra installs opencv-contrib-python-headless).
@@ -426,12 +426,6 @@ SIMD_SCRIPT = textwrap.dedent("""
 
 
 def test_simd_levels_bit_identical(tmp_path):
-    runs = simd_level_results(SIMD_SCRIPT, tmp_path)
-    levels = list(runs)
-    results = {}
-    for lv, (info, arrays) in runs.items():
-        assert info["isa"] == lv
-        results[lv] = arrays
-    for lv in levels[1:]:
-        for k, v in results["baseline"].items():
-            assert np.array_equal(results[lv][k], v), (lv, k)
+    for lv, res, base in simd_levels(simd_level_results(SIMD_SCRIPT, tmp_path)):
+        for k, v in base.items():
+            assert np.array_equal(res[k], v), (lv, k)

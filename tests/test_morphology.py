@@ -12,7 +12,7 @@ import pytest
 import scipy.ndimage as ndi
 
 import imfilt
-from conftest import simd_level_results
+from conftest import simd_level_results, simd_levels
 from conftest import ALL_BORDERS, CV_BORDER, DTYPES, as_dtype
 
 SCIPY_MODE = {"reflect101": "mirror", "reflect": "reflect", "replicate": "nearest",
@@ -390,13 +390,7 @@ SIMD_SCRIPT = textwrap.dedent(r"""
 
 
 def test_simd_levels_identical(tmp_path):
-    results = {}
-    for level, (info, arrays) in simd_level_results(SIMD_SCRIPT, tmp_path).items():
-        assert info["isa_active"] == level
-        results[level] = arrays
-    base = results["baseline"]
-    for level, res in results.items():
-        assert res.keys() == base.keys()
+    for level, res, base in simd_levels(simd_level_results(SIMD_SCRIPT, tmp_path)):
         for key in base:
             assert res[key].tobytes() == base[key].tobytes(), f"{level} {key}"
     # and the default level is exact against cv2 on the same data

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import imfilt
-from conftest import border_index, np_gaussian_fixed, np_pad
+from conftest import np_gaussian_fixed, np_pad
 
 SETTINGS = dict(deadline=None, suppress_health_check=list(HealthCheck),
                 derandomize=bool(os.environ.get("CI")))
@@ -67,16 +67,7 @@ def lay(a, layout):
 
 def windows(img, kh, kw, border, cval, ay=None, ax=None, dtype=np.float64):
     """All (kh, kw) windows of the padded image: shape (H, W, [C,] kh, kw)."""
-    ay = kh // 2 if ay is None else ay
-    ax = kw // 2 if ax is None else ax
-    h, w = img.shape[:2]
-    rows = border_index(np.arange(-ay, h + kh - 1 - ay), h, border)
-    cols = border_index(np.arange(-ax, w + kw - 1 - ax), w, border)
-    src = img.astype(dtype)
-    pad = src[np.clip(rows, 0, h - 1)][:, np.clip(cols, 0, w - 1)]
-    if border == "constant":
-        pad[rows < 0] = cval
-        pad[:, cols < 0] = cval
+    pad = np_pad(img, kh, kw, border, cval, dtype, top=ay, left=ax)
     v = np.lib.stride_tricks.sliding_window_view(pad, (kh, kw), axis=(0, 1))
     return v
 
