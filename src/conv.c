@@ -21,6 +21,10 @@ typedef struct {
 
 static size_t round_up(size_t v, size_t m) { return (v + m - 1) / m * m; }
 
+/* The work of a row of `samples` outputs with `taps` multiply-adds each, in the units
+   imfilt_choose_threads weighs rows by (eight taps per unit). */
+static size_t tap_weighted(size_t samples, size_t taps) { return samples * (taps > 8 ? taps / 8 : 1); }
+
 #define W float
 #define WS f32
 #define WCODE IMFILT_F32

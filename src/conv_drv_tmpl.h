@@ -162,7 +162,7 @@ static int FN(dense)(const imfilt_conv_kernels *T, const W *x, const W *w, const
     const size_t plane_out = g->oh * g->ow, plane_in = g->h * g->w;
 
     if (pointwise) {
-        const int nt = imfilt_choose_threads(threads, N * Cout * g->h, g->w * (cin > 8 ? cin / 8 : 1));
+        const int nt = imfilt_choose_threads(threads, N * Cout * g->h, tap_weighted(g->w, cin));
         /* pixels per work item: at most 4096, a multiple of nb, and small enough that a few
            images x groups still give every thread several items */
         size_t PC = 4096;
@@ -220,7 +220,7 @@ static int FN(dense)(const imfilt_conv_kernels *T, const W *x, const W *w, const
     if (XC >= g->ow) XC = g->ow;
     const size_t L = round_up(XC, nb) + maxoff + nb;
     const size_t units = N * groups;
-    const int nt = imfilt_choose_threads(threads, N * Cout * g->oh, g->ow * (K > 8 ? K / 8 : 1));
+    const int nt = imfilt_choose_threads(threads, N * Cout * g->oh, tap_weighted(g->ow, K));
     const size_t nbands = FN(bands)(units, g->oh, nt);
     const ptrdiff_t items = (ptrdiff_t)(units * nbands);
 #ifdef _OPENMP
@@ -305,7 +305,7 @@ static int FN(filter2d_direct)(const imfilt_image *src, imfilt_image *dst, const
     const size_t edge = eL > width - eL - pm ? eL : width - eL - pm;
     const size_t row_len = ((edge > tw ? edge : tw) + kw - 1) * C + slack;
     int status = IMFILT_OK;
-    const int nt = imfilt_choose_threads(threads, H, width * C * (kh * kw > 8 ? kh * kw / 8 : 1));
+    const int nt = imfilt_choose_threads(threads, H, tap_weighted(width * C, kh * kw));
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nt)
 #endif
@@ -392,7 +392,7 @@ static int FN(filter2d_run)(const imfilt_image *src, imfilt_image *dst, const do
         return st;
     }
     int status = IMFILT_OK;
-    const int nt = imfilt_choose_threads(threads, H, width * C * (kh * kw > 8 ? kh * kw / 8 : 1));
+    const int nt = imfilt_choose_threads(threads, H, tap_weighted(width * C, kh * kw));
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nt)
 #endif
