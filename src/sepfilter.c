@@ -47,28 +47,14 @@ static int taps_fit_u8(const double *k, size_t n) {
     return sum <= 256;
 }
 
-/* ext <- uint8 pixels x0 - ax ... x1 - 1 + (kw - 1 - ax) of row sy (cval when sy < 0): the
-   inside in one copy, the padding through border.h (as bordered_row_tmpl.h, in bytes). */
-static void bordered_row_u8(const imfilt_image *src, uint8_t *ext, ptrdiff_t sy, size_t x0,
-                            size_t x1, size_t kw, size_t ax, int border, uint8_t cval) {
-    const size_t C = src->channels;
-    const ptrdiff_t width = (ptrdiff_t)src->width;
-    const ptrdiff_t p0 = (ptrdiff_t)x0 - (ptrdiff_t)ax, p1 = (ptrdiff_t)(x1 + kw - 1 - ax);
-    if (sy < 0) {
-        memset(ext, cval, (size_t)(p1 - p0) * C);
-        return;
-    }
-    const uint8_t *row = (const uint8_t *)src->data + sy * src->row_stride;
-    const ptrdiff_t in0 = p0 > 0 ? p0 : 0, in1 = p1 < width ? p1 : width;
-    if (in1 > in0) memcpy(ext + (size_t)(in0 - p0) * C, row + (size_t)in0 * C, (size_t)(in1 - in0) * C);
-    for (ptrdiff_t p = p0; p < p1; p++) {
-        if (p >= in0 && p < in1) { p = in1 - 1; continue; }
-        uint8_t *d = ext + (size_t)(p - p0) * C;
-        ptrdiff_t col = imfilt_border_index(p, width, border);
-        if (col < 0) memset(d, cval, C);
-        else memcpy(d, row + (size_t)col * C, C);
-    }
-}
+/* bordered_row_u8: the bordered rows of uint8 images as they are (the uint16 row pass) */
+#define W uint8_t
+#define WS u8
+#define BORDERED_LOAD(from, to, n) memcpy(to, from, n)
+#include "bordered_row_tmpl.h"
+#undef BORDERED_LOAD
+#undef W
+#undef WS
 
 #define W float
 #define WS f32

@@ -39,7 +39,7 @@ static void FN(row_in)(const imfilt_kernels *K, const imfilt_image *src, FN(scra
     const size_t C = src->channels, m = (x1 - x0) * C;
 #if SEP_U8_ROWS
     if (s->ext8) {
-        bordered_row_u8(src, s->ext8, sy, x0, x1, kw, ax, border, (uint8_t)cval);
+        bordered_row_u8(K, src, s->ext8, sy, x0, x1, kw, ax, border, (uint8_t)cval);
         K->rowconv_u8_f32(s->ext8, s->kx16, kw, symx, C, dst, m);
         return;
     }
