@@ -134,7 +134,9 @@ static void IMFILT_CAT(FN(load), IMFILT_CAT(_, TS))(const void *srcv, W *dst, si
 #define STORE_INT_DEF(T, TS, LO, HI) \
 typedef T IMFILT_CAT(FN(vout), TS) __attribute__((vector_size(VL * sizeof(T)))); \
 static inline __attribute__((always_inline)) void IMFILT_CAT(FN(store_loop), TS)( \
-        const W *src, T *dst, size_t n, const imfilt_out_rule *r, int mode, int in_float) { \
+        const W *src, T *dst, size_t n, const imfilt_out_rule *rule, int mode, int in_float) { \
+    /* a local copy: the stores through dst could alias *rule, which would reload it per vector */ \
+    const imfilt_out_rule rl = *rule, *r = &rl; \
     size_t i = 0; \
     for (; i + VL <= n; i += VL) { \
         IMFILT_CAT(FN(vout), TS) o = __builtin_convertvector( \
