@@ -183,6 +183,28 @@ def gaussian(image, sigma=0.0, *, ksize=None, border="reflect101", cval=0.0, out
                           out, dtype, nthreads)
 
 
+def box8_mulhi(area, delta, mul):
+    """OpenCV's 8-bit box rounding min(((s + delta) * mul) >> 23, 255) of a window sum
+    s <= 255 * area, restated for 16-bit lanes as min(((s + delta) * mul16) >> (16 + shift), 255)
+    with mul16 < 2^16 (one vpmulhuw and a shift instead of 32-bit products); (0, 0) if no
+    such pair exists. Proof of equality on the whole domain: both sides are nondecreasing
+    step functions of t = s + delta, so they are equal iff each output q <= 255 is first
+    reached at the same t (clipped to the domain)."""
+    lo, hi = delta, 255 * area + delta  # hi < 2^16 for area <= 256
+
+    def first(q, m, shift):  # the least t in [lo, hi + 1] with (t * m) >> shift >= q
+        return min(max(-(-(q << shift) // m), lo), hi + 1)
+
+    want = [first(q, mul, 23) for q in range(1, 256)]
+    for shift in range(16):
+        c = mul / 2.0 ** (7 - shift)
+        for m16 in sorted(range(max(1, int(c) - 1), min(int(c) + 3, 1 << 16)),
+                          key=lambda m: abs(m - c)):
+            if all(first(q, m16, 16 + shift) == w for q, w in zip(range(1, 256), want)):
+                return m16, shift
+    return 0, 0
+
+
 @functools.lru_cache(maxsize=256)
 def _mean_plan(dtype_char, kh, kw, normalize):
     """Work type, output rule and output dtype of one (dtype, size, normalize): cached."""
@@ -211,7 +233,9 @@ def _mean_plan(dtype_char, kh, kw, normalize):
                 mul += 1
             # OpenCV's SIMD body rounds in uint32, its scalar tail (n % 16 samples per row)
             # in wrapping int32: tail_block=16 reproduces both
-            rule = dict(mode=OUT_BOX8, box_delta=delta, box_mul=mul, tail_block=16)
+            mul16, shift16 = box8_mulhi(area, delta, mul)
+            rule = dict(mode=OUT_BOX8, box_delta=delta, box_mul=mul, tail_block=16,
+                        box_mul16=mul16, box_shift16=shift16)
         elif dtype.kind in "ui":
             # OpenCV rounds float32(sum) * float32(1 / area) in its 8-lane SIMD body and the
             # double product in the scalar tail of each row: tail_block=8 reproduces both

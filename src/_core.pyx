@@ -4,7 +4,7 @@ No filter logic lives here; imfilt/*.py has already validated and normalised eve
 Images arrive as 2-D byte views (rows x row bytes) plus a dtype code, so one signature
 serves every pixel type."""
 
-from libc.stdint cimport uint8_t, int32_t
+from libc.stdint cimport uint8_t, uint16_t, int32_t
 from libc.stddef cimport ptrdiff_t
 
 cdef extern from "imfilt.h":
@@ -17,6 +17,8 @@ cdef extern from "imfilt.h":
         int mode
         double bias, scale
         int32_t box_delta, box_mul
+        uint16_t box_mul16
+        int box_shift16
         int scale_in_float
         size_t tail_block
     int imfilt_sepfilter(const imfilt_image *src, imfilt_image *dst,
@@ -78,6 +80,8 @@ cdef imfilt_out_rule _rule(dict r):
     rule.scale = r.get("scale", 1.0)
     rule.box_delta = r.get("box_delta", 0)
     rule.box_mul = r.get("box_mul", 0)
+    rule.box_mul16 = r.get("box_mul16", 0)
+    rule.box_shift16 = r.get("box_shift16", 0)
     rule.scale_in_float = r.get("scale_in_float", 0)
     rule.tail_block = r.get("tail_block", 0)
     return rule

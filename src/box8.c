@@ -22,6 +22,29 @@ static const uint8_t *source_row(const imfilt_image *src, ptrdiff_t y, int borde
     return r < 0 ? cval_row : (const uint8_t *)src->data + r * src->row_stride;
 }
 
+/* The margins of the vertical-sum row `acc` (ax pixels left of the image, kw - 1 - ax right;
+   margin pixel i repeats image column mcol[i], -1: the constant): the sums of the columns they
+   map to, after the core (acc + ax * C) slides by adding row `add` and subtracting row `sub`.
+   They are written before the core slides, not copied after: the row pass loads them with the
+   core's first and last vectors, and a wide load of narrow stores still in the store queue
+   stalls on store forwarding (~20 ns a row, measured). */
+static void write_margins(uint16_t *acc, size_t W, size_t C, size_t ax, size_t kw,
+                          const ptrdiff_t *mcol, uint16_t cval_sum, const uint8_t *add,
+                          const uint8_t *sub) {
+    const uint16_t *core = acc + ax * C;
+    for (size_t i = 0; i < kw - 1; i++) {
+        uint16_t *d = acc + (i < ax ? i : W + i) * C;
+        const ptrdiff_t col = mcol[i];
+        if (col < 0) {
+            for (size_t c = 0; c < C; c++) d[c] = cval_sum;
+        } else {
+            const size_t j = (size_t)col * C;
+            for (size_t c = 0; c < C; c++)
+                d[c] = (uint16_t)(core[j + c] + add[j + c] - sub[j + c]);
+        }
+    }
+}
+
 int imfilt_box8(const imfilt_image *src, imfilt_image *dst, size_t kw, size_t ax, size_t kh,
                 size_t ay, int border, double cval, const imfilt_out_rule *rule, int threads) {
     const size_t area = kw * kh;
@@ -58,7 +81,8 @@ int imfilt_box8(const imfilt_image *src, imfilt_image *dst, size_t kw, size_t ax
         imfilt_strip(H, imfilt_thread_id(), nt, 1, &y0, &y1);
         /* acc (next u16) | hs16, t1_16, t2_16 (next u16 each) | ext32, hs32, t1_32, t2_32 | cval row */
         size_t words16 = 4 * next, words32 = large ? (4 + (size_t)pow2_bits) * next : 0;
-        char *mem = malloc(words16 * 2 + words32 * 4 + n + 64);
+        const size_t mcol_at = (words16 * 2 + words32 * 4 + n + 64 + 7) & ~(size_t)7;
+        char *mem = malloc(mcol_at + kw * sizeof(ptrdiff_t));
         if (!mem) {
             imfilt_set_status(&status, IMFILT_ENOMEM);
         } else if (y0 < y1) {
@@ -69,6 +93,11 @@ int imfilt_box8(const imfilt_image *src, imfilt_image *dst, size_t kw, size_t ax
             uint16_t *hs16 = acc + next, *t1_16 = hs16 + next, *t2_16 = t1_16 + next;
             uint8_t *cval_row = (uint8_t *)(t2_16 + next);
             memset(cval_row, cv, n);
+            ptrdiff_t *mcol = (ptrdiff_t *)(mem + mcol_at); /* margin pixel -> image column */
+            for (size_t i = 0; i + 1 < kw; i++) {
+                ptrdiff_t p = i < ax ? (ptrdiff_t)i - (ptrdiff_t)ax : (ptrdiff_t)(src->width + i - ax);
+                mcol[i] = imfilt_border_index(p, (ptrdiff_t)src->width, border);
+            }
             uint16_t *core = acc + left;
             const uint16_t cval_sum = (uint16_t)(kh * cv);
             for (size_t y = y0; y < y1; y++) {
@@ -76,25 +105,20 @@ int imfilt_box8(const imfilt_image *src, imfilt_image *dst, size_t kw, size_t ax
                 if (y == y0) {
                     for (size_t j = 0; j < kh; j++)
                         K->vadd(core, source_row(src, top + (ptrdiff_t)j, border, cval_row), n, j == 0);
+                    write_margins(acc, src->width, C, ax, kw, mcol, cval_sum, cval_row, cval_row);
                 } else {
-                    K->vslide(core, source_row(src, top + (ptrdiff_t)kh - 1, border, cval_row),
-                              source_row(src, top - 1, border, cval_row), n);
-                }
-                /* margins: the vertical sums of the columns they map to */
-                const ptrdiff_t W = (ptrdiff_t)src->width;
-                for (ptrdiff_t p = -(ptrdiff_t)ax; p < W + (ptrdiff_t)(kw - 1 - ax); p++) {
-                    if (p == 0) { p = W - 1; continue; }
-                    uint16_t *d = acc + (size_t)(p + (ptrdiff_t)ax) * C;
-                    ptrdiff_t col = imfilt_border_index(p, W, border);
-                    for (size_t c = 0; c < C; c++) d[c] = col < 0 ? cval_sum : core[(size_t)col * C + c];
+                    const uint8_t *add = source_row(src, top + (ptrdiff_t)kh - 1, border, cval_row);
+                    const uint8_t *sub = source_row(src, top - 1, border, cval_row);
+                    write_margins(acc, src->width, C, ax, kw, mcol, cval_sum, add, sub);
+                    K->vslide(core, add, sub, n);
                 }
                 uint8_t *out = (uint8_t *)dst->data + (ptrdiff_t)y * dst->row_stride;
                 if (small) {
                     if (kw <= BOX8_DIRECT_MAX) {
-                        K->hbox8_direct(acc, out, n, C, kw, rule->box_delta, rule->box_mul, tail_from);
+                        K->hbox8_direct(acc, out, n, C, kw, rule, tail_from);
                     } else {
                         K->boxsum_u16(acc, hs16, t1_16, t2_16, n, C, kw);
-                        K->rule_box8(hs16, out, n, rule->box_delta, rule->box_mul, tail_from);
+                        K->rule_box8(hs16, out, n, rule, tail_from);
                     }
                 } else if (sparse) {
                     const uint32_t *S = NULL;

@@ -12,7 +12,7 @@ typedef struct {
     void (*vslide)(uint16_t *acc, const uint8_t *add, const uint8_t *sub, size_t n);
     /* dst[x] = box8 rounding of sum_{i<k} src[x + i*step], k small (direct taps) */
     void (*hbox8_direct)(const uint16_t *src, uint8_t *dst, size_t n, size_t step, size_t k,
-                         int32_t delta, int32_t mul, size_t tail_from);
+                         const imfilt_out_rule *rule, size_t tail_from);
     /* the same by doubling for large k (t1, t2: scratch as long as src) */
     void (*boxsum_u16)(const uint16_t *src, uint16_t *dst, uint16_t *t1, uint16_t *t2,
                        size_t n, size_t step, size_t k);
@@ -20,8 +20,9 @@ typedef struct {
                        size_t n, size_t step, size_t k);
     void (*widen)(const uint16_t *src, uint32_t *dst, size_t n);
     /* OpenCV's area <= 256 rounding: ((s + delta) * mul) >> 23, saturated; uint32 arithmetic
-       before tail_from, int32 (wrapping) from there on, as OpenCV's SIMD body and scalar tail */
-    void (*rule_box8)(const uint16_t *s, uint8_t *dst, size_t n, int32_t delta, int32_t mul,
+       (or its 16-bit restatement, rule->box_mul16) before tail_from, int32 (wrapping) from
+       there on, as OpenCV's SIMD body and scalar tail */
+    void (*rule_box8)(const uint16_t *s, uint8_t *dst, size_t n, const imfilt_out_rule *rule,
                       size_t tail_from);
     /* OpenCV's area > 256 rounding: round_half_even((float)s * scale), saturated */
     void (*rule_round)(const uint32_t *s, uint8_t *dst, size_t n, float scale);

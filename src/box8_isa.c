@@ -3,6 +3,9 @@
 #include <string.h>
 #include <stdint.h>
 #include "box8.h"
+#if defined(__SSE2__)
+#include <immintrin.h>
+#endif
 
 static void vadd(uint16_t *restrict acc, const uint8_t *restrict row, size_t n, int first) {
     if (first) for (size_t x = 0; x < n; x++) acc[x] = row[x];
@@ -18,6 +21,22 @@ typedef uint16_t vu16 __attribute__((vector_size(IMFILT_VEC_BYTES)));
 #define VL16 (IMFILT_VEC_BYTES / 2)
 static inline vu16 ld16(const uint16_t *p) { vu16 v; memcpy(&v, p, sizeof v); return v; }
 
+/* (a * b) >> 16 per unsigned 16-bit lane: one vpmulhuw (compilers do not find it in the
+   widening C expression) */
+static inline vu16 mulhi16(vu16 a, vu16 b) {
+#if IMFILT_VEC_BYTES == 64 && defined(__AVX512BW__)
+    return (vu16)_mm512_mulhi_epu16((__m512i)a, (__m512i)b);
+#elif IMFILT_VEC_BYTES == 32 && defined(__AVX2__)
+    return (vu16)_mm256_mulhi_epu16((__m256i)a, (__m256i)b);
+#elif IMFILT_VEC_BYTES == 16 && defined(__SSE2__)
+    return (vu16)_mm_mulhi_epu16((__m128i)a, (__m128i)b);
+#else
+    vu16 r;
+    for (size_t i = 0; i < VL16; i++) r[i] = (uint16_t)(((uint32_t)a[i] * b[i]) >> 16);
+    return r;
+#endif
+}
+
 /* OpenCV's area <= 256 rounding ((s + delta) * mul) >> 23, saturated. OpenCV's SIMD body
    computes it in uint32; its scalar tail (the last n % 16 samples of a row) in int32, where a
    product of 2^31 or more wraps negative and saturates to 0 (a 1x2 window of 255s: 255 in the
@@ -30,6 +49,25 @@ static inline __attribute__((always_inline)) void round_box8(const uint16_t *res
         dst[x] = (uint8_t)(v > 255 ? 255 : v);
     }
 }
+/* The same rounding in 16-bit lanes, one multiply-high and a shift (rule->box_mul16 != 0):
+   min(((s + d) * m16) >> (16 + sh), 255), equal to the 32-bit form for every window sum. */
+static inline __attribute__((always_inline)) void round_box8_16(const uint16_t *restrict s,
+                                                                uint8_t *restrict dst, size_t n,
+                                                                uint16_t d, uint16_t m16, int sh) {
+    const vu16 dv = (vu16){0} + d, mv = (vu16){0} + m16;
+    size_t x = 0;
+    for (; x + VL16 <= n; x += VL16) {
+        uint16_t v[VL16] __attribute__((aligned(IMFILT_VEC_BYTES)));
+        vu16 r = mulhi16(ld16(s + x) + dv, mv) >> sh;
+        memcpy(v, &r, sizeof r);
+        for (size_t i = 0; i < VL16; i++) dst[x + i] = (uint8_t)(v[i] > 255 ? 255 : v[i]);
+    }
+    for (; x < n; x++) {
+        uint16_t v = (uint16_t)((uint16_t)(((uint32_t)(uint16_t)(s[x] + d) * m16) >> 16) >> sh);
+        dst[x] = (uint8_t)(v > 255 ? 255 : v);
+    }
+}
+
 static void round_box8_tail(const uint16_t *s, uint8_t *dst, size_t n, uint32_t d, uint32_t m) {
     for (size_t x = 0; x < n; x++) {
         int32_t v = (int32_t)(((uint32_t)s[x] + d) * m) >> 23;
@@ -45,7 +83,10 @@ static void round_box8_tail(const uint16_t *s, uint8_t *dst, size_t n, uint32_t 
 static inline __attribute__((always_inline)) void hbox8_k(const uint16_t *restrict src,
                                                           uint8_t *restrict dst, size_t n,
                                                           size_t step, const size_t k,
-                                                          uint32_t d, uint32_t m) {
+                                                          const imfilt_out_rule *rule) {
+    const uint32_t d = (uint32_t)rule->box_delta, m = (uint32_t)rule->box_mul;
+    const uint16_t m16 = rule->box_mul16;
+    const int sh = rule->box_shift16;
     size_t x = 0;
     for (; x + 2 * VL16 <= n; x += 2 * VL16) {
         vu16 a0 = ld16(src + x), a1 = ld16(src + x + VL16);
@@ -54,9 +95,18 @@ static inline __attribute__((always_inline)) void hbox8_k(const uint16_t *restri
             a1 += ld16(src + x + i * step + VL16);
         }
         uint16_t sums[2 * VL16] __attribute__((aligned(IMFILT_VEC_BYTES)));
-        memcpy(sums, &a0, sizeof a0);
-        memcpy(sums + VL16, &a1, sizeof a1);
-        round_box8(sums, dst + x, 2 * VL16, d, m);
+        if (m16) {
+            const vu16 dv = (vu16){0} + (uint16_t)d, mv = (vu16){0} + m16;
+            a0 = mulhi16(a0 + dv, mv) >> sh;
+            a1 = mulhi16(a1 + dv, mv) >> sh;
+            memcpy(sums, &a0, sizeof a0);
+            memcpy(sums + VL16, &a1, sizeof a1);
+            for (size_t i = 0; i < 2 * VL16; i++) dst[x + i] = (uint8_t)(sums[i] > 255 ? 255 : sums[i]);
+        } else {
+            memcpy(sums, &a0, sizeof a0);
+            memcpy(sums + VL16, &a1, sizeof a1);
+            round_box8(sums, dst + x, 2 * VL16, d, m);
+        }
     }
     for (; x < n; x++) {
         uint16_t a = 0;
@@ -66,8 +116,8 @@ static inline __attribute__((always_inline)) void hbox8_k(const uint16_t *restri
 }
 
 static void hbox8_direct(const uint16_t *restrict src, uint8_t *restrict dst, size_t n,
-                         size_t step, size_t k, int32_t delta, int32_t mul, size_t tail_from) {
-    const uint32_t d = (uint32_t)delta, m = (uint32_t)mul;
+                         size_t step, size_t k, const imfilt_out_rule *rule, size_t tail_from) {
+    const uint32_t d = (uint32_t)rule->box_delta, m = (uint32_t)rule->box_mul;
     if (tail_from < n) {
         uint16_t sums[16];
         for (size_t x = tail_from; x < n; x++) {
@@ -79,11 +129,11 @@ static void hbox8_direct(const uint16_t *restrict src, uint8_t *restrict dst, si
         n = tail_from;
     }
     switch (k) {
-#define HBOX_CASE(K) case K: hbox8_k(src, dst, n, step, K, d, m); return;
+#define HBOX_CASE(K) case K: hbox8_k(src, dst, n, step, K, rule); return;
     HBOX_CASE(1) HBOX_CASE(2) HBOX_CASE(3) HBOX_CASE(4) HBOX_CASE(5) HBOX_CASE(6)
     HBOX_CASE(7) HBOX_CASE(8) HBOX_CASE(9) HBOX_CASE(10) HBOX_CASE(11) HBOX_CASE(12)
 #undef HBOX_CASE
-    default: hbox8_k(src, dst, n, step, k, d, m);
+    default: hbox8_k(src, dst, n, step, k, rule);
     }
 }
 
@@ -102,10 +152,14 @@ static void widen(const uint16_t *restrict src, uint32_t *restrict dst, size_t n
     for (size_t x = 0; x < n; x++) dst[x] = src[x];
 }
 
-static void rule_box8(const uint16_t *restrict s, uint8_t *restrict dst, size_t n, int32_t delta,
-                      int32_t mul, size_t tail_from) {
-    round_box8(s, dst, tail_from, (uint32_t)delta, (uint32_t)mul);
-    round_box8_tail(s + tail_from, dst + tail_from, n - tail_from, (uint32_t)delta, (uint32_t)mul);
+static void rule_box8(const uint16_t *restrict s, uint8_t *restrict dst, size_t n,
+                      const imfilt_out_rule *rule, size_t tail_from) {
+    const uint32_t d = (uint32_t)rule->box_delta, m = (uint32_t)rule->box_mul;
+    if (rule->box_mul16)
+        round_box8_16(s, dst, tail_from, (uint16_t)d, rule->box_mul16, rule->box_shift16);
+    else
+        round_box8(s, dst, tail_from, d, m);
+    round_box8_tail(s + tail_from, dst + tail_from, n - tail_from, d, m);
 }
 
 static inline __attribute__((always_inline)) uint8_t round_scaled(uint32_t s, float scale) {

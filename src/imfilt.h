@@ -48,6 +48,8 @@ typedef struct {
     int mode;
     double bias, scale;
     int32_t box_delta, box_mul;
+    uint16_t box_mul16; /* BOX8 in 16-bit lanes: min(((s + delta) * mul16) >> (16 + shift16),   */
+    int box_shift16;    /* 255), equal on every sum s (smooth.box8_mulhi); 0: 32-bit products */
     int scale_in_float; /* ROUND: compute (float)v * (float)scale, as OpenCV's SIMD does */
     size_t tail_block;  /* ROUND + scale_in_float: the last (row length mod tail_block) samples
                            of each row use the double product, as OpenCV's scalar tail does */

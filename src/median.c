@@ -212,53 +212,37 @@ static int run_network_inplace(const med_ctx *m, size_t y0, size_t y1, int net) 
     return IMFILT_OK;
 }
 
-/* Sample p of row `img` seen through its left/right border (p in samples, C per pixel). */
-static uint8_t padded_sample(const med_ctx *m, const uint8_t *img, ptrdiff_t p, uint8_t cv) {
-    const ptrdiff_t C = (ptrdiff_t)m->C, n = (ptrdiff_t)(m->W * m->C);
-    if (p >= 0 && p < n) return img[p];
-    ptrdiff_t px = p >= 0 ? p / C : -((-p + C - 1) / C), c = p - px * C;
-    ptrdiff_t mx = imfilt_border_index(px, (ptrdiff_t)m->W, m->border);
-    return mx < 0 ? cv : img[mx * C + c];
-}
-
-/* The fused uint8 3x3 median of output row y read straight from the image: only the first
-   64-byte block and the last few read padding, from small bordered copies of the row ends,
-   so no row is copied whole. 0 when it does not apply (narrow rows, a constant border row). */
-static int med3_direct(const med_ctx *m, size_t y, uint8_t cv) {
+/* The 3x3 uint8 median of rows [y0, y1) straight from the image (no row copies): each output
+   row hands the kernel its three source rows (a row of cval where the constant border lies
+   above or below the image) and their one-pixel left and right borders. */
+static int run_med3_direct(const med_ctx *m, size_t y0, size_t y1, uint8_t cv) {
     const size_t C = m->C, n = m->W * C;
-    if (n < 512) return 0;
-    const uint8_t *img[3];
-    for (size_t i = 0; i < 3; i++) {
-        ptrdiff_t my = imfilt_border_index((ptrdiff_t)y - 1 + (ptrdiff_t)i, (ptrdiff_t)m->H, m->border);
-        if (my < 0) return 0;
-        img[i] = src_row(m, (size_t)my);
+    uint8_t *crow = malloc(n);
+    if (!crow) return IMFILT_ENOMEM;
+    memset(crow, cv, n);
+    /* sample offsets of the pixels the one-pixel borders repeat (-1: the constant) */
+    ptrdiff_t mx[2];
+    for (int side = 0; side < 2; side++) {
+        mx[side] = imfilt_border_index(side ? (ptrdiff_t)m->W : -1, (ptrdiff_t)m->W, m->border);
+        if (mx[side] >= 0) mx[side] *= (ptrdiff_t)C;
     }
-    /* padded row P[j] = image sample j - C; the kernel reads P[x .. x + 2C] for output x */
-    uint8_t head[3][128], tail[3][384];
-    const size_t xm = 64 + 64 * ((n + C - 128) / 64); /* last directly read byte: P[xm + 63] < P[n + C] */
-    const uint8_t *rows[3];
-    const size_t tail_in = n + C - xm; /* tail bytes still inside the image */
-    for (size_t i = 0; i < 3; i++) {
-        for (size_t j = 0; j < C; j++) head[i][j] = padded_sample(m, img[i], (ptrdiff_t)j - (ptrdiff_t)C, cv);
-        memcpy(head[i] + C, img[i], 128 - C);
-        memcpy(tail[i], img[i] + xm - C, tail_in);
-        for (size_t j = 0; j < C; j++) tail[i][tail_in + j] = padded_sample(m, img[i], (ptrdiff_t)(n + j), cv);
-        /* beyond P[n + 2C) only lanes past the row end read: their stores are masked off */
-        memset(tail[i] + tail_in + C, 0, sizeof tail[i] - tail_in - C);
+    for (size_t y = y0; y < y1; y++) {
+        const uint8_t *rows[3];
+        for (size_t i = 0; i < 3; i++) {
+            ptrdiff_t my = imfilt_border_index((ptrdiff_t)y - 1 + (ptrdiff_t)i, (ptrdiff_t)m->H,
+                                               m->border);
+            rows[i] = my < 0 ? crow : src_row(m, (size_t)my);
+        }
+        m->t->med3_rows_u8(rows, mx[0], mx[1], cv, C, n, dst_row(m, y));
     }
-    uint8_t *out = dst_row(m, y);
-    for (size_t i = 0; i < 3; i++) rows[i] = head[i];
-    m->t->med3_fused_u8(rows, C, out, 64);
-    for (size_t i = 0; i < 3; i++) rows[i] = img[i] - C + 64;
-    m->t->med3_fused_u8(rows, C, out + 64, xm - 64);
-    for (size_t i = 0; i < 3; i++) rows[i] = tail[i];
-    m->t->med3_fused_u8(rows, C, out + xm, n - xm);
-    return 1;
+    free(crow);
+    return IMFILT_OK;
 }
 
 static int run_network(const med_ctx *m, size_t y0, size_t y1, int net) {
-    const int fused = net == 0 && m->dtype == IMFILT_U8 && m->C < 32 && m->t->med3_fused_u8;
-    if (m->dtype != IMFILT_F32 && m->dtype != IMFILT_F64 && !fused)
+    if (net == 0 && m->dtype == IMFILT_U8 && m->C < 32 && m->t->med3_rows_u8)
+        return run_med3_direct(m, y0, y1, (uint8_t)m->cval);
+    if (m->dtype != IMFILT_F32 && m->dtype != IMFILT_F64)
         return run_network_inplace(m, y0, y1, net);
     const size_t k = m->kh, es = imfilt_dtype_size(m->dtype), Lp = (m->W + k - 1) * m->C;
     const size_t bytes = (Lp + VPAD) * es;
@@ -273,13 +257,7 @@ static int run_network(const med_ctx *m, size_t y0, size_t y1, int net) {
         void *ranks[7];
         for (size_t i = 0; i < k; i++) ranks[i] = ranks_mem + i * bytes;
         for (size_t y = y0; y < y1; y++) {
-            if (fused && med3_direct(m, y, ckey[0])) continue;
             ring_rows(&r, m, y, KEYS_NATIVE, ckey, es, rows);
-            if (fused) {
-                m->t->med3_fused_u8((const uint8_t *const *)rows, m->C, dst_row(m, y),
-                                    m->W * m->C);
-                continue;
-            }
             m->t->colsort[m->dtype][net](rows, ranks, Lp);
             uint8_t *out = dst_row(m, y);
             m->t->mednet[m->dtype][net]((const void *const *)ranks, m->C, out, m->W * m->C);

@@ -28,9 +28,11 @@ typedef struct imfilt_median_table {
     /* dst[x] = median of ranks[i][x + j * step] (i, j < k) for x < n; ranks are column-sorted */
     void (*mednet[IMF_MED_NKEYS][IMF_MED_NNETS])(const void *const *ranks, size_t step,
                                                  void *dst, size_t n);
-    /* 3x3 uint8 straight from 3 border-padded rows (slack of 128 bytes after each), step < 32;
-       NULL where the level has no such kernel */
-    void (*med3_fused_u8)(const uint8_t *const *rows, size_t step, uint8_t *dst, size_t n);
+    /* 3x3 uint8 of one output row straight from 3 unpadded image rows of n samples, step
+       (channels) < 32; left / right: sample offset of the pixel the one-pixel left / right
+       border repeats (-1: the constant cv). NULL where the level has no such kernel. */
+    void (*med3_rows_u8)(const uint8_t *const *rows, ptrdiff_t left, ptrdiff_t right,
+                         uint8_t cv, size_t step, size_t n, uint8_t *dst);
     /* Huang's sliding histogram on 16-bit keys with two-level counts: out[x * ostep] = median
        of the multiset {rows[i][(x + j) * step] taken wts[i] times : i < nrows, j < kw}
        (total = kw * sum(wts) samples), x < n, each result xor xor_out; counts: 65536 + 256

@@ -233,66 +233,92 @@ typedef struct {
 #undef PS
 
 #if defined(__AVX512VBMI__) && defined(__AVX512BW__)
-/* 3x3 on uint8 with AVX-512 VBMI, one pass per 64 outputs: the three sorted-column rows (low,
-   middle, high) of a vector come either from memory (rows sorted by the column network) or
-   straight from three border-padded image rows sorted in registers (`presorted` = 0); the
-   neighbours at +step and +2*step come from one two-source byte permute each (vpermt2b) instead
-   of two more unaligned loads. Same arithmetic as mednet3_u8. */
-static inline __attribute__((always_inline)) void sorted3_vbmi(const uint8_t *const *rows,
-                                                               size_t x, int presorted,
-                                                               __m512i *l, __m512i *m, __m512i *h) {
-    __m512i a = _mm512_loadu_si512(rows[0] + x), b = _mm512_loadu_si512(rows[1] + x);
-    __m512i c = _mm512_loadu_si512(rows[2] + x);
-    if (presorted) { *l = a; *m = b; *h = c; return; }
-    __m512i lo = _mm512_min_epu8(a, b), hi = _mm512_max_epu8(a, b), mid = _mm512_max_epu8(lo, c);
-    *l = _mm512_min_epu8(lo, c);
-    *m = _mm512_min_epu8(mid, hi);
-    *h = _mm512_max_epu8(mid, hi);
+#define LANES_BELOW(k) ((k) <= 0 ? 0ull : (k) >= 64 ? ~0ull : (1ull << (k)) - 1)
+/* P-vector at padded position p of one row for the direct 3x3 kernel: P[q] = row[q - step] for
+   step <= q < n + step, the left border sample L[q] for q < step, the right border sample
+   R[q - n - step] for n + step <= q < n + 2 * step, anything beyond. Masked loads never touch
+   memory outside the row (AVX-512 suppresses faults of masked-off lanes). */
+static inline __attribute__((always_inline)) __m512i med3_edge_load(const uint8_t *row,
+        __m512i L, __m512i R, size_t step, size_t n, size_t p, __m512i id) {
+    const ptrdiff_t lo = p == 0 ? (ptrdiff_t)step : 0, hi = (ptrdiff_t)(n + step - p);
+    __m512i v = _mm512_maskz_loadu_epi8(LANES_BELOW(hi) & ~LANES_BELOW(lo),
+                                        row + (ptrdiff_t)p - (ptrdiff_t)step);
+    if (p == 0) v = _mm512_mask_mov_epi8(v, LANES_BELOW((ptrdiff_t)step), L);
+    const __mmask64 right = LANES_BELOW(hi + (ptrdiff_t)step) & ~LANES_BELOW(hi);
+    if (right)
+        v = _mm512_mask_permutexvar_epi8(v, right, _mm512_sub_epi8(id, _mm512_set1_epi8((char)hi)), R);
+    return v;
 }
 
-static inline __attribute__((always_inline)) void med3_vbmi(const uint8_t *const *rows,
-                                                            size_t step, uint8_t *dst, size_t n,
-                                                            int presorted) {
+/* A one-pixel border of a row as a vector (lanes c < step): the pixel at sample offset `at`
+   read with a masked load (never a copy through memory: a wide load of freshly stored bytes
+   stalls on store forwarding), or the constant where `at` < 0. */
+static inline __attribute__((always_inline)) __m512i med3_border(const uint8_t *row, ptrdiff_t at,
+                                                                 size_t step, uint8_t cv) {
+    return at < 0 ? _mm512_set1_epi8((char)cv)
+                  : _mm512_maskz_loadu_epi8(LANES_BELOW((ptrdiff_t)step), row + at);
+}
+
+/* The 3x3 uint8 median of one output row straight from three unpadded image rows of n samples
+   (no copy); `left` / `right`: sample offset in a row of the pixel its one-pixel left / right
+   border repeats, or -1 for the constant cv.
+   Each 64-byte vector of each row is loaded and its columns sorted (low, middle, high) once,
+   in registers; the neighbours at +step and +2*step come from one two-source byte permute
+   (vpermt2b) each. Left edge, branch-free interior, right edge; same network as mednet3_u8. */
+static void med3_rows_u8(const uint8_t *const *rows, ptrdiff_t left, ptrdiff_t right, uint8_t cv,
+                         size_t step, size_t n, uint8_t *dst) {
     const __m512i id = _mm512_set_epi8(63, 62, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50,
         49, 48, 47, 46, 45, 44, 43, 42, 41, 40, 39, 38, 37, 36, 35, 34, 33, 32, 31, 30, 29, 28,
         27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5,
         4, 3, 2, 1, 0);
     const __m512i i1 = _mm512_add_epi8(id, _mm512_set1_epi8((char)step));
     const __m512i i2 = _mm512_add_epi8(id, _mm512_set1_epi8((char)(2 * step)));
-    __m512i l0, m0, h0;
-    sorted3_vbmi(rows, 0, presorted, &l0, &m0, &h0);
-    for (size_t x = 0; x < n; x += 64) {
-        __m512i l3, m3, h3;
-        sorted3_vbmi(rows, x + 64, presorted, &l3, &m3, &h3);
-        __m512i l = _mm512_max_epu8(_mm512_max_epu8(l0, _mm512_permutex2var_epi8(l0, i1, l3)),
-                                    _mm512_permutex2var_epi8(l0, i2, l3));
-        __m512i h = _mm512_min_epu8(_mm512_min_epu8(h0, _mm512_permutex2var_epi8(h0, i1, h3)),
-                                    _mm512_permutex2var_epi8(h0, i2, h3));
-        __m512i a = m0, b = _mm512_permutex2var_epi8(m0, i1, m3);
-        __m512i c = _mm512_permutex2var_epi8(m0, i2, m3);
-        __m512i m = _mm512_max_epu8(_mm512_min_epu8(a, b), _mm512_min_epu8(_mm512_max_epu8(a, b), c));
-        __m512i r = _mm512_max_epu8(_mm512_min_epu8(l, m), _mm512_min_epu8(_mm512_max_epu8(l, m), h));
-        if (x + 64 <= n) _mm512_storeu_si512(dst + x, r);
-        else _mm512_mask_storeu_epi8(dst + x, (__mmask64)((~0ull) >> (64 - (n - x))), r);
-        l0 = l3; m0 = m3; h0 = h3;
+    const uint8_t *r0 = rows[0], *r1 = rows[1], *r2 = rows[2];
+    __m512i l0, m0, h0, l3, m3, h3;
+#define SORT3(a, b, c, l, m, h) do { \
+        __m512i lo_ = _mm512_min_epu8(a, b), hi_ = _mm512_max_epu8(a, b), mid_ = _mm512_max_epu8(lo_, c); \
+        l = _mm512_min_epu8(lo_, c); m = _mm512_min_epu8(mid_, hi_); h = _mm512_max_epu8(mid_, hi_); \
+    } while (0)
+#define EDGE3(p) SORT3(med3_edge_load(r0, med3_border(r0, left, step, cv), \
+                                      med3_border(r0, right, step, cv), step, n, p, id), \
+                       med3_edge_load(r1, med3_border(r1, left, step, cv), \
+                                      med3_border(r1, right, step, cv), step, n, p, id), \
+                       med3_edge_load(r2, med3_border(r2, left, step, cv), \
+                                      med3_border(r2, right, step, cv), step, n, p, id), l3, m3, h3)
+#define MED3_STORE(x, full) do { \
+        __m512i l = _mm512_max_epu8(_mm512_max_epu8(l0, _mm512_permutex2var_epi8(l0, i1, l3)), \
+                                    _mm512_permutex2var_epi8(l0, i2, l3)); \
+        __m512i h = _mm512_min_epu8(_mm512_min_epu8(h0, _mm512_permutex2var_epi8(h0, i1, h3)), \
+                                    _mm512_permutex2var_epi8(h0, i2, h3)); \
+        __m512i a = m0, b = _mm512_permutex2var_epi8(m0, i1, m3); \
+        __m512i c = _mm512_permutex2var_epi8(m0, i2, m3); \
+        __m512i md = _mm512_max_epu8(_mm512_min_epu8(a, b), _mm512_min_epu8(_mm512_max_epu8(a, b), c)); \
+        __m512i r = _mm512_max_epu8(_mm512_min_epu8(l, md), _mm512_min_epu8(_mm512_max_epu8(l, md), h)); \
+        if (full) _mm512_storeu_si512(dst + (x), r); \
+        else _mm512_mask_storeu_epi8(dst + (x), (__mmask64)((~0ull) >> (64 - (n - (x)))), r); \
+        l0 = l3; m0 = m3; h0 = h3; \
+    } while (0)
+    EDGE3(0);
+    l0 = l3; m0 = m3; h0 = h3;
+    size_t x = 0;
+    for (; x + 128 <= n + step; x += 64) { /* P-vector x + 64 lies inside the image */
+        const size_t q = x + 64 - step;
+        SORT3(_mm512_loadu_si512(r0 + q), _mm512_loadu_si512(r1 + q), _mm512_loadu_si512(r2 + q),
+              l3, m3, h3);
+        MED3_STORE(x, 1);
     }
+    for (; x < n; x += 64) {
+        EDGE3(x + 64);
+        MED3_STORE(x, x + 64 <= n);
+    }
+#undef SORT3
+#undef EDGE3
+#undef MED3_STORE
 }
-
-static void mednet3_u8_vbmi(const void *const *ranks, size_t step, void *dst, size_t n) {
-    if (step > 31) { mednet3_u8(ranks, step, dst, n); return; }
-    med3_vbmi((const uint8_t *const *)ranks, step, (uint8_t *)dst, n, 1);
-}
-#define MEDNET3_U8 mednet3_u8_vbmi
-
-/* The same 3x3 median straight from three border-padded image rows: the columns are sorted in
-   registers (each 64-byte vector once) and never stored. */
-static void med3_fused_u8(const uint8_t *const *rows, size_t step, uint8_t *dst, size_t n) {
-    med3_vbmi(rows, step, dst, n, 0);
-}
-#define MED3_FUSED_U8 med3_fused_u8
+#undef LANES_BELOW
+#define MED3_ROWS_U8 med3_rows_u8
 #else
-#define MED3_FUSED_U8 NULL
-#define MEDNET3_U8 mednet3_u8
+#define MED3_ROWS_U8 NULL
 #endif
 
 #define NETS(kind, KS) { kind##3_##KS, kind##5_##KS, kind##7_##KS }
@@ -301,9 +327,9 @@ const imfilt_median_table IMFILT_ISA_TABLE(imfilt_median) = {
     .name = IMFILT_ISA_LEVEL_NAME,
     .colsort = { NETS(colsort, u8), NETS(colsort, u16), NETS(colsort, i16), NETS(colsort, i32),
                  NETS(colsort, i64) },
-    .mednet = { {MEDNET3_U8, mednet5_u8, mednet7_u8}, NETS(mednet, u16), NETS(mednet, i16), NETS(mednet, i32),
+    .mednet = { NETS(mednet, u8), NETS(mednet, u16), NETS(mednet, i16), NETS(mednet, i32),
                 NETS(mednet, i64) },
-    .med3_fused_u8 = MED3_FUSED_U8,
+    .med3_rows_u8 = MED3_ROWS_U8,
     .hist16 = hist16,
     .ph_update = {ph_update_c8, ph_update_c16},
     .ph_row = {ph_row_c8, ph_row_c16},

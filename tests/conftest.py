@@ -253,7 +253,8 @@ def np_box_sum(img, kh, kw, border, cval=0.0):
 def np_box_mean(img, kh, kw, border, cval=0.0):
     """cv2.blur on uint8 / uint16 / int16, as measured on cv2 5.0 (x86-64):
     - area 1: a copy;
-    - uint8, area <= 256: the integer trick ((s + delta) * scale) >> 23;
+    - uint8, area <= 256: the integer trick ((s + delta) * scale) >> 23, saturated; uint32 in
+      the SIMD body, wrapping int32 in the scalar tail of each row;
     - otherwise the column pass scales in float32, round(float32(s) * float32(1/area)), in its
       8-lane SIMD body, but in double, round(s * (1.0/area)), in its scalar tail: the last
       (W*C) % 8 elements of every row (each row seen as W*C interleaved elements).
@@ -272,7 +273,14 @@ def np_box_mean(img, kh, kw, border, cval=0.0):
             delta += 1
         else:
             scale += 1
-        return (((s + delta) * scale) >> 23).astype(np.uint8)
+        # uint32 in the 16-lane SIMD body, saturated (a 1x2 window of 255s gives 256: 255);
+        # wrapping int32 in the scalar tail, the last (W*C) % 16 elements of a row (there
+        # 256 << 23 wraps negative: 0)
+        t = ((s.astype(np.int64) + delta) * scale).reshape(s.shape[0], -1)
+        r = t >> 23
+        tail = t.shape[1] - t.shape[1] % 16
+        r[:, tail:] = (((t[:, tail:] + 2 ** 31) % 2 ** 32) - 2 ** 31) >> 23
+        return np.clip(r, 0, 255).astype(np.uint8).reshape(img.shape)
     h, w = img.shape[:2]
     flat = s.reshape(h, -1)
     n = flat.shape[1]

@@ -253,6 +253,22 @@ def test_mean_8bit_overflow_body_and_tail(width, size, channels):
     assert_close(imfilt.mean(img[::-1], size), ref[::-1], 0, "negative stride")
 
 
+def test_box8_mulhi_equals_opencv_rounding_on_every_sum():
+    """The 16-bit restatement of OpenCV's 8-bit box rounding (one multiply-high per lane) is
+    found for every area the integer trick serves, and equals it on every possible window sum,
+    checked exhaustively here (the helper itself only compares the step positions)."""
+    from imfilt.smooth import _mean_plan
+    for area in range(2, 257):
+        rule = _mean_plan("B", 1, area, True)[1]
+        d, m = rule["box_delta"], rule["box_mul"]
+        m16, sh = rule["box_mul16"], rule["box_shift16"]
+        assert m16 > 0, f"area {area}: no 16-bit form"
+        t = np.arange(255 * area + 1, dtype=np.int64) + d
+        assert t[-1] < 2 ** 16
+        np.testing.assert_array_equal(np.minimum((t * m16) >> (16 + sh), 255),
+                                      np.minimum((t * m) >> 23, 255), err_msg=f"area {area}")
+
+
 def test_mean_unnormalized_no_overflow():
     img = np.full((40, 50), 65535, np.uint16)
     s = imfilt.mean(img, 31, normalize=False)
