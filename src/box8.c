@@ -81,7 +81,9 @@ int imfilt_box8(const imfilt_image *src, imfilt_image *dst, size_t kw, size_t ax
         imfilt_strip(H, imfilt_thread_id(), nt, 1, &y0, &y1);
         /* acc (next u16) | hs16, t1_16, t2_16 (next u16 each) | ext32, hs32, t1_32, t2_32 | cval row */
         size_t words16 = 4 * next, words32 = large ? (4 + (size_t)pow2_bits) * next : 0;
-        const size_t mcol_at = (words16 * 2 + words32 * 4 + n + 64 + 7) & ~(size_t)7;
+        /* + 64: the sums' core (acc + left) starts on a cache line, so the slide of every row
+           loads and stores whole lines */
+        const size_t mcol_at = (words16 * 2 + words32 * 4 + 64 + n + 64 + 7) & ~(size_t)7;
         char *mem = malloc(mcol_at + kw * sizeof(ptrdiff_t));
         if (!mem) {
             imfilt_set_status(&status, IMFILT_ENOMEM);
@@ -89,7 +91,8 @@ int imfilt_box8(const imfilt_image *src, imfilt_image *dst, size_t kw, size_t ax
             uint32_t *ext32 = (uint32_t *)mem, *hs32 = ext32 + next;
             uint32_t *t1_32 = hs32 + next, *t2_32 = t1_32 + next;
             uint32_t *table = t2_32 + next; /* S_b at table + (b - 1) * next, b = 1..pow2_bits */
-            uint16_t *acc = (uint16_t *)(mem + words32 * 4);
+            char *base16 = mem + words32 * 4;
+            uint16_t *acc = (uint16_t *)(base16 + ((64 - ((uintptr_t)(base16 + left * 2) & 63)) & 63));
             uint16_t *hs16 = acc + next, *t1_16 = hs16 + next, *t2_16 = t1_16 + next;
             uint8_t *cval_row = (uint8_t *)(t2_16 + next);
             memset(cval_row, cv, n);

@@ -115,6 +115,35 @@ static inline __attribute__((always_inline)) void hbox8_k(const uint16_t *restri
     }
 }
 
+#if IMFILT_VEC_BYTES == 64 && defined(__AVX512BW__)
+/* AVX-512, taps within one vector ((k - 1) * step <= 32) and the 16-bit rounding: each vector
+   of sums is loaded once, aligned to the row, and its k - 1 shifted copies come from two-source
+   word permutes (vpermt2w) of it and the next vector. The plain form loads every tap from an
+   unaligned address (k cache-line-split loads per vector, the bottleneck on Zen 5). Returns the
+   samples done (a multiple of 32, leaving at least 32 + taps readable beyond the last). */
+static size_t hbox8_permuted(const uint16_t *restrict src, uint8_t *restrict dst, size_t n,
+                             size_t step, size_t k, uint16_t d, uint16_t m16, int sh) {
+    if (n < 64) return 0;
+    const __m512i lane = _mm512_set_epi16(31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18,
+                                          17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    __m512i idx[12];
+    for (size_t i = 1; i < k; i++) idx[i] = _mm512_add_epi16(lane, _mm512_set1_epi16((short)(i * step)));
+    const __m512i dv = _mm512_set1_epi16((short)d), mv = _mm512_set1_epi16((short)m16);
+    const __m128i shv = _mm_cvtsi32_si128(sh);
+    __m512i cur = _mm512_loadu_si512(src);
+    size_t x = 0;
+    for (; x + 64 <= n; x += 32) {
+        const __m512i next = _mm512_loadu_si512(src + x + 32);
+        __m512i s = cur;
+        for (size_t i = 1; i < k; i++) s = _mm512_add_epi16(s, _mm512_permutex2var_epi16(cur, idx[i], next));
+        s = _mm512_srl_epi16(_mm512_mulhi_epu16(_mm512_add_epi16(s, dv), mv), shv);
+        _mm256_storeu_si256((__m256i *)(dst + x), _mm512_cvtusepi16_epi8(s));
+        cur = next;
+    }
+    return x;
+}
+#endif
+
 static void hbox8_direct(const uint16_t *restrict src, uint8_t *restrict dst, size_t n,
                          size_t step, size_t k, const imfilt_out_rule *rule, size_t tail_from) {
     const uint32_t d = (uint32_t)rule->box_delta, m = (uint32_t)rule->box_mul;
@@ -128,6 +157,13 @@ static void hbox8_direct(const uint16_t *restrict src, uint8_t *restrict dst, si
         round_box8_tail(sums, dst + tail_from, n - tail_from, d, m);
         n = tail_from;
     }
+#if IMFILT_VEC_BYTES == 64 && defined(__AVX512BW__)
+    if (rule->box_mul16 && (k - 1) * step <= 32 && k <= 12) {
+        size_t done = hbox8_permuted(src, dst, n, step, k, (uint16_t)d, rule->box_mul16,
+                                     rule->box_shift16);
+        src += done; dst += done; n -= done;
+    }
+#endif
     switch (k) {
 #define HBOX_CASE(K) case K: hbox8_k(src, dst, n, step, K, rule); return;
     HBOX_CASE(1) HBOX_CASE(2) HBOX_CASE(3) HBOX_CASE(4) HBOX_CASE(5) HBOX_CASE(6)
