@@ -215,17 +215,12 @@ static int run_network_inplace(const med_ctx *m, size_t y0, size_t y1, int net) 
 /* The 3x3 uint8 median of rows [y0, y1) straight from the image (no row copies): each output
    row hands the kernel its three source rows (a row of cval where the constant border lies
    above or below the image) and their one-pixel left and right borders. */
-static int run_med3_direct(const med_ctx *m, size_t y0, size_t y1, uint8_t cv) {
-    const size_t C = m->C, n = m->W * C;
+static int run_med3_direct(const med_ctx *m, size_t y0, size_t y1, const imf_edge8 *edges,
+                           uint8_t cv) {
+    const size_t n = m->W * m->C;
     uint8_t *crow = malloc(n);
     if (!crow) return IMFILT_ENOMEM;
     memset(crow, cv, n);
-    /* sample offsets of the pixels the one-pixel borders repeat (-1: the constant) */
-    ptrdiff_t mx[2];
-    for (int side = 0; side < 2; side++) {
-        mx[side] = imfilt_border_index(side ? (ptrdiff_t)m->W : -1, (ptrdiff_t)m->W, m->border);
-        if (mx[side] >= 0) mx[side] *= (ptrdiff_t)C;
-    }
     for (size_t y = y0; y < y1; y++) {
         const uint8_t *rows[3];
         for (size_t i = 0; i < 3; i++) {
@@ -233,15 +228,18 @@ static int run_med3_direct(const med_ctx *m, size_t y0, size_t y1, uint8_t cv) {
                                                m->border);
             rows[i] = my < 0 ? crow : src_row(m, (size_t)my);
         }
-        m->t->med3_rows_u8(rows, mx[0], mx[1], cv, C, n, dst_row(m, y));
+        m->t->med3_rows_u8(rows, &edges[0], &edges[1], cv, m->C, n, dst_row(m, y));
     }
     free(crow);
     return IMFILT_OK;
 }
 
 static int run_network(const med_ctx *m, size_t y0, size_t y1, int net) {
-    if (net == 0 && m->dtype == IMFILT_U8 && m->C < 32 && m->t->med3_rows_u8)
-        return run_med3_direct(m, y0, y1, (uint8_t)m->cval);
+    imf_edge8 edges[2];
+    if (net == 0 && m->dtype == IMFILT_U8 && m->C < 32 && m->t->med3_rows_u8 &&
+        imf_edge8_build(&edges[0], 0, m->C, m->W, m->C, m->border) &&
+        imf_edge8_build(&edges[1], 1, m->C, m->W, m->C, m->border))
+        return run_med3_direct(m, y0, y1, edges, (uint8_t)m->cval);
     if (m->dtype != IMFILT_F32 && m->dtype != IMFILT_F64)
         return run_network_inplace(m, y0, y1, net);
     const size_t k = m->kh, es = imfilt_dtype_size(m->dtype), Lp = (m->W + k - 1) * m->C;

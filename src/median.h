@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include "imfilt.h"
 #include "isa.h"
+#include "edge8.h"
 
 /* Key types: every dtype is filtered as integers whose order is the value order.
    u8, u16, i16: the values themselves; float32 / float64: int32 / int64 keys (see median.c,
@@ -28,11 +29,12 @@ typedef struct imfilt_median_table {
     /* dst[x] = median of ranks[i][x + j * step] (i, j < k) for x < n; ranks are column-sorted */
     void (*mednet[IMF_MED_NKEYS][IMF_MED_NNETS])(const void *const *ranks, size_t step,
                                                  void *dst, size_t n);
-    /* 3x3 uint8 of one output row straight from 3 unpadded image rows of n samples, step
-       (channels) < 32; left / right: sample offset of the pixel the one-pixel left / right
-       border repeats (-1: the constant cv). NULL where the level has no such kernel. */
-    void (*med3_rows_u8)(const uint8_t *const *rows, ptrdiff_t left, ptrdiff_t right,
-                         uint8_t cv, size_t step, size_t n, uint8_t *dst);
+    /* 3x3 uint8 of one output row straight from 3 unpadded image rows of n >= 64 samples,
+       step (channels) < 32, with one-pixel borders left / right (src/edge8.h). NULL where
+       the level has no such kernel. */
+    void (*med3_rows_u8)(const uint8_t *const *rows, const imf_edge8 *left,
+                         const imf_edge8 *right, uint8_t cv, size_t step, size_t n,
+                         uint8_t *dst);
     /* Huang's sliding histogram on 16-bit keys with two-level counts: out[x * ostep] = median
        of the multiset {rows[i][(x + j) * step] taken wts[i] times : i < nrows, j < kw}
        (total = kw * sum(wts) samples), x < n, each result xor xor_out; counts: 65536 + 256

@@ -7,6 +7,7 @@
 #include <immintrin.h>
 #endif
 #include "median.h"
+#include "edge8.h"
 #include "median_networks.h"
 
 /* Portable vector min/max through a comparison mask (GCC/Clang vector extensions). */
@@ -233,44 +234,15 @@ typedef struct {
 #undef PS
 
 #if defined(__AVX512VBMI__) && defined(__AVX512BW__)
-#define LANES_BELOW(k) ((k) <= 0 ? 0ull : (k) >= 64 ? ~0ull : (1ull << (k)) - 1)
-/* P-vector at padded position p of one row for the direct 3x3 kernel: P[q] = row[q - step] for
-   step <= q < n + step, the left border sample L[q] for q < step, the right border sample
-   R[q - n - step] for n + step <= q < n + 2 * step, anything beyond. Masked loads never touch
-   memory outside the row (AVX-512 suppresses faults of masked-off lanes). */
-static inline __attribute__((always_inline)) __m512i med3_edge_load(const uint8_t *row,
-        __m512i L, __m512i R, size_t step, size_t n, size_t p, __m512i id) {
-    const ptrdiff_t lo = p == 0 ? (ptrdiff_t)step : 0, hi = (ptrdiff_t)(n + step - p);
-    __m512i v = _mm512_maskz_loadu_epi8(LANES_BELOW(hi) & ~LANES_BELOW(lo),
-                                        row + (ptrdiff_t)p - (ptrdiff_t)step);
-    if (p == 0) v = _mm512_mask_mov_epi8(v, LANES_BELOW((ptrdiff_t)step), L);
-    const __mmask64 right = LANES_BELOW(hi + (ptrdiff_t)step) & ~LANES_BELOW(hi);
-    if (right)
-        v = _mm512_mask_permutexvar_epi8(v, right, _mm512_sub_epi8(id, _mm512_set1_epi8((char)hi)), R);
-    return v;
-}
-
-/* A one-pixel border of a row as a vector (lanes c < step): the pixel at sample offset `at`
-   read with a masked load (never a copy through memory: a wide load of freshly stored bytes
-   stalls on store forwarding), or the constant where `at` < 0. */
-static inline __attribute__((always_inline)) __m512i med3_border(const uint8_t *row, ptrdiff_t at,
-                                                                 size_t step, uint8_t cv) {
-    return at < 0 ? _mm512_set1_epi8((char)cv)
-                  : _mm512_maskz_loadu_epi8(LANES_BELOW((ptrdiff_t)step), row + at);
-}
-
 /* The 3x3 uint8 median of one output row straight from three unpadded image rows of n samples
-   (no copy); `left` / `right`: sample offset in a row of the pixel its one-pixel left / right
-   border repeats, or -1 for the constant cv.
+   (src/edge8.h: no copy; left / right: the rows' one-pixel borders).
    Each 64-byte vector of each row is loaded and its columns sorted (low, middle, high) once,
    in registers; the neighbours at +step and +2*step come from one two-source byte permute
    (vpermt2b) each. Left edge, branch-free interior, right edge; same network as mednet3_u8. */
-static void med3_rows_u8(const uint8_t *const *rows, ptrdiff_t left, ptrdiff_t right, uint8_t cv,
-                         size_t step, size_t n, uint8_t *dst) {
-    const __m512i id = _mm512_set_epi8(63, 62, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50,
-        49, 48, 47, 46, 45, 44, 43, 42, 41, 40, 39, 38, 37, 36, 35, 34, 33, 32, 31, 30, 29, 28,
-        27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5,
-        4, 3, 2, 1, 0);
+static void med3_rows_u8(const uint8_t *const *rows, const imf_edge8 *left,
+                         const imf_edge8 *right, uint8_t cv, size_t step, size_t n,
+                         uint8_t *dst) {
+    const __m512i id = imf_lane_index8();
     const __m512i i1 = _mm512_add_epi8(id, _mm512_set1_epi8((char)step));
     const __m512i i2 = _mm512_add_epi8(id, _mm512_set1_epi8((char)(2 * step)));
     const uint8_t *r0 = rows[0], *r1 = rows[1], *r2 = rows[2];
@@ -279,12 +251,9 @@ static void med3_rows_u8(const uint8_t *const *rows, ptrdiff_t left, ptrdiff_t r
         __m512i lo_ = _mm512_min_epu8(a, b), hi_ = _mm512_max_epu8(a, b), mid_ = _mm512_max_epu8(lo_, c); \
         l = _mm512_min_epu8(lo_, c); m = _mm512_min_epu8(mid_, hi_); h = _mm512_max_epu8(mid_, hi_); \
     } while (0)
-#define EDGE3(p) SORT3(med3_edge_load(r0, med3_border(r0, left, step, cv), \
-                                      med3_border(r0, right, step, cv), step, n, p, id), \
-                       med3_edge_load(r1, med3_border(r1, left, step, cv), \
-                                      med3_border(r1, right, step, cv), step, n, p, id), \
-                       med3_edge_load(r2, med3_border(r2, left, step, cv), \
-                                      med3_border(r2, right, step, cv), step, n, p, id), l3, m3, h3)
+#define EDGE1(r, p) imf_padded8_load(r, imf_edge8_vector(r, left, cv), imf_edge8_vector(r, right, cv), \
+                                     step, step, n, p, id)
+#define EDGE3(p) SORT3(EDGE1(r0, p), EDGE1(r1, p), EDGE1(r2, p), l3, m3, h3)
 #define MED3_STORE(x, full) do { \
         __m512i l = _mm512_max_epu8(_mm512_max_epu8(l0, _mm512_permutex2var_epi8(l0, i1, l3)), \
                                     _mm512_permutex2var_epi8(l0, i2, l3)); \
@@ -312,10 +281,10 @@ static void med3_rows_u8(const uint8_t *const *rows, ptrdiff_t left, ptrdiff_t r
         MED3_STORE(x, x + 64 <= n);
     }
 #undef SORT3
+#undef EDGE1
 #undef EDGE3
 #undef MED3_STORE
 }
-#undef LANES_BELOW
 #define MED3_ROWS_U8 med3_rows_u8
 #else
 #define MED3_ROWS_U8 NULL

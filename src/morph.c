@@ -35,6 +35,9 @@ IMFILT_ISA_DECLARE(imfilt_morph_kernels, imfilt_morph);
 
 /* Column heights up to this use the direct chain of kh - 1 ops per row; above, van Herk. */
 #define MORPH_VDIRECT_MAX 6
+/* Row widths up to this take the direct uint8 kernel (one permute per tap); above, the
+   doubling row pass wins. */
+#define MORPH_DIRECT8_MAX_KW 7
 /* Footprints: ring memory per thread above which run lengths are rounded to powers of two
    (each run then being two overlapping power-of-two runs), bounding the distinct lengths. */
 #define MORPH_RING_BUDGET ((size_t)16 << 20)
@@ -389,6 +392,14 @@ int imfilt_morph(const imfilt_image *src, imfilt_image *dst, const uint8_t *foot
     ptrdiff_t *pidx = pad_table(&c, ax, kw - 1 - ax);
     if (!pidx) { status = IMFILT_ENOMEM; goto done; }
 
+    /* small uint8 rectangles: straight from the image rows (src/edge8.h) */
+    imf_edge8 edges[2];
+    const int direct8 = !footprint && dt == IMFILT_U8 && K->direct8[op] &&
+                        kh <= MORPH_VDIRECT_MAX && kw <= MORPH_DIRECT8_MAX_KW &&
+                        (kw - 1) * C <= 63 &&
+                        imf_edge8_build(&edges[0], 0, ax * C, c.W, C, border) &&
+                        imf_edge8_build(&edges[1], 1, (kw - 1 - ax) * C, c.W, C, border);
+
     const int nt = imfilt_choose_threads(threads, c.H, rs);
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nt)
@@ -408,7 +419,15 @@ int imfilt_morph(const imfilt_image *src, imfilt_image *dst, const uint8_t *foot
         } else {
             imfilt_strip(c.H, tid, nt, 1, &y0, &y1);
         }
-        if (y0 < y1) {
+        if (y0 < y1 && direct8) {
+            for (size_t y = y0; y < y1; y++) {
+                const uint8_t *rows[MORPH_VDIRECT_MAX];
+                for (size_t i = 0; i < kh; i++)
+                    rows[i] = vrow(&c, (ptrdiff_t)y - (ptrdiff_t)ay + (ptrdiff_t)i);
+                K->direct8[op](rows, kh, kw, C, ax * C, &edges[0], &edges[1], c.crow[0], rs,
+                               orow(&c, y));
+            }
+        } else if (y0 < y1) {
             if (!footprint) {
                 rect_state st;
                 memset(&st, 0, sizeof st);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <stdint.h>
 #include "morph_kernels.h"
+#include "edge8.h"
 
 /* Integers: the plain extremum. Floats: NaN propagates (a NaN operand gives NaN), which makes
    the operation associative and commutative on every value except the sign of zero. */
@@ -280,6 +281,87 @@ GATHER(16)
 GATHER(32)
 GATHER(64)
 
+#if defined(__AVX512VBMI__) && defined(__AVX512BW__)
+/* A uint8 rectangle of kh <= 6 rows and kw taps ((kw - 1) * C <= 63) straight from its image
+   rows (src/edge8.h: no padded copy): per 64 outputs, each row's vector is loaded once, the kh
+   rows are combined by kh - 1 vector ops, and the kw - 1 horizontal neighbours of the combined
+   vector come from two-source byte permutes (vpermt2b) with the next one. Left edge,
+   branch-free interior, right edge. */
+static inline __attribute__((always_inline)) void direct8(const uint8_t *const *rows, size_t kh,
+        const size_t kw, size_t C, size_t lp, const imf_edge8 *left, const imf_edge8 *right,
+        uint8_t cv, size_t n, uint8_t *dst, const int is_max) {
+#define OP8(a, b) (is_max ? _mm512_max_epu8(a, b) : _mm512_min_epu8(a, b))
+    const size_t rp = (kw - 1) * C - lp;
+    const __m512i id = imf_lane_index8();
+    __m512i L[6], R[6], shift[8];
+    for (size_t i = 0; i < kh; i++) {
+        L[i] = imf_edge8_vector(rows[i], left, cv);
+        R[i] = imf_edge8_vector(rows[i], right, cv);
+    }
+    for (size_t t = 1; t < kw; t++) shift[t] = _mm512_add_epi8(id, _mm512_set1_epi8((char)(t * C)));
+    const uint8_t *r0 = rows[0], *r1 = rows[kh > 1], *r2 = rows[kh > 2 ? 2 : 0];
+    const uint8_t *r3 = rows[kh > 3 ? 3 : 0], *r4 = rows[kh > 4 ? 4 : 0], *r5 = rows[kh > 5 ? 5 : 0];
+#define EDGE_COLUMNS(p, v) do { \
+        v = imf_padded8_load(rows[0], L[0], R[0], lp, rp, n, p, id); \
+        for (size_t i_ = 1; i_ < kh; i_++) \
+            v = OP8(v, imf_padded8_load(rows[i_], L[i_], R[i_], lp, rp, n, p, id)); \
+    } while (0)
+    /* the kw - 1 permutes are independent; only the ops chain */
+#define ROW_OUT(x, full) do { \
+        __m512i r_ = cur; \
+        for (size_t t_ = 1; t_ < kw; t_++) r_ = OP8(r_, _mm512_permutex2var_epi8(cur, shift[t_], nxt)); \
+        if (full) _mm512_storeu_si512(dst + (x), r_); \
+        else _mm512_mask_storeu_epi8(dst + (x), imf_lanes_below((ptrdiff_t)(n - (x))), r_); \
+        cur = nxt; \
+    } while (0)
+    __m512i cur, nxt;
+    EDGE_COLUMNS(0, cur);
+    size_t x = 0;
+    for (; x + 128 <= n + lp; x += 64) { /* the columns at x + 64 lie inside the image */
+        const size_t q = x + 64 - lp;
+        nxt = _mm512_loadu_si512(r0 + q);
+        switch (kh) { /* falls through: one op per further row */
+        case 6: nxt = OP8(nxt, _mm512_loadu_si512(r5 + q)); /* fall through */
+        case 5: nxt = OP8(nxt, _mm512_loadu_si512(r4 + q)); /* fall through */
+        case 4: nxt = OP8(nxt, _mm512_loadu_si512(r3 + q)); /* fall through */
+        case 3: nxt = OP8(nxt, _mm512_loadu_si512(r2 + q)); /* fall through */
+        case 2: nxt = OP8(nxt, _mm512_loadu_si512(r1 + q)); /* fall through */
+        default: break;
+        }
+        ROW_OUT(x, 1);
+    }
+    for (; x < n; x += 64) {
+        EDGE_COLUMNS(x + 64, nxt);
+        ROW_OUT(x, x + 64 <= n);
+    }
+#undef EDGE_COLUMNS
+#undef ROW_OUT
+#undef OP8
+}
+
+/* kw as a compile-time constant: the taps unroll */
+#define DIRECT8_OP(name, is_max) \
+    static void name(const uint8_t *const *rows, size_t kh, size_t kw, size_t C, size_t lp, \
+                     const imf_edge8 *left, const imf_edge8 *right, uint8_t cv, size_t n, \
+                     uint8_t *dst) { \
+        switch (kw) { \
+        case 1: direct8(rows, kh, 1, C, lp, left, right, cv, n, dst, is_max); return; \
+        case 2: direct8(rows, kh, 2, C, lp, left, right, cv, n, dst, is_max); return; \
+        case 3: direct8(rows, kh, 3, C, lp, left, right, cv, n, dst, is_max); return; \
+        case 4: direct8(rows, kh, 4, C, lp, left, right, cv, n, dst, is_max); return; \
+        case 5: direct8(rows, kh, 5, C, lp, left, right, cv, n, dst, is_max); return; \
+        case 6: direct8(rows, kh, 6, C, lp, left, right, cv, n, dst, is_max); return; \
+        default: direct8(rows, kh, 7, C, lp, left, right, cv, n, dst, is_max); return; \
+        } \
+    }
+DIRECT8_OP(direct8_min, 0)
+DIRECT8_OP(direct8_max, 1)
+#undef DIRECT8_OP
+#define DIRECT8 { direct8_min, direct8_max }
+#else
+#define DIRECT8 { NULL, NULL }
+#endif
+
 /* [IMFILT_MORPH_MIN=0 | IMFILT_MORPH_MAX=1][dtype] */
 #define ROW(fn) { \
     { fn##_min_u8, fn##_min_u16, fn##_min_i16, fn##_min_f32, fn##_min_f64, NULL }, \
@@ -293,4 +375,5 @@ const imfilt_morph_kernels IMFILT_ISA_TABLE(imfilt_morph) = {
     .vstep = ROW(vstep),
     .hrun = ROW(hrun),
     .gather = { gather8, gather16, gather32, gather64 },
+    .direct8 = DIRECT8,
 };

@@ -9,6 +9,7 @@
 #define IMFILT_MORPH_KERNELS_H
 #include "imfilt.h"
 #include "isa.h"
+#include "edge8.h"
 
 typedef void (*imfilt_morph_op2_fn)(void *d, const void *a, const void *b, size_t n);
 typedef void (*imfilt_morph_op3_fn)(void *d, const void *a, const void *b, const void *c, size_t n);
@@ -16,6 +17,10 @@ typedef void (*imfilt_morph_opn_fn)(void *d, const void *const *rows, size_t k, 
 typedef void (*imfilt_morph_vstep_fn)(void *v, void *p, const void *r, const void *s, size_t n);
 typedef void (*imfilt_morph_hrun_fn)(void *d, const void *s, void *t1, void *t2, size_t n,
                                      size_t len, size_t step);
+typedef void (*imfilt_morph_direct8_fn)(const uint8_t *const *rows, size_t kh, size_t kw,
+                                        size_t C, size_t lp, const imf_edge8 *left,
+                                        const imf_edge8 *right, uint8_t cv, size_t n,
+                                        uint8_t *dst);
 typedef void (*imfilt_morph_gather_fn)(void *d, const void *s, const ptrdiff_t *idx, size_t n);
 
 typedef struct imfilt_morph_kernels {
@@ -34,6 +39,11 @@ typedef struct imfilt_morph_kernels {
     imfilt_morph_hrun_fn hrun[2][IMFILT_NTYPES];
     /* d[j] = s[idx[j]] (element size only: [0] 1 byte, [1] 2, [2] 4, [3] 8) */
     imfilt_morph_gather_fn gather[4];
+    /* uint8 rectangle straight from its kh <= 6 image rows (each n >= 64 samples): dst[x] =
+       op over rows i, taps t < kw of P_i[x + t * C], P_i the row padded by lp samples of
+       `left` border and (kw - 1) * C - lp of `right` (src/edge8.h), (kw - 1) * C <= 63.
+       [op]; NULL where the level has no such kernel. */
+    imfilt_morph_direct8_fn direct8[2];
 } imfilt_morph_kernels;
 
 #endif
