@@ -5,9 +5,10 @@ Run ``python bench/run.py --help`` (or ``python -c "import imfilt._bench as b; b
 Method (see bench/README.md): everything runs in one process; for every case and size the
 libraries *and* the thread settings are interleaved round-robin (imfilt, cv2, scipy, Pillow,
 copy, for each thread setting, repeated for N rounds; the library order is shuffled (seeded)
-from round to round so that every library follows each of the others in some rounds -- none
-always runs on a cache another library has just evicted or warmed), so slow drifts of the machine hit all of
-them alike. Each row reports the best and the median of the rounds; the ratio column is
+from round to round), so slow drifts of the machine hit all of them alike. Every timed call is
+preceded by the same settling step, a copy of the image into a new array that is dropped, so no
+library inherits the cache and allocator state another one left (--no-settle: it does, and a
+library's time then depends on which one ran before it; see bench/README.md). Each row reports the best and the median of the rounds; the ratio column is
 imfilt_best / cv2_best (below 1.0: imfilt is faster). Before any timing the outputs of imfilt and
 cv2 are compared (uint8 bit-exact, float32 max abs diff < 1e-5 on [0, 1] data) and a row whose
 outputs differ is marked.
@@ -520,8 +521,11 @@ def _round_order(libs, rnd):
     return random.Random(rnd).sample(list(libs), len(libs))
 
 
-def _time_case(case, img, thread_settings, rounds, mods):
-    """One case at one size: check each thread setting, then time everything interleaved."""
+def _time_case(case, img, thread_settings, rounds, mods, settle=True):
+    """One case at one size: check each thread setting, then time everything interleaved.
+    `settle`: before every timed call, copy the image into a new array and drop it, so every
+    library starts from the same state (the input in cache, the allocator's newest block of
+    the image's size just written) instead of the one the previous library left."""
     per_thread = []
     cv2 = mods["cv2"]
     for label, ncv, targ in thread_settings:
@@ -546,6 +550,8 @@ def _time_case(case, img, thread_settings, rounds, mods):
                     f = fns.get(lib)
                     if f is None:
                         continue
+                    if settle:
+                        np.copy(img)
                     t0 = perf()
                     f()
                     times[lib].append(perf() - t0)
@@ -700,6 +706,9 @@ def _build_parser():
                          "e.g. 'mean', 'gaussian_s2', 'f32'")
     ap.add_argument("--no-others", action="store_true",
                     help="time only imfilt, cv2 and the copy floor (skip scipy and Pillow)")
+    ap.add_argument("--no-settle", action="store_true",
+                    help="time each call in whatever state the previous library left (by "
+                         "default every timed call follows the same copy of the image)")
     ap.add_argument("--json", metavar="PATH", help="write rows and metadata as JSON")
     ap.add_argument("--plot", metavar="PNG", help="bar chart of the ratios (needs matplotlib)")
     ap.add_argument("--list", action="store_true", help="list the case names and exit")
@@ -765,7 +774,8 @@ def main(argv=None) -> int:
             sizes = [_parse_sizes(case.size)[0]] if case.size else args.sizes
             for (w, h) in sizes:
                 img = _make_input(cv2, bases, case.dtype, case.channels, w, h)
-                rows.extend(_time_case(case, img, args.threads, rounds, mods))
+                rows.extend(_time_case(case, img, args.threads, rounds, mods,
+                                       settle=not args.no_settle))
     finally:
         cv2.setNumThreads(cv2_threads_before)
     elapsed = time.perf_counter() - t_start
@@ -799,6 +809,7 @@ def main(argv=None) -> int:
             "images": bases[2],
             "git": _git_state(),
             "rounds": rounds,
+            "settle": not args.no_settle,
             "threads": [t[0] for t in args.threads],
             "sizes": [f"{w}x{h}" for w, h in args.sizes],
             "elapsed_s": elapsed,

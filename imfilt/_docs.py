@@ -15,8 +15,11 @@ OUT = """out : ndarray, optional, keyword-only
         Where to write the result: same shape and dtype as the result, writable. It may be the
         input itself; the result is still exact.
     threads : int or None, keyword-only
-        OpenMP threads; None uses all cores (OMP_NUM_THREADS). The result is bit-identical for
-        any thread count."""
+        OpenMP threads; None uses all cores (OMP_NUM_THREADS), except that a short job (a few
+        hundred microseconds) stays on one core unless imfilt ran in the last 2 ms: waking
+        sleeping threads costs more than such a job saves, while calls in a loop find them
+        awake. An explicit count is used as given (tiny images always run on one thread).
+        The result is bit-identical for any thread count."""
 
 
 SAME = """ndarray of the input's shape and dtype."""

@@ -72,7 +72,8 @@ int imfilt_box8(const imfilt_image *src, imfilt_image *dst, size_t kw, size_t ax
     while (((size_t)1 << overlap_bits) < overlap) overlap_bits++;
     int status = IMFILT_OK;
 
-    const int nt = imfilt_choose_threads(threads, H, n);
+    /* weight: the direct row pass costs about one unit per sample, the others four */
+    const int nt = imfilt_choose_threads(threads, H, n * (small && kw <= BOX8_DIRECT_MAX ? 1 : 4));
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nt)
 #endif

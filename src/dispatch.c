@@ -1,6 +1,8 @@
 /* Run-time choice of the ISA level: the best level this CPU supports among those compiled in,
    or a lower one named by the caller (the binding passes $IMFILT_CPU), chosen once at import. */
+#include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include "kernels.h"
 #ifdef _OPENMP
 #include <omp.h>
@@ -107,4 +109,14 @@ int imfilt_max_threads(void) {
 #else
     return 1;
 #endif
+}
+
+/* CLOCK_MONOTONIC time of the latest imfilt_mark_call (0: none yet) */
+static uint64_t last_call_ns;
+uint64_t imfilt_mark_call(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    const uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    const uint64_t last = __atomic_exchange_n(&last_call_ns, now, __ATOMIC_RELAXED);
+    return last == 0 || now < last ? UINT64_MAX : now - last;
 }

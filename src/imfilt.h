@@ -158,5 +158,8 @@ int imfilt_isa_select(const char *request); /* 0 ok, -1 unknown name; called onc
 const char *imfilt_compiler(void);
 int imfilt_openmp_enabled(void);
 int imfilt_max_threads(void);
+/* Nanoseconds since the previous call of this function (UINT64_MAX on the first); every
+   filter's thread choice calls it once (src/parallel.h). */
+uint64_t imfilt_mark_call(void);
 
 #endif

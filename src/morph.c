@@ -400,7 +400,9 @@ int imfilt_morph(const imfilt_image *src, imfilt_image *dst, const uint8_t *foot
                         imf_edge8_build(&edges[0], 0, ax * C, c.W, C, border) &&
                         imf_edge8_build(&edges[1], 1, (kw - 1 - ax) * C, c.W, C, border);
 
-    const int nt = imfilt_choose_threads(threads, c.H, rs);
+    /* weight: a footprint costs a unit per run, a rectangle one (direct) or two */
+    const int nt = imfilt_choose_threads(threads, c.H,
+                                         rs * (footprint ? plan.npieces : direct8 ? 1 : 2));
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nt)
 #endif

@@ -4,18 +4,31 @@
 #ifndef IMFILT_PARALLEL_H
 #define IMFILT_PARALLEL_H
 #include <stddef.h>
+#include <stdint.h>
 #include "imfilt.h"
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
-/* Below this many samples a second thread costs more than it saves. */
-#define IMFILT_MIN_PARALLEL_SAMPLES ((size_t)1 << 16)
+/* Work is counted in samples times a driver's weight (about 0.1 ns of one core each). */
+/* Below this much work a second thread costs more than it saves. */
+#define IMFILT_MIN_PARALLEL_SAMPLES ((size_t)1 << 18)
+/* threads=None (all cores): below this much work (a few hundred microseconds) a call also
+   stays on one thread unless imfilt ran within IMFILT_RECENT_NS: after that the OpenMP
+   threads have stopped spinning and sleep, and waking them (25-90 us, at times milliseconds
+   on a VM, measured) costs more than a short job saves. Calls in a loop keep the threads
+   awake and run in parallel; an explicit thread count is always honoured. */
+#define IMFILT_QUICK_WORK ((size_t)1 << 22)
+#define IMFILT_RECENT_NS ((uint64_t)2000000)
 
-/* threads <= 0: all cores; never more threads than strips of 8 rows. */
+/* threads <= 0: all cores (see IMFILT_QUICK_WORK); never more threads than strips of 8 rows.
+   row_samples: the work of one row (samples times the driver's weight). */
 static inline int imfilt_choose_threads(int requested, size_t height, size_t row_samples) {
     int t = requested > 0 ? requested : imfilt_max_threads();
-    if (height * row_samples < IMFILT_MIN_PARALLEL_SAMPLES) t = 1;
+    const size_t work = height * row_samples;
+    const uint64_t since = imfilt_mark_call();
+    if (work < IMFILT_MIN_PARALLEL_SAMPLES) t = 1;
+    if (requested <= 0 && work < IMFILT_QUICK_WORK && since > IMFILT_RECENT_NS) t = 1;
     if ((size_t)t > height / 8) t = height / 8 > 0 ? (int)(height / 8) : 1;
     return t < 1 ? 1 : t;
 }

@@ -101,7 +101,7 @@ static int FN(sep)(const imfilt_image *src, imfilt_image *dst,
 #endif
     const int symy = box ? (int)(kh & 1) : is_symmetric(kyd, kh);
 
-    const int nt = imfilt_choose_threads(threads, H, n);
+    const int nt = imfilt_choose_threads(threads, H, n * ((kh + kw) / 2)); /* weight: taps */
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nt)
 #endif
