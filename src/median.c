@@ -234,12 +234,76 @@ static int run_med3_direct(const med_ctx *m, size_t y0, size_t y1, const imf_edg
     return IMFILT_OK;
 }
 
+/* Sample p of row `img` seen through its left/right border (p in samples, C per pixel). */
+static uint8_t padded_sample(const med_ctx *m, const uint8_t *img, ptrdiff_t p, uint8_t cv) {
+    const ptrdiff_t C = (ptrdiff_t)m->C, n = (ptrdiff_t)(m->W * m->C);
+    if (p >= 0 && p < n) return img[p];
+    ptrdiff_t px = p >= 0 ? p / C : -((-p + C - 1) / C), c = p - px * C;
+    ptrdiff_t mx = imfilt_border_index(px, (ptrdiff_t)m->W, m->border);
+    return mx < 0 ? cv : img[mx * C + c];
+}
+
+/* One source row of the padded 3x3 kernel: its padded view P (P[j] = sample j - C) is the
+   image row itself in the middle and two small bordered copies of its ends: head = P[0, 128),
+   tail = P[xm, ...). */
+typedef struct {
+    uint8_t head[128], tail[384];
+    const uint8_t *img;
+} med3_slot;
+
+static void med3_slot_build(const med_ctx *m, ptrdiff_t r, const uint8_t *crow, uint8_t cv,
+                            size_t xm, med3_slot *s) {
+    const size_t C = m->C, n = m->W * C, tail_in = n + C - xm; /* tail bytes inside the row */
+    ptrdiff_t my = imfilt_border_index(r, (ptrdiff_t)m->H, m->border);
+    s->img = my < 0 ? crow : src_row(m, (size_t)my);
+    for (size_t j = 0; j < C; j++) s->head[j] = padded_sample(m, s->img, (ptrdiff_t)j - (ptrdiff_t)C, cv);
+    memcpy(s->head + C, s->img, 128 - C);
+    memcpy(s->tail, s->img + xm - C, tail_in);
+    for (size_t j = 0; j < C; j++) s->tail[tail_in + j] = padded_sample(m, s->img, (ptrdiff_t)(n + j), cv);
+    memset(s->tail + tail_in + C, 0, sizeof s->tail - tail_in - C);
+}
+
+/* The 3x3 uint8 median of rows [y0, y1) for levels without masked byte loads (AVX2): the
+   kernel reads the image rows in place and only their ends from bordered copies. Each row's
+   copies are made one output row before they are read: read right after being written, the
+   narrow stores would stall the kernel's wide loads on store forwarding. Needs n >= 512. */
+static int run_med3_padded(const med_ctx *m, size_t y0, size_t y1, uint8_t cv) {
+    const size_t C = m->C, n = m->W * C;
+    const size_t xm = 64 + 64 * ((n + C - 128) / 64); /* P[xm + 63] < P[n + C]: in the row */
+    uint8_t *crow = malloc(n);
+    med3_slot *slots = malloc(4 * sizeof *slots);
+    if (!crow || !slots) { free(crow); free(slots); return IMFILT_ENOMEM; }
+    memset(crow, cv, n);
+    const ptrdiff_t base = (ptrdiff_t)y0 - 1; /* virtual row r lives in slot (r - base) % 4 */
+#define SLOT(r) (&slots[(size_t)((ptrdiff_t)(r) - base) & 3])
+    for (ptrdiff_t r = base; r < base + 3; r++) med3_slot_build(m, r, crow, cv, xm, SLOT(r));
+    for (size_t y = y0; y < y1; y++) {
+        if (y + 2 <= y1) med3_slot_build(m, (ptrdiff_t)y + 2, crow, cv, xm, SLOT(y + 2));
+        const med3_slot *s[3] = {SLOT((ptrdiff_t)y - 1), SLOT(y), SLOT(y + 1)};
+        uint8_t *out = dst_row(m, y);
+        const uint8_t *P[3];
+        for (size_t i = 0; i < 3; i++) P[i] = s[i]->head;
+        m->t->med3_padded_u8(P, C, 64, out);
+        for (size_t i = 0; i < 3; i++) P[i] = s[i]->img - C + 64;
+        m->t->med3_padded_u8(P, C, xm - 64, out + 64);
+        for (size_t i = 0; i < 3; i++) P[i] = s[i]->tail;
+        m->t->med3_padded_u8(P, C, n - xm, out + xm);
+    }
+#undef SLOT
+    free(crow);
+    free(slots);
+    return IMFILT_OK;
+}
+
 static int run_network(const med_ctx *m, size_t y0, size_t y1, int net) {
     imf_edge8 edges[2];
     if (net == 0 && m->dtype == IMFILT_U8 && m->C < 32 && m->t->med3_rows_u8 &&
         imf_edge8_build(&edges[0], 0, m->C, m->W, m->C, m->border) &&
         imf_edge8_build(&edges[1], 1, m->C, m->W, m->C, m->border))
         return run_med3_direct(m, y0, y1, edges, (uint8_t)m->cval);
+    if (net == 0 && m->dtype == IMFILT_U8 && m->t->med3_padded_u8 &&
+        m->C <= m->t->med3_padded_max_step && m->W * m->C >= 512)
+        return run_med3_padded(m, y0, y1, (uint8_t)m->cval);
     if (m->dtype != IMFILT_F32 && m->dtype != IMFILT_F64)
         return run_network_inplace(m, y0, y1, net);
     const size_t k = m->kh, es = imfilt_dtype_size(m->dtype), Lp = (m->W + k - 1) * m->C;

@@ -35,6 +35,11 @@ typedef struct imfilt_median_table {
     void (*med3_rows_u8)(const uint8_t *const *rows, const imf_edge8 *left,
                          const imf_edge8 *right, uint8_t cv, size_t step, size_t n,
                          uint8_t *dst);
+    /* The same from 3 border-padded rows P (output x reads P[x .. x + 2 * step], P readable
+       64 bytes past P[n]), step <= med3_padded_max_step: levels without masked byte loads
+       (the driver pads only the rows' ends, see run_med3_padded). NULL: none. */
+    void (*med3_padded_u8)(const uint8_t *const *P, size_t step, size_t n, uint8_t *dst);
+    size_t med3_padded_max_step;
     /* Huang's sliding histogram on 16-bit keys with two-level counts: out[x * ostep] = median
        of the multiset {rows[i][(x + j) * step] taken wts[i] times : i < nrows, j < kw}
        (total = kw * sum(wts) samples), x < n, each result xor xor_out; counts: 65536 + 256

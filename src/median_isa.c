@@ -290,6 +290,64 @@ static void med3_rows_u8(const uint8_t *const *rows, const imf_edge8 *left,
 #define MED3_ROWS_U8 NULL
 #endif
 
+#if defined(__AVX2__) && IMFILT_VEC_BYTES == 32
+/* The 3x3 uint8 median from three padded rows (P[x .. x + 2 * step] for output x; P readable
+   64 bytes past the last output), AVX2: each 32-byte vector of each row is loaded and its
+   columns sorted once; the neighbours at +step and +2*step come from the 16-byte lane-crossing
+   permute of the vector and the next one (one per sorted row) and two byte-aligns. The align
+   counts are immediates: one instance per step (channels) 1..4. Same network as mednet3_u8. */
+static inline __attribute__((always_inline)) void med3_padded_avx2(
+        const uint8_t *const *P, const size_t step, size_t n, uint8_t *dst) {
+#define SORT3(a, b, c, l, m, h) do { \
+        __m256i lo_ = _mm256_min_epu8(a, b), hi_ = _mm256_max_epu8(a, b), mid_ = _mm256_max_epu8(lo_, c); \
+        l = _mm256_min_epu8(lo_, c); m = _mm256_min_epu8(mid_, hi_); h = _mm256_max_epu8(mid_, hi_); \
+    } while (0)
+#define LOAD3(x, l, m, h) SORT3(_mm256_loadu_si256((const __m256i *)(p0 + (x))), \
+                                _mm256_loadu_si256((const __m256i *)(p1 + (x))), \
+                                _mm256_loadu_si256((const __m256i *)(p2 + (x))), l, m, h)
+    const uint8_t *p0 = P[0], *p1 = P[1], *p2 = P[2];
+    __m256i l0, m0, h0, l1, m1, h1;
+    LOAD3(0, l0, m0, h0);
+    for (size_t x = 0; x < n; x += 32) {
+        LOAD3(x + 32, l1, m1, h1);
+        const __m256i lm = _mm256_permute2x128_si256(l0, l1, 0x21);
+        const __m256i mm = _mm256_permute2x128_si256(m0, m1, 0x21);
+        const __m256i hm = _mm256_permute2x128_si256(h0, h1, 0x21);
+        __m256i l = _mm256_max_epu8(_mm256_max_epu8(l0, _mm256_alignr_epi8(lm, l0, step)),
+                                    _mm256_alignr_epi8(lm, l0, 2 * step));
+        __m256i h = _mm256_min_epu8(_mm256_min_epu8(h0, _mm256_alignr_epi8(hm, h0, step)),
+                                    _mm256_alignr_epi8(hm, h0, 2 * step));
+        __m256i a = m0, b = _mm256_alignr_epi8(mm, m0, step), c = _mm256_alignr_epi8(mm, m0, 2 * step);
+        __m256i md = _mm256_max_epu8(_mm256_min_epu8(a, b), _mm256_min_epu8(_mm256_max_epu8(a, b), c));
+        __m256i r = _mm256_max_epu8(_mm256_min_epu8(l, md), _mm256_min_epu8(_mm256_max_epu8(l, md), h));
+        if (x + 32 <= n) {
+            _mm256_storeu_si256((__m256i *)(dst + x), r);
+        } else {
+            uint8_t last[32];
+            _mm256_storeu_si256((__m256i *)last, r);
+            memcpy(dst + x, last, n - x);
+        }
+        l0 = l1; m0 = m1; h0 = h1;
+    }
+#undef LOAD3
+#undef SORT3
+}
+
+static void med3_padded_u8(const uint8_t *const *P, size_t step, size_t n, uint8_t *dst) {
+    switch (step) {
+    case 1: med3_padded_avx2(P, 1, n, dst); return;
+    case 2: med3_padded_avx2(P, 2, n, dst); return;
+    case 3: med3_padded_avx2(P, 3, n, dst); return;
+    default: med3_padded_avx2(P, 4, n, dst); return;
+    }
+}
+#define MED3_PADDED_U8 med3_padded_u8
+#define MED3_PADDED_MAX_STEP 4
+#else
+#define MED3_PADDED_U8 NULL
+#define MED3_PADDED_MAX_STEP 0
+#endif
+
 #define NETS(kind, KS) { kind##3_##KS, kind##5_##KS, kind##7_##KS }
 
 const imfilt_median_table IMFILT_ISA_TABLE(imfilt_median) = {
@@ -299,6 +357,8 @@ const imfilt_median_table IMFILT_ISA_TABLE(imfilt_median) = {
     .mednet = { NETS(mednet, u8), NETS(mednet, u16), NETS(mednet, i16), NETS(mednet, i32),
                 NETS(mednet, i64) },
     .med3_rows_u8 = MED3_ROWS_U8,
+    .med3_padded_u8 = MED3_PADDED_U8,
+    .med3_padded_max_step = MED3_PADDED_MAX_STEP,
     .hist16 = hist16,
     .ph_update = {ph_update_c8, ph_update_c16},
     .ph_row = {ph_row_c8, ph_row_c16},

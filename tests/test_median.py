@@ -231,7 +231,10 @@ SIMD_SCRIPT = textwrap.dedent("""
         gray = np.ascontiguousarray(img[:, :, 0])
         for tag, a in (("rgb", img), ("gray", gray), ("narrow", gray[:, :13])):
             for size in (3, 5, 7, 9, (3, 5), 17):
-                for border in ("replicate", "constant", "wrap"):
+                borders = ("replicate", "constant", "wrap")
+                if size == 3:  # the 3x3 kernels read each row's ends through the border
+                    borders += ("reflect101", "reflect")
+                for border in borders:
                     res[f"{name}/{tag}/{size}/{border}"] = imfilt.median(a, size, border=border,
                                                                          cval=3)
     np.savez(out_path, **res)
