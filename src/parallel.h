@@ -10,9 +10,9 @@
 #include <omp.h>
 #endif
 
-/* Work is counted in samples times a driver's weight (about 0.1 ns of one core each). */
-/* Below this much work a second thread costs more than it saves. */
-#define IMFILT_MIN_PARALLEL_SAMPLES ((size_t)1 << 18)
+/* Work is counted in samples times a driver's weight (about 0.1 ns of one core each).
+   Below this much work a second thread costs more than it saves. */
+#define IMFILT_MIN_PARALLEL_WORK ((size_t)1 << 18)
 /* threads=None (all cores): below this much work (a few hundred microseconds) a call also
    stays on one thread unless imfilt ran within IMFILT_RECENT_NS: after that the OpenMP
    threads have stopped spinning and sleep, and waking them (25-90 us, at times milliseconds
@@ -27,7 +27,7 @@ static inline int imfilt_choose_threads(int requested, size_t height, size_t row
     int t = requested > 0 ? requested : imfilt_max_threads();
     const size_t work = height * row_samples;
     const uint64_t since = imfilt_mark_call();
-    if (work < IMFILT_MIN_PARALLEL_SAMPLES) t = 1;
+    if (work < IMFILT_MIN_PARALLEL_WORK) t = 1;
     if (requested <= 0 && work < IMFILT_QUICK_WORK && since > IMFILT_RECENT_NS) t = 1;
     if ((size_t)t > height / 8) t = height / 8 > 0 ? (int)(height / 8) : 1;
     return t < 1 ? 1 : t;

@@ -18,7 +18,7 @@ IMFILT_ISA_DECLARE(imfilt_tone_kernels, imfilt_tone);
    threshold is the generic one (64 K samples). */
 #define TONE_BLOCK_SAMPLES ((size_t)1 << 16)
 #define TONE_LUT_MIN_PARALLEL_BYTES ((size_t)1 << 20)
-#define TONE_POW_MIN_PARALLEL_BYTES (IMFILT_MIN_PARALLEL_SAMPLES * 8)
+#define TONE_POW_MIN_PARALLEL_BYTES ((size_t)1 << 19)
 
 typedef int (*piece_fn)(const void *src, void *dst, size_t n, const void *ctx);
 
