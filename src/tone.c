@@ -15,7 +15,7 @@ IMFILT_ISA_DECLARE(imfilt_tone_kernels, imfilt_tone);
 /* Below these many bytes of traffic (input + output) one thread does the job. A lookup is
    memory bound: measured 1.06x from 2 threads at 640x480 uint8 (0.6 MB), 1.6x at 1280x720.
    The float32 power computes ~10 ns per vector: 1.8x already at 640x480 (2.4 MB), so its
-   threshold is the generic one (64 K samples). */
+   threshold is 64 K samples of 8 bytes. */
 #define TONE_BLOCK_SAMPLES ((size_t)1 << 16)
 #define TONE_LUT_MIN_PARALLEL_BYTES ((size_t)1 << 20)
 #define TONE_POW_MIN_PARALLEL_BYTES ((size_t)1 << 19)
