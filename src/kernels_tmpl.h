@@ -138,6 +138,16 @@ static inline __attribute__((always_inline)) void IMFILT_CAT(FN(store_loop), TS)
     /* a local copy: the stores through dst could alias *rule, which would reload it per vector */ \
     const imfilt_out_rule rl = *rule, *r = &rl; \
     size_t i = 0; \
+    /* four vectors of int32 lanes, then one narrowing loop over them: GCC turns it into packs; \
+       __builtin_convertvector of one vector to 8- or 16-bit lanes is scalarised below AVX-512 */ \
+    for (; i + 4 * VL <= n; i += 4 * VL) { \
+        int32_t q[4 * VL] __attribute__((aligned(64))); \
+        for (size_t u = 0; u < 4; u++) { \
+            VI t = FN(rule_int)(FN(vld)(src + i + u * VL), r, mode, in_float, (W)(LO), (W)(HI)); \
+            memcpy(q + u * VL, &t, sizeof t); \
+        } \
+        for (size_t u = 0; u < 4 * VL; u++) dst[i + u] = (T)q[u]; \
+    } \
     for (; i + VL <= n; i += VL) { \
         IMFILT_CAT(FN(vout), TS) o = __builtin_convertvector( \
             FN(rule_int)(FN(vld)(src + i), r, mode, in_float, (W)(LO), (W)(HI)), IMFILT_CAT(FN(vout), TS)); \
