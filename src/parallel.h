@@ -12,7 +12,7 @@
 
 /* Work is counted in samples times a driver's weight (about 0.1 ns of one core each).
    Below this much work a second thread costs more than it saves. */
-#define IMFILT_MIN_PARALLEL_WORK ((size_t)1 << 18)
+#define IMFILT_MIN_PARALLEL_WORK ((size_t)1 << 16)
 /* threads=None (all cores): below this much work (a few hundred microseconds) a call also
    stays on one thread unless imfilt ran within IMFILT_RECENT_NS: after that the OpenMP
    threads have stopped spinning and sleep, and waking them (25-90 us, at times milliseconds
