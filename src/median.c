@@ -98,6 +98,12 @@ static inline uint8_t *dst_row(const med_ctx *m, size_t y) {
     return (uint8_t *)m->dst->data + (ptrdiff_t)y * m->dst->row_stride;
 }
 
+/* Image row of virtual row r (border.h), or `crow` (a row of cval) outside a constant border. */
+static inline const uint8_t *virtual_row(const med_ctx *m, ptrdiff_t r, const uint8_t *crow) {
+    ptrdiff_t my = imfilt_border_index(r, (ptrdiff_t)m->H, m->border);
+    return my < 0 ? crow : src_row(m, (size_t)my);
+}
+
 /* One border-padded key row: image row coordinate yy, columns -rw .. W-1+rw. */
 static void build_row(const med_ctx *m, ptrdiff_t yy, int mode, const void *ckey, size_t es,
                       uint8_t *buf) {
@@ -223,24 +229,11 @@ static int run_med3_direct(const med_ctx *m, size_t y0, size_t y1, const imf_edg
     memset(crow, cv, n);
     for (size_t y = y0; y < y1; y++) {
         const uint8_t *rows[3];
-        for (size_t i = 0; i < 3; i++) {
-            ptrdiff_t my = imfilt_border_index((ptrdiff_t)y - 1 + (ptrdiff_t)i, (ptrdiff_t)m->H,
-                                               m->border);
-            rows[i] = my < 0 ? crow : src_row(m, (size_t)my);
-        }
+        for (size_t i = 0; i < 3; i++) rows[i] = virtual_row(m, (ptrdiff_t)(y + i) - 1, crow);
         m->t->med3_rows_u8(rows, &edges[0], &edges[1], cv, m->C, n, dst_row(m, y));
     }
     free(crow);
     return IMFILT_OK;
-}
-
-/* Sample p of row `img` seen through its left/right border (p in samples, C per pixel). */
-static uint8_t padded_sample(const med_ctx *m, const uint8_t *img, ptrdiff_t p, uint8_t cv) {
-    const ptrdiff_t C = (ptrdiff_t)m->C, n = (ptrdiff_t)(m->W * m->C);
-    if (p >= 0 && p < n) return img[p];
-    ptrdiff_t px = p >= 0 ? p / C : -((-p + C - 1) / C), c = p - px * C;
-    ptrdiff_t mx = imfilt_border_index(px, (ptrdiff_t)m->W, m->border);
-    return mx < 0 ? cv : img[mx * C + c];
 }
 
 /* One source row of the padded 3x3 kernel: its padded view P (P[j] = sample j - C) is the
@@ -251,15 +244,16 @@ typedef struct {
     const uint8_t *img;
 } med3_slot;
 
-static void med3_slot_build(const med_ctx *m, ptrdiff_t r, const uint8_t *crow, uint8_t cv,
-                            size_t xm, med3_slot *s) {
+static void med3_slot_build(const med_ctx *m, ptrdiff_t r, const uint8_t *crow,
+                            const imf_edge8 *edges, uint8_t cv, size_t xm, med3_slot *s) {
     const size_t C = m->C, n = m->W * C, tail_in = n + C - xm; /* tail bytes inside the row */
-    ptrdiff_t my = imfilt_border_index(r, (ptrdiff_t)m->H, m->border);
-    s->img = my < 0 ? crow : src_row(m, (size_t)my);
-    for (size_t j = 0; j < C; j++) s->head[j] = padded_sample(m, s->img, (ptrdiff_t)j - (ptrdiff_t)C, cv);
+    s->img = virtual_row(m, r, crow);
+    for (size_t j = 0; j < C; j++) {
+        s->head[j] = edges[0].base < 0 ? cv : s->img[edges[0].base + edges[0].idx[j]];
+        s->tail[tail_in + j] = edges[1].base < 0 ? cv : s->img[edges[1].base + edges[1].idx[j]];
+    }
     memcpy(s->head + C, s->img, 128 - C);
     memcpy(s->tail, s->img + xm - C, tail_in);
-    for (size_t j = 0; j < C; j++) s->tail[tail_in + j] = padded_sample(m, s->img, (ptrdiff_t)(n + j), cv);
     memset(s->tail + tail_in + C, 0, sizeof s->tail - tail_in - C);
 }
 
@@ -267,7 +261,8 @@ static void med3_slot_build(const med_ctx *m, ptrdiff_t r, const uint8_t *crow, 
    kernel reads the image rows in place and only their ends from bordered copies. Each row's
    copies are made one output row before they are read: read right after being written, the
    narrow stores would stall the kernel's wide loads on store forwarding. Needs n >= 512. */
-static int run_med3_padded(const med_ctx *m, size_t y0, size_t y1, uint8_t cv) {
+static int run_med3_padded(const med_ctx *m, size_t y0, size_t y1, const imf_edge8 *edges,
+                           uint8_t cv) {
     const size_t C = m->C, n = m->W * C;
     const size_t xm = 64 + 64 * ((n + C - 128) / 64); /* P[xm + 63] < P[n + C]: in the row */
     uint8_t *crow = malloc(n);
@@ -276,9 +271,9 @@ static int run_med3_padded(const med_ctx *m, size_t y0, size_t y1, uint8_t cv) {
     memset(crow, cv, n);
     const ptrdiff_t base = (ptrdiff_t)y0 - 1; /* virtual row r lives in slot (r - base) % 4 */
 #define SLOT(r) (&slots[(size_t)((ptrdiff_t)(r) - base) & 3])
-    for (ptrdiff_t r = base; r < base + 3; r++) med3_slot_build(m, r, crow, cv, xm, SLOT(r));
+    for (ptrdiff_t r = base; r < base + 3; r++) med3_slot_build(m, r, crow, edges, cv, xm, SLOT(r));
     for (size_t y = y0; y < y1; y++) {
-        if (y + 2 <= y1) med3_slot_build(m, (ptrdiff_t)y + 2, crow, cv, xm, SLOT(y + 2));
+        if (y + 2 <= y1) med3_slot_build(m, (ptrdiff_t)y + 2, crow, edges, cv, xm, SLOT(y + 2));
         const med3_slot *s[3] = {SLOT((ptrdiff_t)y - 1), SLOT(y), SLOT(y + 1)};
         uint8_t *out = dst_row(m, y);
         const uint8_t *P[3];
@@ -296,14 +291,16 @@ static int run_med3_padded(const med_ctx *m, size_t y0, size_t y1, uint8_t cv) {
 }
 
 static int run_network(const med_ctx *m, size_t y0, size_t y1, int net) {
+    /* uint8 3x3: the rows read in place, their one-pixel borders mapped once (src/edge8.h) */
     imf_edge8 edges[2];
-    if (net == 0 && m->dtype == IMFILT_U8 && m->C < 32 && m->t->med3_rows_u8 &&
+    if (net == 0 && m->dtype == IMFILT_U8 && m->C < 32 &&
         imf_edge8_build(&edges[0], 0, m->C, m->W, m->C, m->border) &&
-        imf_edge8_build(&edges[1], 1, m->C, m->W, m->C, m->border))
-        return run_med3_direct(m, y0, y1, edges, (uint8_t)m->cval);
-    if (net == 0 && m->dtype == IMFILT_U8 && m->t->med3_padded_u8 &&
-        m->C <= m->t->med3_padded_max_step && m->W * m->C >= 512)
-        return run_med3_padded(m, y0, y1, (uint8_t)m->cval);
+        imf_edge8_build(&edges[1], 1, m->C, m->W, m->C, m->border)) {
+        if (m->t->med3_rows_u8)
+            return run_med3_direct(m, y0, y1, edges, (uint8_t)m->cval);
+        if (m->t->med3_padded_u8 && m->C <= m->t->med3_padded_max_step && m->W * m->C >= 512)
+            return run_med3_padded(m, y0, y1, edges, (uint8_t)m->cval);
+    }
     if (m->dtype != IMFILT_F32 && m->dtype != IMFILT_F64)
         return run_network_inplace(m, y0, y1, net);
     const size_t k = m->kh, es = imfilt_dtype_size(m->dtype), Lp = (m->W + k - 1) * m->C;
@@ -368,18 +365,16 @@ static int run_ph(const med_ctx *m, size_t y0, size_t y1) {
                 cp[c * pw + j] = e < 0 ? (const void *)(chist + 256 * cs)
                                : (const uint8_t *)cols.coarse + ((size_t)e * C + c) * 16 * cs;
             }
-#define ROWP(yy) ({ ptrdiff_t my_ = imfilt_border_index((yy), (ptrdiff_t)m->H, m->border); \
-                    my_ < 0 ? crow : src_row(m, (size_t)my_); })
         for (size_t i = 0; i < m->kh; i++)
-            m->t->ph_update[wide](&cols, ROWP((ptrdiff_t)y0 - (ptrdiff_t)m->rh + (ptrdiff_t)i), NULL);
+            m->t->ph_update[wide](&cols, virtual_row(m, (ptrdiff_t)(y0 + i) - (ptrdiff_t)m->rh, crow),
+                                  NULL);
         for (size_t y = y0; y < y1; y++) {
             if (y > y0)
-                m->t->ph_update[wide](&cols, ROWP((ptrdiff_t)(y + m->rh)),
-                                ROWP((ptrdiff_t)y - (ptrdiff_t)m->rh - 1));
+                m->t->ph_update[wide](&cols, virtual_row(m, (ptrdiff_t)(y + m->rh), crow),
+                                virtual_row(m, (ptrdiff_t)y - (ptrdiff_t)m->rh - 1, crow));
             m->t->ph_row[wide]((const void *const *)fp, (const void *const *)cp, W, C, m->kh,
                                m->kw, dst_row(m, y));
         }
-#undef ROWP
     }
     free(cols.fine); free(cols.coarse); free(crow); free(chist); free(fp);
     return st;

@@ -246,14 +246,18 @@ static void med3_rows_u8(const uint8_t *const *rows, const imf_edge8 *left,
     const __m512i i1 = _mm512_add_epi8(id, _mm512_set1_epi8((char)step));
     const __m512i i2 = _mm512_add_epi8(id, _mm512_set1_epi8((char)(2 * step)));
     const uint8_t *r0 = rows[0], *r1 = rows[1], *r2 = rows[2];
+    __m512i L[3], R[3]; /* each row's one-pixel borders */
+    for (size_t i = 0; i < 3; i++) {
+        L[i] = imf_edge8_vector(rows[i], left, cv);
+        R[i] = imf_edge8_vector(rows[i], right, cv);
+    }
     __m512i l0, m0, h0, l3, m3, h3;
 #define SORT3(a, b, c, l, m, h) do { \
         __m512i lo_ = _mm512_min_epu8(a, b), hi_ = _mm512_max_epu8(a, b), mid_ = _mm512_max_epu8(lo_, c); \
         l = _mm512_min_epu8(lo_, c); m = _mm512_min_epu8(mid_, hi_); h = _mm512_max_epu8(mid_, hi_); \
     } while (0)
-#define EDGE1(r, p) imf_padded8_load(r, imf_edge8_vector(r, left, cv), imf_edge8_vector(r, right, cv), \
-                                     step, step, n, p, id)
-#define EDGE3(p) SORT3(EDGE1(r0, p), EDGE1(r1, p), EDGE1(r2, p), l3, m3, h3)
+#define EDGE1(i, p) imf_padded8_load(rows[i], L[i], R[i], step, step, n, p, id)
+#define EDGE3(p) SORT3(EDGE1(0, p), EDGE1(1, p), EDGE1(2, p), l3, m3, h3)
 #define MED3_STORE(x, full) do { \
         __m512i l = _mm512_max_epu8(_mm512_max_epu8(l0, _mm512_permutex2var_epi8(l0, i1, l3)), \
                                     _mm512_permutex2var_epi8(l0, i2, l3)); \
@@ -264,7 +268,7 @@ static void med3_rows_u8(const uint8_t *const *rows, const imf_edge8 *left,
         __m512i md = _mm512_max_epu8(_mm512_min_epu8(a, b), _mm512_min_epu8(_mm512_max_epu8(a, b), c)); \
         __m512i r = _mm512_max_epu8(_mm512_min_epu8(l, md), _mm512_min_epu8(_mm512_max_epu8(l, md), h)); \
         if (full) _mm512_storeu_si512(dst + (x), r); \
-        else _mm512_mask_storeu_epi8(dst + (x), (__mmask64)((~0ull) >> (64 - (n - (x)))), r); \
+        else _mm512_mask_storeu_epi8(dst + (x), imf_lanes_below((ptrdiff_t)(n - (x))), r); \
         l0 = l3; m0 = m3; h0 = h3; \
     } while (0)
     EDGE3(0);
