@@ -50,7 +50,12 @@ static inline __attribute__((always_inline)) void round_box8(const uint16_t *res
     }
 }
 /* The same rounding in 16-bit lanes, one multiply-high and a shift (rule->box_mul16 != 0):
-   min(((s + d) * m16) >> (16 + sh), 255), equal to the 32-bit form for every window sum. */
+   min(((s + d) * m16) >> (16 + sh), 255), equal to the 32-bit form for every window sum.
+   One vector of it, before the saturating narrowing: */
+static inline vu16 round_box8_16v(vu16 s, vu16 dv, vu16 mv, int sh) {
+    return mulhi16(s + dv, mv) >> sh;
+}
+
 static inline __attribute__((always_inline)) void round_box8_16(const uint16_t *restrict s,
                                                                 uint8_t *restrict dst, size_t n,
                                                                 uint16_t d, uint16_t m16, int sh) {
@@ -58,7 +63,7 @@ static inline __attribute__((always_inline)) void round_box8_16(const uint16_t *
     size_t x = 0;
     for (; x + VL16 <= n; x += VL16) {
         uint16_t v[VL16] __attribute__((aligned(IMFILT_VEC_BYTES)));
-        vu16 r = mulhi16(ld16(s + x) + dv, mv) >> sh;
+        vu16 r = round_box8_16v(ld16(s + x), dv, mv, sh);
         memcpy(v, &r, sizeof r);
         for (size_t i = 0; i < VL16; i++) dst[x + i] = (uint8_t)(v[i] > 255 ? 255 : v[i]);
     }
@@ -97,8 +102,8 @@ static inline __attribute__((always_inline)) void hbox8_k(const uint16_t *restri
         uint16_t sums[2 * VL16] __attribute__((aligned(IMFILT_VEC_BYTES)));
         if (m16) {
             const vu16 dv = (vu16){0} + (uint16_t)d, mv = (vu16){0} + m16;
-            a0 = mulhi16(a0 + dv, mv) >> sh;
-            a1 = mulhi16(a1 + dv, mv) >> sh;
+            a0 = round_box8_16v(a0, dv, mv, sh);
+            a1 = round_box8_16v(a1, dv, mv, sh);
             memcpy(sums, &a0, sizeof a0);
             memcpy(sums + VL16, &a1, sizeof a1);
             for (size_t i = 0; i < 2 * VL16; i++) dst[x + i] = (uint8_t)(sums[i] > 255 ? 255 : sums[i]);
