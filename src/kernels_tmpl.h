@@ -132,33 +132,29 @@ static void IMFILT_CAT(FN(load), IMFILT_CAT(_, TS))(const void *srcv, W *dst, si
 
 /* The loop is written once and instantiated per rule by the switch, with the rule constant. */
 #define STORE_INT_DEF(T, TS, LO, HI) \
-typedef T IMFILT_CAT(FN(vout), TS) __attribute__((vector_size(VL * sizeof(T)))); \
+/* cnt <= 4 * VL outputs of src (4 * VL readable): four vectors of int32 lanes, then one \
+   narrowing loop over them that GCC turns into packs (__builtin_convertvector of one vector \
+   to 8- or 16-bit lanes is scalarised below AVX-512) */ \
+static inline __attribute__((always_inline)) void IMFILT_CAT(FN(store_block), TS)( \
+        const W *src, T *dst, size_t cnt, const imfilt_out_rule *r, int mode, int in_float) { \
+    int32_t q[4 * VL] __attribute__((aligned(64))); \
+    for (size_t u = 0; u < 4; u++) { \
+        VI t = FN(rule_int)(FN(vld)(src + u * VL), r, mode, in_float, (W)(LO), (W)(HI)); \
+        memcpy(q + u * VL, &t, sizeof t); \
+    } \
+    for (size_t u = 0; u < cnt; u++) dst[u] = (T)q[u]; \
+} \
 static inline __attribute__((always_inline)) void IMFILT_CAT(FN(store_loop), TS)( \
         const W *src, T *dst, size_t n, const imfilt_out_rule *rule, int mode, int in_float) { \
     /* a local copy: the stores through dst could alias *rule, which would reload it per vector */ \
     const imfilt_out_rule rl = *rule, *r = &rl; \
     size_t i = 0; \
-    /* four vectors of int32 lanes, then one narrowing loop over them: GCC turns it into packs; \
-       __builtin_convertvector of one vector to 8- or 16-bit lanes is scalarised below AVX-512 */ \
-    for (; i + 4 * VL <= n; i += 4 * VL) { \
-        int32_t q[4 * VL] __attribute__((aligned(64))); \
-        for (size_t u = 0; u < 4; u++) { \
-            VI t = FN(rule_int)(FN(vld)(src + i + u * VL), r, mode, in_float, (W)(LO), (W)(HI)); \
-            memcpy(q + u * VL, &t, sizeof t); \
-        } \
-        for (size_t u = 0; u < 4 * VL; u++) dst[i + u] = (T)q[u]; \
-    } \
-    for (; i + VL <= n; i += VL) { \
-        IMFILT_CAT(FN(vout), TS) o = __builtin_convertvector( \
-            FN(rule_int)(FN(vld)(src + i), r, mode, in_float, (W)(LO), (W)(HI)), IMFILT_CAT(FN(vout), TS)); \
-        memcpy(dst + i, &o, sizeof o); \
-    } \
+    for (; i + 4 * VL <= n; i += 4 * VL) \
+        IMFILT_CAT(FN(store_block), TS)(src + i, dst + i, 4 * VL, r, mode, in_float); \
     if (i < n) { /* tail through a padded copy: the same arithmetic as the body */ \
-        W pad[VL] = {0}; \
+        W pad[4 * VL] = {0}; \
         memcpy(pad, src + i, (n - i) * sizeof(W)); \
-        IMFILT_CAT(FN(vout), TS) o = __builtin_convertvector( \
-            FN(rule_int)(FN(vld)(pad), r, mode, in_float, (W)(LO), (W)(HI)), IMFILT_CAT(FN(vout), TS)); \
-        memcpy(dst + i, &o, (n - i) * sizeof(T)); \
+        IMFILT_CAT(FN(store_block), TS)(pad, dst + i, n - i, r, mode, in_float); \
     } \
 } \
 static void IMFILT_CAT(FN(store), IMFILT_CAT(_, TS))(const W *src, void *dstv, size_t n, const imfilt_out_rule *r) { \
