@@ -23,12 +23,20 @@
 
 /* threads <= 0: all cores (see IMFILT_QUICK_WORK); never more threads than strips of 8 rows.
    row_samples: the work of one row (samples times the driver's weight). */
-static inline int imfilt_choose_threads(int requested, size_t height, size_t row_samples) {
+/* The requested count (threads <= 0: all cores), or 1 when the job is too small
+   (!big_enough, the caller's own minimum) or a quick job finds the threads asleep; marks the
+   call (imfilt_mark_call). Every driver's choice goes through here. */
+static inline int imfilt_policy_threads(int requested, size_t work, int big_enough) {
     int t = requested > 0 ? requested : imfilt_max_threads();
-    const size_t work = height * row_samples;
     const uint64_t since = imfilt_mark_call();
-    if (work < IMFILT_MIN_PARALLEL_WORK) t = 1;
+    if (!big_enough) t = 1;
     if (requested <= 0 && work < IMFILT_QUICK_WORK && since > IMFILT_RECENT_NS) t = 1;
+    return t;
+}
+
+static inline int imfilt_choose_threads(int requested, size_t height, size_t row_samples) {
+    const size_t work = height * row_samples;
+    int t = imfilt_policy_threads(requested, work, work >= IMFILT_MIN_PARALLEL_WORK);
     if ((size_t)t > height / 8) t = height / 8 > 0 ? (int)(height / 8) : 1;
     return t < 1 ? 1 : t;
 }

@@ -23,15 +23,16 @@ IMFILT_ISA_DECLARE(imfilt_tone_kernels, imfilt_tone);
 typedef int (*piece_fn)(const void *src, void *dst, size_t n, const void *ctx);
 
 /* Run fn over every row piece; block boundaries are multiples of `align` samples (a multiple
-   of the channel count, so every piece starts at channel 0). Returns the OR of fn's results. */
+   of the channel count, so every piece starts at channel 0). Returns the OR of fn's results.
+   weight: work units (~0.1 ns, src/parallel.h) per sample: 1 for a lookup, 8 for the power. */
 static int run_elementwise(const imfilt_image *src, imfilt_image *dst, size_t in_size,
                            size_t out_size, size_t align, int threads, size_t min_parallel_bytes,
-                           piece_fn fn, const void *ctx) {
+                           size_t weight, piece_fn fn, const void *ctx) {
     const size_t h = src->height, row = src->width * src->channels;
     const size_t total = h * row;
     if (total == 0) return 0;
-    int nt = threads > 0 ? threads : imfilt_max_threads();
-    if (total * (in_size + out_size) < min_parallel_bytes) nt = 1;
+    int nt = imfilt_policy_threads(threads, total * weight,
+                                   total * (in_size + out_size) >= min_parallel_bytes);
     /* work blocks of ~TONE_BLOCK_SAMPLES (a multiple of align), handed out dynamically so a
        thread that starts late (a busy machine) or runs slower takes fewer of them */
     const size_t blk = (TONE_BLOCK_SAMPLES + align - 1) / align * align;
@@ -145,7 +146,7 @@ int imfilt_lut(const imfilt_image *src, imfilt_image *dst, const void *table, si
     }
     /* thread boundaries at whole 64-sample vectors of whole pixels */
     size_t align = 64 * C;
-    run_elementwise(src, dst, in_size, elem_size, align, threads, TONE_LUT_MIN_PARALLEL_BYTES,
+    run_elementwise(src, dst, in_size, elem_size, align, threads, TONE_LUT_MIN_PARALLEL_BYTES, 1,
                     src->dtype == IMFILT_U8 ? piece_lut8 : piece_lut16, &c);
     free(planes);
     return IMFILT_OK;
@@ -191,7 +192,7 @@ int imfilt_any_negative(const imfilt_image *src, int threads, int *found) {
     int dt = src->dtype;
     size_t sz = imfilt_dtype_size(dt);
     none.row_stride = 0; /* no output */
-    *found = run_elementwise(src, &none, sz, 0, 1024, threads, TONE_LUT_MIN_PARALLEL_BYTES,
+    *found = run_elementwise(src, &none, sz, 0, 1024, threads, TONE_LUT_MIN_PARALLEL_BYTES, 1,
                              piece_negative, &dt);
     return IMFILT_OK;
 }
@@ -220,7 +221,7 @@ int imfilt_pow(const imfilt_image *src, imfilt_image *dst, double gamma, double 
     double gd = (double)c.p.g;
     c.p.odd_int = gd == floor(gd) && fmod(gd, 2.0) == 1.0;
     int fast = c.p.g <= IMFILT_POW_FAST_MAX_GAMMA;
-    *negative = run_elementwise(src, dst, 4, 4, 64, threads, TONE_POW_MIN_PARALLEL_BYTES,
+    *negative = run_elementwise(src, dst, 4, 4, 64, threads, TONE_POW_MIN_PARALLEL_BYTES, 8,
                                 fast ? piece_pow_fast : piece_pow_libm, &c);
     return IMFILT_OK;
 }
