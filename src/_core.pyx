@@ -37,6 +37,21 @@ cdef extern from "imfilt.h":
     const char *imfilt_compiler()
     int imfilt_openmp_enabled()
     int imfilt_max_threads()
+    void imfilt_set_interrupt_hook(int (*hook)() noexcept nogil)
+
+cdef extern from *:
+    """
+    /* The interrupt hook (src/parallel.h imfilt_stopped): run Python's signal handlers in the
+       calling thread; a raising handler (Ctrl-C: KeyboardInterrupt) leaves its exception set
+       and stops the call. Non-main threads: PyErr_CheckSignals does nothing. */
+    static int imfilt_python_signals(void) {
+        PyGILState_STATE g = PyGILState_Ensure();
+        const int raised = PyErr_CheckSignals() != 0;
+        PyGILState_Release(g);
+        return raised;
+    }
+    """
+    int imfilt_python_signals() noexcept nogil
 
 
 cdef extern from "border.h":
@@ -51,10 +66,20 @@ def border_indices(Py_ssize_t start, Py_ssize_t n, int mode, Py_ssize_t[::1] out
         out[i] = imfilt_border_index(start + i, n, mode)
 
 
+cdef extern from "Python.h":
+    void *PyErr_Occurred()
+
+imfilt_set_interrupt_hook(imfilt_python_signals)
+
+
 cdef int _check(int status, str what) except -1:
     """The one mapping from C status codes to Python exceptions."""
     if status == 0:
         return 0
+    if status == 4:  # IMFILT_EINTR: a signal handler raised (its exception is pending)
+        if PyErr_Occurred() != NULL:
+            return -1
+        raise KeyboardInterrupt(f"{what}: interrupted")
     if status == 1:
         raise MemoryError(f"{what}: out of memory for scratch buffers")
     if status == 3:

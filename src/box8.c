@@ -79,7 +79,7 @@ int imfilt_box8(const imfilt_image *src, imfilt_image *dst, size_t kw, size_t ax
 #endif
     {
         size_t y0, y1;
-        imfilt_strip(H, imfilt_thread_id(), nt, 1, &y0, &y1);
+        imfilt_team_rows(H, 1, &y0, &y1);
         /* acc (next u16) | hs16, t1_16, t2_16 (next u16 each) | ext32, hs32, t1_32, t2_32 | cval row */
         size_t words16 = 4 * next, words32 = large ? (4 + (size_t)pow2_bits) * next : 0;
         /* + 64: the sums' core (acc + left) starts on a cache line, so the slide of every row
@@ -105,6 +105,7 @@ int imfilt_box8(const imfilt_image *src, imfilt_image *dst, size_t kw, size_t ax
             uint16_t *core = acc + left;
             const uint16_t cval_sum = (uint16_t)(kh * cv);
             for (size_t y = y0; y < y1; y++) {
+                if ((y - y0) % 16 == 15 && imfilt_stopped(&status)) break; /* rows: ~1 us */
                 const ptrdiff_t top = (ptrdiff_t)y - (ptrdiff_t)ay;
                 if (y == y0) {
                     for (size_t j = 0; j < kh; j++)

@@ -94,7 +94,7 @@ static int FN(depthwise)(const imfilt_conv_kernels *T, const W *x, const W *w, c
 #pragma omp for schedule(static)
 #endif
         for (ptrdiff_t it = 0; it < items; it++) {
-            if (!ring || !aux) continue;
+            if (!ring || !aux || imfilt_stopped(&status)) continue;
             const size_t plane = (size_t)it / nbands, b = (size_t)it % nbands;
             const size_t n = plane / Cout, oc = plane % Cout, ic = oc / mult;
             const W *in = x + (n * C + ic) * g->h * g->w;
@@ -184,7 +184,7 @@ static int FN(dense)(const imfilt_conv_kernels *T, const W *x, const W *w, const
 #pragma omp for schedule(static)
 #endif
             for (ptrdiff_t it = 0; it < items; it++) {
-                if (!ptr || !tail) continue;
+                if (!ptr || !tail || imfilt_stopped(&status)) continue;
                 const size_t c = (size_t)it % chunks, ng = (size_t)it / chunks;
                 const size_t n = ng / groups, gr = ng % groups;
                 const size_t p0 = c * PC, pn = plane_in - p0 < PC ? plane_in - p0 : PC;
@@ -241,7 +241,7 @@ static int FN(dense)(const imfilt_conv_kernels *T, const W *x, const W *w, const
 #pragma omp for schedule(static)
 #endif
         for (ptrdiff_t it = 0; it < items; it++) {
-            if (!buf || !ptr) continue;
+            if (!buf || !ptr || imfilt_stopped(&status)) continue;
             const size_t u = (size_t)it / nbands, b = (size_t)it % nbands;
             const size_t n = u / groups, gr = u % groups;
             const size_t oyA = g->oh * b / nbands, oyB = g->oh * (b + 1) / nbands;
@@ -311,7 +311,7 @@ static int FN(filter2d_direct)(const imfilt_image *src, imfilt_image *dst, const
 #endif
     {
         size_t y0, y1;
-        imfilt_strip(H, imfilt_thread_id(), nt, 1, &y0, &y1);
+        imfilt_team_rows(H, 1, &y0, &y1);
         W *mem = calloc((kh + 1) * row_len, sizeof(W));
         const W **rows = malloc((kh + 1) * sizeof(W *));
         if (!mem || !rows) {
@@ -320,6 +320,7 @@ static int FN(filter2d_direct)(const imfilt_image *src, imfilt_image *dst, const
             W *bord = mem, *const_row = mem + kh * row_len;
             for (size_t i = 0; i < row_len; i++) const_row[i] = cval;
             for (size_t t0 = 0; t0 < pm; t0 += tw) {
+                if (imfilt_stopped(&status)) break;
                 const size_t t1 = t0 + tw < pm ? t0 + tw : pm;
                 for (size_t y = y0; y < y1; y += 2) {
                     const size_t nrows = y + 1 < y1 ? kh + 1 : kh;
@@ -398,7 +399,7 @@ static int FN(filter2d_run)(const imfilt_image *src, imfilt_image *dst, const do
 #endif
     {
         size_t y0, y1;
-        imfilt_strip(H, imfilt_thread_id(), nt, 1, &y0, &y1);
+        imfilt_team_rows(H, 1, &y0, &y1);
         W *mem = calloc((nring + 1) * row_len + 2 * (tn + slack), sizeof(W));
         const W **ptrs = malloc(2 * nring * sizeof(W *));
         if (!mem || !ptrs) {
@@ -409,6 +410,7 @@ static int FN(filter2d_run)(const imfilt_image *src, imfilt_image *dst, const do
             const W **slot = ptrs, **rows = ptrs + nring;
             for (size_t i = 0; i < row_len; i++) const_row[i] = cval;
             for (size_t x0 = 0; x0 < width; x0 += tw) {
+                if (imfilt_stopped(&status)) break;
                 const size_t x1 = x0 + tw < width ? x0 + tw : width, m = (x1 - x0) * C;
                 const size_t esz = imfilt_dtype_size(dst->dtype);
                 /* virtual input row iy lives in ring slot iy mod kh */

@@ -2,8 +2,8 @@
    or a lower one named by the caller (the binding passes $IMFILT_CPU), chosen once at import. */
 #include <stdint.h>
 #include <string.h>
-#include <time.h>
 #include "kernels.h"
+#include "portable.h"
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -15,27 +15,14 @@ IMFILT_ISA_DECLARE(imfilt_kernels, imfilt_kernels);
 typedef struct { const imfilt_kernels *table; int (*cpu_has)(void); int index; } level_entry;
 
 static int always(void) { return 1; }
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-static int has_avx2(void) {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-}
-static int has_avx512(void) {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
-           __builtin_cpu_supports("avx512vbmi") && has_avx2();
-}
-#endif
-
 /* lowest to highest */
 static const level_entry levels[] = {
     {&imfilt_kernels_baseline, always, 0},
 #ifdef IMFILT_HAVE_AVX2
-    {&imfilt_kernels_avx2, has_avx2, 1},
+    {&imfilt_kernels_avx2, imfilt_cpu_has_avx2, 1},
 #endif
 #ifdef IMFILT_HAVE_AVX512
-    {&imfilt_kernels_avx512, has_avx512, 2},
+    {&imfilt_kernels_avx512, imfilt_cpu_has_avx512, 2},
 #endif
 };
 #define NLEVELS (sizeof levels / sizeof levels[0])
@@ -111,12 +98,25 @@ int imfilt_max_threads(void) {
 #endif
 }
 
-/* CLOCK_MONOTONIC time of the latest imfilt_mark_call (0: none yet) */
+/* Monotonic time of the latest imfilt_mark_call (0: none yet) */
 static uint64_t last_call_ns;
+/* The calling thread's next interrupt poll: IMFILT_POLL_NS after its call started. */
+static IMFILT_THREAD_LOCAL uint64_t next_poll_ns;
+static int (*interrupt_hook)(void);
+
 uint64_t imfilt_mark_call(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    const uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    const uint64_t now = imfilt_now_ns();
+    next_poll_ns = now + IMFILT_POLL_NS;
     const uint64_t last = __atomic_exchange_n(&last_call_ns, now, __ATOMIC_RELAXED);
     return last == 0 || now < last ? UINT64_MAX : now - last;
+}
+
+void imfilt_set_interrupt_hook(int (*hook)(void)) { interrupt_hook = hook; }
+
+int imfilt_poll_interrupt(void) {
+    if (!interrupt_hook) return 0;
+    const uint64_t now = imfilt_now_ns();
+    if (now < next_poll_ns) return 0;
+    next_poll_ns = now + IMFILT_POLL_NS;
+    return interrupt_hook() != 0;
 }

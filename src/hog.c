@@ -156,7 +156,7 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
 #endif
     {
         size_t b0, b1;
-        imfilt_strip(nby, imfilt_thread_id(), imfilt_team_size(), 1, &b0, &b1);
+        imfilt_team_rows(nby, 1, &b0, &b1);
         size_t pstride = xend + 2;
         float *buf = NULL;
         const size_t nbp = (nb + tab->lanes - 1) / tab->lanes * tab->lanes;
@@ -183,6 +183,7 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
             const float *up[64], *mid[64], *down[64];
             float *pl[64];
             for (size_t gy = b0 * sy; gy < (b1 - 1) * sy + bh; gy++) {
+                if ((gy & 7) == 0 && imfilt_stopped(&status)) break; /* 8 gradient rows */
                 ptrdiff_t need[3] = {ymap[gy], ymap[gy + 1], ymap[gy + 2]};
                 const float *rows[3];
                 for (int k = 0; k < 3; k++) {
@@ -269,7 +270,7 @@ int imfilt_hog_cells(const imfilt_image *src, const imfilt_hog_params *p, float 
 #endif
     {
         size_t c0, c1;
-        imfilt_strip(ncy, imfilt_thread_id(), imfilt_team_size(), 1, &c0, &c1);
+        imfilt_team_rows(ncy, 1, &c0, &c1);
         size_t pstride = W + 2;
         double *buf = NULL;
         if (c0 < c1) buf = malloc((3 * C * pstride + 8 * n) * sizeof(double) + n * sizeof(uint16_t));
@@ -283,6 +284,7 @@ int imfilt_hog_cells(const imfilt_image *src, const imfilt_hog_params *p, float 
             const double *up[64], *mid[64], *down[64];
             double *pl[64];
             for (size_t cy = c0; cy < c1; cy++) {
+                if (imfilt_stopped(&status)) break; /* one row of cells */
                 float *crow = cells + cy * ncx * nb;
                 memset(crow, 0, ncx * nb * sizeof(float));
                 for (size_t y = cy * ch; y < (cy + 1) * ch; y++) {

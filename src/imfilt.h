@@ -9,6 +9,7 @@ typedef enum {
     IMFILT_ENOMEM = 1,    /* scratch allocation failed */
     IMFILT_EINVAL = 2,    /* argument the Python layer should have refused */
     IMFILT_EDTYPE = 3,    /* dtype not supported by this entry */
+    IMFILT_EINTR = 4,     /* stopped early: the interrupt hook reported a pending signal */
 } imfilt_status;
 
 /* Pixel types; the order is shared with imfilt/_normalize.py (DTYPE_CODES). */
@@ -161,5 +162,11 @@ int imfilt_max_threads(void);
 /* Nanoseconds since the previous call of this function (UINT64_MAX on the first); every
    filter's thread choice calls it once (src/parallel.h). */
 uint64_t imfilt_mark_call(void);
+/* Interruption: the host registers a hook (the binding: Python's PyErr_CheckSignals with the
+   GIL; nonzero = stop). imfilt_poll_interrupt calls it from the calling thread at most every
+   IMFILT_POLL_NS after the call's start (imfilt_mark_call), so short calls never call it. */
+#define IMFILT_POLL_NS ((uint64_t)20000000)
+void imfilt_set_interrupt_hook(int (*hook)(void));
+int imfilt_poll_interrupt(void);
 
 #endif

@@ -89,6 +89,7 @@ typedef struct {
     size_t kh, kw, rh, rw, H, W, C;
     int border, dtype;
     double cval;
+    int *status; /* the region's status: IMFILT_EINTR stops every thread (imfilt_stopped) */
 } med_ctx;
 
 static inline const uint8_t *src_row(const med_ctx *m, size_t y) {
@@ -187,6 +188,7 @@ static int run_network_inplace(const med_ctx *m, size_t y0, size_t y1, int net) 
         tranks[i] = tail + (k + i) * VPAD * es;
     }
     for (size_t y = y0; y < y1; y++) {
+        if ((y - y0) % 8 == 7 && imfilt_stopped(m->status)) break;
         for (size_t i = 0; i < k; i++) {
             ptrdiff_t my = imfilt_border_index((ptrdiff_t)y - (ptrdiff_t)m->rh + (ptrdiff_t)i,
                                                (ptrdiff_t)m->H, m->border);
@@ -228,6 +230,7 @@ static int run_med3_direct(const med_ctx *m, size_t y0, size_t y1, const imf_edg
     if (!crow) return IMFILT_ENOMEM;
     memset(crow, cv, n);
     for (size_t y = y0; y < y1; y++) {
+        if ((y - y0) % 16 == 15 && imfilt_stopped(m->status)) break;
         const uint8_t *rows[3];
         for (size_t i = 0; i < 3; i++) rows[i] = virtual_row(m, (ptrdiff_t)(y + i) - 1, crow);
         m->t->med3_rows_u8(rows, &edges[0], &edges[1], cv, m->C, n, dst_row(m, y));
@@ -273,6 +276,7 @@ static int run_med3_padded(const med_ctx *m, size_t y0, size_t y1, const imf_edg
 #define SLOT(r) (&slots[(size_t)((ptrdiff_t)(r) - base) & 3])
     for (ptrdiff_t r = base; r < base + 3; r++) med3_slot_build(m, r, crow, edges, cv, xm, SLOT(r));
     for (size_t y = y0; y < y1; y++) {
+        if ((y - y0) % 16 == 15 && imfilt_stopped(m->status)) break;
         if (y + 2 <= y1) med3_slot_build(m, (ptrdiff_t)y + 2, crow, edges, cv, xm, SLOT(y + 2));
         const med3_slot *s[3] = {SLOT((ptrdiff_t)y - 1), SLOT(y), SLOT(y + 1)};
         uint8_t *out = dst_row(m, y);
@@ -317,6 +321,7 @@ static int run_network(const med_ctx *m, size_t y0, size_t y1, int net) {
         for (size_t i = 0; i < k; i++) ranks[i] = ranks_mem + i * bytes;
         for (size_t y = y0; y < y1; y++) {
             ring_rows(&r, m, y, KEYS_NATIVE, ckey, es, rows);
+            if ((y - y0) % 8 == 7 && imfilt_stopped(m->status)) break;
             m->t->colsort[m->dtype][net](rows, ranks, Lp);
             uint8_t *out = dst_row(m, y);
             m->t->mednet[m->dtype][net]((const void *const *)ranks, m->C, out, m->W * m->C);
@@ -369,6 +374,7 @@ static int run_ph(const med_ctx *m, size_t y0, size_t y1) {
             m->t->ph_update[wide](&cols, virtual_row(m, (ptrdiff_t)(y0 + i) - (ptrdiff_t)m->rh, crow),
                                   NULL);
         for (size_t y = y0; y < y1; y++) {
+            if (imfilt_stopped(m->status)) break;
             if (y > y0)
                 m->t->ph_update[wide](&cols, virtual_row(m, (ptrdiff_t)(y + m->rh), crow),
                                 virtual_row(m, (ptrdiff_t)y - (ptrdiff_t)m->rh - 1, crow));
@@ -400,6 +406,7 @@ static int run_hist16(const med_ctx *m, size_t y0, size_t y1) {
         for (size_t i = 0; i <= m->H; i++) first[i] = SIZE_MAX;
         for (size_t y = y0; y < y1; y++) {
             ring_rows(&r, m, y, KEYS_U16, ckey, 2, rows);
+            if (imfilt_stopped(m->status)) break;
             /* rows the window reads several times (kernel taller than the image) count once,
                with a weight */
             size_t ng = 0;
@@ -585,6 +592,7 @@ static int run_ranks(const med_ctx *m, size_t y0, size_t y1) {
         for (size_t tx = 0; tx < W; tx += tw) {
             const size_t w = tx + tw <= W ? tw : W - tx;
             for (size_t c = 0; c < C; c++) {
+                if (imfilt_stopped(m->status)) break;
                 if (!rank_tile(m, &B, ty, tx, h, w, c)) continue;
                 for (size_t sy = ty; sy < ty + h; sy += sth) /* too many values: small tiles */
                     for (size_t sx = tx; sx < tx + w; sx += stw)
@@ -605,8 +613,10 @@ int imfilt_median(const imfilt_image *src, imfilt_image *dst, size_t kh, size_t 
     if (!st) st = imfilt_check_border(border);
     if (!st) st = imfilt_check_images(src, dst, 1);
     if (st || imfilt_is_empty(src)) return st;
+    int status = IMFILT_OK;
     med_ctx m = {src, dst, IMFILT_ISA_ACTIVE(imfilt_median_table, imfilt_median), kh, kw,
-                 kh / 2, kw / 2, src->height, src->width, src->channels, border, src->dtype, cval};
+                 kh / 2, kw / 2, src->height, src->width, src->channels, border, src->dtype, cval,
+                 &status};
     const size_t es = imfilt_dtype_size(src->dtype), rowb = m.W * m.C * es;
     if (kh == 1 && kw == 1) {
         for (size_t y = 0; y < m.H; y++) memmove(dst_row(&m, y), src_row(&m, y), rowb);
@@ -623,11 +633,12 @@ int imfilt_median(const imfilt_image *src, imfilt_image *dst, size_t kh, size_t 
         path = 5;
     }
     int nt = imfilt_choose_threads(threads, m.H, m.W * m.C * (kh * kw > 9 ? 8 : 1));
-    int status = IMFILT_OK;
+#ifdef _OPENMP
 #pragma omp parallel num_threads(nt) if (nt > 1)
+#endif
     {
         size_t y0, y1;
-        imfilt_strip(m.H, imfilt_thread_id(), imfilt_team_size(), 1, &y0, &y1);
+        imfilt_team_rows(m.H, 1, &y0, &y1);
         int st = IMFILT_OK;
         if (y0 < y1) {
             if (path <= 2) st = run_network(&m, y0, y1, path);
@@ -635,10 +646,7 @@ int imfilt_median(const imfilt_image *src, imfilt_image *dst, size_t kh, size_t 
             else if (path == 4) st = run_hist16(&m, y0, y1);
             else st = run_ranks(&m, y0, y1);
         }
-        if (st) {
-#pragma omp critical(imfilt_median_status)
-            status = st;
-        }
+        if (st) imfilt_set_status(&status, st);
     }
     return status;
 }

@@ -300,6 +300,20 @@ static void med3_rows_u8(const uint8_t *const *rows, const imf_edge8 *left,
    columns sorted once; the neighbours at +step and +2*step come from the 16-byte lane-crossing
    permute of the vector and the next one (one per sorted row) and two byte-aligns. The align
    counts are immediates: one instance per step (channels) 1..4. Same network as mednet3_u8. */
+/* _mm256_alignr_epi8 needs an immediate (clang checks before inlining, GCC after): a switch
+   over the counts the 3x3 kernel uses, which folds away once `k` is a constant. */
+static inline __attribute__((always_inline)) __m256i alignr_bytes_avx2(__m256i hi, __m256i lo,
+                                                                       size_t k) {
+    switch (k) {
+    case 1: return _mm256_alignr_epi8(hi, lo, 1);
+    case 2: return _mm256_alignr_epi8(hi, lo, 2);
+    case 3: return _mm256_alignr_epi8(hi, lo, 3);
+    case 4: return _mm256_alignr_epi8(hi, lo, 4);
+    case 6: return _mm256_alignr_epi8(hi, lo, 6);
+    default: return _mm256_alignr_epi8(hi, lo, 8);
+    }
+}
+
 static inline __attribute__((always_inline)) void med3_padded_avx2(
         const uint8_t *const *P, const size_t step, size_t n, uint8_t *dst) {
 #define SORT3(a, b, c, l, m, h) do { \
@@ -317,11 +331,11 @@ static inline __attribute__((always_inline)) void med3_padded_avx2(
         const __m256i lm = _mm256_permute2x128_si256(l0, l1, 0x21);
         const __m256i mm = _mm256_permute2x128_si256(m0, m1, 0x21);
         const __m256i hm = _mm256_permute2x128_si256(h0, h1, 0x21);
-        __m256i l = _mm256_max_epu8(_mm256_max_epu8(l0, _mm256_alignr_epi8(lm, l0, step)),
-                                    _mm256_alignr_epi8(lm, l0, 2 * step));
-        __m256i h = _mm256_min_epu8(_mm256_min_epu8(h0, _mm256_alignr_epi8(hm, h0, step)),
-                                    _mm256_alignr_epi8(hm, h0, 2 * step));
-        __m256i a = m0, b = _mm256_alignr_epi8(mm, m0, step), c = _mm256_alignr_epi8(mm, m0, 2 * step);
+        __m256i l = _mm256_max_epu8(_mm256_max_epu8(l0, alignr_bytes_avx2(lm, l0, step)),
+                                    alignr_bytes_avx2(lm, l0, 2 * step));
+        __m256i h = _mm256_min_epu8(_mm256_min_epu8(h0, alignr_bytes_avx2(hm, h0, step)),
+                                    alignr_bytes_avx2(hm, h0, 2 * step));
+        __m256i a = m0, b = alignr_bytes_avx2(mm, m0, step), c = alignr_bytes_avx2(mm, m0, 2 * step);
         __m256i md = _mm256_max_epu8(_mm256_min_epu8(a, b), _mm256_min_epu8(_mm256_max_epu8(a, b), c));
         __m256i r = _mm256_max_epu8(_mm256_min_epu8(l, md), _mm256_min_epu8(_mm256_max_epu8(l, md), h));
         if (x + 32 <= n) {

@@ -58,6 +58,7 @@ typedef struct {
     const unsigned char *crow;       /* rs samples of the constant (cval) */
     const unsigned char *nrow;       /* rs samples of the operation's neutral value */
     const unsigned char *cpix;       /* one pixel (C samples) of cval */
+    int *status;                     /* the region's status: IMFILT_EINTR stops the strips */
 } mctx;
 
 static inline const void *vrow(const mctx *c, ptrdiff_t r) {
@@ -167,6 +168,7 @@ static void rect_strip(const mctx *c, rect_state *st, size_t y0, size_t y1) {
     fill_pads(c, st->rowbuf, left, right, st->pidx, 1);
     unsigned char *mid = st->rowbuf + left * C * es;
     for (size_t y = y0; y < y1; y++) {
+        if ((y - y0) % 8 == 7 && imfilt_stopped(c->status)) break;
         unsigned char *o = orow(c, y);
         if (st->kw == 1) { column_pass(c, st, y, o); continue; }
         column_pass(c, st, y, mid);
@@ -305,6 +307,7 @@ static void fp_strip(const mctx *c, fp_state *st, size_t y0, size_t y1) {
     for (ptrdiff_t r = (ptrdiff_t)y0 - ay; r < (ptrdiff_t)y0 - ay + (ptrdiff_t)fh - 1; r++)
         fp_source_row(c, st, r);
     for (size_t y = y0; y < y1; y++) {
+        if (imfilt_stopped(c->status)) break;
         ptrdiff_t top = (ptrdiff_t)y - ay;
         fp_source_row(c, st, top + (ptrdiff_t)fh - 1);
         unsigned char *o = orow(c, y);
@@ -384,6 +387,7 @@ int imfilt_morph(const imfilt_image *src, imfilt_image *dst, const uint8_t *foot
 
     fp_plan plan;
     int status = IMFILT_OK;
+    c.status = &status;
     const size_t padded = rs + (kw - 1) * C;    /* samples of a padded row */
     if (footprint) {
         status = build_plan(footprint, kh, kw, ay, ax, padded * es, &plan);
@@ -407,22 +411,23 @@ int imfilt_morph(const imfilt_image *src, imfilt_image *dst, const uint8_t *foot
 #pragma omp parallel num_threads(nt)
 #endif
     {
-        const int tid = nt > 1 ? imfilt_thread_id() : 0;
+        const int tid = imfilt_thread_id(), team = imfilt_team_size();
         size_t y0, y1;
-        if (!footprint && kh > MORPH_VDIRECT_MAX && kh * 4 * (size_t)nt <= c.H) {
+        if (!footprint && kh > MORPH_VDIRECT_MAX && kh * 4 * (size_t)team <= c.H) {
             /* van Herk columns: strips start at block boundaries ((y - ay) multiple of kh),
                so no strip recomputes a partial block (results are the same either way; tall
                kernels on short images keep row-exact strips for balance) */
             const size_t off = (kh - ay % kh) % kh;
             size_t u0, u1;
-            imfilt_strip(c.H + off, tid, nt, kh, &u0, &u1);
+            imfilt_strip(c.H + off, tid, team, kh, &u0, &u1);
             y0 = u0 > off ? u0 - off : 0;
             y1 = u1 > off ? u1 - off : 0;
         } else {
-            imfilt_strip(c.H, tid, nt, 1, &y0, &y1);
+            imfilt_team_rows(c.H, 1, &y0, &y1);
         }
         if (y0 < y1 && direct8) {
             for (size_t y = y0; y < y1; y++) {
+                if ((y - y0) % 16 == 15 && imfilt_stopped(&status)) break;
                 const uint8_t *rows[MORPH_VDIRECT_MAX];
                 for (size_t i = 0; i < kh; i++)
                     rows[i] = vrow(&c, (ptrdiff_t)y - (ptrdiff_t)ay + (ptrdiff_t)i);

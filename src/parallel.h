@@ -1,11 +1,14 @@
 /* Thread policy shared by every driver: OpenMP over horizontal strips, small images on one
    thread, results never depending on the thread count (drivers partition work so that every
-   output sample is computed by the same arithmetic whichever thread owns it). */
+   output sample is computed by the same arithmetic whichever thread owns it).
+   Rows are split only by imfilt_team_rows (over the team that runs, never the count asked
+   for), and long loops ask imfilt_stopped between units of work (Ctrl-C). */
 #ifndef IMFILT_PARALLEL_H
 #define IMFILT_PARALLEL_H
 #include <stddef.h>
 #include <stdint.h>
 #include "imfilt.h"
+#include "portable.h"
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -27,7 +30,11 @@
    (!big_enough, the caller's own minimum) or a quick job finds the threads asleep; marks the
    call (imfilt_mark_call). Every driver's choice goes through here. */
 static inline int imfilt_policy_threads(int requested, size_t work, int big_enough) {
+#ifdef _OPENMP
     int t = requested > 0 ? requested : imfilt_max_threads();
+#else
+    int t = 1; /* built without OpenMP: one thread whatever was asked */
+#endif
     const uint64_t since = imfilt_mark_call();
     if (!big_enough) t = 1;
     if (requested <= 0 && work < IMFILT_QUICK_WORK && since > IMFILT_RECENT_NS) t = 1;
@@ -68,12 +75,33 @@ static inline void imfilt_strip(size_t height, int part, int parts, size_t align
     *y1 = b1 * a < height ? b1 * a : height;
 }
 
+/* This thread's rows [*y0, *y1) of `height`, inside a parallel region: strips over the team
+   that actually runs (the runtime may give fewer threads than asked, and a build without
+   OpenMP runs one), so every row has an owner. */
+static inline void imfilt_team_rows(size_t height, size_t align, size_t *y0, size_t *y1) {
+    imfilt_strip(height, imfilt_thread_id(), imfilt_team_size(), align, y0, y1);
+}
+
 /* A thread's failure (e.g. IMFILT_ENOMEM for its scratch), recorded for the whole region. */
 static inline void imfilt_set_status(int *status, int code) {
 #ifdef _OPENMP
 #pragma omp atomic write
 #endif
     *status = code;
+}
+
+/* Interruption: has this call been asked to stop (IMFILT_EINTR in the region's status)?
+   The calling thread (thread 0 of the team) polls the host's signal hook at most every
+   IMFILT_POLL_NS (imfilt_poll_interrupt, src/dispatch.c); every thread reads the status, so
+   the whole team leaves its loops within one unit of work. Ask between rows or tiles. */
+static inline int imfilt_stopped(int *status) {
+    if (imfilt_thread_id() == 0 && imfilt_poll_interrupt()) imfilt_set_status(status, IMFILT_EINTR);
+    int s;
+#ifdef _OPENMP
+#pragma omp atomic read
+#endif
+    s = *status;
+    return s != IMFILT_OK;
 }
 
 static inline size_t imfilt_dtype_size(int dtype) {

@@ -106,12 +106,11 @@ static int FN(sep)(const imfilt_image *src, imfilt_image *dst,
 #pragma omp parallel num_threads(nt)
 #endif
     {
-        const int tid = imfilt_thread_id();
         /* float box sums restart every IMFILT_BOX_RESTART_ROWS rows: strips start on those
            rows too, so every thread count sums in the same order */
         const size_t unit = (box && float_input) ? IMFILT_BOX_RESTART_ROWS : 1;
         size_t y0, y1;
-        imfilt_strip(H, tid, nt, unit, &y0, &y1);
+        imfilt_team_rows(H, unit, &y0, &y1);
         FN(scratch) s;
         memset(&s, 0, sizeof s);
         /* one allocation per thread: O(tile width * kernel height) */
@@ -138,6 +137,7 @@ static int FN(sep)(const imfilt_image *src, imfilt_image *dst,
             s.slot = (const W **)pmem;
             s.ptrs = s.slot + nring;
             for (size_t x0 = 0; x0 < src->width; x0 += tw) {
+                if (imfilt_stopped(&status)) break; /* a tile column of the strip: ~0.1-1 ms */
                 const size_t x1 = x0 + tw < src->width ? x0 + tw : src->width;
                 const size_t m = (x1 - x0) * C;
                 char *dst_tile = (char *)dst->data + x0 * C * dst_esize;

@@ -127,7 +127,7 @@ int imfilt_lut(const imfilt_image *src, imfilt_image *dst, const void *table, si
         c.plan.table = table;
         c.plan.channels = C;
         if (C <= c.k->lut8_plane_channels[si]) {
-            planes = (uint8_t *)aligned_alloc(64, C * elem_size * 256);
+            planes = (uint8_t *)imfilt_aligned_alloc(64, C * elem_size * 256);
             if (!planes) return IMFILT_ENOMEM;
             const uint8_t *t = (const uint8_t *)table;
             for (size_t ch = 0; ch < C; ch++)
@@ -150,7 +150,7 @@ int imfilt_lut(const imfilt_image *src, imfilt_image *dst, const void *table, si
     const int small_table = src->dtype == IMFILT_U8;
     run_elementwise(src, dst, in_size, elem_size, align, threads, TONE_LUT_MIN_PARALLEL_BYTES,
                     small_table ? 1 : 4, small_table ? piece_lut8 : piece_lut16, &c);
-    free(planes);
+    imfilt_aligned_free(planes);
     return IMFILT_OK;
 }
 
