@@ -28,7 +28,8 @@ READ_FORMATS = ("PNG", "JPEG", "MPO", "TIFF", "BMP", "DIB", "GIF", "WEBP", "PPM"
                 "QOI")
 WRITE_FORMATS = ("PNG", "JPEG", "TIFF", "BMP", "WEBP", "PPM", "TGA")
 # Pillow's JPEG/WebP default quality (75) visibly degrades a filtered photo.
-_FORMAT_OPTIONS = {"JPEG": {"quality": 95}, "WEBP": {"quality": 95}}
+DEFAULT_QUALITY = 95
+QUALITY_FORMATS = ("JPEG", "WEBP")
 
 
 class ImageFileError(ValueError):
@@ -68,9 +69,11 @@ def output_format(path):
 
 # ------------------------------------------------------------------------------ reading
 
-def read_image(path, *, exif_transpose=True):
+def read_image(path, *, exif_transpose=True, max_pixels=None):
     """Read `path` as a Picture, with the EXIF orientation applied unless `exif_transpose` is
-    False. Raises ImageFileError (or Pillow's OSError) for files it cannot read exactly."""
+    False. Raises ImageFileError (or Pillow's OSError) for files it cannot read exactly, and for
+    images of more than `max_pixels` pixels (0 or None: no limit of ours; Pillow's own
+    decompression-bomb guard applies unless Image.MAX_IMAGE_PIXELS is None)."""
     Image = _pillow()
     from PIL import ImageOps
     with open(path, "rb") as f:
@@ -83,6 +86,11 @@ def read_image(path, *, exif_transpose=True):
         raise ImageFileError(f"not an image file imfilt reads (formats: "
                              f"{', '.join(READ_FORMATS)})") from None
     with im:
+        width, height = im.size
+        if max_pixels and width * height > max_pixels:  # only the header has been read
+            raise ImageFileError(f"{width}x{height} image ({width * height:,} pixels) exceeds "
+                                 f"the limit of {max_pixels:,} pixels (raise --max-pixels if "
+                                 f"you trust the file; 0: no limit)")
         frames = getattr(im, "n_frames", 1)
         if frames > 1 and im.format != "MPO":  # MPO: camera JPEG + preview; frame 0 is the photo
             raise ImageFileError(f"{im.format} file with {frames} frames; imfilt filters single "
@@ -382,9 +390,10 @@ def encode_ppm16(pixels):
 
 # ------------------------------------------------------------------------------ writing
 
-def encode(path, pixels, alpha, options):
+def encode(path, pixels, alpha, options, quality=None):
     """(format, write(file)) for `pixels` saved as `path`; raises ImageFileError when the
-    format cannot hold the data exactly (checked before any file is created)."""
+    format cannot hold the data exactly (checked before any file is created). `quality`
+    (1..100, default DEFAULT_QUALITY) applies to JPEG and WebP."""
     fmt = output_format(path)
     if fmt is None:
         raise ImageFileError(f"cannot write {os.path.basename(path)!r}: not a writable image "
@@ -411,7 +420,9 @@ def encode(path, pixels, alpha, options):
         raise ImageFileError(f"cannot write {what} data as {fmt}"
                              + (f"; use {' or '.join(_EXTENSION[g] for g in good)}" if good
                                 else ""))
-    save = {**_FORMAT_OPTIONS.get(fmt, {}), **options}
+    save = dict(options)
+    if fmt in QUALITY_FORMATS:
+        save["quality"] = DEFAULT_QUALITY if quality is None else quality
     return fmt, lambda f: im.save(f, format=fmt, **save)
 
 
@@ -461,7 +472,7 @@ def _move_into_place(tmp, path, overwrite):
         os.replace(tmp, path)
 
 
-def write_image(path, pixels, alpha=False, options=None, overwrite=False):
+def write_image(path, pixels, alpha=False, options=None, overwrite=False, quality=None):
     """Write an (H, W[, C]) array as `path` (format from the extension), atomically."""
-    _, write = encode(path, pixels, alpha, options or {})
+    _, write = encode(path, pixels, alpha, options or {}, quality)
     write_atomic(path, write, overwrite)

@@ -208,9 +208,27 @@ def test_max_pixels_guard_and_non_images(tmp_path):
     status = {f["input"]: f for f in json.loads(r.stdout)["files"]}
     assert status["small.png"]["status"] == "ok"
     assert "--max-pixels" in status["big.png"]["error"]
+    assert "(10,000 pixels) exceeds the limit of 5,000 pixels" in status["big.png"]["error"]
     assert "not an image" in status["notes.txt"]["error"]
     assert "not an image" in status["fake.eps"]["error"]              # no Ghostscript call
     assert sorted(os.listdir(tmp_path / "out")) == ["small.png"]
     r = run("mean", "big.png", "-o", "big_out.png", "--size", "3", "--max-pixels", "0",
             cwd=tmp_path)
     assert r.returncode == 0, r.stderr
+
+
+def test_max_pixels_default_is_the_number_the_help_shows(tmp_path):
+    # A header claiming 10000 x 10000 (10^8 pixels, over Pillow's 89,478,485 but under twice
+    # it) is refused from the header alone, naming the limit as --help shows it.
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    header = struct.pack(">IIBBBBB", 10000, 10000, 8, 0, 0, 0, 0)
+    (tmp_path / "huge.png").write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) +
+                                        chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b""))
+    limit = f"{Image.MAX_IMAGE_PIXELS:,}"
+    assert limit == "89,478,485"
+    assert f"default {limit}" in " ".join(run("mean", "--help").stdout.split())
+    r = run("mean", "huge.png", "-o", "o.png", "--size", "3", cwd=tmp_path)
+    assert r.returncode == 1
+    assert f"10000x10000 image (100,000,000 pixels) exceeds the limit of {limit} pixels" \
+        in r.stderr
