@@ -1010,19 +1010,20 @@ def _filter_one(task, job):
         task.report["status"] = "skipped"
         return
     picture = _read(task, job)
-    pixels, alpha = picture.pixels, None
-    if picture.alpha and not job.args.filter_alpha:
-        alpha = pixels[..., -1]
-        pixels = pixels[..., 0] if pixels.shape[2] == 2 else pixels[..., :-1]
+    has_alpha, options = picture.alpha, picture.options
+    # Only `result` refers to the pixels, so each step's input is freed once its output
+    # exists: memory stays at two images, however long the chain (alpha is a copy for that).
+    result, alpha, picture = picture.pixels, None, None
+    if has_alpha and not job.args.filter_alpha:
+        alpha = result[..., -1].copy()
+        result = result[..., 0] if result.shape[2] == 2 else result[..., :-1]
     t0 = time.perf_counter()
-    result = pixels
     for step in job.steps:
         result = step(result, job.threads)
     task.report["ms"] = round((time.perf_counter() - t0) * 1e3, 3)
     if alpha is not None:
         result = np.dstack([result, alpha.astype(result.dtype)])
-    _, write = imio.encode(task.output, result, picture.alpha, picture.options,
-                           quality=job.args.quality)
+    _, write = imio.encode(task.output, result, has_alpha, options, quality=job.args.quality)
     imio.write_atomic(task.output, write, job.args.overwrite)
 
 
