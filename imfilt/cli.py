@@ -10,7 +10,8 @@ each is resolved from the imfilt package when it runs, so a build without one of
 runs the others and names what is missing.
 
 Exit status: 0 when every file succeeded, 1 when any failed (the others are still written),
-2 for usage errors, which are all found before any image file is read or written.
+2 for usage errors, which are all found before any image file is read or written, 141 when
+stdout is closed early (`--json | head`).
 """
 from __future__ import annotations
 
@@ -379,10 +380,11 @@ def looks_like_step(token):
     are (a file named like one is written ./median:5); otherwise anything that is not an
     existing path or a pattern and reads NAME:..., names a filter or misspells one, so a typo
     gets "unknown filter" rather than "no steps"."""
-    name, colon, _ = token.partition(":")
+    name, colon, rest = token.partition(":")
     if name in IMAGE_FILTERS and colon:
         return True
-    if os.path.exists(token) or _is_glob(token) or not _STEP_NAME.match(name):
+    if os.path.exists(token) or _is_glob(token) or not _STEP_NAME.match(name) \
+            or rest.startswith("//"):  # a URL: an input, which will not be found
         return False
     return bool(colon) or name in FILTERS or _close_match(name) is not None
 
