@@ -34,8 +34,13 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 import numpy as np
-import dask.array as da
-from dask.array.overlap import overlap as _overlap
+
+try:
+    import dask.array as da
+    from dask.array.overlap import overlap as _overlap
+except ImportError as e:  # dask is an optional extra; say which one
+    raise ImportError(f"imfilt.dask needs dask.array, which is not installed here ({e}); "
+                      f"install it with: pip install 'imfilt[dask]'", name=e.name) from e
 
 from . import _core
 from . import _normalize as N
