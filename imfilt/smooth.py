@@ -34,8 +34,13 @@ def gaussian_kernel(n, sigma):
     if sigma <= 0 and n in _SMALL_GAUSSIAN:
         return np.array(_SMALL_GAUSSIAN[n], np.float64)
     s = sigma if sigma > 0 else 0.3 * ((n - 1) * 0.5 - 1) + 0.8
+    scale = -0.5 / (s * s) if s * s > 0 else -math.inf
+    if math.isinf(scale):  # sigma's square underflows: cv2's kernel is then the centre tap alone
+        k = np.zeros(n)
+        k[n // 2] = 1.0
+        return k
     x = np.arange(n, dtype=np.float64) - (n - 1) * 0.5
-    k = np.exp((-0.5 / (s * s)) * x * x)
+    k = np.exp(scale * x * x)
     return k * (1.0 / k.sum())
 
 
@@ -105,10 +110,10 @@ def _gaussian_plan(dtype_char, kh, kw, sy, sx):
         rule = dict(mode=OUT_FLOOR_SHIFT, bias=2.0 ** 31, scale=2.0 ** -32)
         work = WORK_F64  # exact: every sum is an integer < 2**53
     elif dtype == np.int16:
-        # the uint16 fixed-point scheme on signed data: exact integers, so every SIMD level and
-        # thread count agrees; OpenCV rounds a float result, within 1 of this
-        kx, ky = fixed_point_kernel(kx, 16), fixed_point_kernel(ky, 16)
-        rule = dict(mode=OUT_FLOOR_SHIFT, bias=2.0 ** 31, scale=2.0 ** -32)
+        # OpenCV filters int16 in float32 with the float32 kernel (no fixed point) and rounds
+        # half to even: the same kernel summed in float64 is within 1 of it everywhere
+        kx, ky = kx.astype(np.float32).astype(np.float64), ky.astype(np.float32).astype(np.float64)
+        rule = dict(mode=OUT_ROUND, scale=1.0)
         work = WORK_F64
     else:
         rule = dict(mode=OUT_CAST, scale=1.0)
@@ -145,8 +150,8 @@ def gaussian(image, sigma=0.0, *, ksize=None, border="reflect101", cval=0.0, out
     summing to 2**8 (2**16) and the result is (sum + 2**15) >> 16 ((sum + 2**31) >> 32),
     computed exactly (uint8: the row pass in uint16 lanes, every row sum below 2**16, the
     column pass in float32, every partial sum an integer below 2**24; uint16: below 2**53 in
-    float64). int16 rounds a float32 result (within 1 of OpenCV); float32 and float64 filter
-    in their own precision.
+    float64). int16 sums OpenCV's float32 kernel in float64 and rounds half to even (OpenCV
+    sums in float32: within 1); float32 and float64 filter in their own precision.
     """
     arr = N.check_image(image)
     sy, sx = N.pair(sigma, "sigma", integer=False, minimum=0.0)

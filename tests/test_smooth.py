@@ -386,7 +386,7 @@ def _tiny(shape, dtype):
     return as_dtype(rng.integers(0, 256, size=shape).astype(np.uint8), dtype)
 
 
-@pytest.mark.parametrize("dtype", ("uint8", "uint16", "float32"))
+@pytest.mark.parametrize("dtype", ("uint8", "uint16", "int16", "float32"))
 @pytest.mark.parametrize("border", ALL_BORDERS)
 @pytest.mark.parametrize("shape", TINY_SHAPES)
 def test_gaussian_tiny_and_kernel_larger_than_image(shape, border, dtype):
@@ -398,6 +398,44 @@ def test_gaussian_tiny_and_kernel_larger_than_image(shape, border, dtype):
             ref = cv_gaussian(img, sigma, ksize or 0, border=border, cval=cval)
             assert_close(got, ref, tolerance(dtype), f"gaussian {shape} sigma={sigma} "
                          f"ksize={ksize} border={border} cval={cval} {dtype}")
+
+
+def test_gaussian_int16_issue_case():
+    """cv2 filters int16 in float32 with float kernels: the fixed-point kernel was 2 off here."""
+    img = np.array([[11192, 19988, -31284, 20181, -2042, 1004, 8535]], np.int16)
+    assert imfilt.gaussian(img, 0, ksize=15)[0, 6] == cv2.GaussianBlur(img, (15, 15), 0)[0, 6]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("sigma,ksize", [(1e-300, None), (5e-324, None), (1e-160, None),
+                                         (1e-300, 5), ((1e-300, 2.0), None),
+                                         ((2.0, 5e-324), 7)])
+def test_gaussian_sigma_whose_square_underflows(camera, dtype, sigma, ksize):
+    """cv2's kernel for such a sigma is the centre tap alone (the image, for ksize 1)."""
+    img = as_dtype(camera[:23, :31], dtype)
+    got = imfilt.gaussian(img, sigma, ksize=ksize)
+    assert_close(got, cv_gaussian(img, sigma, ksize or 0), tolerance(dtype),
+                 f"gaussian sigma={sigma} ksize={ksize}")
+    if np.isscalar(sigma):
+        assert np.array_equal(got, img)
+
+
+@pytest.mark.parametrize("border", ALL_BORDERS)
+def test_gaussian_int16_full_range_within_1(border):
+    """Full-range int16 noise (the worst case for kernel rounding), thin, small and 300x400
+    images, every odd ksize 3..31: within 1 of cv2 (which sums in float32)."""
+    rng = np.random.default_rng(14)
+    shapes = [(1, 7), (7, 1), (2, 9), (5, 3), (13, 17), (3, 40, 2), (300, 400)]
+    worst = 0
+    for shape in shapes:
+        img = rng.integers(-32768, 32768, size=shape).astype(np.int16)
+        for ksize in range(3, 33, 2) if shape != (300, 400) else (3, 11, 21, 31):
+            for sigma in (0, ksize / 5):
+                cval = -20000 if border == "constant" else 0
+                got = imfilt.gaussian(img, sigma, ksize=ksize, border=border, cval=cval)
+                ref = cv_gaussian(img, sigma, ksize, border=border, cval=cval)
+                worst = max(worst, int(np.abs(got.astype(np.int32) - ref).max()))
+    assert worst <= 1, f"int16 gaussian {border}: max |imfilt - cv2| = {worst}"
 
 
 @pytest.mark.parametrize("dtype", ("uint8", "int16", "float64"))
