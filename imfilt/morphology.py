@@ -59,7 +59,7 @@ _DOC = """{WHAT} filter: each output pixel is the {word} of the input over a win
 
 
 def _footprint_arg(footprint):
-    fp = np.asarray(footprint)
+    fp = N.as_array(footprint, "footprint")
     if fp.ndim != 2:
         raise ValueError(f"footprint must be a 2-D array, got shape {fp.shape}")
     if fp.dtype.kind not in "biuf":

@@ -218,6 +218,31 @@ def test_conv2d_unbatched_and_layouts():
     assert_rel(imfilt.conv2d(x, w, padding=1), torch_conv2d(x, w, padding=1), 2e-5)
 
 
+@pytest.mark.parametrize("kw", [dict(stride=(2,)), dict(padding=(1,)), dict(dilation=(2,)),
+                                dict(stride=[3], padding=[2], dilation=[2]),
+                                dict(padding="same", dilation=(2,)),
+                                dict(stride=(2,), padding=(1, 0), dilation=(1, 2))])
+def test_conv2d_one_element_tuples_like_torch(kw):
+    """torch takes an int, or a sequence of 1 or 2 ints, for stride / padding / dilation."""
+    x = RNG.standard_normal((2, 4, 13, 15)).astype(np.float32)
+    w = RNG.standard_normal((6, 4, 3, 3)).astype(np.float32)
+    ref = torch_conv2d(x, w, **kw)
+    got = imfilt.conv2d(x, w, **kw)
+    assert got.shape == ref.shape
+    assert_rel(got, ref, 2e-5, f"{kw}")
+
+
+@pytest.mark.parametrize("kw", [dict(stride=()), dict(padding=()), dict(dilation=(1, 1, 1)),
+                                dict(stride=(2, 2, 2))])
+def test_conv2d_tuple_lengths_torch_refuses(kw):
+    x = RNG.standard_normal((1, 2, 9, 9)).astype(np.float32)
+    w = RNG.standard_normal((2, 2, 3, 3)).astype(np.float32)
+    with pytest.raises(RuntimeError):
+        torch_conv2d(x, w, **kw)
+    with pytest.raises(ValueError, match=next(iter(kw))):
+        imfilt.conv2d(x, w, **kw)
+
+
 def test_conv2d_wide_rows_are_chunked():
     x = RNG.standard_normal((1, 2, 5, 2600)).astype(np.float32)
     w = RNG.standard_normal((2, 1, 3, 3)).astype(np.float32)
