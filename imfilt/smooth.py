@@ -78,8 +78,6 @@ def _run_separable(arr, kx, ky, ax, ay, border, cval, work, rule, out, out_dtype
     channels = shape[2] if arr.ndim == 3 else 1
     kh, kw = (len(ky), len(kx)) if not box else (ky, kx)
     if _fold.should_fold(shape, kh, kw):
-        if box:
-            kx, ky = np.ones(kw), np.ones(kh)
         target[...] = _fold.folded_separable(arr, kx, ky, ax, ay, border, cval, rule, out_dtype)
         return N.finish(target, result)
     _check_scratch(shape, kh, kw, work)
@@ -210,6 +208,11 @@ def box8_mulhi(area, delta, mul):
     return 0, 0
 
 
+# The largest window cv2's box filter sums in int32 (createBoxFilter); above it, in double.
+_BOX_INT_SUM_AREA = {np.dtype(np.uint8): 1 << 23, np.dtype(np.uint16): 1 << 15,
+                     np.dtype(np.int16): 1 << 16}
+
+
 @functools.lru_cache(maxsize=256)
 def _mean_plan(dtype_char, kh, kw, normalize):
     """Work type, output rule and output dtype of one (dtype, size, normalize): cached."""
@@ -241,6 +244,9 @@ def _mean_plan(dtype_char, kh, kw, normalize):
             mul16, shift16 = box8_mulhi(area, delta, mul)
             rule = dict(mode=OUT_BOX8, box_delta=delta, box_mul=mul, tail_block=16,
                         box_mul16=mul16, box_shift16=shift16)
+        elif dtype.kind in "ui" and area > _BOX_INT_SUM_AREA[dtype]:
+            # OpenCV sums such windows in double and rounds the double product everywhere
+            rule = dict(mode=OUT_ROUND, scale=1.0 / area)
         elif dtype.kind in "ui":
             # OpenCV rounds float32(sum) * float32(1 / area) in its 8-lane SIMD body and the
             # double product in the scalar tail of each row: tail_block=8 reproduces both
@@ -283,7 +289,14 @@ def mean(image, size, *, normalize=True, border="reflect101", cval=0.0, out=None
     cval_v = N.cval_arg(cval, dtype)
     nthreads = N.threads_arg(threads)
     if kh > N.MAX_KERNEL or kw > N.MAX_KERNEL:
-        raise ValueError(f"size {(kh, kw)} exceeds the largest window, {N.MAX_KERNEL}")
+        # only a window folded onto a small image costs nothing per tap (_fold)
+        if not (arr.size and _fold.should_fold(arr.shape, kh, kw)):
+            raise ValueError(f"size {(kh, kw)} exceeds the largest window, {N.MAX_KERNEL} "
+                             f"per axis (any size on images of at most {_fold.FOLD_MAX_SIDE} "
+                             "pixels a side)")
+        if kh * kw > _fold.MAX_FOLDED_AREA:
+            raise ValueError(f"size {(kh, kw)} exceeds the largest window, "
+                             f"{_fold.MAX_FOLDED_AREA} samples in all")
     work, rule, out_dtype = _mean_plan(dtype.char, kh, kw, bool(normalize))
     return _run_separable(arr, kw, kh, kw // 2, kh // 2, border_c, cval_v, work, rule,
                           out, out_dtype, nthreads, box=True)

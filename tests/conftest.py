@@ -257,7 +257,9 @@ def np_box_mean(img, kh, kw, border, cval=0.0):
       the SIMD body, wrapping int32 in the scalar tail of each row;
     - otherwise the column pass scales in float32, round(float32(s) * float32(1/area)), in its
       8-lane SIMD body, but in double, round(s * (1.0/area)), in its scalar tail: the last
-      (W*C) % 8 elements of every row (each row seen as W*C interleaved elements).
+      (W*C) % 8 elements of every row (each row seen as W*C interleaved elements); areas
+      above 2**15 (uint16), 2**16 (int16), 2**23 (uint8) sum in double and round the double
+      product everywhere.
     Rounding is half to even everywhere (cvRound), then saturation."""
     img = np.asarray(img)
     s = np_box_sum(img, kh, kw, border, cval)
@@ -284,6 +286,8 @@ def np_box_mean(img, kh, kw, border, cval=0.0):
     h, w = img.shape[:2]
     flat = s.reshape(h, -1)
     n = flat.shape[1]
+    if d > {np.dtype(np.uint8): 1 << 23, np.dtype(np.uint16): 1 << 15}.get(img.dtype, 1 << 16):
+        n = 0  # cv2 sums such windows in double: the double product everywhere
     body = n - n % 8
     r = np.empty(flat.shape, np.float64)
     r[:, :body] = np.rint(flat[:, :body].astype(np.float32) * np.float32(1.0 / d))

@@ -18,7 +18,7 @@ import imfilt
 from conftest import simd_level_results, simd_levels
 from conftest import (ALL_BORDERS, DTYPES, as_dtype, assert_close, cv_gaussian,
                       cv_mean, np_box_mean, np_box_sum, np_gaussian_fixed, np_pad,
-                      tolerance, wrap_reference)
+                      tolerance, wrap_reference, border_index)
 
 SIGMAS = (0.3, 0.5, 0.8, 1.0, 1.3, 2.0, 3.7, 5.0, 8.0)
 KSIZES = (1, 3, 5, 7, 9, 11, 15)
@@ -461,6 +461,70 @@ def test_huge_kernel_on_tiny_image():
     # 20001 x 20001 window on a 3x4 image: cv2 answers in ~0.1 s
     assert_close(imfilt.mean(img, 20001), cv2.blur(img, (20001, 20001)), 0,
                  "mean 20001 on 3x4")
+
+
+@pytest.mark.parametrize("dtype", ("uint8", "uint16", "int16"))
+@pytest.mark.parametrize("size", ((181, 181), (182, 181), (256, 257), (1, 40000), (300, 300)))
+def test_mean_large_areas_sum_in_double(dtype, size):
+    """cv2 sums windows above 2**15 (uint16) / 2**16 (int16) / 2**23 (uint8) samples in double
+    and rounds the double product on the whole row (no float32 body)."""
+    rng = np.random.default_rng(size[0])
+    info = np.iinfo(dtype)
+    img = rng.integers(info.min, int(info.max) + 1, size=(300, 403)).astype(dtype)
+    assert_close(imfilt.mean(img, size), cv_mean(img, size), 0, f"mean {dtype} {size}")
+
+
+def _box_counts(n, k, border):
+    """counts[x, c]: how many taps of a k-box anchored at k // 2 over output x read pixel c
+    (plain NumPy over all k positions), and how many read the constant."""
+    counts = np.zeros((n, n), np.int64)
+    outside = np.zeros(n, np.int64)
+    for x in range(n):
+        idx = border_index(np.arange(x - k // 2, x - k // 2 + k), n, border)
+        counts[x] = np.bincount(idx[idx >= 0], minlength=n)
+        outside[x] = np.count_nonzero(idx < 0)
+    return counts, outside
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("border", ALL_BORDERS)
+def test_mean_window_of_a_million_on_a_small_image(dtype, border):
+    """README: a kernel much larger than a small image is folded and stays exact: a
+    (10**6 + 1)-box on 8x8 (cv2.blur takes minutes and overflows there) against exact integer
+    sums (Python ints) and OpenCV's double rounding for such areas."""
+    k = 10**6 + 1
+    rng = np.random.default_rng(7)
+    img = as_dtype(rng.integers(0, 256, (8, 7, 2)).astype(np.uint8), dtype)
+    cval = cval_for(dtype) if border == "constant" else 0
+    cy, oy = _box_counts(8, k, border)
+    cx, ox = _box_counts(7, k, border)
+    x = img.astype(object) if dtype not in ("float32", "float64") else img.astype(np.float64)
+    cval_v = float(cval) if img.dtype.kind == "f" else int(cval)
+    sums = np.einsum("yr,xc,rch->yxh", cy.astype(object), cx.astype(object), x)
+    inside = np.outer(k - oy, k - ox).astype(object)
+    sums = sums + (k * k - inside)[:, :, None] * cval_v
+    got_sums = imfilt.mean(img, k, border=border, cval=cval, normalize=False)
+    got = imfilt.mean(img, k, border=border, cval=cval)
+    if img.dtype.kind == "f":
+        np.testing.assert_allclose(got_sums, sums.astype(np.float64), rtol=1e-12)
+        np.testing.assert_allclose(got, (sums / (k * k)).astype(np.float64), rtol=1e-6)
+        return
+    assert got_sums.dtype == np.int64 and np.array_equal(got_sums, sums.astype(np.int64))
+    info = np.iinfo(img.dtype)
+    ref = np.clip(np.rint(sums.astype(np.float64) * (1.0 / (k * k))), info.min, info.max)
+    assert np.array_equal(got, ref.astype(img.dtype))
+
+
+def test_huge_windows_bounded_by_work_not_size():
+    img = np.arange(12, dtype=np.uint16).reshape(3, 4) * 5000
+    # a (1, 2**40) row box on a 3x4 image is 4 columns' worth of work
+    row = imfilt.mean(img, (1, 2**40), border="wrap", normalize=False)
+    assert np.array_equal(row, np.repeat(img.astype(np.int64).sum(1, keepdims=True)
+                                         * (2**40 // 4), 4, axis=1))
+    with pytest.raises(ValueError, match="size"):
+        imfilt.mean(img, 2**40)           # 2**80 samples: beyond exact int64 sums
+    with pytest.raises(ValueError, match="size"):
+        imfilt.mean(np.zeros((1, 3000), np.uint8), 70000)   # not a small image: the strip engine
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
