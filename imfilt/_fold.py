@@ -97,6 +97,15 @@ def fold_matrix(taps, anchor, n, border):
     return M, const
 
 
+def tail_from(rule, n):
+    """First sample of a row of n that OpenCV's scalar tail rounds (src/imfilt.h
+    imfilt_tail_from): the last (length mod tail_block) samples of the row as OpenCV saw it,
+    tail_pad = (before, after) samples longer (wrap is OpenCV run on a padded copy)."""
+    before, after = rule.get("tail_pad", (0, 0))
+    length = before + n + after
+    return min(max(length - length % rule["tail_block"] - before, 0), n)
+
+
 def apply_rule(v, rule, out_dtype):
     """The C engine's output rules (src/imfilt.h imfilt_out_mode) on exact sums."""
     out_dtype = np.dtype(out_dtype)
@@ -114,7 +123,7 @@ def apply_rule(v, rule, out_dtype):
             block = rule.get("tail_block", 0)
             if block:  # OpenCV's scalar row tail rounds the double product
                 flat, rflat = v.reshape(v.shape[0], -1), r.reshape(r.shape[0], -1)
-                start = flat.shape[1] - flat.shape[1] % block
+                start = tail_from(rule, flat.shape[1])
                 rflat[:, start:] = np.rint(flat[:, start:] * scale)
         else:
             r = np.rint(v * scale)
@@ -123,7 +132,7 @@ def apply_rule(v, rule, out_dtype):
         r = t >> 23
         wrapped = np.where(t >= 2 ** 31, t - 2 ** 32, t) >> 23
         flat, rflat = wrapped.reshape(v.shape[0], -1), r.reshape(r.shape[0], -1)
-        start = flat.shape[1] - flat.shape[1] % rule["tail_block"]
+        start = tail_from(rule, flat.shape[1])
         rflat[:, start:] = flat[:, start:]
     else:
         r = np.trunc(v * scale)

@@ -280,6 +280,16 @@ def mean(image, size, *, normalize=True, border="reflect101", cval=0.0, out=None
     float32(sum) * float32(1 / area); uint16 and int16 likewise use float32(sum) * float32(1 / area).
     Float images sum in float64.
     """
+    return mean_with_tails(image, size, normalize=normalize, border=border, cval=cval, out=out,
+                           threads=threads)
+
+
+def mean_with_tails(image, size, *, tail_pad=None, normalize=True, border="reflect101",
+                    cval=0.0, out=None, threads=None):
+    """`mean`, with OpenCV's scalar row tails (see _mean_plan) placed as if each row had
+    tail_pad = (before, after) more pixels. None: as cv2 does on this border -- border='wrap'
+    is cv2 run on a copyMakeBorder padding of (size // 2, size - 1 - size // 2) pixels, the
+    others on the image itself. imfilt.dask places the tails of its blocks with it."""
     arr = N.check_image(image)
     kh, kw = N.pair(size, "size", integer=True, minimum=1)
     if not isinstance(normalize, (bool, np.bool_)):
@@ -298,5 +308,12 @@ def mean(image, size, *, normalize=True, border="reflect101", cval=0.0, out=None
             raise ValueError(f"size {(kh, kw)} exceeds the largest window, "
                              f"{_fold.MAX_FOLDED_AREA} samples in all")
     work, rule, out_dtype = _mean_plan(dtype.char, kh, kw, bool(normalize))
+    if "tail_block" in rule:
+        if tail_pad is None:
+            wrap = border_c == N.BORDER_CODES["wrap"]
+            tail_pad = (kw // 2, kw - 1 - kw // 2) if wrap else (0, 0)
+        if any(tail_pad):
+            channels = arr.shape[2] if arr.ndim == 3 else 1
+            rule = dict(rule, tail_pad=(tail_pad[0] * channels, tail_pad[1] * channels))
     return _run_separable(arr, kw, kh, kw // 2, kh // 2, border_c, cval_v, work, rule,
                           out, out_dtype, nthreads, box=True)

@@ -65,8 +65,8 @@ static int FN(sep)(const imfilt_image *src, imfilt_image *dst,
     const size_t dst_esize = imfilt_dtype_size(dst->dtype);
     const size_t src_esize = imfilt_dtype_size(src->dtype), src_row_bytes = n * src_esize;
     /* first sample of each row that takes OpenCV's scalar-tail rounding (n: none) */
-    const size_t tail_from = (rule->mode == IMFILT_OUT_ROUND && rule->scale_in_float && rule->tail_block)
-                                 ? n - n % rule->tail_block : n;
+    const size_t tail_from = (rule->mode == IMFILT_OUT_ROUND && rule->scale_in_float)
+                                 ? imfilt_tail_from(rule, n) : n;
     /* float output of the work type, unscaled: the column pass writes the output row itself */
     const int out_is_acc = !box && rule->mode == IMFILT_OUT_CAST && rule->scale == 1.0 &&
                            dst->dtype == (sizeof(W) == sizeof(float) ? IMFILT_F32 : IMFILT_F64) &&
