@@ -229,7 +229,10 @@ def filter2d(image, kernel, *, anchor=None, delta=0, border="reflect101", cval=0
     saturate_cast): uint8 is within 1 of cv2.filter2D, which sums in another order (or by DFT
     for large kernels). float32 and smaller types accumulate in float32, float64 in float64.
     Rank-1 kernels (outer(ky, kx), detected exactly) run as two 1-D passes of the separable
-    engine; other kernels as a direct SIMD correlation over a ring of bordered rows.
+    engine; other kernels as a direct SIMD correlation over a ring of bordered rows. Zero
+    coefficients are skipped on both paths, as OpenCV does: a NaN or inf under a zero weight
+    never reaches the output (an all-zero kernel gives delta, NaN where OpenCV's first tap
+    reads a non-finite value).
     """
     arr = N.check_image(image)
     k = _kernel_arg(kernel)
@@ -240,6 +243,21 @@ def filter2d(image, kernel, *, anchor=None, delta=0, border="reflect101", cval=0
     dtype = arr.dtype.newbyteorder("=")
     cval_v = N.cval_arg(cval, dtype)
     nthreads = N.threads_arg(threads)
+
+    if not k.any():
+        # no coefficient to sum: delta, except that OpenCV keeps the first (zero) coefficient,
+        # so NaN and inf under it give NaN
+        first = np.zeros_like(k)
+        first[0, 0] = 1.0
+        target, result = N.prepare_out(out, arr.shape, dtype, arr)
+        tap = filter2d(arr, first, anchor=(ay, ax), border=border, cval=cval, threads=threads)
+        with np.errstate(invalid="ignore"):
+            res = tap.astype(np.float64) * 0.0 + delta
+        if dtype.kind in "ui":
+            info = np.iinfo(dtype)
+            res = np.clip(np.rint(res), info.min, info.max)
+        target[...] = res.astype(dtype)
+        return N.finish(target, result)
 
     factors = separable_factors(k)
     if factors is not None:

@@ -144,7 +144,8 @@ static void FN(gemm)(const W *const *ptr, size_t K, const W *wp, const W *bias, 
 /* filter2d: direct 2-D correlation over bordered rows (interleaved channels: tap i is i*C
    samples to the right), four vectors of outputs per step so the FMA chains overlap; the last
    partial vector reads past the row end into the row's slack and stores what is valid, so every
-   sample takes the same arithmetic. */
+   sample takes the same arithmetic. Zero taps are skipped, as OpenCV's filter2D does: a NaN or
+   inf under a zero weight does not reach the output (finite sums are unchanged). */
 static void FN(corr_from)(const W *const *restrict rows, size_t kh, size_t kw, size_t C,
                           const W *restrict k, W init, W *restrict dst, size_t x, size_t n) {
     for (; x + 4 * VL <= n; x += 4 * VL) {
@@ -153,6 +154,7 @@ static void FN(corr_from)(const W *const *restrict rows, size_t kh, size_t kw, s
             const W *row = rows[j] + x;
             const W *kj = k + j * kw;
             for (size_t i = 0; i < kw; i++) {
+                if (kj[i] == 0) continue;
                 VT kv = FN(vsplat)(kj[i]);
                 const W *p = row + i * C;
                 a0 += FN(vld)(p) * kv;
@@ -168,7 +170,8 @@ static void FN(corr_from)(const W *const *restrict rows, size_t kh, size_t kw, s
         VT a = FN(vsplat)(init);
         for (size_t j = 0; j < kh; j++) {
             const W *row = rows[j] + x;
-            for (size_t i = 0; i < kw; i++) a += FN(vld)(row + i * C) * FN(vsplat)(k[j * kw + i]);
+            for (size_t i = 0; i < kw; i++)
+                if (k[j * kw + i] != 0) a += FN(vld)(row + i * C) * FN(vsplat)(k[j * kw + i]);
         }
         if (x + VL <= n) FN(vst)(dst + x, a);
         else FN(vst_part)(dst + x, a, n - x);
@@ -192,6 +195,7 @@ static void FN(corr2)(const W *const *restrict rows, size_t kh, size_t kw, size_
             const W *row = rows[j] + x;
             if (j == 0) {
                 for (size_t i = 0; i < kw; i++) {
+                    if (k[i] == 0) continue;
                     const W *p = row + i * C;
                     VT ka = FN(vsplat)(k[i]);
                     a0 += FN(vld)(p) * ka; a1 += FN(vld)(p + VL) * ka;
@@ -200,6 +204,7 @@ static void FN(corr2)(const W *const *restrict rows, size_t kh, size_t kw, size_
             } else if (j == kh) {
                 const W *kb = k + (j - 1) * kw;
                 for (size_t i = 0; i < kw; i++) {
+                    if (kb[i] == 0) continue;
                     const W *p = row + i * C;
                     VT kv = FN(vsplat)(kb[i]);
                     b0 += FN(vld)(p) * kv; b1 += FN(vld)(p + VL) * kv;
@@ -208,13 +213,14 @@ static void FN(corr2)(const W *const *restrict rows, size_t kh, size_t kw, size_
             } else {
                 const W *ka_ = k + j * kw, *kb = k + (j - 1) * kw;
                 for (size_t i = 0; i < kw; i++) {
+                    if (ka_[i] == 0 && kb[i] == 0) continue;
                     const W *p = row + i * C;
                     VT v0 = FN(vld)(p), v1 = FN(vld)(p + VL), v2 = FN(vld)(p + 2 * VL),
                        v3 = FN(vld)(p + 3 * VL);
                     IMFILT_IN_REG(v0); IMFILT_IN_REG(v1); IMFILT_IN_REG(v2); IMFILT_IN_REG(v3);
                     VT ka = FN(vsplat)(ka_[i]), kv = FN(vsplat)(kb[i]);
-                    a0 += v0 * ka; a1 += v1 * ka; a2 += v2 * ka; a3 += v3 * ka;
-                    b0 += v0 * kv; b1 += v1 * kv; b2 += v2 * kv; b3 += v3 * kv;
+                    if (ka_[i] != 0) { a0 += v0 * ka; a1 += v1 * ka; a2 += v2 * ka; a3 += v3 * ka; }
+                    if (kb[i] != 0) { b0 += v0 * kv; b1 += v1 * kv; b2 += v2 * kv; b3 += v3 * kv; }
                 }
             }
         }

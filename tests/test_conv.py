@@ -439,6 +439,36 @@ def test_filter2d_threads_views_and_out(photos):
     np.testing.assert_array_equal(a, one)
 
 
+@pytest.mark.parametrize("dtype", ("float32", "float64"))
+@pytest.mark.parametrize("border", ("reflect101", "reflect", "replicate", "constant"))
+def test_filter2d_zero_coefficients_skip_nan_like_cv2(dtype, border):
+    """cv2.filter2D (direct path, kernels below its DFT size) sums only the nonzero
+    coefficients: a NaN or inf under a zero weight never reaches the output. imfilt does the
+    same on its direct and its separable (rank-1) paths; finite values are unchanged."""
+    rng = np.random.default_rng(9)
+    img = rng.random((41, 67)).astype(dtype)
+    img[rng.random(img.shape) < 0.02] = np.nan
+    img[rng.random(img.shape) < 0.01] = np.inf
+    img[rng.random(img.shape) < 0.01] = -np.inf
+    kernels = {"laplacian": [[0, 1, 0], [1, -4, 1], [0, 1, 0]],
+               "sobel (rank 1)": [[1, 0, -1], [2, 0, -2], [1, 0, -1]],
+               "centre tap": [[0, 0, 0], [0, 1, 0], [0, 0, 0]],
+               "sparse 5x7": np.where(rng.random((5, 7)) < 0.5, rng.standard_normal((5, 7)), 0),
+               "ring (rank 1 with gaps)": np.outer([1, 0, 2, 0, 1], [1, 0, 0, 3]),
+               "zeros": np.zeros((3, 3))}
+    for name, k in kernels.items():
+        k = np.asarray(k, np.float64)
+        for delta in (0.0, 0.5):
+            got = imfilt.filter2d(img, k, delta=delta, border=border, cval=0.25)
+            ref = cv_filter2d(img, k, delta=delta, border=border, cval=0.25)
+            assert np.array_equal(np.isnan(got), np.isnan(ref)), f"{name}: NaN positions"
+            finite = np.isfinite(ref)
+            assert np.array_equal(np.isinf(got), np.isinf(ref)) and np.array_equal(
+                got[np.isinf(ref)], ref[np.isinf(ref)]), f"{name}: inf positions"
+            np.testing.assert_allclose(got[finite], ref[finite], rtol=2e-5, atol=2e-5,
+                                       err_msg=name)
+
+
 def test_filter2d_bad_input(photos):
     img = photos["camera"][:20, :20]
     with pytest.raises(TypeError, match="unsupported dtype"):
