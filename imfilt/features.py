@@ -3,7 +3,6 @@ skimage.feature.hog (`hog_skimage`), one C core (src/hog.c) for both."""
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
@@ -21,16 +20,6 @@ def _check_hog_image(image, name="image"):
     if arr.ndim == 3 and not 1 <= arr.shape[2] <= 64:
         raise ValueError(f"{name} must have 1 to 64 channels, got {arr.shape[2]}")
     return arr
-
-
-def _int_arg(v, name, minimum=1, maximum=None):
-    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (numbers.Integral, np.integer)):
-        raise TypeError(f"{name} must be an int, got {v!r}")
-    v = int(v)
-    if v < minimum or (maximum is not None and v > maximum):
-        hi = f" and <= {maximum}" if maximum is not None else ""
-        raise ValueError(f"{name} must be >= {minimum}{hi}, got {v}")
-    return v
 
 
 def _bool_arg(v, name):
@@ -54,22 +43,18 @@ def _cv_params(block_size, block_stride, cell_size, nbins, signed, gamma_correct
     bh, bw = N.pair(block_size, "block_size", integer=True, minimum=1)
     sy, sx = N.pair(block_stride, "block_stride", integer=True, minimum=1)
     ch, cw = N.pair(cell_size, "cell_size", integer=True, minimum=1)
-    nbins = _int_arg(nbins, "nbins", 1, MAX_NBINS)
+    nbins = N.integer(nbins, "nbins", minimum=1, maximum=MAX_NBINS)
     signed = _bool_arg(signed, "signed")
     gamma = _bool_arg(gamma_correction, "gamma_correction")
     if bh % ch or bw % cw:
         raise ValueError(f"block_size {(bh, bw)} must be a multiple of cell_size {(ch, cw)}")
-    if win_sigma is None or (N._is_number(win_sigma) and win_sigma <= 0):
+    sigma = None if win_sigma is None else N.real(win_sigma, "win_sigma")
+    if sigma is None or sigma <= 0:
         sigma = (bw + bh) / 8.0        # OpenCV's default (winSigma <= 0)
-    else:
-        if not N._is_number(win_sigma) or not math.isfinite(win_sigma):
-            raise TypeError(f"win_sigma must be None or a positive number, got {win_sigma!r}")
-        sigma = float(win_sigma)
-    if not N._is_number(l2hys_threshold) or not math.isfinite(l2hys_threshold):
-        raise TypeError(f"l2hys_threshold must be a finite number, got {l2hys_threshold!r}")
+    threshold = N.real(l2hys_threshold, "l2hys_threshold")
     return dict(nbins=nbins, signed=int(signed), gamma=int(gamma),
                 cell=(ch, cw), block=(bh, bw), stride=(sy, sx), win_sigma=sigma,
-                norm=_NORMS["L2-Hys-cv"], threshold=float(l2hys_threshold))
+                norm=_NORMS["L2-Hys-cv"], threshold=threshold)
 
 
 def _check_gamma_values(arr, gamma):
@@ -331,12 +316,9 @@ def hog_skimage(image, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(
     orientation lies within 1e-9 degrees of a bin edge is decided with libm's atan2, which can
     differ from NumPy's by 1 ulp (never on the gradients of 8-bit images).
     """
-    if image is None:
-        raise TypeError("image must be an array, got None")
-    arr = np.asarray(image)
+    arr = N.as_array(image, "image")
     if channel_axis is not None:
-        if not isinstance(channel_axis, (int, np.integer)) or isinstance(channel_axis, bool):
-            raise TypeError(f"channel_axis must be None or an int, got {channel_axis!r}")
+        channel_axis = N.integer(channel_axis, "channel_axis")
         if arr.ndim != 3:
             raise ValueError("Only images with two spatial dimensions are supported; with "
                              f"channel_axis, image must have 3 dimensions, got {arr.shape}")
@@ -347,7 +329,7 @@ def hog_skimage(image, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(
         raise ValueError("Only images with two spatial dimensions are supported. If using "
                          "with color/multichannel images, specify `channel_axis`.")
     arr = _check_hog_image(arr)
-    n = _int_arg(orientations, "orientations", 1, 0xFFEF)
+    n = N.integer(orientations, "orientations", minimum=1, maximum=0xFFEF)
     ch, cw = N.pair(pixels_per_cell, "pixels_per_cell", integer=True, minimum=1)
     br, bc = N.pair(cells_per_block, "cells_per_block", integer=True, minimum=1)
     if block_norm not in ("L1", "L1-sqrt", "L2", "L2-Hys"):

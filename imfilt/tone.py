@@ -27,14 +27,7 @@ def _scalar_arg(value, name):
     """A finite, non-negative real number (gamma, gain)."""
     if type(value) is float and 0.0 <= value < math.inf:  # fast path
         return value
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        value = value.item()
-    if not N._is_number(value):
-        raise TypeError(f"{name} must be a real number, got {value!r}")
-    v = float(value)
-    if not math.isfinite(v) or v < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return v
+    return N.real(value, name, minimum=0)
 
 
 @functools.lru_cache(maxsize=64)
@@ -55,9 +48,7 @@ def _gamma_table(dtype_char, g, k):
 
 def _table_arg(table, image_dtype, channels):
     """The table as a contiguous native (entries, C) or (entries,) array, validated."""
-    if table is None:
-        raise TypeError("table must be an array of numbers, got None")
-    tab = np.asarray(table)
+    tab = N.as_array(table, "table")
     if tab.dtype.kind not in "biufc":
         raise TypeError(f"table must have a numeric dtype (bool, integer, float or complex), "
                         f"got {tab.dtype}")
@@ -219,7 +210,7 @@ def gamma(image, gamma, gain=1.0, *, out=None, threads=None):
     the image itself when out is the image).
     int16 raises TypeError: it has no [0, max] range to normalise by; convert first.
     """
-    arr = np.asarray(image) if not isinstance(image, np.ndarray) else image
+    arr = N.as_array(image, "image")
     g = _scalar_arg(gamma, "gamma")
     k = _scalar_arg(gain, "gain")
     nthreads = N.threads_arg(threads)

@@ -54,7 +54,18 @@ typedef struct {
     int scale_in_float; /* ROUND: compute (float)v * (float)scale, as OpenCV's SIMD does */
     size_t tail_block;  /* ROUND + scale_in_float: the last (row length mod tail_block) samples
                            of each row use the double product, as OpenCV's scalar tail does */
+    size_t tail_pad[2]; /* samples OpenCV saw before / after each row (wrap is OpenCV run on a
+                           padded copy): the tail is at the end of that longer row */
 } imfilt_out_rule;
+
+/* First sample of a row of n that OpenCV's scalar tail rounds (n: none); see tail_block. */
+static inline size_t imfilt_tail_from(const imfilt_out_rule *rule, size_t n) {
+    if (!rule->tail_block) return n;
+    const size_t len = rule->tail_pad[0] + n + rule->tail_pad[1];
+    const size_t start = len - len % rule->tail_block;     /* in the padded row */
+    if (start <= rule->tail_pad[0]) return 0;
+    return start - rule->tail_pad[0] < n ? start - rule->tail_pad[0] : n;
+}
 
 /* Separable correlation: out = rule(sum_j ky[j] sum_i kx[i] in[y - ay + j, x - ax + i]). */
 int imfilt_sepfilter(const imfilt_image *src, imfilt_image *dst,
