@@ -8,6 +8,7 @@ from . import _core
 from . import _normalize as N
 from ._docs import fill
 from .smooth import OUT_CAST, OUT_ROUND, WORK_F32, WORK_F64, _run_separable
+from ._typing import Border, Image, ImageLike, Number, Optional, Out, Pair, Threads, Tuple, Union
 
 CONV_DTYPES = ("float32", "float64")
 MAX_OUTPUT_BYTES = 1 << 34      # refuse outputs over 16 GiB before allocating
@@ -56,7 +57,9 @@ def conv_output_size(size, pad_total, dilation, k, stride):
     return (size + pad_total - dilation * (k - 1) - 1) // stride + 1
 
 
-def conv2d(x, weight, bias=None, *, stride=1, padding=0, dilation=1, groups=1, threads=None):
+def conv2d(x: ImageLike, weight: ImageLike, bias: Optional[ImageLike] = None, *,
+           stride: Pair = 1, padding: Union[Pair, str] = 0, dilation: Pair = 1, groups: int = 1,
+           threads: Threads = None) -> Image:
     """2-D convolution (cross-correlation) on NCHW arrays, equal to
     torch.nn.functional.conv2d.
 
@@ -201,8 +204,9 @@ def _anchor_arg(anchor, kh, kw):
 
 
 @fill()
-def filter2d(image, kernel, *, anchor=None, delta=0, border="reflect101", cval=0, out=None,
-             threads=None):
+def filter2d(image: ImageLike, kernel: ImageLike, *, anchor: Optional[Tuple[int, int]] = None,
+             delta: Number = 0, border: Border = "reflect101", cval: Number = 0, out: Out = None,
+             threads: Threads = None) -> Image:
     """2-D correlation with an arbitrary kernel, equal to cv2.filter2D(image, -1, kernel).
 
     Parameters

@@ -44,6 +44,8 @@ except ImportError as e:  # dask is an optional extra; say which one
 
 from . import _core
 from . import _normalize as N
+from ._docs import F
+from ._typing import Any, Border, ImageLike, Number, Sigma, Size, Tuple  # dask arrays: Any
 
 __all__ = ["gaussian", "mean", "median", "minimum", "maximum", "gamma", "lut", "filter2d"]
 
@@ -315,8 +317,8 @@ _COMMON = """
     (`.to_zarr`, `dask.array.store`, `.compute()`)."""
 
 
-def _doc(name):
-    def deco(fn):
+def _doc(name: str) -> Callable[[F], F]:
+    def deco(fn: F) -> F:
         fn.__doc__ = (f"imfilt.{name} on a dask array: see imfilt.{name} for the arguments.\n"
                       + _COMMON.format(name=name))
         return fn
@@ -324,45 +326,52 @@ def _doc(name):
 
 
 @_doc("gaussian")
-def gaussian(image, sigma=0.0, *, ksize=None, border="reflect101", cval=0.0, threads=1):
+def gaussian(image: Any, sigma: Sigma = 0.0, *, ksize: Optional[Size] = None,
+             border: Border = "reflect101", cval: Number = 0.0, threads: int = 1) -> Any:
     return _run("gaussian", image, dict(sigma=sigma, ksize=ksize, border=border, cval=cval),
                 threads)
 
 
 @_doc("mean")
-def mean(image, size, *, normalize=True, border="reflect101", cval=0.0, threads=1):
+def mean(image: Any, size: Size, *, normalize: bool = True, border: Border = "reflect101",
+         cval: Number = 0.0, threads: int = 1) -> Any:
     return _run("mean", image, dict(size=size, normalize=normalize, border=border, cval=cval),
                 threads)
 
 
 @_doc("median")
-def median(image, size, *, border="replicate", cval=0.0, threads=1):
+def median(image: Any, size: Size, *, border: Border = "replicate", cval: Number = 0.0,
+           threads: int = 1) -> Any:
     return _run("median", image, dict(size=size, border=border, cval=cval), threads)
 
 
 @_doc("minimum")
-def minimum(image, size=3, *, footprint=None, border=None, cval=0, threads=1):
+def minimum(image: Any, size: Size = 3, *, footprint: Optional[ImageLike] = None,
+            border: Optional[Border] = None, cval: Number = 0, threads: int = 1) -> Any:
     return _run("minimum", image, dict(size=size, footprint=footprint, border=border,
                                        cval=cval), threads)
 
 
 @_doc("maximum")
-def maximum(image, size=3, *, footprint=None, border=None, cval=0, threads=1):
+def maximum(image: Any, size: Size = 3, *, footprint: Optional[ImageLike] = None,
+            border: Optional[Border] = None, cval: Number = 0, threads: int = 1) -> Any:
     return _run("maximum", image, dict(size=size, footprint=footprint, border=border,
                                        cval=cval), threads)
 
 
 @_doc("filter2d")
-def filter2d(image, kernel, *, anchor=None, delta=0, border="reflect101", cval=0, threads=1):
+def filter2d(image: Any, kernel: ImageLike, *, anchor: Optional[Tuple[int, int]] = None,
+             delta: Number = 0, border: Border = "reflect101", cval: Number = 0,
+             threads: int = 1) -> Any:
     return _run("filter2d", image, dict(kernel=kernel, anchor=anchor, delta=delta,
                                         border=border, cval=cval), threads)
 
 
 @_doc("gamma")
-def gamma(image, gamma, gain=1.0, *, threads=1):
+def gamma(image: Any, gamma: float, gain: float = 1.0, *, threads: int = 1) -> Any:
     return _run("gamma", image, dict(gamma=gamma, gain=gain), threads)
 
 
 @_doc("lut")
-def lut(image, table, *, threads=1):
+def lut(image: Any, table: ImageLike, *, threads: int = 1) -> Any:
     return _run("lut", image, dict(table=table), threads)

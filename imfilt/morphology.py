@@ -5,7 +5,8 @@ import numpy as np
 
 from . import _core
 from . import _normalize as N
-from ._docs import fill
+from ._docs import F, fill
+from ._typing import Border, Callable, Image, ImageLike, Number, Optional, Out, Size, Threads
 
 MORPH_MIN, MORPH_MAX = 0, 1   # imfilt.h: IMFILT_MORPH_MIN / IMFILT_MORPH_MAX
 
@@ -123,19 +124,23 @@ def _run(image, size, footprint, border, cval, out, threads, op):
     return N.finish(target, result)
 
 
-def _documented(**words):
+def _documented(**words: str) -> Callable[[F], F]:
     """Give the function the shared docstring, filled with its words and _docs' fragments."""
-    def deco(fn):
+    def deco(fn: F) -> F:
         fn.__doc__ = _DOC
         return fill(**words)(fn)
     return deco
 
 
 @_documented(WHAT="Minimum", word="minimum", CV2="erode", short="min")
-def minimum(image, size=3, *, footprint=None, border=None, cval=0, out=None, threads=None):
+def minimum(image: ImageLike, size: Size = 3, *, footprint: Optional[ImageLike] = None,
+            border: Optional[Border] = None, cval: Number = 0, out: Out = None,
+            threads: Threads = None) -> Image:
     return _run(image, size, footprint, border, cval, out, threads, MORPH_MIN)
 
 
 @_documented(WHAT="Maximum", word="maximum", CV2="dilate", short="max")
-def maximum(image, size=3, *, footprint=None, border=None, cval=0, out=None, threads=None):
+def maximum(image: ImageLike, size: Size = 3, *, footprint: Optional[ImageLike] = None,
+            border: Optional[Border] = None, cval: Number = 0, out: Out = None,
+            threads: Threads = None) -> Image:
     return _run(image, size, footprint, border, cval, out, threads, MORPH_MAX)

@@ -9,6 +9,7 @@ import numpy as np
 from . import _core, _fold
 from . import _normalize as N
 from ._docs import fill
+from ._typing import Border, Image, ImageLike, Number, Optional, Out, Sigma, Size, Threads
 
 # cv2's fixed kernels for sigma <= 0 (getGaussianKernel's small-kernel table)
 _SMALL_GAUSSIAN = {
@@ -122,8 +123,9 @@ def _gaussian_plan(dtype_char, kh, kw, sy, sx):
 
 
 @fill()
-def gaussian(image, sigma=0.0, *, ksize=None, border="reflect101", cval=0.0, out=None,
-             threads=None):
+def gaussian(image: ImageLike, sigma: Sigma = 0.0, *, ksize: Optional[Size] = None,
+             border: Border = "reflect101", cval: Number = 0.0, out: Out = None,
+             threads: Threads = None) -> Image:
     """Gaussian blur, equal to cv2.GaussianBlur.
 
     Parameters
@@ -257,8 +259,8 @@ def _mean_plan(dtype_char, kh, kw, normalize):
 
 
 @fill()
-def mean(image, size, *, normalize=True, border="reflect101", cval=0.0, out=None,
-         threads=None):
+def mean(image: ImageLike, size: Size, *, normalize: bool = True, border: Border = "reflect101",
+         cval: Number = 0.0, out: Out = None, threads: Threads = None) -> Image:
     """Mean (box) filter, equal to cv2.blur / cv2.boxFilter(ddepth=-1).
 
     Parameters

@@ -9,6 +9,7 @@ import numpy as np
 from . import _core
 from . import _normalize as N
 from ._docs import fill
+from ._typing import Image, ImageLike, Out, Threads
 
 _U8, _U16 = np.dtype(np.uint8), np.dtype(np.uint16)
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
@@ -101,7 +102,7 @@ def _apply(arr, tab, out, nthreads, tab_bytes=None):
 
 
 @fill()
-def lut(image, table, *, out=None, threads=None):
+def lut(image: ImageLike, table: ImageLike, *, out: Out = None, threads: Threads = None) -> Image:
     """Look every sample up in a table: out = table[image], equal to cv2.LUT.
 
     Parameters
@@ -176,7 +177,8 @@ def _numpy_gamma(arr, g, k, target, nthreads, check):
 
 
 @fill()
-def gamma(image, gamma, gain=1.0, *, out=None, threads=None):
+def gamma(image: ImageLike, gamma: float, gain: float = 1.0, *, out: Out = None,
+          threads: Threads = None) -> Image:
     """Gamma correction: gain * image ** gamma on the image's [0, max] range, equal to
     skimage.exposure.adjust_gamma for uint8.
 
