@@ -381,30 +381,28 @@ def hog_skimage(image, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(
 
 
 def _skimage_cells(arr, params, threads):
-    """scikit-image's cell histograms (float32, divided by the cell area). The C core sums
-    every pixel it can bin; the few whose orientation lies on a bin edge to within 1e-9 degree
-    (other than the exact multiples of 45 degrees) are binned here with NumPy's arctan2, the
-    function scikit-image uses, whose last bit can differ from libm's."""
+    """scikit-image's cell histograms (float32, divided by the cell area), each cell summed in
+    raster order as its loop does. The C core bins every pixel it can; the few whose
+    orientation lies on a bin edge to within 1e-9 degree (other than the exact multiples of
+    45 degrees) are binned with NumPy's arctan2, the function scikit-image uses, whose last bit
+    can differ from libm's: the core lists them, and sums the cell rows holding them again with
+    NumPy's orientations."""
     H, W = arr.shape[:2]
     (ch, cw), n = params["cell"], params["nbins"]
     ncy, ncx = H // ch, W // cw
     cells = np.empty(ncy * ncx * n, np.float32)
     src = _src(arr)
-    amb = np.empty(5 * 256)
-    count = _core.hog_cells(*src, params, cells, amb, threads)
-    if count > 256:
-        amb = np.empty(5 * count)
-        count = _core.hog_cells(*src, params, cells, amb, threads)
-    if count:
-        rec = amb[:5 * count].reshape(count, 5)
-        rec = rec[np.lexsort((rec[:, 1], rec[:, 0]))]          # raster order
-        o = np.rad2deg(np.arctan2(rec[:, 2], rec[:, 3])) % 180
-        per180 = 180.0 / n
-        for (y, x, _, _, mag), oi in zip(rec, o):
-            for i in range(n):                                 # skimage's comparisons
-                if per180 * i <= oi < per180 * (i + 1):
-                    k = (int(y) // ch * ncx + int(x) // cw) * n + i
-                    cells[k] = np.float32(float(cells[k]) + mag)
-                    break
+    none = np.empty(0, np.int64)
+    listed = _core.hog_cells(*src, params, cells, none, none.view(np.float64), threads)
+    if listed:
+        rec = np.frombuffer(listed, np.float64).reshape(-1, 4)
+        pos = rec[:, 0].astype(np.int64) * W + rec[:, 1].astype(np.int64)
+        order = np.argsort(pos, kind="stable")
+        # contiguous operands, as scikit-image's whole-array call (NumPy's SIMD arctan2 runs
+        # on loadable strides only)
+        dy = np.ascontiguousarray(rec[order, 2])
+        dx = np.ascontiguousarray(rec[order, 3])
+        orient = np.ascontiguousarray(np.rad2deg(np.arctan2(dy, dx)) % 180)
+        _core.hog_cells(*src, params, cells, np.ascontiguousarray(pos[order]), orient, threads)
     cells /= np.float32(ch * cw)
     return cells

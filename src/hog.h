@@ -9,6 +9,20 @@
 
 /* votes_sk's bin for a pixel whose bin only NumPy's arctan2 can decide (see src/hog_isa.c) */
 #define IMFILT_HOG_AMBIGUOUS 0xFFFEu
+/* the bin of a NaN orientation: scikit-image's range tests all fail, so every bin adds it */
+#define IMFILT_HOG_ALL_BINS 0xFFFCu
+
+/* scikit-image's bin of orientation o (degrees in [0, 180), NumPy's value): i with
+   per180 * i <= o < per180 * (i + 1), its two comparisons exactly; nbins when no bin holds o
+   (per180 * nbins may round below 180), IMFILT_HOG_ALL_BINS for NaN. */
+static inline uint16_t imfilt_hog_sk_bin(double o, size_t nbins, double per180) {
+    if (o != o) return (uint16_t)IMFILT_HOG_ALL_BINS;
+    double q = o / per180;
+    size_t b = q > 0 ? (q < (double)nbins ? (size_t)q : nbins) : 0;
+    while (b > 0 && o < per180 * (double)b) b--;
+    while (b < nbins && o >= per180 * (double)(b + 1)) b++;
+    return (uint16_t)b;
+}
 
 /* a block position's weights along one axis: up to two cells, each with its weight */
 typedef struct imfilt_hog_axis_weight {

@@ -8,11 +8,16 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import warnings
 
 import cv2
 import numpy as np
 import pytest
+import skimage.color
+import skimage.data
+import skimage.draw
 import skimage.feature
+import skimage.filters
 
 import imfilt
 from conftest import simd_level_results, simd_levels
@@ -348,15 +353,23 @@ SK_CONFIGS = [
 ]
 
 
+def sk_pair(img, **kw):
+    """(scikit-image's result, imfilt's) of the same call, warnings (sqrt of negatives) off."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return skimage.feature.hog(img, **kw), imfilt.hog_skimage(img, **kw)
+
+
 def check_sk(img, **kw):
-    ref = skimage.feature.hog(img, **kw)
-    got = imfilt.hog_skimage(img, **kw)
+    """hog_skimage is skimage.feature.hog bit for bit: descriptor and picture, NaN for NaN."""
+    ref, got = sk_pair(img, **kw)
     if kw.get("visualize"):
         (ref, rimg), (got, gimg) = ref, got
         assert gimg.shape == rimg.shape and gimg.dtype == rimg.dtype
-        np.testing.assert_allclose(gimg, rimg, rtol=0, atol=1e-5)
+        assert np.array_equal(gimg, rimg, equal_nan=True), int((gimg != rimg).sum())
     assert got.shape == ref.shape and got.dtype == ref.dtype
-    np.testing.assert_allclose(got, ref, rtol=0, atol=1e-5)
+    assert np.array_equal(got, ref, equal_nan=True), float(np.nanmax(np.abs(got - ref)))
+    return got
 
 
 @pytest.mark.parametrize("cfg", SK_CONFIGS, ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()) or "default")
@@ -385,6 +398,157 @@ def test_sk_channel_axis_and_visualize(astronaut, camera):
              pixels_per_cell=(12, 10))
     check_sk(camera[:100, :90], visualize=True, pixels_per_cell=(4, 4))
     check_sk(camera[:64, :64][..., None], channel_axis=-1)
+
+
+# the glyph lines: each cell's endpoints are truncated from its own float64 centre +- radius *
+# cos, which differs between cells where the cosine is ~1e-16 (odd orientations, centres below 8)
+SWEEP_ORIENTATIONS = (1, 2, 3, 4, 5, 7, 8, 9, 11, 12, 13, 15)
+SWEEP_CELLS = ((2, 2), (3, 3), (4, 4), (5, 7), (6, 6), (7, 7), (8, 8), (10, 10), (12, 9),
+               (16, 16), (32, 32), (1, 4), (4, 1), (2, 5))
+SWEEP_SHAPES = ((40, 44, np.float64), (33, 36, np.float32))
+
+
+def test_sk_picture_sweep():
+    for shape in SWEEP_SHAPES:
+        img = np.random.default_rng(sum(shape[:2])).random(shape[:2]).astype(shape[2])
+        for cell in SWEEP_CELLS:
+            if cell[0] > shape[0] or cell[1] > shape[1]:
+                continue
+            for n in SWEEP_ORIENTATIONS:
+                kw = dict(orientations=n, pixels_per_cell=cell, cells_per_block=(1, 1),
+                          visualize=True)
+                if cell[1] == 1 and n % 2:
+                    # skimage.draw indexes column -1 and `width` here (IndexError); imfilt
+                    # leaves out the glyph pixels outside the image
+                    with pytest.raises(IndexError):
+                        skimage.feature.hog(img, **kw)
+                    _, pic = imfilt.hog_skimage(img, **kw)
+                    assert pic.shape == img.shape and np.isfinite(pic).all()
+                    continue
+                check_sk(img, **kw)
+
+
+def test_sk_issue_reproducer():
+    img = np.random.default_rng(0).random((96, 96))
+    check_sk(img, orientations=9, pixels_per_cell=(10, 10), cells_per_block=(1, 1),
+             visualize=True)
+
+
+@pytest.mark.parametrize("orientations", [4, 8, 12, 16])
+def test_sk_cells_summed_in_raster_order(camera, orientations):
+    # camera / 255: many gradients lie within 1e-9 degree of a bin edge (|dx| ~ |dy| after the
+    # division), binned by NumPy's arctan2; their cells are still summed in raster order
+    check_sk(camera[:200, :256] / 255.0, orientations=orientations, visualize=True,
+             block_norm="L1")
+
+
+def test_sk_nan_and_inf_propagate():
+    rng = np.random.default_rng(3)
+    img = rng.random((64, 72))
+    img[10, 20] = np.nan
+    img[30, 5], img[40, 40] = np.inf, -np.inf
+    img[50, 50], img[52, 60] = 1e300, -1e300          # squares overflow, np.hypot does not
+    for norm in ("L1", "L1-sqrt", "L2", "L2-Hys"):
+        out = check_sk(img, block_norm=norm, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
+                       visualize=True)
+        assert np.isnan(out).any()
+    rgb = rng.random((64, 64, 3))
+    rgb[10, 20, 1] = np.nan                             # np.argmax picks the NaN channel
+    rgb[30, 30, 0] = np.inf
+    for dt, huge in ((np.float64, 1e200), (np.float32, 3e38)):
+        x = rgb.astype(dt)
+        x[31, 31, 2] = huge
+        check_sk(x, channel_axis=-1, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
+                 visualize=True)
+    # transform_sqrt of negative values: NaN, as np.sqrt
+    check_sk(rng.random((64, 64)) - 0.3, transform_sqrt=True, pixels_per_cell=(8, 8),
+             cells_per_block=(2, 2), visualize=True)
+
+
+# scikit-image's own tests (skimage/feature/tests/test_hog.py, 0.26), each comparing imfilt with
+# skimage.feature.hog on the same call
+def test_sk_port_output_size(astronaut):
+    img = skimage.img_as_float(astronaut[:256, :].mean(axis=2))
+    fd = check_sk(img, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(1, 1),
+                  block_norm="L1")
+    assert len(fd) == 9 * (256 // 8) * (512 // 8)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("norm", ["L1", "L2-Hys"])
+def test_sk_port_output_correctness(astronaut, dtype, norm):
+    img = skimage.color.rgb2gray(astronaut).astype(dtype, copy=False)
+    out = check_sk(img, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(3, 3),
+                   block_norm=norm, feature_vector=True, transform_sqrt=False)
+    assert out.dtype == dtype
+
+
+def test_sk_port_cell_size_mismatch_and_odd_cell(camera):
+    fd = check_sk(camera[:150, :200], orientations=9, pixels_per_cell=(8, 8),
+                  cells_per_block=(1, 1), block_norm="L1")
+    assert len(fd) == 9 * (150 // 8) * (200 // 8)
+    img = np.zeros((3, 3))
+    img[2, 2] = 1
+    out = check_sk(img, pixels_per_cell=(3, 3), cells_per_block=(1, 1), block_norm="L1")
+    np.testing.assert_almost_equal(out, [0.5, 0, 0, 0, 0.5, 0, 0, 0, 0], decimal=1)
+
+
+def test_sk_port_basic_orientations_and_data_types():
+    image0 = np.zeros((35, 35))
+    image0[35 // 2:] = 100
+    for rot in range(4):
+        image_float = np.rot90(image0, rot)
+        for img in (image_float, image_float.astype(np.uint8)):
+            for sqrt in (False, True):
+                check_sk(img, orientations=4, pixels_per_cell=(8, 8), cells_per_block=(1, 1),
+                         visualize=True, transform_sqrt=sqrt, block_norm="L1")
+
+
+def test_sk_port_orientations_circle():
+    image = np.zeros((100, 100))
+    rr, cc = skimage.draw.disk((50, 50), 33)
+    image[rr, cc] = 100
+    image = skimage.filters.gaussian(image, sigma=2, mode="reflect")
+    for orientations in range(2, 15):
+        check_sk(image, orientations=orientations, pixels_per_cell=(8, 8),
+                 cells_per_block=(1, 1), visualize=True, transform_sqrt=False, block_norm="L1")
+
+
+def test_sk_port_visualization_orientation():
+    image = np.zeros((11, 11))
+    image[11 // 2:] = 1
+    _, hog_image = imfilt.hog_skimage(image, orientations=3, pixels_per_cell=(11, 11),
+                                      cells_per_block=(1, 1), visualize=True, block_norm="L1")
+    check_sk(image, orientations=3, pixels_per_cell=(11, 11), cells_per_block=(1, 1),
+             visualize=True, block_norm="L1")
+    assert (hog_image[[i for i in range(11) if i != 5], :] == 0).all()
+    assert (hog_image[5, 1:-1] > 0).all()
+
+
+@pytest.mark.parametrize("shape, channel_axis", [((3, 3, 3), None), ((3, 3), -1),
+                                                 ((3, 3, 3, 3), -1)])
+def test_sk_port_errors(shape, channel_axis):
+    with pytest.raises(ValueError):
+        imfilt.hog_skimage(np.eye(4), block_norm="Linf")
+    with pytest.raises(ValueError):
+        imfilt.hog_skimage(np.zeros(shape), channel_axis=channel_axis, block_norm="L1")
+    imfilt.hog_skimage(np.zeros((24, 24)), pixels_per_cell=(8, 8), cells_per_block=(3, 3))
+    with pytest.raises(ValueError, match=".*image is too small given"):
+        imfilt.hog_skimage(np.zeros((23, 23)), pixels_per_cell=(8, 8), cells_per_block=(3, 3))
+
+
+@pytest.mark.parametrize("channel_axis", [0, 1, -1, -2])
+def test_sk_port_equivariance_channel_axis(astronaut, channel_axis):
+    img = astronaut[:64, :32].copy()
+    img[:, :, (1, 2)] = 0
+    img = np.moveaxis(img, -1, channel_axis)
+    ref = check_sk(img, channel_axis=channel_axis, block_norm="L1")
+    for n in (1, 2):
+        rolled = np.roll(img, n, axis=channel_axis)
+        assert np.array_equal(check_sk(rolled, channel_axis=channel_axis, block_norm="L1"), ref)
+    full = astronaut.copy()
+    full[:, :, (1, 2)] = 0
+    check_sk(np.roll(full, 1, axis=2), channel_axis=-1, block_norm="L1")
 
 
 def test_sk_errors(camera):
