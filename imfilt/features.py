@@ -72,8 +72,17 @@ def _cv_params(block_size, block_stride, cell_size, nbins, signed, gamma_correct
                 norm=_NORMS["L2-Hys-cv"], threshold=float(l2hys_threshold))
 
 
-def _check_gamma_values(arr, gamma):
-    if gamma and arr.dtype.kind == "f" and arr.size and not (np.nanmin(arr) >= 0):
+def _check_float_values(arr, gamma):
+    """OpenCV's HOG takes 8-bit images only: a float image must be finite (NaN and inf have no
+    OpenCV HOG to follow, so they are refused rather than given arbitrary bins), and
+    non-negative under gamma correction."""
+    if arr.dtype.kind != "f" or not arr.size:
+        return
+    lo, hi = arr.min(), arr.max()
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise ValueError("image must be finite for hog: it contains NaN or inf (OpenCV's HOG "
+                         "takes 8-bit images; hog_skimage propagates NaN as scikit-image)")
+    if gamma and lo < 0:
         raise ValueError("gamma_correction takes the square root of the intensities: a float "
                          "image must not have negative values (or pass gamma_correction=False)")
 
@@ -118,7 +127,8 @@ def hog_blocks(image, *, block_size=(16, 16), block_stride=(8, 8), cell_size=(8,
         uint8 (as OpenCV; gray or colour), uint16, float32 or float64. Other dtypes raise
         TypeError. Non-uint8 images use the same arithmetic on the raw values: intensities
         are converted to float32, gamma_correction takes their square root (float images must
-        then be non-negative), the gradient is [-1, 0, 1] of those values. With several
+        then be non-negative), the gradient is [-1, 0, 1] of those values. Float images must
+        be finite (NaN or inf: ValueError; OpenCV has no float HOG to follow). With several
         channels each pixel uses the channel of largest gradient magnitude (OpenCV's rule).
     block_size, block_stride, cell_size : int or (height, width)
         In pixels; block_size must be a multiple of cell_size.
@@ -150,7 +160,7 @@ def hog_blocks(image, *, block_size=(16, 16), block_stride=(8, 8), cell_size=(8,
                         win_sigma, l2hys_threshold)
     pad = N.pair(padding, "padding", integer=True, minimum=0)
     nthreads = N.threads_arg(threads)
-    _check_gamma_values(arr, params["gamma"])
+    _check_float_values(arr, params["gamma"])
     return _blocks(arr, params, pad, nthreads)
 
 
@@ -238,8 +248,8 @@ def hog(image, *, win_size=(128, 64), block_size=(16, 16), block_stride=(8, 8),
     ------
     ValueError
         Invalid geometry (block not a multiple of cell, window minus block not a multiple of
-        block_stride, block larger than the window) or an image smaller than a window after
-        padding.
+        block_stride, block larger than the window), an image smaller than a window after
+        padding, or a float image holding NaN or inf.
     """
     arr = _check_hog_image(image)
     args = (win_size, block_size, block_stride, cell_size, nbins, signed, gamma_correction,
@@ -260,8 +270,8 @@ def hog(image, *, win_size=(128, 64), block_size=(16, 16), block_stride=(8, 8),
             _PLANS[key] = plan
     params, (wh, ww), (wsy, wsx), (gy, gx), (py, px), (nbi, nbj), L, window_params = plan
     nthreads = threads if type(threads) is int and 1 <= threads <= 1024 else N.threads_arg(threads)
-    if params["gamma"] and arr.dtype.kind == "f":
-        _check_gamma_values(arr, 1)
+    if arr.dtype.kind == "f":
+        _check_float_values(arr, params["gamma"])
     H, W = arr.shape[:2]
     if H + 2 * py < wh or W + 2 * px < ww:
         raise ValueError(f"image of {H}x{W} pixels (plus padding {(py, px)} on each side) is "
@@ -305,7 +315,7 @@ def hog(image, *, win_size=(128, 64), block_size=(16, 16), block_stride=(8, 8),
 def hog_skimage(image, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(3, 3),
                 block_norm="L2-Hys", visualize=False, transform_sqrt=False, feature_vector=True,
                 *, channel_axis=None, threads=None):
-    """HOG of a whole image, equal to skimage.feature.hog (within 1e-5; same shapes/dtypes).
+    """HOG of a whole image, equal to skimage.feature.hog bit for bit (same shapes/dtypes).
 
     Parameters
     ----------
@@ -327,9 +337,10 @@ def hog_skimage(image, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(
     -----
     Gradients [-1, 0, 1] (0 on the first/last row and column), channel of largest magnitude,
     hard binning of degrees(arctan2) mod 180 into [180 i / n, 180 (i + 1) / n), cell value =
-    float32 sum of magnitudes / cell area, as scikit-image's loop. The bin of a pixel whose
-    orientation lies within 1e-9 degrees of a bin edge is decided with libm's atan2, which can
-    differ from NumPy's by 1 ulp (never on the gradients of 8-bit images).
+    float32 sums of magnitudes in raster order / cell area, as scikit-image's loop (a pixel
+    whose orientation lies within 1e-9 degrees of a bin edge is binned with NumPy's arctan2,
+    as scikit-image). NaN and inf propagate as in scikit-image: a NaN gradient orientation
+    adds its magnitude to every bin of its cell, and a block holding NaN is NaN.
     """
     if image is None:
         raise TypeError("image must be an array, got None")

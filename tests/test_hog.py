@@ -4,6 +4,7 @@ SIMD levels."""
 from __future__ import annotations
 
 import math
+import platform
 import subprocess
 import sys
 import tempfile
@@ -74,13 +75,50 @@ CV_CONFIGS = [
 ]
 
 
+# When the reference itself differs by platform, the test compares with cv2 where cv2 is the
+# reference and with an independent NumPy implementation of the same formula elsewhere.
+# cv2 with nbins=1 is such a case: with one bin OpenCV keeps only the second of a pixel's two
+# votes, weight frac(angle / pi - 0.5), which jumps from 0 to ~1 at angle = pi/2 (a vertical
+# gradient, dx == 0, common in 8-bit images). The float32 `angle * (1 / pi) - 0.5` is exactly 0
+# there when multiplied and subtracted separately (x86-64 wheels: vote dropped) and -6e-9 when
+# fused into an FMA (aarch64 wheels: vote kept). imfilt never fuses (bit-identical on every
+# platform) and so equals x86-64's cv2.
+CV2_SEPARATE_MULTIPLY_ADD = platform.machine().lower() in ("x86_64", "amd64", "i386", "i686")
+
+
+def check_cv_window(img, **cfg):
+    """One window (the whole image): cv2 where cv2 is the reference; for nbins=1 also the NumPy
+    reference on every platform, and only it where cv2 fuses the multiply-add."""
+    if cfg.get("nbins", 9) != 1 or CV2_SEPARATE_MULTIPLY_ADD:
+        check_cv(img, **cfg)
+    if cfg.get("nbins", 9) == 1:
+        blocks = numpy_hog_blocks(img, block=cfg.get("block", (16, 16)),
+                                  stride=cfg.get("stride", (8, 8)), cell=cfg.get("cell", (8, 8)),
+                                  nbins=1, signed=cfg.get("signed", False),
+                                  gamma=cfg.get("gamma", True), sigma=cfg.get("sigma"),
+                                  thr=cfg.get("thr", 0.2))
+        got = im_hog(img, **cfg)
+        assert got.shape == (1, blocks.size)
+        np.testing.assert_allclose(got[0], blocks.transpose(1, 0, 2).ravel(), rtol=0, atol=1e-5)
+
+
 @pytest.mark.parametrize("cfg", CV_CONFIGS, ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()) or "default")
 @pytest.mark.parametrize("photo", ["camera", "astronaut", "coffee", "chelsea"])
 def test_cv_single_window(photos, photo, cfg):
     win = cfg.get("win", (128, 64))
     img = photos[photo]
     y0, x0 = (37, 61) if photo != "chelsea" else (101, 203)
-    check_cv(img[y0:y0 + win[0], x0:x0 + win[1]], **cfg)
+    check_cv_window(img[y0:y0 + win[0], x0:x0 + win[1]], **cfg)
+
+
+def test_cv_nbins1_vertical_gradient_vote():
+    # the platform-dependent case itself: a vertical ramp (dx == 0 everywhere inside) has all its
+    # gradients at exactly 90 degrees, where x86-64's cv2 (and imfilt) drop the one-bin vote
+    img = np.tile((np.arange(64) * 3).astype(np.uint8)[:, None], (1, 32))
+    got = im_hog(img, win=(64, 32), block=(16, 16), stride=(8, 8), cell=(8, 8), nbins=1,
+                 gamma=False)
+    assert got.shape == (1, 3 * 7 * 4) and not got.any()
+    check_cv_window(img, win=(64, 32), nbins=1, gamma=False)
 
 
 @pytest.mark.parametrize("cfg", [
@@ -292,6 +330,17 @@ def test_cv_bad_dtypes_and_values(camera):
     with pytest.raises(ValueError, match="negative"):
         imfilt.hog(neg)
     assert imfilt.hog(neg, gamma_correction=False).shape == (1, 3780)
+    # NaN / inf: OpenCV's HOG takes 8-bit images only, so there is no float behaviour to
+    # follow; refused (hog_skimage propagates NaN as scikit-image does)
+    for dt in (np.float32, np.float64):
+        for bad in (np.nan, np.inf, -np.inf):
+            img = camera[:128, :64].astype(dt)
+            img[5, 7] = bad
+            for gamma in (True, False):
+                with pytest.raises(ValueError, match="image must be finite"):
+                    imfilt.hog(img, gamma_correction=gamma)
+                with pytest.raises(ValueError, match="image must be finite"):
+                    imfilt.hog_blocks(img, gamma_correction=gamma)
 
 
 def test_cv_layouts(astronaut):
