@@ -78,39 +78,47 @@ def draw_glyphs(picture, values, cell, radius, angles):
     dr_arr = radius * np.sin(angles)             # scikit-image's expressions, arrays as it
     dc_arr = radius * np.cos(angles)
     if radius >= 0:
-        # every line stays inside its cell: per pixel the sums run over orientations only
-        for o in range(n):
-            rgroups = _axis_groups(rows, _ends(rows, -dc_arr[o]))
-            cgroups = _axis_groups(cols, _ends(cols, dr_arr[o]))
-            for (r0, r1), ridx in rgroups.items():
-                for (c0, c1), cidx in cgroups.items():
-                    for pr, pc in zip(*line_pixels(r0, c0, r1, c1)):
-                        prow, vrow = _cells_at(ridx, ch // 2, ch, pr)
-                        pcol, vcol = _cells_at(cidx, cw // 2, cw, pc)
-                        if isinstance(prow, slice) or isinstance(pcol, slice):
-                            picture[prow, pcol] += values[vrow, vcol, o]
-                        else:
-                            picture[np.ix_(prow, pcol)] += values[np.ix_(vrow, vcol)][..., o]
+        # every line stays inside its cell: per pixel, the sums run over orientations only
+        _draw_cells(picture, values, cell, rows, cols, dr_arr, dc_arr, None)
         return
-    # a 1-pixel cell side (radius -1): lines reach the neighbouring cells, so every vote is
-    # added in scikit-image's order (unbuffered, in sequence); pixels outside the image, where
-    # scikit-image raises IndexError, are left out
-    keys, pr_all, pc_all, vals = [], [], [], []
+    # radius -1 (a 1-pixel cell side): lines reach the neighbouring cells, so the votes are
+    # gathered and added in scikit-image's order, unbuffered, a band of cell rows at a time
+    # (bands in order); pixels outside the image, where scikit-image raises IndexError, are
+    # left out
+    band = max(1, (1 << 20) // (ncx * n))
+    for b0 in range(0, ncy, band):
+        votes = []
+        sub = slice(b0, min(b0 + band, ncy))
+        _draw_cells(picture, values[sub], cell, rows[sub], cols, dr_arr, dc_arr, votes)
+        key, pr, pc, val = (np.concatenate(v) for v in zip(*votes))
+        order = np.argsort(key, kind="stable")       # cells in raster order, then orientations
+        pr, pc, val = pr[order], pc[order], val[order]
+        inside = (pr >= 0) & (pr < H) & (pc >= 0) & (pc < W)
+        np.add.at(picture, (pr[inside], pc[inside]), val[inside])
+
+
+def _draw_cells(picture, values, cell, rows, cols, dr_arr, dc_arr, votes):
+    """draw_glyphs for the cells at rows x cols (centres): stamped per orientation, or, when
+    `votes` is a list, appended to it as (order key, row, column, value) arrays."""
+    ch, cw = cell
+    ncx, n = values.shape[1:]
     for o in range(n):
-        r_ends = _ends(rows, -dc_arr[o])
-        c_ends = _ends(cols, dr_arr[o])
-        for i in range(ncy):
-            for j in range(ncx):
-                rr, cc = line_pixels(r_ends[0, i], c_ends[0, j], r_ends[1, i], c_ends[1, j])
-                keys += [(i * ncx + j) * n + o] * len(rr)
-                pr_all += rr
-                pc_all += cc
-                vals += [values[i, j, o]] * len(rr)
-    keys, pr_all, pc_all = np.asarray(keys), np.asarray(pr_all), np.asarray(pc_all)
-    order = np.argsort(keys, kind="stable")
-    pr_all, pc_all, vals = pr_all[order], pc_all[order], np.asarray(vals, np.float64)[order]
-    inside = (pr_all >= 0) & (pr_all < H) & (pc_all >= 0) & (pc_all < W)
-    np.add.at(picture, (pr_all[inside], pc_all[inside]), vals[inside])
+        rgroups = _axis_groups(rows, _ends(rows, -dc_arr[o]))
+        cgroups = _axis_groups(cols, _ends(cols, dr_arr[o]))
+        for (r0, r1), ridx in rgroups.items():
+            for (c0, c1), cidx in cgroups.items():
+                for pr, pc in zip(*line_pixels(r0, c0, r1, c1)):
+                    if votes is not None:
+                        i, j = np.meshgrid(ridx, cidx, indexing="ij")
+                        votes.append((((i * ncx + j) * n + o).ravel(), (rows[i] + pr).ravel(),
+                                      (cols[j] + pc).ravel(), values[i, j, o].ravel()))
+                        continue
+                    prow, vrow = _cells_at(ridx, rows[0], ch, pr)
+                    pcol, vcol = _cells_at(cidx, cols[0], cw, pc)
+                    if isinstance(prow, slice) or isinstance(pcol, slice):
+                        picture[prow, pcol] += values[vrow, vcol, o]
+                    else:
+                        picture[np.ix_(prow, pcol)] += values[np.ix_(vrow, vcol)][..., o]
 
 
 def skimage_picture(cells, shape, cell, dtype):
