@@ -277,7 +277,8 @@ int imfilt_hog_cells(const imfilt_image *src, const imfilt_hog_params *p, float 
     const imfilt_hog_table *tab = IMFILT_ISA_ACTIVE(imfilt_hog_table, imfilt_hog);
     if (!src || !p || !cells || !amb || !amb_count || src->channels == 0 ||
         src->channels > 64 || p->nbins == 0 || p->nbins >= 0xFFF0 || p->cell_h == 0 ||
-        p->cell_w == 0 || src->dtype < 0 || src->dtype >= IMFILT_NTYPES || (npos && !(pos && orient)))
+        p->cell_w == 0 || src->dtype < 0 || src->dtype >= IMFILT_NTYPES ||
+        (npos && !(pos && orient)))
         return IMFILT_EINVAL;
     if (!tab->load_f64[src->dtype]) return IMFILT_EDTYPE;
     const size_t H = src->height, W = src->width, C = src->channels, nb = p->nbins;
@@ -321,7 +322,8 @@ int imfilt_hog_cells(const imfilt_image *src, const imfilt_hog_params *p, float 
         size_t pstride = W + 2;
         double *buf = NULL;
         amb_list mine = {NULL, 0, 0};
-        if (r0 < r1) buf = malloc((3 * C * pstride + 8 * n) * sizeof(double) + n * sizeof(uint16_t));
+        if (r0 < r1)
+            buf = malloc((3 * C * pstride + 8 * n) * sizeof(double) + n * sizeof(uint16_t));
         if (r0 < r1 && !buf) {
             imfilt_set_status(&status, IMFILT_ENOMEM);
         } else if (r0 < r1) {

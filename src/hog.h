@@ -60,7 +60,8 @@ typedef struct imfilt_hog_table {
        mag = sqrt(dx^2 + dy^2) (hypot where that is not finite); bin[x] = i with
        per180 * i <= o < per180 * (i + 1), o = degrees(atan2(dy, dx)) mod 180 as NumPy computes
        it, nbins when no bin holds o, IMFILT_HOG_ALL_BINS for a NaN dx or dy,
-       IMFILT_HOG_AMBIGUOUS when only NumPy's arctan2 can tell (infinite ones too). edge: the 12 bins of the exact directions, from sk_edge_bins.
+       IMFILT_HOG_AMBIGUOUS when only NumPy's arctan2 can tell (infinite ones too). edge: the
+       12 bins of the exact directions, from sk_edge_bins.
        scratch: 7 * n doubles (the chosen dx at scratch[x], dy at scratch[n + x]). */
     /* OpenCV's row pass over one gradient row: R[(bx * ncx + cx) * nbp + b] (b < nbp, nbp a
        multiple of lanes) = sum over j ascending of xw[j]'s weight for cell cx times the vote

@@ -282,8 +282,9 @@ static void votes_sk(const double *const *up, const double *const *mid, const do
     sk_grad(up[0], mid[0], down[0], n, width, zero_dy, f32, bdx, bdy);
     for (size_t x = 0; x < n; x++) bm[x] = bdx[x] * bdx[x] + bdy[x] * bdy[x];
     /* skimage keeps the channel of largest np.hypot (float32 hypot for float32 images), first
-       on ties, the first NaN before any number. sqrt(dx^2 + dy^2) orders channels the same way unless two are within a few
-       ulp: those pixels are redone below with libm's hypot, which NumPy calls. */
+       on ties, the first NaN before any number. sqrt(dx^2 + dy^2) orders channels the same
+       way unless two are within a few ulp or one is not finite: those pixels are redone below
+       with libm's hypot, which NumPy calls. */
     if (channels > 1) {
         for (size_t x = 0; x < n; x++) {
             double km = sqrt(bm[x]);
