@@ -8,6 +8,7 @@ import numpy as np
 
 from . import _core
 from . import _normalize as N
+from ._typing import Image, ImageLike, Optional, Pair, Threads, Tuple, Union
 
 HOG_DTYPES = ("uint8", "uint16", "float32", "float64")
 _NORMS = {"L2-Hys-cv": 0, "L1": 1, "L1-sqrt": 2, "L2": 3, "L2-Hys": 4}
@@ -96,9 +97,11 @@ def _blocks(arr, params, pad, threads):
     return out
 
 
-def hog_blocks(image, *, block_size=(16, 16), block_stride=(8, 8), cell_size=(8, 8), nbins=9,
-               signed=False, gamma_correction=True, win_sigma=None, l2hys_threshold=0.2,
-               padding=(0, 0), threads=None):
+def hog_blocks(image: ImageLike, *, block_size: Pair = (16, 16), block_stride: Pair = (8, 8),
+               cell_size: Pair = (8, 8), nbins: int = 9, signed: bool = False,
+               gamma_correction: bool = True, win_sigma: Optional[float] = None,
+               l2hys_threshold: float = 0.2, padding: Pair = (0, 0),
+               threads: Threads = None) -> Image:
     """The L2-Hys-normalised histogram of every block of the image, each computed once.
 
     Blocks sit at every `block_stride` step of the image framed by `padding` pixels on each
@@ -190,9 +193,12 @@ def _align(v, a):
     return (v + a - 1) & -a
 
 
-def hog(image, *, win_size=(128, 64), block_size=(16, 16), block_stride=(8, 8),
-        cell_size=(8, 8), nbins=9, signed=False, gamma_correction=True, win_sigma=None,
-        l2hys_threshold=0.2, win_stride=None, padding=(0, 0), threads=None, visualize=False):
+def hog(image: ImageLike, *, win_size: Pair = (128, 64), block_size: Pair = (16, 16),
+        block_stride: Pair = (8, 8), cell_size: Pair = (8, 8), nbins: int = 9,
+        signed: bool = False, gamma_correction: bool = True, win_sigma: Optional[float] = None,
+        l2hys_threshold: float = 0.2, win_stride: Optional[Pair] = None, padding: Pair = (0, 0),
+        threads: Threads = None,
+        visualize: bool = False) -> Union[Image, Tuple[Image, Image]]:
     """HOG descriptors of every detection window, equal to cv2.HOGDescriptor.compute.
 
     ``hog(img, win_size=(h, w), ...).ravel()`` equals ``cv2.HOGDescriptor((w, h), (block_w,
@@ -297,9 +303,11 @@ def hog(image, *, win_size=(128, 64), block_size=(16, 16), block_stride=(8, 8),
 
 
 # ---------------------------------------------------------------------------- scikit-image
-def hog_skimage(image, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(3, 3),
-                block_norm="L2-Hys", visualize=False, transform_sqrt=False, feature_vector=True,
-                *, channel_axis=None, threads=None):
+def hog_skimage(image: ImageLike, orientations: int = 9, pixels_per_cell: Pair = (8, 8),
+                cells_per_block: Pair = (3, 3), block_norm: str = "L2-Hys",
+                visualize: bool = False, transform_sqrt: bool = False,
+                feature_vector: bool = True, *, channel_axis: Optional[int] = None,
+                threads: Threads = None) -> Union[Image, Tuple[Image, Image]]:
     """HOG of a whole image, equal to skimage.feature.hog bit for bit (same shapes/dtypes).
 
     Parameters
