@@ -300,7 +300,7 @@ def test_filter2d(case, kh, kw, sep, seed, border, cval, delta, threads, anchor)
        layout=st.sampled_from(LAYOUTS[:4]), threads=st.sampled_from([1, 2]))
 def test_conv2d(seed, dtype, n, c, h, w, kh, kw, gmode, mult, stride, dilation, padding, bias,
                 layout, threads):
-    import torch
+    torch = pytest.importorskip("torch")
     rng = np.random.default_rng(seed)
     groups = {"1": 1, "depthwise": c, "all": c}[gmode]
     cout = (c * mult) if gmode == "depthwise" else (mult * groups if gmode == "all" else mult)
