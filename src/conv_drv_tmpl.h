@@ -341,6 +341,7 @@ static int FN(filter2d_direct)(const imfilt_image *src, imfilt_image *dst, const
                 }
             }
             for (size_t y = y0; y < y1; y++) {
+                if ((y - y0) % 8 == 7 && imfilt_stopped(&status)) break;
                 W *drow = (W *)((char *)dst->data + (ptrdiff_t)y * dst->row_stride);
                 /* the edges: [0, eL) and [eL + pm, width) from bordered copies */
                 for (int side = 0; side < 2; side++) {
