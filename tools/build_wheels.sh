@@ -91,6 +91,14 @@ if [ "$sysroot" != none ]; then
   # otherwise come before the sysroot's (libm.so, libgomp.so)
   export LDFLAGS="${LDFLAGS:-} --sysroot=$sysroot -L$sysroot/usr/lib/$multiarch"
   LDFLAGS+=" -L$sysroot/lib/$multiarch"
+  # Debian's python3-dev: /usr/include/python3.X/pyconfig.h includes
+  # <MULTIARCH/python3.X/pyconfig.h> from /usr/include, which the sysroot hides: that one folder
+  pyinc=$("$python" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
+  if [ -d "/usr/include/$multiarch/$(basename "$pyinc")" ]; then
+    mkdir -p "$work/include/$multiarch"
+    ln -s "/usr/include/$multiarch/$(basename "$pyinc")" "$work/include/$multiarch/"
+    CFLAGS+=" -idirafter $work/include"
+  fi
   # auditwheel copies the libgomp it finds first: the sysroot's (gcc 10, glibc <= 2.17), not
   # the host's (gcc 12 on bookworm needs GLIBC_2.34); a folder with that one library, since the
   # sysroot's libc on LD_LIBRARY_PATH would break the tools' own Python
