@@ -6,6 +6,7 @@ from typing import Any, Dict, Optional, TextIO
 from . import _core
 from ._normalize import cpu_request
 
+# the only place the version is written: pyproject.toml reads it (scikit-build-core regex provider)
 __version__ = "0.1.0"
 
 
