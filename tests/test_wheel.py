@@ -44,16 +44,17 @@ def test_version_has_one_source():
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    """(wheel, sdist or None): IMFILT_WHEEL, or both built by tools/build_wheels.sh."""
+    """(wheel, sdist or None): IMFILT_WHEEL, or both built by tools/build_wheels.sh -- against
+    the glibc 2.17-compatible sysroot where debootstrap (as root) can make it, else against
+    this system's glibc (IMFILT_SYSROOT=none: a higher manylinux tag, the same install test)."""
     given = os.environ.get("IMFILT_WHEEL")
     if given:
         return pathlib.Path(given), None
-    if not any(SYSROOT.glob("sysroot-*")) and not (shutil.which("debootstrap")
-                                                   and os.geteuid() == 0):
-        pytest.skip("the wheel's glibc sysroot is made by debootstrap, as root "
-                    "(apt-get install debootstrap)")
     out = tmp_path_factory.mktemp("dist")
     env = dict(os.environ, PYTHON=sys.executable)
+    if not any(SYSROOT.glob("sysroot-*")) and not (shutil.which("debootstrap")
+                                                   and os.geteuid() == 0):
+        env["IMFILT_SYSROOT"] = "none"
     proc = subprocess.run(["bash", str(ROOT / "tools" / "build_wheels.sh"), str(out)], env=env,
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
@@ -68,7 +69,9 @@ def test_wheel_contents(built):
     wheel, sdist = built
     tag = sysconfig.get_config_var("SOABI").split("-")[1]  # cpython-311-x86_64-linux-gnu: 311
     assert wheel.name.startswith("imfilt-") and f"-cp{tag}-cp{tag}-" in wheel.name, wheel.name
-    assert "manylinux_2_17_" in wheel.name, wheel.name  # the lowest glibc (see build_wheels.sh)
+    assert "manylinux_" in wheel.name, wheel.name
+    if os.environ.get("IMFILT_SYSROOT") != "none" and any(SYSROOT.glob("sysroot-*")):
+        assert "manylinux_2_17_" in wheel.name, wheel.name  # the sysroot's glibc floor
     assert wheel.stat().st_size <= 2 * 1024 * 1024
     names = zipfile.ZipFile(wheel).namelist()
     assert "imfilt/py.typed" in names

@@ -122,7 +122,7 @@ rm -f "$out"/imfilt-*.tar.gz
 "$tools/bin/python" -m build --sdist --outdir "$out" "$root"
 sdist=$(ls "$out"/imfilt-*.tar.gz)
 
-echo "== wheel from $(basename "$sdist") for $("$python" -V) on $arch (CFLAGS=$CFLAGS)"
+echo "== wheel from $(basename "$sdist") for $("$python" -V) on $arch (CFLAGS=${CFLAGS:-})"
 # a venv of PYTHON (its headers and ABI tag; a Debian python3 may have no pip of its own)
 "$tools/bin/python" -m pip wheel -q --no-deps -w "$work/raw" "$sdist"
 raw=$(ls "$work"/raw/imfilt-*.whl)
