@@ -1,6 +1,8 @@
 """Build and run-time configuration: version, compiler, SIMD levels, threads."""
 from __future__ import annotations
 
+from typing import Any, Dict, Optional, TextIO
+
 from . import _core
 from ._normalize import cpu_request
 
@@ -12,14 +14,14 @@ def _select_isa():
     _core.select_isa(cpu_request())
 
 
-def config():
+def config() -> Dict[str, Any]:
     c = dict(_core.config())
     c["version"] = __version__
     c["isa_requested"] = cpu_request() or None
     return c
 
 
-def show_config(file=None):
+def show_config(file: Optional[TextIO] = None) -> Dict[str, Any]:
     """Print version, compiler, SIMD levels (built, supported by this CPU, active) and OpenMP
     threads; returns the same information as a dict."""
     import sys

@@ -1,4 +1,7 @@
 """Docstring fragments shared by every filter, filled in with str.format."""
+from typing import Any, Callable, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])  # decorators keep the signature (type checkers)
 
 IMAGE = """image : ndarray, shape (H, W) or (H, W, C)
         uint8, uint16, int16, float32 or float64; any strides, byte order or writeability."""
@@ -25,10 +28,10 @@ OUT = """out : ndarray, optional, keyword-only
 SAME = """ndarray of the input's shape and dtype."""
 
 
-def fill(**fragments):
+def fill(**fragments: str) -> Callable[[F], F]:
     """Decorator: format the function's docstring with the shared fragments."""
-    def deco(fn):
-        fn.__doc__ = fn.__doc__.format(IMAGE=IMAGE, BORDER=BORDER, OUT=OUT, SAME=SAME,
+    def deco(fn: F) -> F:
+        fn.__doc__ = (fn.__doc__ or "").format(IMAGE=IMAGE, BORDER=BORDER, OUT=OUT, SAME=SAME,
                                        **fragments)
         return fn
     return deco

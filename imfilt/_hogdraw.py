@@ -2,8 +2,6 @@
 skimage.feature.hog) and an OpenCV-style rendering of a block grid (`hog_picture`)."""
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 
@@ -37,29 +35,90 @@ def line_pixels(r0, c0, r1, c1):
     return rr, cc
 
 
-def _glyph_offsets(ch, cw, n, radius, angles):
-    """Per orientation: the (row, col) offsets of its line from the cell centre, for lines
-    drawn between centre -/+ (radius * cos, radius * sin) as scikit-image draws them (its int()
-    truncation of positive coordinates is a floor, the same for every cell)."""
-    r0c, c0c = ch // 2, cw // 2              # the first cell's centre; coordinates stay > 0
-    out = []
-    for a in angles:
-        dr = radius * math.sin(a)
-        dc = radius * math.cos(a)
-        rr, cc = line_pixels(int(r0c - dc), int(c0c + dr), int(r0c + dc), int(c0c - dr))
-        out.append([(r - r0c, c - c0c) for r, c in zip(rr, cc)])
-    return out
+def _ends(centres, d):
+    """int(centre + d), int(centre - d) per cell: Python's int() of the float64 sums, as
+    scikit-image writes them (d is -dc along rows, dr along columns; -x is exact)."""
+    return np.trunc((centres + d, centres - d)).astype(np.intp)
 
 
-def _stamp(picture, values, offsets, ch, cw):
-    """picture[centre(cell) + offset] += values[cell, o] for every cell, orientation o in order,
-    every offset of o's glyph (one strided slice per offset)."""
+def _axis_groups(centres, ends):
+    """Cells along one axis grouped by their line's end offsets from the centre: {(offset0,
+    offset1): cell indices}, ascending."""
+    groups = {}
+    for i, key in enumerate(zip((ends[0] - centres).tolist(), (ends[1] - centres).tolist())):
+        groups.setdefault(key, []).append(i)
+    return groups
+
+
+def _cells_at(idx, base, step, offset):
+    """(picture index, values index) of the cells `idx` along one axis: a strided slice when
+    they are consecutive (the usual case), index arrays otherwise."""
+    if idx[-1] - idx[0] + 1 == len(idx):
+        start = idx[0] * step + base + offset
+        return (slice(start, start + (len(idx) - 1) * step + 1, step),
+                slice(idx[0], idx[-1] + 1))
+    idx = np.asarray(idx)
+    return idx * step + base + offset, idx
+
+
+def draw_glyphs(picture, values, cell, radius, angles):
+    """picture[line(cell, o)] += values[cell_row, cell_col, o] for every cell and orientation,
+    as scikit-image draws its HOG picture: per cell a line from int(centre - (dc, -dr)) to
+    int(centre + (dc, -dr)), (dr, dc) = radius * (sin, cos)(angle), with each cell's own
+    float64 endpoints truncated (where the cosine is ~1e-16 the truncation differs between
+    cells), pixels of skimage.draw.line, sums per pixel in scikit-image's order (cells in
+    raster order, then orientations)."""
+    ch, cw = cell
     ncy, ncx, n = values.shape
+    H, W = picture.shape
+    if not (ncy and ncx and n):
+        return
+    rows = np.arange(ncy) * ch + ch // 2
+    cols = np.arange(ncx) * cw + cw // 2
+    dr_arr = radius * np.sin(angles)             # scikit-image's expressions, arrays as it
+    dc_arr = radius * np.cos(angles)
+    if radius >= 0:
+        # every line stays inside its cell: per pixel, the sums run over orientations only
+        _draw_cells(picture, values, cell, rows, cols, dr_arr, dc_arr, None)
+        return
+    # radius -1 (a 1-pixel cell side): lines reach the neighbouring cells, so the votes are
+    # gathered and added in scikit-image's order, unbuffered, a band of cell rows at a time
+    # (bands in order); pixels outside the image, where scikit-image raises IndexError, are
+    # left out
+    band = max(1, (1 << 20) // (ncx * n))
+    for b0 in range(0, ncy, band):
+        votes = []
+        sub = slice(b0, min(b0 + band, ncy))
+        _draw_cells(picture, values[sub], cell, rows[sub], cols, dr_arr, dc_arr, votes)
+        key, pr, pc, val = (np.concatenate(v) for v in zip(*votes))
+        order = np.argsort(key, kind="stable")       # cells in raster order, then orientations
+        pr, pc, val = pr[order], pc[order], val[order]
+        inside = (pr >= 0) & (pr < H) & (pc >= 0) & (pc < W)
+        np.add.at(picture, (pr[inside], pc[inside]), val[inside])
+
+
+def _draw_cells(picture, values, cell, rows, cols, dr_arr, dc_arr, votes):
+    """draw_glyphs for the cells at rows x cols (centres): stamped per orientation, or, when
+    `votes` is a list, appended to it as (order key, row, column, value) arrays."""
+    ch, cw = cell
+    ncx, n = values.shape[1:]
     for o in range(n):
-        v = values[:, :, o]
-        for dr, dc in offsets[o]:
-            r0, c0 = ch // 2 + dr, cw // 2 + dc
-            picture[r0:r0 + (ncy - 1) * ch + 1:ch, c0:c0 + (ncx - 1) * cw + 1:cw] += v
+        rgroups = _axis_groups(rows, _ends(rows, -dc_arr[o]))
+        cgroups = _axis_groups(cols, _ends(cols, dr_arr[o]))
+        for (r0, r1), ridx in rgroups.items():
+            for (c0, c1), cidx in cgroups.items():
+                for pr, pc in zip(*line_pixels(r0, c0, r1, c1)):
+                    if votes is not None:
+                        i, j = np.meshgrid(ridx, cidx, indexing="ij")
+                        votes.append((((i * ncx + j) * n + o).ravel(), (rows[i] + pr).ravel(),
+                                      (cols[j] + pc).ravel(), values[i, j, o].ravel()))
+                        continue
+                    prow, vrow = _cells_at(ridx, rows[0], ch, pr)
+                    pcol, vcol = _cells_at(cidx, cols[0], cw, pc)
+                    if isinstance(prow, slice) or isinstance(pcol, slice):
+                        picture[prow, pcol] += values[vrow, vcol, o]
+                    else:
+                        picture[np.ix_(prow, pcol)] += values[np.ix_(vrow, vcol)][..., o]
 
 
 def skimage_picture(cells, shape, cell, dtype):
@@ -71,7 +130,7 @@ def skimage_picture(cells, shape, cell, dtype):
     pic = np.zeros(shape, dtype)
     radius = min(ch, cw) // 2 - 1
     mids = np.pi * (np.arange(n) + 0.5) / n
-    _stamp(pic, cells.astype(np.float64), _glyph_offsets(ch, cw, n, radius, mids), ch, cw)
+    draw_glyphs(pic, cells.astype(np.float64), (ch, cw), radius, mids)
     return pic
 
 
@@ -118,8 +177,7 @@ def hog_picture(image, blocks, *, block_size=(16, 16), block_stride=(8, 8), cell
         # the glyph runs along the edge, perpendicular to the gradient: in (row, col)
         # coordinates the direction (cos theta, -sin theta) -> radius * (sin(a), cos(a)) form
         radius = max(min(ch, cw) // 2 - 1, 0)
-        offsets = _glyph_offsets(ch, cw, n, radius, theta)
-        _stamp(glyph, cells / peak, offsets, ch, cw)
+        draw_glyphs(glyph, cells / peak, (ch, cw), radius, theta)
     pic = np.empty((H, W, 3), np.float64)
     dim = 0.4 * gray
     pic[..., 0] = dim + 255.0 * 0.3 * glyph

@@ -28,6 +28,26 @@ _INT_RANGES = {np.dtype(t): (float(np.iinfo(t).min), float(np.iinfo(t).max))
                for t in ("uint8", "uint16", "int16")}
 
 
+def refuse_lazy(value, name):
+    """A Dask array (or another Dask collection) is refused: np.asarray would compute it whole,
+    silently. Detected by its type, without importing dask."""
+    t = type(value)
+    if t.__module__.split(".")[0] == "dask" or hasattr(t, "__dask_graph__"):
+        raise TypeError(f"{name} is a lazy {t.__module__}.{t.__name__}; the in-memory functions "
+                        "would compute it whole: use imfilt.dask (the same filters, chunk by "
+                        "chunk), or pass an in-memory array (.compute())")
+
+
+def as_array(value, name):
+    """np.asarray(value) for an array argument, refusing None and lazy (Dask) arrays."""
+    if type(value) is np.ndarray:
+        return value
+    if value is None:
+        raise TypeError(f"{name} must be an array, got None")
+    refuse_lazy(value, name)
+    return np.asarray(value)
+
+
 def check_image(image, name="image", dtypes=SUPPORTED_DTYPES, what=""):
     """Return `image` as an ndarray of one of `dtypes` (names) with 2 or 3 dimensions; `what`
     names the function in the message when its dtypes differ from the filters'."""
@@ -38,7 +58,7 @@ def check_image(image, name="image", dtypes=SUPPORTED_DTYPES, what=""):
     if image is None:
         raise TypeError(f"{name} must be an array, got None; supported dtypes: "
                         f"{', '.join(dtypes)}")
-    arr = np.asarray(image)
+    arr = as_array(image, name)
     if arr.dtype.kind not in "uif" or arr.dtype.newbyteorder("=").name not in dtypes:
         raise TypeError(f"{name} has unsupported dtype {arr.dtype}{' for ' + what if what else ''}"
                         f"; supported dtypes: {', '.join(dtypes)}")
@@ -65,8 +85,40 @@ def _is_number(v):
     return isinstance(v, (numbers.Real, np.floating, np.integer)) and not isinstance(v, (bool, np.bool_))
 
 
-def pair(value, name, *, integer, minimum=None, allow_zero=False):
-    """A scalar or a (height, width) pair -> a tuple of two numbers, validated."""
+def real(value, name, *, minimum=None):
+    """A real scalar -> float: TypeError if it is not a number, ValueError if it is NaN, infinite
+    or below `minimum`."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
+    if not _is_number(value):
+        raise TypeError(f"{name} must be a real number, got {value!r}")
+    v = float(value)
+    if not math.isfinite(v):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    if minimum is not None and v < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
+    return v
+
+
+def integer(value, name, *, minimum=None, maximum=None):
+    """An int scalar -> int: TypeError for bools, fractional and non-numbers, ValueError for NaN
+    and infinities (non-finite numbers are ValueErrors everywhere) and values out of range."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
+    if isinstance(value, (float, np.floating)) and not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite int, got {value!r}")
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Integral, np.integer)):
+        raise TypeError(f"{name} must be an int, got {value!r}")
+    v = int(value)
+    if (minimum is not None and v < minimum) or (maximum is not None and v > maximum):
+        hi = f" and <= {maximum}" if maximum is not None else ""
+        raise ValueError(f"{name} must be >= {minimum}{hi}, got {v}")
+    return v
+
+
+def pair(value, name, *, integer, minimum=None, allow_zero=False, single=False):
+    """A scalar or a (height, width) pair -> a tuple of two numbers, validated. `single`: a
+    one-element sequence stands for both axes too (torch's rule for conv2d)."""
     if type(value) is int and integer and (minimum is None or value >= minimum):
         return (value, value)  # the common case
     if value is None:
@@ -81,8 +133,12 @@ def pair(value, name, *, integer, minimum=None, allow_zero=False):
         except TypeError:
             raise TypeError(f"{name} must be a number or a (height, width) pair, "
                             f"got {value!r}") from None
+        if single and len(items) == 1:
+            items = items * 2
         if len(items) != 2:
-            raise ValueError(f"{name} must be a number or a (height, width) pair, got {value!r}")
+            raise ValueError(f"{name} must be a number or a (height, width) pair"
+                             f"{' (or a one-element sequence)' if single else ''}, "
+                             f"got {value!r}")
     out = []
     for v in items:
         if isinstance(v, np.ndarray) and v.ndim == 0:
@@ -118,22 +174,24 @@ def threads_arg(threads):
     """None -> 0 (all cores, as OpenMP sees them); otherwise a positive int."""
     if threads is None:
         return 0
-    if not isinstance(threads, (int, np.integer)) or isinstance(threads, (bool, np.bool_)):
-        raise TypeError(f"threads must be None or a positive int, got {threads!r}")
+    if type(threads) is not int:
+        threads = integer(threads, "threads")
     if threads < 1:
         raise ValueError(f"threads must be >= 1 (or None for all cores), got {threads}")
-    return int(min(threads, 1024))
+    return min(threads, 1024)
 
 
 def cval_arg(cval, dtype):
     """The constant border value in the image's type: integers saturate and round half to
     even, as OpenCV's saturate_cast does with the border value."""
+    if isinstance(cval, np.ndarray) and cval.ndim == 0:
+        cval = cval.item()
     if not _is_number(cval):
         raise TypeError(f"cval must be a real number, got {cval!r}")
     v = float(cval)
     if dtype.kind in "ui":
-        if math.isnan(v):
-            raise ValueError(f"cval must not be NaN for an integer image ({dtype})")
+        if not math.isfinite(v):  # a float image takes any value, NaN and inf included
+            raise ValueError(f"cval must be finite for an integer image ({dtype}), got {cval!r}")
         lo, hi = _INT_RANGES.get(dtype) or (float(np.iinfo(dtype).min), float(np.iinfo(dtype).max))
         v = float(min(max(round(v), lo), hi))
     return v

@@ -36,6 +36,7 @@ def use_installed_copy(name: str, source_dir: str, error: ImportError) -> None:
             del sys.modules[loaded]  # the source tree's half-imported modules
         spec = importlib.util.spec_from_file_location(name, init,
                                                       submodule_search_locations=[folder])
+        assert spec is not None and spec.loader is not None  # a file location always has both
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         try:

@@ -10,7 +10,8 @@ each is resolved from the imfilt package when it runs, so a build without one of
 runs the others and names what is missing.
 
 Exit status: 0 when every file succeeded, 1 when any failed (the others are still written),
-2 for usage errors, which are all found before any image file is read or written.
+2 for usage errors, which are all found before any image file is read or written, 141 when
+stdout is closed early (`--json | head`).
 """
 from __future__ import annotations
 
@@ -30,10 +31,20 @@ import numpy as np
 from . import _imageio as imio
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_BROKEN_PIPE = 141   # 128 + SIGPIPE, as for a process the signal ended
 
 
 class UsageError(Exception):
-    """A bad command line found after parsing (option values, output paths): exit status 2."""
+    """A bad command line (option values, output paths): exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises UsageError instead of exiting, so `main` reports every usage error
+    the same way (and as a JSON document under --json)."""
+
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        raise UsageError(message)
 
 
 # --------------------------------------------------------------------------------------------
@@ -148,6 +159,7 @@ class Filter:
     params: tuple              # the first is the value of a bare chain step `name:VALUE`
     border: str | None = None  # default border (for --help); None: no --border/--cval
     kind: str = "image"        # "image": image -> image; "hog": image -> descriptors
+    one_of: tuple = ()         # parameters of which at least one must be given
 
     def function(self):
         import imfilt
@@ -174,7 +186,7 @@ FILTERS = {f.name: f for f in (
               "(0: derived from --ksize)", "S", default=0.0),
         Param("ksize", _PAIR_INT, "odd kernel size, K or KH,KW (default: derived from --sigma, "
               "as OpenCV)", "K"),
-    ), border="reflect101"),
+    ), border="reflect101", one_of=("sigma", "ksize")),
     Filter("mean", "mean (box) filter (equals cv2.blur)", (_size(required=True),),
            border="reflect101"),
     Filter("median", "median filter (equals cv2.medianBlur)", (_size(required=True),),
@@ -241,6 +253,7 @@ class Step:
     func: object
     kwargs: dict               # as passed (arrays loaded)
     shown: dict                # every argument with its value (file names for arrays), for JSON
+    token: str | None = None   # the chain step as written (None for a filter subcommand)
 
     def __call__(self, image, threads):
         return self.func(image, **self.kwargs, threads=threads)
@@ -249,9 +262,26 @@ class Step:
         return {"filter": self.filter.name, "parameters": self.shown}
 
 
-def make_step(filt, values):
-    """A Step from {argument: parsed value}; loads array files, fills in the defaults."""
+def _missing(filt, names, chain):
+    """What to write for required parameters left out, in the syntax the user is using."""
+    params = {p.name: p for p in filt.params}
+    if chain:
+        forms = [f"{filt.name}:{n.upper()}" if n == filt.params[0].name else
+                 f"{filt.name}:{n}={params[n].metavar}" for n in names]
+    else:
+        forms = [f"{params[n].option} {params[n].metavar}" for n in names]
+    what = " or a ".join(names)
+    return f"{filt.name} needs a {what}: give {' or '.join(forms)}" + \
+        (" (or both)" if len(names) > 1 else "")
+
+
+def make_step(filt, values, token=None):
+    """A Step from {argument: parsed value}; loads array files, fills in the defaults.
+    `token`: the chain step as written, so messages use chain syntax (mean:SIZE, not --size)."""
     func = filt.function()
+    chain = token is not None
+    if filt.one_of and all(values.get(n, OMIT) is OMIT for n in filt.one_of):
+        raise UsageError(_missing(filt, filt.one_of, chain))
     kwargs, given = {}, {}
     for p in filt.params:
         value = values.get(p.name, OMIT)
@@ -259,8 +289,7 @@ def make_step(filt, values):
             value = p.default
         if value is OMIT:
             if p.required:
-                raise UsageError(f"{filt.name} needs {p.name} ({p.option} {p.metavar or ''})"
-                                 .replace(" )", ")"))
+                raise UsageError(_missing(filt, (p.name,), chain))
             continue
         given[p.name] = value
         kwargs[p.name] = p.array(value) if p.array else value
@@ -278,33 +307,56 @@ def make_step(filt, values):
         elif p.name not in ("out", "threads") and p.default is not p.empty:
             shown[p.name] = p.default
     shown.update({k: v for k, v in given.items() if k not in shown})
-    return Step(filt, func, kwargs, {k: _jsonable(v) for k, v in shown.items()})
+    return Step(filt, func, kwargs, {k: _jsonable(v) for k, v in shown.items()}, token)
+
+
+def _close_match(name, names=FILTERS):
+    """The one of `names` that `name` is probably a misspelling of, or None."""
+    import difflib
+    close = difflib.get_close_matches(name.lower(), list(names), n=1, cutoff=0.75)
+    return close[0] if close else None
 
 
 def parse_step(token):
     """A chain step: NAME, NAME:VALUE, NAME:KEY=VALUE,KEY=VALUE or NAME:VALUE,KEY=VALUE.
 
     An item without '=' after the first continues the previous value, so pairs can be written
-    with a comma as on the command line (gaussian:sigma=1,2 = sigma (1, 2)) as well as HxW."""
+    with a comma as on the command line (gaussian:sigma=1,2 = sigma (1, 2)) as well as HxW.
+    Every error names the step."""
+    try:
+        return _parse_step(token)
+    except UsageError as e:
+        raise UsageError(f"step {token!r}: {e}") from None
+
+
+def _parse_step(token):
     name, _, rest = token.partition(":")
     filt = FILTERS.get(name)
-    if filt is None or filt.kind != "image":
-        raise UsageError(f"unknown step {token!r}; steps are {', '.join(IMAGE_FILTERS)}")
+    if filt is None:
+        if os.path.exists(token) or _is_glob(token):
+            raise UsageError("inputs go before the steps")
+        guess = _close_match(name)
+        raise UsageError(f"unknown filter {name!r}" + (f" (did you mean {guess!r}?)" if guess
+                                                       else "")
+                         + f"; steps are {', '.join(IMAGE_FILTERS)}")
+    if filt.kind != "image":
+        raise UsageError(f"{name} is not a chain step: it computes descriptors, not an image "
+                         f"(use 'imfilt {name} INPUT... -o DESCRIPTORS.npy')")
     raw, last = {}, None
     for item in (rest.split(",") if rest else []):
         key, eq, value = item.partition("=")
         if eq:
             key = key.strip().replace("-", "_")
             if key not in filt.keys():
-                raise UsageError(f"step {token!r}: {filt.name} has no parameter {key!r}; "
+                raise UsageError(f"{filt.name} has no parameter {key!r}; "
                                  f"it takes {', '.join(filt.keys())}")
             if key in raw:
-                raise UsageError(f"step {token!r}: {key} given twice")
+                raise UsageError(f"{key} given twice")
             raw[key], last = value, key
         elif last is not None:
             raw[last] += "," + item
         elif not filt.params:
-            raise UsageError(f"step {token!r}: {filt.name} takes no value")
+            raise UsageError(f"{filt.name} takes no value")
         else:
             last = filt.params[0].name
             raw[last] = item
@@ -316,29 +368,45 @@ def parse_step(token):
         try:
             values[key] = parse(text)
         except argparse.ArgumentTypeError as e:
-            raise UsageError(f"step {token!r}: {key}: {e}") from None
-    return make_step(filt, values)
+            raise UsageError(f"{key}: {e}") from None
+    return make_step(filt, values, token)
+
+
+_STEP_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]+$")
 
 
 def looks_like_step(token):
-    name, colon, _ = token.partition(":")
-    return name in IMAGE_FILTERS and (colon or not os.path.exists(token))
+    """Whether a `run` item is a step rather than an input. Filter names with a colon always
+    are (a file named like one is written ./median:5); otherwise anything that is not an
+    existing path or a pattern and reads NAME:..., names a filter or misspells one, so a typo
+    gets "unknown filter" rather than "no steps"."""
+    name, colon, rest = token.partition(":")
+    if name in IMAGE_FILTERS and colon:
+        return True
+    if os.path.exists(token) or _is_glob(token) or not _STEP_NAME.match(name) \
+            or rest.startswith("//"):  # a URL: an input, which will not be found
+        return False
+    return bool(colon) or name in FILTERS or _close_match(name) is not None
 
 
 def validate(steps, dummies):
     """Run the steps on tiny images so bad values are usage errors found before any file is
-    read; the library's messages name the argument and the allowed values. A chain is valid when
-    it runs on any one of `dummies` (say a 65536-entry table, valid for uint16 images only)."""
+    read; the library's messages name the argument and the allowed values, and a chain's name
+    the step. A chain is valid when it runs on any one of `dummies` (say a 65536-entry table,
+    valid for uint16 images only)."""
     first = None
     for dummy in dummies:
-        try:
-            image = dummy
-            for step in steps:
+        image = dummy
+        for step in steps:
+            try:
                 image = step(image, threads=1)
+            except (ValueError, TypeError, OverflowError) as e:
+                first = first or (step, e)
+                break
+        else:
             return
-        except (ValueError, TypeError, OverflowError) as e:
-            first = first or e
-    raise UsageError(str(first)) from None
+    step, error = first
+    raise UsageError(f"step {step.token!r}: {error}" if step.token else str(error)) from None
 
 
 def _dummies():
@@ -370,7 +438,7 @@ filters and their keys (first = VALUE):
 
 def _top_parser():
     from ._config import __version__
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="imfilt", description="Fast, OpenCV-exact image filters on image files.",
         epilog="'imfilt COMMAND --help' shows a command's options. Sizes and sigmas are N or "
                "H,W (height first). Run 'imfilt demo' to try it.")
@@ -400,9 +468,18 @@ def _add_batch_options(p, *, image=True):
     g.add_argument("--max-pixels", type=int, default=None, metavar="N",
                    help="refuse larger images (Pillow's decompression-bomb guard, default "
                         f"{_default_max_pixels():,}; 0: no limit)")
+    g.add_argument("--quality", type=_quality, default=None, metavar="Q",
+                   help=f"JPEG and WebP quality, 1..100 (default {imio.DEFAULT_QUALITY})")
     if image:
         g.add_argument("--filter-alpha", action="store_true",
                        help="filter the alpha channel too (default: copied unchanged)")
+
+
+def _quality(text):
+    value = _number(int, "an integer from 1 to 100")(text)
+    if not 1 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"expected an integer from 1 to 100, got {text!r}")
+    return value
 
 
 def _default_max_pixels():
@@ -417,7 +494,20 @@ def _add_param(group, p):
                            default=None, help=p.help)
     else:
         group.add_argument(p.option, dest=p.name, type=p.parse, default=OMIT,
-                           metavar=p.metavar, help=p.help)
+                           metavar=p.metavar, help=p.help, required=p.required)
+
+
+def _filter_usage(filt):
+    """The usage line, with required options shown as required and alternatives as such."""
+    parts = [f"imfilt {filt.name} INPUT..."]
+    parts.append("[-o DESCRIPTORS.npy] [--visualize PICTURE]" if filt.kind == "hog" else
+                 "-o OUTPUT")
+    params = {p.name: p for p in filt.params}
+    if filt.one_of:
+        parts.append("(" + " | ".join(f"{params[n].option} {params[n].metavar}"
+                                      for n in filt.one_of) + " | both)")
+    parts += [f"{p.option} {p.metavar}" for p in filt.params if p.required]
+    return " ".join(parts) + " [options]"
 
 
 def _command_parser(name):
@@ -425,8 +515,8 @@ def _command_parser(name):
     if name in FILTERS:
         filt = FILTERS[name]
         hog = filt.kind == "hog"
-        p = argparse.ArgumentParser(
-            prog=f"imfilt {name}", formatter_class=fmt,
+        p = _Parser(
+            prog=f"imfilt {name}", formatter_class=fmt, usage=_filter_usage(filt),
             description=f"{filt.help}.\n\n" + textwrap.fill(
                 "INPUTs are image files, folders or glob patterns (expanded by imfilt). One "
                 "input file: OUTPUT is a file; otherwise OUTPUT is a folder, created, with the "
@@ -462,7 +552,7 @@ def _command_parser(name):
         for f in FILTERS.values():
             if f.kind == "image":
                 lines.append(f"  {f.name:<10} {', '.join(f.keys())}")
-        p = argparse.ArgumentParser(
+        p = _Parser(
             prog="imfilt run", formatter_class=fmt,
             usage="imfilt run INPUT... -o OUTPUT STEP [STEP...] [options]",
             description="Run a chain of filters on each image, e.g.\n"
@@ -475,11 +565,11 @@ def _command_parser(name):
         _add_batch_options(p)
         return p
     if name == "info":
-        p = argparse.ArgumentParser(prog="imfilt info", description=COMMAND_HELP[name])
+        p = _Parser(prog="imfilt info", description=COMMAND_HELP[name])
         p.add_argument("--json", action="store_true", help="print the configuration as JSON")
         return p
     if name == "demo":
-        p = argparse.ArgumentParser(prog="imfilt demo", description=COMMAND_HELP[name])
+        p = _Parser(prog="imfilt demo", description=COMMAND_HELP[name])
         p.add_argument("-o", "--output", default="imfilt-demo",
                        help="folder (default ./imfilt-demo); the demo regenerates its own files")
         p.add_argument("--threads", type=_positive_int, default=None)
@@ -491,32 +581,57 @@ def _command_parser(name):
 def main(argv=None) -> int:
     """Run the command line with `argv` (default sys.argv[1:]); return the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        status = _main(argv)
+        sys.stdout.flush()  # inside the try: a closed pipe shows up here for short output
+        return status
+    except BrokenPipeError:
+        # `imfilt ... --json | head`: the reader left. Exit as a process killed by SIGPIPE
+        # would, without a traceback and without Python's complaint when it flushes stdout.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):  # stdout is not a real file
+            pass
+        return EXIT_BROKEN_PIPE
+
+
+def _main(argv):
     if argv and argv[0] == "bench":
         return _run_bench(argv[1:])
-    if not argv or argv[0] not in COMMAND_HELP:
-        try:  # prints the help, the version, or the usage error
-            _top_parser().parse_args(argv)
-        except SystemExit as e:
-            return e.code if isinstance(e.code, int) else EXIT_USAGE
-        return EXIT_USAGE
-    command = argv[0]
+    command = argv[0] if argv and argv[0] in COMMAND_HELP else None
     try:
+        if command is None:
+            return _top_level(argv)
         # intermixed: options may come before, between or after INPUTs and steps
         args = _command_parser(command).parse_intermixed_args(argv[1:])
-    except SystemExit as e:  # --help, or a usage error already printed
-        return e.code if isinstance(e.code, int) else EXIT_USAGE
-    try:
         if command == "info":
             return _run_info(args)
         if command == "demo":
             return _run_demo(args)
         return _run_files(command, args)
+    except SystemExit as e:  # --help, --version
+        return e.code if isinstance(e.code, int) else EXIT_OK if e.code is None else EXIT_USAGE
     except UsageError as e:
-        print(f"imfilt {command}: error: {e}", file=sys.stderr)
+        print(f"imfilt{' ' + command if command else ''}: error: {e}", file=sys.stderr)
+        if "--json" in argv:  # a report was asked for: say what went wrong in it too
+            print(json.dumps(dict(command=command, exit_status=EXIT_USAGE, error=str(e),
+                                  succeeded=0, failed=0, skipped=0, files=[]), indent=2))
         return EXIT_USAGE
     except KeyboardInterrupt:
         print(f"imfilt {command}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+def _top_level(argv):
+    """No command, --help, --version or an unknown command (with a suggestion)."""
+    if argv and not argv[0].startswith("-"):
+        guess = _close_match(argv[0], COMMAND_HELP)
+        raise UsageError(f"unknown command {argv[0]!r}"
+                         + (f" (did you mean {guess!r}?)" if guess else "")
+                         + f"; commands are {', '.join(COMMAND_HELP)}")
+    _top_parser().parse_args(argv)  # prints the help or the version and exits, or errors
+    return EXIT_USAGE
 
 
 # --------------------------------------------------------------------------------------------
@@ -556,6 +671,7 @@ class Task:
     error: str | None = None        # set when the input could not even be found
     visualize: str | None = None    # hog: the picture of the histograms
     report: dict = field(default_factory=dict)
+    exists: bool = False            # not written: an output exists (and no --overwrite)
 
 
 def _is_glob(text):
@@ -692,6 +808,7 @@ class Job:
     tasks: list
     threads: int | None
     args: argparse.Namespace
+    max_pixels: int = 0        # 0: no limit
 
     def parameters(self):
         if self.command == "run":
@@ -720,6 +837,11 @@ def _prepare(command, args):
         validate(steps, _dummies())
         tasks = plan_tasks(inputs, args.output, args.recursive, check_output=_image_output)
     _check_distinct_outputs(tasks)
+    if args.quality is not None:
+        formats = {imio.output_format(o) for t in tasks for o in (t.output, t.visualize) if o}
+        if not formats & set(imio.QUALITY_FORMATS):
+            raise UsageError("--quality applies to JPEG and WebP outputs, and no output is one "
+                             "(.jpg, .webp)")
     jobs = max(1, min(args.jobs, len(tasks)))
     threads = args.threads
     if threads is None and jobs > 1:  # share the cores between files and each file's kernels
@@ -779,7 +901,6 @@ def _cpu_count():
 
 def _run_files(command, args):
     from PIL import Image
-    import warnings
     job = _prepare(command, args)
     if not job.tasks:
         print(f"imfilt {command}: error: no image files found in "
@@ -793,16 +914,14 @@ def _run_files(command, args):
                                   files=[]), indent=2))
         return EXIT_FAILED
     saved = Image.MAX_IMAGE_PIXELS
-    with warnings.catch_warnings():
-        # Pillow warns between the limit and twice the limit, and refuses beyond; here the
-        # limit is a hard one.
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        if args.max_pixels is not None:
-            Image.MAX_IMAGE_PIXELS = args.max_pixels or None
-        try:
-            return _execute(job)
-        finally:
-            Image.MAX_IMAGE_PIXELS = saved
+    # The limit is checked by read_image as a hard one, with the number the user set (Pillow's
+    # own guard only warns up to twice its limit, and names the doubled number beyond).
+    job.max_pixels = (saved or 0) if args.max_pixels is None else args.max_pixels
+    Image.MAX_IMAGE_PIXELS = None
+    try:
+        return _execute(job)
+    finally:
+        Image.MAX_IMAGE_PIXELS = saved
 
 
 def _execute(job):
@@ -820,6 +939,9 @@ def _execute(job):
         t0 = time.perf_counter()
         try:
             worker(task, job)
+        except FileExistsError as e:
+            task.report.update(status="error", error=_describe(e))
+            task.exists = True
         except Exception as e:  # noqa: BLE001 - one bad file must not stop the others
             task.report.update(status="error", error=_describe(e))
         task.report["total_ms"] = round((time.perf_counter() - t0) * 1e3, 3)
@@ -844,9 +966,15 @@ def _execute(job):
         progress.close()
     failed = [t for t in tasks if t.report.get("status") == "error"]
     skipped = [t for t in tasks if t.report.get("status") == "skipped"]
-    if failed:
-        print(f"imfilt {job.command}: {len(failed)} of {len(tasks)} files failed: "
-              f"{', '.join(t.input for t in failed)}", file=sys.stderr)
+    exist = [t for t in failed if t.exists]
+    broken = [t for t in failed if not t.exists]
+    if broken:
+        print(f"imfilt {job.command}: {len(broken)} of {len(tasks)} files failed: "
+              f"{', '.join(t.input for t in broken)}", file=sys.stderr)
+    if exist:
+        print(f"imfilt {job.command}: {len(exist)} of {len(tasks)} files not written because "
+              f"their outputs exist; --overwrite replaces them, --skip-existing leaves them and "
+              f"counts them as skipped", file=sys.stderr)
     if args.json:
         doc = dict(command=job.command, parameters=params, jobs=jobs, threads=job.threads,
                    succeeded=len(tasks) - len(failed) - len(skipped), failed=len(failed),
@@ -871,10 +999,8 @@ def _outputs_exist(task, job):
 def _read(task, job):
     if task.error:
         raise FileNotFoundError(task.error)
-    try:
-        picture = imio.read_image(task.input, exif_transpose=job.args.exif_transpose)
-    except Warning as w:  # the decompression-bomb warning, made an error
-        raise imio.ImageFileError(f"{w} (raise --max-pixels if you trust the file)") from None
+    picture = imio.read_image(task.input, exif_transpose=job.args.exif_transpose,
+                              max_pixels=job.max_pixels)
     task.report.update(shape=list(picture.pixels.shape), dtype=str(picture.pixels.dtype),
                        alpha=picture.alpha)
     return picture
@@ -886,18 +1012,20 @@ def _filter_one(task, job):
         task.report["status"] = "skipped"
         return
     picture = _read(task, job)
-    pixels, alpha = picture.pixels, None
-    if picture.alpha and not job.args.filter_alpha:
-        alpha = pixels[..., -1]
-        pixels = pixels[..., 0] if pixels.shape[2] == 2 else pixels[..., :-1]
+    has_alpha, options = picture.alpha, picture.options
+    # Only `result` refers to the pixels, so each step's input is freed once its output
+    # exists: memory stays at two images, however long the chain (alpha is a copy for that).
+    result, alpha, picture = picture.pixels, None, None
+    if has_alpha and not job.args.filter_alpha:
+        alpha = result[..., -1].copy()
+        result = result[..., 0] if result.shape[2] == 2 else result[..., :-1]
     t0 = time.perf_counter()
-    result = pixels
     for step in job.steps:
         result = step(result, job.threads)
     task.report["ms"] = round((time.perf_counter() - t0) * 1e3, 3)
     if alpha is not None:
         result = np.dstack([result, alpha.astype(result.dtype)])
-    _, write = imio.encode(task.output, result, picture.alpha, picture.options)
+    _, write = imio.encode(task.output, result, has_alpha, options, quality=job.args.quality)
     imio.write_atomic(task.output, write, job.args.overwrite)
 
 
@@ -920,7 +1048,8 @@ def _hog_one(task, job):
         picture_out = _hog_picture(pixels, step, job.threads) if task.visualize else None
     task.report["ms"] = round((time.perf_counter() - t0) * 1e3, 3)
     if task.visualize:
-        _, write_picture = imio.encode(task.visualize, picture_out, False, {})
+        _, write_picture = imio.encode(task.visualize, picture_out, False, {},
+                                       quality=job.args.quality)
     if descriptors is not None:
         task.report.update(descriptor_shape=list(descriptors.shape),
                            descriptor_dtype=str(descriptors.dtype))

@@ -2,14 +2,13 @@
 (cv2.filter2D on images)."""
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from . import _core
 from . import _normalize as N
 from ._docs import fill
 from .smooth import OUT_CAST, OUT_ROUND, WORK_F32, WORK_F64, _run_separable
+from ._typing import Border, Image, ImageLike, Number, Optional, Out, Pair, Threads, Tuple, Union
 
 CONV_DTYPES = ("float32", "float64")
 MAX_OUTPUT_BYTES = 1 << 34      # refuse outputs over 16 GiB before allocating
@@ -19,9 +18,7 @@ MAX_OUTPUT_BYTES = 1 << 34      # refuse outputs over 16 GiB before allocating
 
 def _conv_operand(a, name, ndims, dtype=None):
     """A float32/float64 ndarray of one of the allowed ranks; converted to `dtype` if given."""
-    if a is None:
-        raise TypeError(f"{name} must be an array, got None")
-    arr = np.asarray(a)
+    arr = N.as_array(a, name)
     if arr.dtype.kind != "f" or arr.dtype.newbyteorder("=").name not in CONV_DTYPES:
         raise TypeError(f"{name} has unsupported dtype {arr.dtype}; conv2d supports "
                         f"{', '.join(CONV_DTYPES)}")
@@ -34,14 +31,6 @@ def _conv_operand(a, name, ndims, dtype=None):
     dt = np.dtype(dtype) if dtype is not None else arr.dtype.newbyteorder("=")
     arr = np.ascontiguousarray(arr, dtype=dt)
     return arr if arr.flags.aligned else arr.copy()   # C loads assume natural alignment
-
-
-def _positive_int(v, name):
-    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
-        raise TypeError(f"{name} must be a positive int, got {v!r}")
-    if v < 1:
-        raise ValueError(f"{name} must be >= 1, got {v}")
-    return int(v)
 
 
 def conv_padding(padding, stride, dilation, kh, kw):
@@ -59,7 +48,7 @@ def conv_padding(padding, stride, dilation, kh, kw):
             return th // 2, th - th // 2, tw // 2, tw - tw // 2
         raise ValueError(f"padding={padding!r} must be an int, a (height, width) pair, "
                          "'same' or 'valid'")
-    ph, pw = N.pair(padding, "padding", integer=True, minimum=0)
+    ph, pw = N.pair(padding, "padding", integer=True, minimum=0, single=True)
     return ph, ph, pw, pw
 
 
@@ -68,7 +57,9 @@ def conv_output_size(size, pad_total, dilation, k, stride):
     return (size + pad_total - dilation * (k - 1) - 1) // stride + 1
 
 
-def conv2d(x, weight, bias=None, *, stride=1, padding=0, dilation=1, groups=1, threads=None):
+def conv2d(x: ImageLike, weight: ImageLike, bias: Optional[ImageLike] = None, *,
+           stride: Pair = 1, padding: Union[Pair, str] = 0, dilation: Pair = 1, groups: int = 1,
+           threads: Threads = None) -> Image:
     """2-D convolution (cross-correlation) on NCHW arrays, equal to
     torch.nn.functional.conv2d.
 
@@ -107,9 +98,9 @@ def conv2d(x, weight, bias=None, *, stride=1, padding=0, dilation=1, groups=1, t
     dtype = xa.dtype
     wa = _conv_operand(weight, "weight", (4,), dtype)
     ba = None if bias is None else _conv_operand(bias, "bias", (1,), dtype)
-    groups = _positive_int(groups, "groups")
-    sh, sw = N.pair(stride, "stride", integer=True, minimum=1)
-    dh, dw = N.pair(dilation, "dilation", integer=True, minimum=1)
+    groups = N.integer(groups, "groups", minimum=1)
+    sh, sw = N.pair(stride, "stride", integer=True, minimum=1, single=True)
+    dh, dw = N.pair(dilation, "dilation", integer=True, minimum=1, single=True)
     nthreads = N.threads_arg(threads)
     unbatched = xa.ndim == 3
     if unbatched:
@@ -168,9 +159,7 @@ def conv2d(x, weight, bias=None, *, stride=1, padding=0, dilation=1, groups=1, t
 # ---------------------------------------------------------------------------------- filter2d
 
 def _kernel_arg(kernel):
-    if kernel is None:
-        raise TypeError("kernel must be a 2-D array of numbers, got None")
-    k = np.asarray(kernel)
+    k = N.as_array(kernel, "kernel")
     if k.dtype.kind not in "uif" and k.dtype != np.bool_:
         raise TypeError(f"kernel must be a real numeric array, got dtype {k.dtype}")
     if k.ndim != 2:
@@ -215,8 +204,9 @@ def _anchor_arg(anchor, kh, kw):
 
 
 @fill()
-def filter2d(image, kernel, *, anchor=None, delta=0, border="reflect101", cval=0, out=None,
-             threads=None):
+def filter2d(image: ImageLike, kernel: ImageLike, *, anchor: Optional[Tuple[int, int]] = None,
+             delta: Number = 0, border: Border = "reflect101", cval: Number = 0, out: Out = None,
+             threads: Threads = None) -> Image:
     """2-D correlation with an arbitrary kernel, equal to cv2.filter2D(image, -1, kernel).
 
     Parameters
@@ -243,19 +233,35 @@ def filter2d(image, kernel, *, anchor=None, delta=0, border="reflect101", cval=0
     saturate_cast): uint8 is within 1 of cv2.filter2D, which sums in another order (or by DFT
     for large kernels). float32 and smaller types accumulate in float32, float64 in float64.
     Rank-1 kernels (outer(ky, kx), detected exactly) run as two 1-D passes of the separable
-    engine; other kernels as a direct SIMD correlation over a ring of bordered rows.
+    engine; other kernels as a direct SIMD correlation over a ring of bordered rows. Zero
+    coefficients are skipped on both paths, as OpenCV does: a NaN or inf under a zero weight
+    never reaches the output (an all-zero kernel gives delta, NaN where OpenCV's first tap
+    reads a non-finite value).
     """
     arr = N.check_image(image)
     k = _kernel_arg(kernel)
     kh, kw = k.shape
     ay, ax = _anchor_arg(anchor, kh, kw)
-    if not N._is_number(delta) or not math.isfinite(float(delta)):
-        raise TypeError(f"delta must be a finite real number, got {delta!r}")
-    delta = float(delta)
+    delta = N.real(delta, "delta")
     border_c = N.border_code(border)
     dtype = arr.dtype.newbyteorder("=")
     cval_v = N.cval_arg(cval, dtype)
     nthreads = N.threads_arg(threads)
+
+    if not k.any():
+        # no coefficient to sum: delta, except that OpenCV keeps the first (zero) coefficient,
+        # so NaN and inf under it give NaN
+        first = np.zeros_like(k)
+        first[0, 0] = 1.0
+        target, result = N.prepare_out(out, arr.shape, dtype, arr)
+        tap = filter2d(arr, first, anchor=(ay, ax), border=border, cval=cval, threads=threads)
+        with np.errstate(invalid="ignore"):
+            res = tap.astype(np.float64) * 0.0 + delta
+        if dtype.kind in "ui":
+            info = np.iinfo(dtype)
+            res = np.clip(np.rint(res), info.min, info.max)
+        target[...] = res.astype(dtype)
+        return N.finish(target, result)
 
     factors = separable_factors(k)
     if factors is not None:

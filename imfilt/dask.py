@@ -34,11 +34,18 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 import numpy as np
-import dask.array as da
-from dask.array.overlap import overlap as _overlap
+
+try:
+    import dask.array as da
+    from dask.array.overlap import overlap as _overlap
+except ImportError as e:  # dask is an optional extra; say which one
+    raise ImportError(f"imfilt.dask needs dask.array, which is not installed here ({e}); "
+                      f"install it with: pip install 'imfilt[dask]'", name=e.name) from e
 
 from . import _core
 from . import _normalize as N
+from ._docs import F
+from ._typing import Any, Border, ImageLike, Number, Sigma, Size, Tuple  # dask arrays: Any
 
 __all__ = ["gaussian", "mean", "median", "minimum", "maximum", "gamma", "lut", "filter2d"]
 
@@ -129,7 +136,8 @@ def _whole(image, name, kwargs):
     return _filter(name)(image, **kwargs)
 
 
-def _block(block, name, kwargs, depth, width, row_starts, row_phase, block_info=None):
+def _block(block, name, kwargs, depth, width, row_starts, row_phase, tail_pad=(0, 0),
+           block_info=None):
     """Filter one overlapped block and return its chunk of the result.
 
     The block is the chunk plus its halo (image padding included at the image edges), laid out
@@ -141,7 +149,9 @@ def _block(block, name, kwargs, depth, width, row_starts, row_phase, block_info=
       row length is a multiple of ALIGN: no kept sample is in a tail. The last column block
       moves its right halo (the image padding) to the front and wraps into it, so its processed
       row ends at the image's last column, and junk columns make its length congruent to the
-      image width mod ALIGN: the tail covers the same samples as in memory.
+      image width mod ALIGN: the tail covers the same samples as in memory. With the image
+      border 'wrap', OpenCV's row is the image padded by the halo (tail_pad), so the inner
+      blocks' junk makes that padded length a multiple of ALIGN instead.
     - Rows (row_phase > 1, float box sums): the running column sums restart at image rows that
       are multiples of row_phase. The processed block starts at such a row r0 and its top halo
       (rows r0 - before .. r0) moves to the bottom, read by wrapping: every running sum
@@ -171,13 +181,17 @@ def _block(block, name, kwargs, depth, width, row_starts, row_phase, block_info=
         x_keep = ax + junk + bx
     else:
         core = block
-        junk = (-block.shape[1]) % ALIGN
+        junk = (-(block.shape[1] + tail_pad[0] + tail_pad[1])) % ALIGN
         x_keep = junk + bx
     if junk:
         parts.append(np.zeros((block.shape[0], junk) + block.shape[2:], block.dtype))
     parts.append(core)
     work = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
-    res = _filter(name)(work, **kwargs)
+    if name == "mean":  # the only filter with OpenCV's row tails: place them as in memory
+        from .smooth import mean_with_tails
+        res = mean_with_tails(work, tail_pad=tail_pad, **kwargs)
+    else:
+        res = _filter(name)(work, **kwargs)
     if res.shape[:2] == (h, w):
         return res
     return res[y_keep:y_keep + h, x_keep:x_keep + w].copy()  # don't keep the halo alive
@@ -272,8 +286,11 @@ def _run(name, array, kwargs, threads):
         top = by
     cols = _merge_chunks(x.chunks[1], max(bx, ax, 1), last_minimum=min(TAIL_MAX, W))
     out_chunks = (rows, cols) + x.chunks[2:]
+    tail_pad = (0, 0)
     if spec.reach is not None:
         mode, cval = _edge_rule(spec, dtype, kwargs)
+        if name == "mean" and mode == N.BORDER_CODES[_WRAP]:
+            tail_pad = (bx, ax)   # OpenCV's wrap row: the image padded by the halo
         kwargs = dict(kwargs, border=_WRAP)
         x = _pad(_pad(x, 0, by, ay, mode, cval), 1, bx, ax, mode, cval)
     prow = ((rows[0] + by + ay,) if len(rows) == 1
@@ -287,7 +304,7 @@ def _run(name, array, kwargs, threads):
                      boundary={i: "none" for i in range(x.ndim)})
     row_starts = tuple(int(v) for v in np.concatenate([[0], np.cumsum(rows)]))
     fn = functools.partial(_block, name=name, kwargs=kwargs, depth=depth, width=W,
-                           row_starts=row_starts, row_phase=phase)
+                           row_starts=row_starts, row_phase=phase, tail_pad=tail_pad)
     return x.map_blocks(fn, chunks=out_chunks, dtype=out_dtype,
                         meta=np.empty((0,) * x.ndim, out_dtype))
 
@@ -300,8 +317,8 @@ _COMMON = """
     (`.to_zarr`, `dask.array.store`, `.compute()`)."""
 
 
-def _doc(name):
-    def deco(fn):
+def _doc(name: str) -> Callable[[F], F]:
+    def deco(fn: F) -> F:
         fn.__doc__ = (f"imfilt.{name} on a dask array: see imfilt.{name} for the arguments.\n"
                       + _COMMON.format(name=name))
         return fn
@@ -309,45 +326,52 @@ def _doc(name):
 
 
 @_doc("gaussian")
-def gaussian(image, sigma=0.0, *, ksize=None, border="reflect101", cval=0.0, threads=1):
+def gaussian(image: Any, sigma: Sigma = 0.0, *, ksize: Optional[Size] = None,
+             border: Border = "reflect101", cval: Number = 0.0, threads: int = 1) -> Any:
     return _run("gaussian", image, dict(sigma=sigma, ksize=ksize, border=border, cval=cval),
                 threads)
 
 
 @_doc("mean")
-def mean(image, size, *, normalize=True, border="reflect101", cval=0.0, threads=1):
+def mean(image: Any, size: Size, *, normalize: bool = True, border: Border = "reflect101",
+         cval: Number = 0.0, threads: int = 1) -> Any:
     return _run("mean", image, dict(size=size, normalize=normalize, border=border, cval=cval),
                 threads)
 
 
 @_doc("median")
-def median(image, size, *, border="replicate", cval=0.0, threads=1):
+def median(image: Any, size: Size, *, border: Border = "replicate", cval: Number = 0.0,
+           threads: int = 1) -> Any:
     return _run("median", image, dict(size=size, border=border, cval=cval), threads)
 
 
 @_doc("minimum")
-def minimum(image, size=3, *, footprint=None, border=None, cval=0, threads=1):
+def minimum(image: Any, size: Size = 3, *, footprint: Optional[ImageLike] = None,
+            border: Optional[Border] = None, cval: Number = 0, threads: int = 1) -> Any:
     return _run("minimum", image, dict(size=size, footprint=footprint, border=border,
                                        cval=cval), threads)
 
 
 @_doc("maximum")
-def maximum(image, size=3, *, footprint=None, border=None, cval=0, threads=1):
+def maximum(image: Any, size: Size = 3, *, footprint: Optional[ImageLike] = None,
+            border: Optional[Border] = None, cval: Number = 0, threads: int = 1) -> Any:
     return _run("maximum", image, dict(size=size, footprint=footprint, border=border,
                                        cval=cval), threads)
 
 
 @_doc("filter2d")
-def filter2d(image, kernel, *, anchor=None, delta=0, border="reflect101", cval=0, threads=1):
+def filter2d(image: Any, kernel: ImageLike, *, anchor: Optional[Tuple[int, int]] = None,
+             delta: Number = 0, border: Border = "reflect101", cval: Number = 0,
+             threads: int = 1) -> Any:
     return _run("filter2d", image, dict(kernel=kernel, anchor=anchor, delta=delta,
                                         border=border, cval=cval), threads)
 
 
 @_doc("gamma")
-def gamma(image, gamma, gain=1.0, *, threads=1):
+def gamma(image: Any, gamma: float, gain: float = 1.0, *, threads: int = 1) -> Any:
     return _run("gamma", image, dict(gamma=gamma, gain=gain), threads)
 
 
 @_doc("lut")
-def lut(image, table, *, threads=1):
+def lut(image: Any, table: ImageLike, *, threads: int = 1) -> Any:
     return _run("lut", image, dict(table=table), threads)

@@ -3,12 +3,12 @@ skimage.feature.hog (`hog_skimage`), one C core (src/hog.c) for both."""
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
 from . import _core
 from . import _normalize as N
+from ._typing import Image, ImageLike, Optional, Pair, Threads, Tuple, Union
 
 HOG_DTYPES = ("uint8", "uint16", "float32", "float64")
 _NORMS = {"L2-Hys-cv": 0, "L1": 1, "L1-sqrt": 2, "L2": 3, "L2-Hys": 4}
@@ -21,16 +21,6 @@ def _check_hog_image(image, name="image"):
     if arr.ndim == 3 and not 1 <= arr.shape[2] <= 64:
         raise ValueError(f"{name} must have 1 to 64 channels, got {arr.shape[2]}")
     return arr
-
-
-def _int_arg(v, name, minimum=1, maximum=None):
-    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (numbers.Integral, np.integer)):
-        raise TypeError(f"{name} must be an int, got {v!r}")
-    v = int(v)
-    if v < minimum or (maximum is not None and v > maximum):
-        hi = f" and <= {maximum}" if maximum is not None else ""
-        raise ValueError(f"{name} must be >= {minimum}{hi}, got {v}")
-    return v
 
 
 def _bool_arg(v, name):
@@ -54,26 +44,31 @@ def _cv_params(block_size, block_stride, cell_size, nbins, signed, gamma_correct
     bh, bw = N.pair(block_size, "block_size", integer=True, minimum=1)
     sy, sx = N.pair(block_stride, "block_stride", integer=True, minimum=1)
     ch, cw = N.pair(cell_size, "cell_size", integer=True, minimum=1)
-    nbins = _int_arg(nbins, "nbins", 1, MAX_NBINS)
+    nbins = N.integer(nbins, "nbins", minimum=1, maximum=MAX_NBINS)
     signed = _bool_arg(signed, "signed")
     gamma = _bool_arg(gamma_correction, "gamma_correction")
     if bh % ch or bw % cw:
         raise ValueError(f"block_size {(bh, bw)} must be a multiple of cell_size {(ch, cw)}")
-    if win_sigma is None or (N._is_number(win_sigma) and win_sigma <= 0):
+    sigma = None if win_sigma is None else N.real(win_sigma, "win_sigma")
+    if sigma is None or sigma <= 0:
         sigma = (bw + bh) / 8.0        # OpenCV's default (winSigma <= 0)
-    else:
-        if not N._is_number(win_sigma) or not math.isfinite(win_sigma):
-            raise TypeError(f"win_sigma must be None or a positive number, got {win_sigma!r}")
-        sigma = float(win_sigma)
-    if not N._is_number(l2hys_threshold) or not math.isfinite(l2hys_threshold):
-        raise TypeError(f"l2hys_threshold must be a finite number, got {l2hys_threshold!r}")
+    threshold = N.real(l2hys_threshold, "l2hys_threshold")
     return dict(nbins=nbins, signed=int(signed), gamma=int(gamma),
                 cell=(ch, cw), block=(bh, bw), stride=(sy, sx), win_sigma=sigma,
-                norm=_NORMS["L2-Hys-cv"], threshold=float(l2hys_threshold))
+                norm=_NORMS["L2-Hys-cv"], threshold=threshold)
 
 
-def _check_gamma_values(arr, gamma):
-    if gamma and arr.dtype.kind == "f" and arr.size and not (np.nanmin(arr) >= 0):
+def _check_float_values(arr, gamma):
+    """OpenCV's HOG takes 8-bit images only: a float image must be finite (NaN and inf have no
+    OpenCV HOG to follow, so they are refused rather than given arbitrary bins), and
+    non-negative under gamma correction."""
+    if arr.dtype.kind != "f" or not arr.size:
+        return
+    lo, hi = arr.min(), arr.max()
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise ValueError("image must be finite for hog: it contains NaN or inf (OpenCV's HOG "
+                         "takes 8-bit images; hog_skimage propagates NaN as scikit-image)")
+    if gamma and lo < 0:
         raise ValueError("gamma_correction takes the square root of the intensities: a float "
                          "image must not have negative values (or pass gamma_correction=False)")
 
@@ -102,9 +97,11 @@ def _blocks(arr, params, pad, threads):
     return out
 
 
-def hog_blocks(image, *, block_size=(16, 16), block_stride=(8, 8), cell_size=(8, 8), nbins=9,
-               signed=False, gamma_correction=True, win_sigma=None, l2hys_threshold=0.2,
-               padding=(0, 0), threads=None):
+def hog_blocks(image: ImageLike, *, block_size: Pair = (16, 16), block_stride: Pair = (8, 8),
+               cell_size: Pair = (8, 8), nbins: int = 9, signed: bool = False,
+               gamma_correction: bool = True, win_sigma: Optional[float] = None,
+               l2hys_threshold: float = 0.2, padding: Pair = (0, 0),
+               threads: Threads = None) -> Image:
     """The L2-Hys-normalised histogram of every block of the image, each computed once.
 
     Blocks sit at every `block_stride` step of the image framed by `padding` pixels on each
@@ -118,7 +115,8 @@ def hog_blocks(image, *, block_size=(16, 16), block_stride=(8, 8), cell_size=(8,
         uint8 (as OpenCV; gray or colour), uint16, float32 or float64. Other dtypes raise
         TypeError. Non-uint8 images use the same arithmetic on the raw values: intensities
         are converted to float32, gamma_correction takes their square root (float images must
-        then be non-negative), the gradient is [-1, 0, 1] of those values. With several
+        then be non-negative), the gradient is [-1, 0, 1] of those values. Float images must
+        be finite (NaN or inf: ValueError; OpenCV has no float HOG to follow). With several
         channels each pixel uses the channel of largest gradient magnitude (OpenCV's rule).
     block_size, block_stride, cell_size : int or (height, width)
         In pixels; block_size must be a multiple of cell_size.
@@ -150,7 +148,7 @@ def hog_blocks(image, *, block_size=(16, 16), block_stride=(8, 8), cell_size=(8,
                         win_sigma, l2hys_threshold)
     pad = N.pair(padding, "padding", integer=True, minimum=0)
     nthreads = N.threads_arg(threads)
-    _check_gamma_values(arr, params["gamma"])
+    _check_float_values(arr, params["gamma"])
     return _blocks(arr, params, pad, nthreads)
 
 
@@ -195,9 +193,12 @@ def _align(v, a):
     return (v + a - 1) & -a
 
 
-def hog(image, *, win_size=(128, 64), block_size=(16, 16), block_stride=(8, 8),
-        cell_size=(8, 8), nbins=9, signed=False, gamma_correction=True, win_sigma=None,
-        l2hys_threshold=0.2, win_stride=None, padding=(0, 0), threads=None, visualize=False):
+def hog(image: ImageLike, *, win_size: Pair = (128, 64), block_size: Pair = (16, 16),
+        block_stride: Pair = (8, 8), cell_size: Pair = (8, 8), nbins: int = 9,
+        signed: bool = False, gamma_correction: bool = True, win_sigma: Optional[float] = None,
+        l2hys_threshold: float = 0.2, win_stride: Optional[Pair] = None, padding: Pair = (0, 0),
+        threads: Threads = None,
+        visualize: bool = False) -> Union[Image, Tuple[Image, Image]]:
     """HOG descriptors of every detection window, equal to cv2.HOGDescriptor.compute.
 
     ``hog(img, win_size=(h, w), ...).ravel()`` equals ``cv2.HOGDescriptor((w, h), (block_w,
@@ -238,8 +239,8 @@ def hog(image, *, win_size=(128, 64), block_size=(16, 16), block_stride=(8, 8),
     ------
     ValueError
         Invalid geometry (block not a multiple of cell, window minus block not a multiple of
-        block_stride, block larger than the window) or an image smaller than a window after
-        padding.
+        block_stride, block larger than the window), an image smaller than a window after
+        padding, or a float image holding NaN or inf.
     """
     arr = _check_hog_image(image)
     args = (win_size, block_size, block_stride, cell_size, nbins, signed, gamma_correction,
@@ -260,8 +261,8 @@ def hog(image, *, win_size=(128, 64), block_size=(16, 16), block_stride=(8, 8),
             _PLANS[key] = plan
     params, (wh, ww), (wsy, wsx), (gy, gx), (py, px), (nbi, nbj), L, window_params = plan
     nthreads = threads if type(threads) is int and 1 <= threads <= 1024 else N.threads_arg(threads)
-    if params["gamma"] and arr.dtype.kind == "f":
-        _check_gamma_values(arr, 1)
+    if arr.dtype.kind == "f":
+        _check_float_values(arr, params["gamma"])
     H, W = arr.shape[:2]
     if H + 2 * py < wh or W + 2 * px < ww:
         raise ValueError(f"image of {H}x{W} pixels (plus padding {(py, px)} on each side) is "
@@ -302,10 +303,12 @@ def hog(image, *, win_size=(128, 64), block_size=(16, 16), block_stride=(8, 8),
 
 
 # ---------------------------------------------------------------------------- scikit-image
-def hog_skimage(image, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(3, 3),
-                block_norm="L2-Hys", visualize=False, transform_sqrt=False, feature_vector=True,
-                *, channel_axis=None, threads=None):
-    """HOG of a whole image, equal to skimage.feature.hog (within 1e-5; same shapes/dtypes).
+def hog_skimage(image: ImageLike, orientations: int = 9, pixels_per_cell: Pair = (8, 8),
+                cells_per_block: Pair = (3, 3), block_norm: str = "L2-Hys",
+                visualize: bool = False, transform_sqrt: bool = False,
+                feature_vector: bool = True, *, channel_axis: Optional[int] = None,
+                threads: Threads = None) -> Union[Image, Tuple[Image, Image]]:
+    """HOG of a whole image, equal to skimage.feature.hog bit for bit (same shapes/dtypes).
 
     Parameters
     ----------
@@ -327,16 +330,14 @@ def hog_skimage(image, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(
     -----
     Gradients [-1, 0, 1] (0 on the first/last row and column), channel of largest magnitude,
     hard binning of degrees(arctan2) mod 180 into [180 i / n, 180 (i + 1) / n), cell value =
-    float32 sum of magnitudes / cell area, as scikit-image's loop. The bin of a pixel whose
-    orientation lies within 1e-9 degrees of a bin edge is decided with libm's atan2, which can
-    differ from NumPy's by 1 ulp (never on the gradients of 8-bit images).
+    float32 sums of magnitudes in raster order / cell area, as scikit-image's loop (a pixel
+    whose orientation lies within 1e-9 degrees of a bin edge is binned with NumPy's arctan2,
+    as scikit-image). NaN and inf propagate as in scikit-image: a NaN gradient orientation
+    adds its magnitude to every bin of its cell, and a block holding NaN is NaN.
     """
-    if image is None:
-        raise TypeError("image must be an array, got None")
-    arr = np.asarray(image)
+    arr = N.as_array(image, "image")
     if channel_axis is not None:
-        if not isinstance(channel_axis, (int, np.integer)) or isinstance(channel_axis, bool):
-            raise TypeError(f"channel_axis must be None or an int, got {channel_axis!r}")
+        channel_axis = N.integer(channel_axis, "channel_axis")
         if arr.ndim != 3:
             raise ValueError("Only images with two spatial dimensions are supported; with "
                              f"channel_axis, image must have 3 dimensions, got {arr.shape}")
@@ -347,7 +348,7 @@ def hog_skimage(image, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(
         raise ValueError("Only images with two spatial dimensions are supported. If using "
                          "with color/multichannel images, specify `channel_axis`.")
     arr = _check_hog_image(arr)
-    n = _int_arg(orientations, "orientations", 1, 0xFFEF)
+    n = N.integer(orientations, "orientations", minimum=1, maximum=0xFFEF)
     ch, cw = N.pair(pixels_per_cell, "pixels_per_cell", integer=True, minimum=1)
     br, bc = N.pair(cells_per_block, "cells_per_block", integer=True, minimum=1)
     if block_norm not in ("L1", "L1-sqrt", "L2", "L2-Hys"):
@@ -381,30 +382,28 @@ def hog_skimage(image, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(
 
 
 def _skimage_cells(arr, params, threads):
-    """scikit-image's cell histograms (float32, divided by the cell area). The C core sums
-    every pixel it can bin; the few whose orientation lies on a bin edge to within 1e-9 degree
-    (other than the exact multiples of 45 degrees) are binned here with NumPy's arctan2, the
-    function scikit-image uses, whose last bit can differ from libm's."""
+    """scikit-image's cell histograms (float32, divided by the cell area), each cell summed in
+    raster order as its loop does. The C core bins every pixel it can; the few whose
+    orientation lies on a bin edge to within 1e-9 degree (other than the exact multiples of
+    45 degrees) are binned with NumPy's arctan2, the function scikit-image uses, whose last bit
+    can differ from libm's: the core lists them, and sums the cell rows holding them again with
+    NumPy's orientations."""
     H, W = arr.shape[:2]
     (ch, cw), n = params["cell"], params["nbins"]
     ncy, ncx = H // ch, W // cw
     cells = np.empty(ncy * ncx * n, np.float32)
     src = _src(arr)
-    amb = np.empty(5 * 256)
-    count = _core.hog_cells(*src, params, cells, amb, threads)
-    if count > 256:
-        amb = np.empty(5 * count)
-        count = _core.hog_cells(*src, params, cells, amb, threads)
-    if count:
-        rec = amb[:5 * count].reshape(count, 5)
-        rec = rec[np.lexsort((rec[:, 1], rec[:, 0]))]          # raster order
-        o = np.rad2deg(np.arctan2(rec[:, 2], rec[:, 3])) % 180
-        per180 = 180.0 / n
-        for (y, x, _, _, mag), oi in zip(rec, o):
-            for i in range(n):                                 # skimage's comparisons
-                if per180 * i <= oi < per180 * (i + 1):
-                    k = (int(y) // ch * ncx + int(x) // cw) * n + i
-                    cells[k] = np.float32(float(cells[k]) + mag)
-                    break
+    none = np.empty(0, np.int64)
+    listed = _core.hog_cells(*src, params, cells, none, none.view(np.float64), threads)
+    if listed:
+        rec = np.frombuffer(listed, np.float64).reshape(-1, 4)
+        pos = rec[:, 0].astype(np.int64) * W + rec[:, 1].astype(np.int64)
+        order = np.argsort(pos, kind="stable")
+        # contiguous operands, as scikit-image's whole-array call (NumPy's SIMD arctan2 runs
+        # on loadable strides only)
+        dy = np.ascontiguousarray(rec[order, 2])
+        dx = np.ascontiguousarray(rec[order, 3])
+        orient = np.ascontiguousarray(np.rad2deg(np.arctan2(dy, dx)) % 180)
+        _core.hog_cells(*src, params, cells, np.ascontiguousarray(pos[order]), orient, threads)
     cells /= np.float32(ch * cw)
     return cells

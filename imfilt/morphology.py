@@ -5,7 +5,8 @@ import numpy as np
 
 from . import _core
 from . import _normalize as N
-from ._docs import fill
+from ._docs import F, fill
+from ._typing import Border, Callable, Image, ImageLike, Number, Optional, Out, Size, Threads
 
 MORPH_MIN, MORPH_MAX = 0, 1   # imfilt.h: IMFILT_MORPH_MIN / IMFILT_MORPH_MAX
 
@@ -42,9 +43,11 @@ _DOC = """{WHAT} filter: each output pixel is the {word} of the input over a win
 
     Notes
     -----
-    Exact (the {word} is exact in every dtype). NaN propagates: a window containing a NaN
-    gives NaN (cv2 is inconsistent with NaN, scipy.ndimage ignores or keeps it depending on
-    its position); signed zeros compare equal, so either may be returned.
+    Exact (the {word} is exact in every dtype). NaN is ignored: each window gives the {word}
+    of its numbers (np.f{short} over the window), NaN only when every sample is NaN. cv2 and
+    scipy.ndimage compare with < and >, so with a NaN in the window their result depends on
+    its position; on windows without NaN they equal imfilt. Signed zeros compare equal, so
+    either may be returned.
     Rectangles are separable and fused row by row (no full-size intermediate): van Herk /
     Gil-Werman down the columns (3 vector operations per sample whatever the height; direct
     for heights up to 6), then a doubling running extremum along an L1-resident row: uint8
@@ -59,7 +62,7 @@ _DOC = """{WHAT} filter: each output pixel is the {word} of the input over a win
 
 
 def _footprint_arg(footprint):
-    fp = np.asarray(footprint)
+    fp = N.as_array(footprint, "footprint")
     if fp.ndim != 2:
         raise ValueError(f"footprint must be a 2-D array, got shape {fp.shape}")
     if fp.dtype.kind not in "biuf":
@@ -121,19 +124,23 @@ def _run(image, size, footprint, border, cval, out, threads, op):
     return N.finish(target, result)
 
 
-def _documented(**words):
+def _documented(**words: str) -> Callable[[F], F]:
     """Give the function the shared docstring, filled with its words and _docs' fragments."""
-    def deco(fn):
+    def deco(fn: F) -> F:
         fn.__doc__ = _DOC
         return fill(**words)(fn)
     return deco
 
 
-@_documented(WHAT="Minimum", word="minimum", CV2="erode")
-def minimum(image, size=3, *, footprint=None, border=None, cval=0, out=None, threads=None):
+@_documented(WHAT="Minimum", word="minimum", CV2="erode", short="min")
+def minimum(image: ImageLike, size: Size = 3, *, footprint: Optional[ImageLike] = None,
+            border: Optional[Border] = None, cval: Number = 0, out: Out = None,
+            threads: Threads = None) -> Image:
     return _run(image, size, footprint, border, cval, out, threads, MORPH_MIN)
 
 
-@_documented(WHAT="Maximum", word="maximum", CV2="dilate")
-def maximum(image, size=3, *, footprint=None, border=None, cval=0, out=None, threads=None):
+@_documented(WHAT="Maximum", word="maximum", CV2="dilate", short="max")
+def maximum(image: ImageLike, size: Size = 3, *, footprint: Optional[ImageLike] = None,
+            border: Optional[Border] = None, cval: Number = 0, out: Out = None,
+            threads: Threads = None) -> Image:
     return _run(image, size, footprint, border, cval, out, threads, MORPH_MAX)

@@ -6,6 +6,7 @@ import numpy as np
 from . import _core
 from . import _normalize as N
 from ._docs import fill
+from ._typing import Border, Image, ImageLike, Number, Out, Size, Threads
 
 # Float windows of more samples than this take the whole-image rank route (see median).
 _TILE_MAX = 65536
@@ -30,7 +31,8 @@ def _median_by_ranks(arr, target, kh, kw, border, cval, threads):
 
 
 @fill()
-def median(image, size, *, border="replicate", cval=0.0, out=None, threads=None):
+def median(image: ImageLike, size: Size, *, border: Border = "replicate", cval: Number = 0.0,
+           out: Out = None, threads: Threads = None) -> Image:
     """Median filter, equal to cv2.medianBlur (and scipy.ndimage.median_filter).
 
     Parameters

@@ -9,6 +9,7 @@ import numpy as np
 from . import _core, _fold
 from . import _normalize as N
 from ._docs import fill
+from ._typing import Border, Image, ImageLike, Number, Optional, Out, Sigma, Size, Threads
 
 # cv2's fixed kernels for sigma <= 0 (getGaussianKernel's small-kernel table)
 _SMALL_GAUSSIAN = {
@@ -34,8 +35,13 @@ def gaussian_kernel(n, sigma):
     if sigma <= 0 and n in _SMALL_GAUSSIAN:
         return np.array(_SMALL_GAUSSIAN[n], np.float64)
     s = sigma if sigma > 0 else 0.3 * ((n - 1) * 0.5 - 1) + 0.8
+    scale = -0.5 / (s * s) if s * s > 0 else -math.inf
+    if math.isinf(scale):  # sigma's square underflows: cv2's kernel is then the centre tap alone
+        k = np.zeros(n)
+        k[n // 2] = 1.0
+        return k
     x = np.arange(n, dtype=np.float64) - (n - 1) * 0.5
-    k = np.exp((-0.5 / (s * s)) * x * x)
+    k = np.exp(scale * x * x)
     return k * (1.0 / k.sum())
 
 
@@ -73,8 +79,6 @@ def _run_separable(arr, kx, ky, ax, ay, border, cval, work, rule, out, out_dtype
     channels = shape[2] if arr.ndim == 3 else 1
     kh, kw = (len(ky), len(kx)) if not box else (ky, kx)
     if _fold.should_fold(shape, kh, kw):
-        if box:
-            kx, ky = np.ones(kw), np.ones(kh)
         target[...] = _fold.folded_separable(arr, kx, ky, ax, ay, border, cval, rule, out_dtype)
         return N.finish(target, result)
     _check_scratch(shape, kh, kw, work)
@@ -105,10 +109,10 @@ def _gaussian_plan(dtype_char, kh, kw, sy, sx):
         rule = dict(mode=OUT_FLOOR_SHIFT, bias=2.0 ** 31, scale=2.0 ** -32)
         work = WORK_F64  # exact: every sum is an integer < 2**53
     elif dtype == np.int16:
-        # the uint16 fixed-point scheme on signed data: exact integers, so every SIMD level and
-        # thread count agrees; OpenCV rounds a float result, within 1 of this
-        kx, ky = fixed_point_kernel(kx, 16), fixed_point_kernel(ky, 16)
-        rule = dict(mode=OUT_FLOOR_SHIFT, bias=2.0 ** 31, scale=2.0 ** -32)
+        # OpenCV filters int16 in float32 with the float32 kernel (no fixed point) and rounds
+        # half to even: the same kernel summed in float64 is within 1 of it everywhere
+        kx, ky = kx.astype(np.float32).astype(np.float64), ky.astype(np.float32).astype(np.float64)
+        rule = dict(mode=OUT_ROUND, scale=1.0)
         work = WORK_F64
     else:
         rule = dict(mode=OUT_CAST, scale=1.0)
@@ -119,8 +123,9 @@ def _gaussian_plan(dtype_char, kh, kw, sy, sx):
 
 
 @fill()
-def gaussian(image, sigma=0.0, *, ksize=None, border="reflect101", cval=0.0, out=None,
-             threads=None):
+def gaussian(image: ImageLike, sigma: Sigma = 0.0, *, ksize: Optional[Size] = None,
+             border: Border = "reflect101", cval: Number = 0.0, out: Out = None,
+             threads: Threads = None) -> Image:
     """Gaussian blur, equal to cv2.GaussianBlur.
 
     Parameters
@@ -145,8 +150,8 @@ def gaussian(image, sigma=0.0, *, ksize=None, border="reflect101", cval=0.0, out
     summing to 2**8 (2**16) and the result is (sum + 2**15) >> 16 ((sum + 2**31) >> 32),
     computed exactly (uint8: the row pass in uint16 lanes, every row sum below 2**16, the
     column pass in float32, every partial sum an integer below 2**24; uint16: below 2**53 in
-    float64). int16 rounds a float32 result (within 1 of OpenCV); float32 and float64 filter
-    in their own precision.
+    float64). int16 sums OpenCV's float32 kernel in float64 and rounds half to even (OpenCV
+    sums in float32: within 1); float32 and float64 filter in their own precision.
     """
     arr = N.check_image(image)
     sy, sx = N.pair(sigma, "sigma", integer=False, minimum=0.0)
@@ -205,6 +210,11 @@ def box8_mulhi(area, delta, mul):
     return 0, 0
 
 
+# The largest window cv2's box filter sums in int32 (createBoxFilter); above it, in double.
+_BOX_INT_SUM_AREA = {np.dtype(np.uint8): 1 << 23, np.dtype(np.uint16): 1 << 15,
+                     np.dtype(np.int16): 1 << 16}
+
+
 @functools.lru_cache(maxsize=256)
 def _mean_plan(dtype_char, kh, kw, normalize):
     """Work type, output rule and output dtype of one (dtype, size, normalize): cached."""
@@ -236,6 +246,9 @@ def _mean_plan(dtype_char, kh, kw, normalize):
             mul16, shift16 = box8_mulhi(area, delta, mul)
             rule = dict(mode=OUT_BOX8, box_delta=delta, box_mul=mul, tail_block=16,
                         box_mul16=mul16, box_shift16=shift16)
+        elif dtype.kind in "ui" and area > _BOX_INT_SUM_AREA[dtype]:
+            # OpenCV sums such windows in double and rounds the double product everywhere
+            rule = dict(mode=OUT_ROUND, scale=1.0 / area)
         elif dtype.kind in "ui":
             # OpenCV rounds float32(sum) * float32(1 / area) in its 8-lane SIMD body and the
             # double product in the scalar tail of each row: tail_block=8 reproduces both
@@ -246,8 +259,8 @@ def _mean_plan(dtype_char, kh, kw, normalize):
 
 
 @fill()
-def mean(image, size, *, normalize=True, border="reflect101", cval=0.0, out=None,
-         threads=None):
+def mean(image: ImageLike, size: Size, *, normalize: bool = True, border: Border = "reflect101",
+         cval: Number = 0.0, out: Out = None, threads: Threads = None) -> Image:
     """Mean (box) filter, equal to cv2.blur / cv2.boxFilter(ddepth=-1).
 
     Parameters
@@ -269,6 +282,16 @@ def mean(image, size, *, normalize=True, border="reflect101", cval=0.0, out=None
     float32(sum) * float32(1 / area); uint16 and int16 likewise use float32(sum) * float32(1 / area).
     Float images sum in float64.
     """
+    return mean_with_tails(image, size, normalize=normalize, border=border, cval=cval, out=out,
+                           threads=threads)
+
+
+def mean_with_tails(image, size, *, tail_pad=None, normalize=True, border="reflect101",
+                    cval=0.0, out=None, threads=None):
+    """`mean`, with OpenCV's scalar row tails (see _mean_plan) placed as if each row had
+    tail_pad = (before, after) more pixels. None: as cv2 does on this border -- border='wrap'
+    is cv2 run on a copyMakeBorder padding of (size // 2, size - 1 - size // 2) pixels, the
+    others on the image itself. imfilt.dask places the tails of its blocks with it."""
     arr = N.check_image(image)
     kh, kw = N.pair(size, "size", integer=True, minimum=1)
     if not isinstance(normalize, (bool, np.bool_)):
@@ -278,7 +301,21 @@ def mean(image, size, *, normalize=True, border="reflect101", cval=0.0, out=None
     cval_v = N.cval_arg(cval, dtype)
     nthreads = N.threads_arg(threads)
     if kh > N.MAX_KERNEL or kw > N.MAX_KERNEL:
-        raise ValueError(f"size {(kh, kw)} exceeds the largest window, {N.MAX_KERNEL}")
+        # only a window folded onto a small image costs nothing per tap (_fold)
+        if not (arr.size and _fold.should_fold(arr.shape, kh, kw)):
+            raise ValueError(f"size {(kh, kw)} exceeds the largest window, {N.MAX_KERNEL} "
+                             f"per axis (any size on images of at most {_fold.FOLD_MAX_SIDE} "
+                             "pixels a side)")
+        if kh * kw > _fold.MAX_FOLDED_AREA:
+            raise ValueError(f"size {(kh, kw)} exceeds the largest window, "
+                             f"{_fold.MAX_FOLDED_AREA} samples in all")
     work, rule, out_dtype = _mean_plan(dtype.char, kh, kw, bool(normalize))
+    if "tail_block" in rule:
+        if tail_pad is None:
+            wrap = border_c == N.BORDER_CODES["wrap"]
+            tail_pad = (kw // 2, kw - 1 - kw // 2) if wrap else (0, 0)
+        if any(tail_pad):
+            channels = arr.shape[2] if arr.ndim == 3 else 1
+            rule = dict(rule, tail_pad=(tail_pad[0] * channels, tail_pad[1] * channels))
     return _run_separable(arr, kw, kh, kw // 2, kh // 2, border_c, cval_v, work, rule,
                           out, out_dtype, nthreads, box=True)

@@ -9,6 +9,7 @@ import numpy as np
 from . import _core
 from . import _normalize as N
 from ._docs import fill
+from ._typing import Image, ImageLike, Out, Threads
 
 _U8, _U16 = np.dtype(np.uint8), np.dtype(np.uint16)
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
@@ -27,14 +28,7 @@ def _scalar_arg(value, name):
     """A finite, non-negative real number (gamma, gain)."""
     if type(value) is float and 0.0 <= value < math.inf:  # fast path
         return value
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        value = value.item()
-    if not N._is_number(value):
-        raise TypeError(f"{name} must be a real number, got {value!r}")
-    v = float(value)
-    if not math.isfinite(v) or v < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return v
+    return N.real(value, name, minimum=0)
 
 
 @functools.lru_cache(maxsize=64)
@@ -55,9 +49,7 @@ def _gamma_table(dtype_char, g, k):
 
 def _table_arg(table, image_dtype, channels):
     """The table as a contiguous native (entries, C) or (entries,) array, validated."""
-    if table is None:
-        raise TypeError("table must be an array of numbers, got None")
-    tab = np.asarray(table)
+    tab = N.as_array(table, "table")
     if tab.dtype.kind not in "biufc":
         raise TypeError(f"table must have a numeric dtype (bool, integer, float or complex), "
                         f"got {tab.dtype}")
@@ -110,7 +102,7 @@ def _apply(arr, tab, out, nthreads, tab_bytes=None):
 
 
 @fill()
-def lut(image, table, *, out=None, threads=None):
+def lut(image: ImageLike, table: ImageLike, *, out: Out = None, threads: Threads = None) -> Image:
     """Look every sample up in a table: out = table[image], equal to cv2.LUT.
 
     Parameters
@@ -185,7 +177,8 @@ def _numpy_gamma(arr, g, k, target, nthreads, check):
 
 
 @fill()
-def gamma(image, gamma, gain=1.0, *, out=None, threads=None):
+def gamma(image: ImageLike, gamma: float, gain: float = 1.0, *, out: Out = None,
+          threads: Threads = None) -> Image:
     """Gamma correction: gain * image ** gamma on the image's [0, max] range, equal to
     skimage.exposure.adjust_gamma for uint8.
 
@@ -219,7 +212,7 @@ def gamma(image, gamma, gain=1.0, *, out=None, threads=None):
     the image itself when out is the image).
     int16 raises TypeError: it has no [0, max] range to normalise by; convert first.
     """
-    arr = np.asarray(image) if not isinstance(image, np.ndarray) else image
+    arr = N.as_array(image, "image")
     g = _scalar_arg(gamma, "gamma")
     k = _scalar_arg(gain, "gain")
     nthreads = N.threads_arg(threads)

@@ -21,6 +21,7 @@ cdef extern from "imfilt.h":
         int box_shift16
         int scale_in_float
         size_t tail_block
+        size_t tail_pad[2]
     int imfilt_sepfilter(const imfilt_image *src, imfilt_image *dst,
                          const double *kx, size_t kw, size_t ax,
                          const double *ky, size_t kh, size_t ay,
@@ -109,6 +110,9 @@ cdef imfilt_out_rule _rule(dict r):
     rule.box_shift16 = r.get("box_shift16", 0)
     rule.scale_in_float = r.get("scale_in_float", 0)
     rule.tail_block = r.get("tail_block", 0)
+    pad = r.get("tail_pad", (0, 0))
+    rule.tail_pad[0] = pad[0]
+    rule.tail_pad[1] = pad[1]
     return rule
 
 
@@ -165,3 +169,4 @@ include "_conv.pxi"
 include "_morph.pxi"
 include "_tone.pxi"
 include "_median.pxi"
+include "_png.pxi"

@@ -1,6 +1,9 @@
 # HOG descriptors (src/hog.c): OpenCV's block grid, scikit-image's cells and blocks.
 # imfilt/features.py validates everything before these calls.
 
+from libc.stdint cimport int64_t
+from libc.stdlib cimport free
+
 cdef extern from "imfilt.h":
     ctypedef struct imfilt_hog_params:
         size_t nbins
@@ -18,7 +21,8 @@ cdef extern from "imfilt.h":
     int imfilt_hog_blocks(const imfilt_image *src, const imfilt_hog_params *p, float *out,
                           int threads) nogil
     int imfilt_hog_cells(const imfilt_image *src, const imfilt_hog_params *p, float *cells,
-                         double *amb, size_t amb_cap, size_t *amb_count, int threads) nogil
+                         const int64_t *pos, const double *orient, size_t npos, double **amb,
+                         size_t *amb_count, int threads) nogil
     int imfilt_hog_cell_blocks(const float *cells, size_t ncy, size_t ncx,
                                const imfilt_hog_params *p, void *out, int threads) nogil
 
@@ -53,19 +57,29 @@ def hog_blocks(const uint8_t[:, :] src not None, size_t width, size_t channels, 
 
 
 def hog_cells(const uint8_t[:, :] src not None, size_t width, size_t channels, int dtype,
-              dict params, float[::1] cells not None, double[::1] amb not None, int threads):
-    """Returns how many pixels were left for NumPy's arctan2 (records in amb, 5 per pixel)."""
+              dict params, float[::1] cells not None, const int64_t[::1] pos not None,
+              const double[::1] orient not None, int threads):
+    """Cell sums (see imfilt_hog_cells). Returns the pixels left for NumPy's arctan2 as bytes,
+    4 float64 per pixel (y, x, dy, dx); pass their positions and orientations back in pos /
+    orient to finish their cell rows."""
     cdef imfilt_image s = _image(src, width, channels, dtype)
     cdef imfilt_hog_params p = _hog_params(params)
-    cdef size_t count = 0
+    cdef size_t npos = pos.shape[0], count = 0
+    cdef const int64_t *pp = &pos[0] if npos else NULL
+    cdef const double *op = &orient[0] if npos else NULL
+    cdef double *amb = NULL
     cdef int st
+    if orient.shape[0] != npos:
+        raise ValueError("hog_cells: pos and orient differ in length")
     if cells.shape[0] == 0:
-        return 0
+        return b""
     with nogil:
-        st = imfilt_hog_cells(&s, &p, &cells[0], &amb[0], <size_t>amb.shape[0] // 5, &count,
-                              threads)
-    _check(st, "hog_cells")
-    return count
+        st = imfilt_hog_cells(&s, &p, &cells[0], pp, op, npos, &amb, &count, threads)
+    try:
+        _check(st, "hog_cells")
+        return (<char *>amb)[:count * 4 * sizeof(double)] if count else b""
+    finally:
+        free(amb)
 
 
 def hog_cell_blocks(const float[::1] cells not None, size_t ncy, size_t ncx, dict params,

@@ -59,7 +59,7 @@ int imfilt_box8(const imfilt_image *src, imfilt_image *dst, size_t kw, size_t ax
     const size_t next = (src->width + kw - 1) * C, left = ax * C;
     const uint8_t cv = (uint8_t)cval;
     /* first sample of each row in OpenCV's scalar tail (rounded differently, see the rules) */
-    const size_t tail_from = rule->tail_block ? n - n % rule->tail_block : n;
+    const size_t tail_from = imfilt_tail_from(rule, n);
     const float scale_f = (float)rule->scale;
     /* area > 256: the window [x, x+kw) as two windows of 2^m (a sparse table of power-of-two
        sums, m doubling passes) minus their overlap of L = 2^(m+1) - kw, when L is a power of two

@@ -144,15 +144,19 @@ static void FN(gemm)(const W *const *ptr, size_t K, const W *wp, const W *bias, 
 /* filter2d: direct 2-D correlation over bordered rows (interleaved channels: tap i is i*C
    samples to the right), four vectors of outputs per step so the FMA chains overlap; the last
    partial vector reads past the row end into the row's slack and stores what is valid, so every
-   sample takes the same arithmetic. */
-static void FN(corr_from)(const W *const *restrict rows, size_t kh, size_t kw, size_t C,
-                          const W *restrict k, W init, W *restrict dst, size_t x, size_t n) {
+   sample takes the same arithmetic. Zero taps are skipped, as OpenCV's filter2D does: a NaN or
+   inf under a zero weight does not reach the output (finite sums are unchanged). */
+/* skip (a constant after inlining): the kernel has zero taps to leave out */
+static inline __attribute__((always_inline)) void FN(corr_from_body)(
+        const W *const *restrict rows, size_t kh, size_t kw, size_t C, const W *restrict k,
+        W init, W *restrict dst, size_t x, size_t n, int skip) {
     for (; x + 4 * VL <= n; x += 4 * VL) {
         VT a0 = FN(vsplat)(init), a1 = a0, a2 = a0, a3 = a0;
         for (size_t j = 0; j < kh; j++) {
             const W *row = rows[j] + x;
             const W *kj = k + j * kw;
             for (size_t i = 0; i < kw; i++) {
+                if (skip && kj[i] == 0) continue;
                 VT kv = FN(vsplat)(kj[i]);
                 const W *p = row + i * C;
                 a0 += FN(vld)(p) * kv;
@@ -168,11 +172,24 @@ static void FN(corr_from)(const W *const *restrict rows, size_t kh, size_t kw, s
         VT a = FN(vsplat)(init);
         for (size_t j = 0; j < kh; j++) {
             const W *row = rows[j] + x;
-            for (size_t i = 0; i < kw; i++) a += FN(vld)(row + i * C) * FN(vsplat)(k[j * kw + i]);
+            for (size_t i = 0; i < kw; i++)
+                if (!skip || k[j * kw + i] != 0) a += FN(vld)(row + i * C) * FN(vsplat)(k[j * kw + i]);
         }
         if (x + VL <= n) FN(vst)(dst + x, a);
         else FN(vst_part)(dst + x, a, n - x);
     }
+}
+
+static int FN(has_zero)(const W *k, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (k[i] == 0) return 1;
+    return 0;
+}
+
+static void FN(corr_from)(const W *const *restrict rows, size_t kh, size_t kw, size_t C,
+                          const W *restrict k, W init, W *restrict dst, size_t x, size_t n) {
+    if (FN(has_zero)(k, kh * kw)) FN(corr_from_body)(rows, kh, kw, C, k, init, dst, x, n, 1);
+    else FN(corr_from_body)(rows, kh, kw, C, k, init, dst, x, n, 0);
 }
 
 static void FN(corr)(const W *const *rows, size_t kh, size_t kw, size_t C, const W *k, W init,
@@ -183,8 +200,9 @@ static void FN(corr)(const W *const *rows, size_t kh, size_t kw, size_t C, const
 /* filter2d, two output rows per call: a register tile of 2 rows x 4 vectors, each input
    vector loaded once for both rows (row j serves output 0 with kernel row j and output 1 with
    kernel row j - 1). rows[0 .. kh]; the same sums, in the same order, as corr. */
-static void FN(corr2)(const W *const *restrict rows, size_t kh, size_t kw, size_t C,
-                      const W *restrict k, W init, W *restrict dst0, W *restrict dst1, size_t n) {
+static inline __attribute__((always_inline)) void FN(corr2_body)(
+        const W *const *restrict rows, size_t kh, size_t kw, size_t C, const W *restrict k,
+        W init, W *restrict dst0, W *restrict dst1, size_t n, int skip) {
     size_t x = 0;
     for (; x + 4 * VL <= n; x += 4 * VL) {
         VT a0 = FN(vsplat)(init), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
@@ -192,6 +210,7 @@ static void FN(corr2)(const W *const *restrict rows, size_t kh, size_t kw, size_
             const W *row = rows[j] + x;
             if (j == 0) {
                 for (size_t i = 0; i < kw; i++) {
+                    if (skip && k[i] == 0) continue;
                     const W *p = row + i * C;
                     VT ka = FN(vsplat)(k[i]);
                     a0 += FN(vld)(p) * ka; a1 += FN(vld)(p + VL) * ka;
@@ -200,6 +219,7 @@ static void FN(corr2)(const W *const *restrict rows, size_t kh, size_t kw, size_
             } else if (j == kh) {
                 const W *kb = k + (j - 1) * kw;
                 for (size_t i = 0; i < kw; i++) {
+                    if (skip && kb[i] == 0) continue;
                     const W *p = row + i * C;
                     VT kv = FN(vsplat)(kb[i]);
                     b0 += FN(vld)(p) * kv; b1 += FN(vld)(p + VL) * kv;
@@ -208,13 +228,14 @@ static void FN(corr2)(const W *const *restrict rows, size_t kh, size_t kw, size_
             } else {
                 const W *ka_ = k + j * kw, *kb = k + (j - 1) * kw;
                 for (size_t i = 0; i < kw; i++) {
+                    if (skip && ka_[i] == 0 && kb[i] == 0) continue;
                     const W *p = row + i * C;
                     VT v0 = FN(vld)(p), v1 = FN(vld)(p + VL), v2 = FN(vld)(p + 2 * VL),
                        v3 = FN(vld)(p + 3 * VL);
                     IMFILT_IN_REG(v0); IMFILT_IN_REG(v1); IMFILT_IN_REG(v2); IMFILT_IN_REG(v3);
                     VT ka = FN(vsplat)(ka_[i]), kv = FN(vsplat)(kb[i]);
-                    a0 += v0 * ka; a1 += v1 * ka; a2 += v2 * ka; a3 += v3 * ka;
-                    b0 += v0 * kv; b1 += v1 * kv; b2 += v2 * kv; b3 += v3 * kv;
+                    if (!skip || ka_[i] != 0) { a0 += v0 * ka; a1 += v1 * ka; a2 += v2 * ka; a3 += v3 * ka; }
+                    if (!skip || kb[i] != 0) { b0 += v0 * kv; b1 += v1 * kv; b2 += v2 * kv; b3 += v3 * kv; }
                 }
             }
         }
@@ -227,6 +248,12 @@ static void FN(corr2)(const W *const *restrict rows, size_t kh, size_t kw, size_
         FN(corr_from)(rows, kh, kw, C, k, init, dst0, x, n);  /* same arithmetic per sample */
         FN(corr_from)(rows + 1, kh, kw, C, k, init, dst1, x, n);
     }
+}
+
+static void FN(corr2)(const W *const *restrict rows, size_t kh, size_t kw, size_t C,
+                      const W *restrict k, W init, W *restrict dst0, W *restrict dst1, size_t n) {
+    if (FN(has_zero)(k, kh * kw)) FN(corr2_body)(rows, kh, kw, C, k, init, dst0, dst1, n, 1);
+    else FN(corr2_body)(rows, kh, kw, C, k, init, dst0, dst1, n, 0);
 }
 
 #undef NB

@@ -238,53 +238,105 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
 }
 
 /* ------------------------------------------------------------------------------------------
-   scikit-image semantics: cells[cy][cx][bin] (float32 sums, as its Cython loop accumulates),
-   then blocks of block_h x block_w cells, stride one cell, out[by][bx][r][c][bin] in double
-   or float. */
+   scikit-image semantics: cells[cy][cx][bin] (float32 sums in raster order, as its Cython loop
+   accumulates), then blocks of block_h x block_w cells, stride one cell, out[by][bx][r][c][bin]
+   in double or float. */
+
+/* a growable list of the pixels only NumPy can bin, 4 doubles each: y, x, dy, dx */
+typedef struct {
+    double *v;
+    size_t n, cap;
+} amb_list;
+
+static int amb_push(amb_list *l, double y, double x, double dy, double dx) {
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 64;
+        double *v = realloc(l->v, cap * 4 * sizeof *v);
+        if (!v) return 0;
+        l->v = v;
+        l->cap = cap;
+    }
+    double *r = l->v + 4 * l->n++;
+    r[0] = y, r[1] = x, r[2] = dy, r[3] = dx;
+    return 1;
+}
+
+/* first index i with pos[i] >= key (pos ascending) */
+static size_t lower_bound(const int64_t *pos, size_t n, int64_t key) {
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (pos[mid] < key) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
 int imfilt_hog_cells(const imfilt_image *src, const imfilt_hog_params *p, float *cells,
-                     double *amb, size_t amb_cap, size_t *amb_count, int threads) {
+                     const int64_t *pos, const double *orient, size_t npos, double **amb,
+                     size_t *amb_count, int threads) {
     const imfilt_hog_table *tab = IMFILT_ISA_ACTIVE(imfilt_hog_table, imfilt_hog);
-    if (!src || !p || !cells || !amb_count || src->channels == 0 || src->channels > 64 ||
-        p->nbins == 0 || p->nbins >= 0xFFF0 || p->cell_h == 0 || p->cell_w == 0 ||
-        src->dtype < 0 || src->dtype >= IMFILT_NTYPES)
+    if (!src || !p || !cells || !amb || !amb_count || src->channels == 0 ||
+        src->channels > 64 || p->nbins == 0 || p->nbins >= 0xFFF0 || p->cell_h == 0 ||
+        p->cell_w == 0 || src->dtype < 0 || src->dtype >= IMFILT_NTYPES ||
+        (npos && !(pos && orient)))
         return IMFILT_EINVAL;
     if (!tab->load_f64[src->dtype]) return IMFILT_EDTYPE;
     const size_t H = src->height, W = src->width, C = src->channels, nb = p->nbins;
     const size_t ch = p->cell_h, cw = p->cell_w, ncy = H / ch, ncx = W / cw, n = ncx * cw;
+    *amb = NULL;
     *amb_count = 0;
     if (ncy == 0 || ncx == 0) return IMFILT_OK;
+    /* the cell rows to compute: all of them, or (second pass) those holding a listed pixel */
+    size_t nrows = ncy, *rowlist = NULL;
+    if (npos) {
+        rowlist = malloc(npos * sizeof *rowlist);
+        if (!rowlist) return IMFILT_ENOMEM;
+        nrows = 0;
+        for (size_t i = 0; i < npos; i++) {
+            size_t cy = (size_t)pos[i] / W / ch;
+            if (cy < ncy && (nrows == 0 || rowlist[nrows - 1] != cy)) rowlist[nrows++] = cy;
+        }
+    }
     ptrdiff_t *xmap = malloc((W + 2) * sizeof *xmap);
-    if (!xmap) return IMFILT_ENOMEM;
+    if (!xmap) {
+        free(rowlist);
+        return IMFILT_ENOMEM;
+    }
     for (size_t i = 0; i < W + 2; i++)
         xmap[i] = imfilt_border_index((ptrdiff_t)i - 1, (ptrdiff_t)W, IMFILT_BORDER_REPLICATE);
     const int f32 = src->dtype == IMFILT_F32;
+    const double per180 = 180.0 / (double)nb;
     int status = IMFILT_OK;
-    size_t namb = 0;
+    amb_list all = {NULL, 0, 0};
     uint16_t edge[12];
     tab->sk_edge_bins(nb, edge);
 
-    int nth = imfilt_choose_threads(threads, ncy * ch, W * C * 16);
-    if ((size_t)nth > ncy) nth = (int)ncy;
+    int nth = imfilt_choose_threads(threads, nrows * ch, W * C * 16);
+    if ((size_t)nth > nrows) nth = (int)nrows;
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nth)
 #endif
     {
-        size_t c0, c1;
-        imfilt_team_rows(ncy, 1, &c0, &c1);
+        size_t r0, r1;
+        imfilt_team_rows(nrows, 1, &r0, &r1);
         size_t pstride = W + 2;
         double *buf = NULL;
-        if (c0 < c1) buf = malloc((3 * C * pstride + 8 * n) * sizeof(double) + n * sizeof(uint16_t));
-        if (c0 < c1 && !buf) {
+        amb_list mine = {NULL, 0, 0};
+        if (r0 < r1)
+            buf = malloc((3 * C * pstride + 8 * n) * sizeof(double) + n * sizeof(uint16_t));
+        if (r0 < r1 && !buf) {
             imfilt_set_status(&status, IMFILT_ENOMEM);
-        } else if (c0 < c1) {
+        } else if (r0 < r1) {
             row_cache rc = {{-1, -1, -1}, {buf, buf + C * pstride, buf + 2 * C * pstride},
                             pstride, sizeof(double)};
             double *mag = buf + 3 * C * pstride, *scratch = mag + n;
             uint16_t *bin = (uint16_t *)(scratch + 7 * n);
             const double *up[64], *mid[64], *down[64];
             double *pl[64];
-            for (size_t cy = c0; cy < c1; cy++) {
+            for (size_t r = r0; r < r1; r++) {
                 if (imfilt_stopped(&status)) break; /* one row of cells */
+                const size_t cy = rowlist ? rowlist[r] : r;
                 float *crow = cells + cy * ncx * nb;
                 memset(crow, 0, ncx * nb * sizeof(float));
                 for (size_t y = cy * ch; y < (cy + 1) * ch; y++) {
@@ -310,30 +362,32 @@ int imfilt_hog_cells(const imfilt_image *src, const imfilt_hog_params *p, float 
                     }
                     tab->votes_sk(up, mid, down, C, n, W, y == 0 || y + 1 == H, f32, nb, edge,
                                   bin, mag, scratch);
+                    if (npos) {     /* second pass: the listed pixels' orientations, NumPy's */
+                        size_t i = lower_bound(pos, npos, (int64_t)(y * W));
+                        for (; i < npos && (size_t)pos[i] < (y + 1) * W; i++) {
+                            size_t x = (size_t)pos[i] - y * W;
+                            if (x < n) bin[x] = imfilt_hog_sk_bin(orient[i], nb, per180);
+                        }
+                    }
                     /* float32 sums in raster order, as skimage's cell loop. Cells
                        innermost: consecutive updates hit different cells, so a run of
                        equal bins in one cell makes no read-after-write chain, while each
-                       cell still sums its pixels in raster order. */
+                       cell still sums its pixels in raster order. A pixel NumPy must bin
+                       is listed; its cell row is summed again in the second pass. */
                     for (size_t k = 0; k < cw; k++) {
                         float *acc = crow;
                         for (size_t x = k; x < n; x += cw, acc += nb) {
                             size_t b = bin[x];
                             if (b < nb) {
                                 acc[b] = (float)((double)acc[b] + mag[x]);
-                            } else if (b == IMFILT_HOG_AMBIGUOUS) {
-                                size_t i;
-#ifdef _OPENMP
-#pragma omp atomic capture
-#endif
-                                i = namb++;
-                                if (i < amb_cap) {
-                                    double *r = amb + 5 * i;
-                                    r[0] = (double)y;
-                                    r[1] = (double)x;
-                                    r[2] = scratch[n + x];  /* dy of the chosen channel */
-                                    r[3] = scratch[x];      /* dx */
-                                    r[4] = mag[x];
-                                }
+                            } else if (b == IMFILT_HOG_ALL_BINS) {
+                                /* NaN orientation: every comparison fails, every bin adds */
+                                for (size_t i = 0; i < nb; i++)
+                                    acc[i] = (float)((double)acc[i] + mag[x]);
+                            } else if (b == IMFILT_HOG_AMBIGUOUS &&
+                                       !amb_push(&mine, (double)y, (double)x, scratch[n + x],
+                                                 scratch[x])) {
+                                imfilt_set_status(&status, IMFILT_ENOMEM);
                             }
                         }
                     }
@@ -341,9 +395,36 @@ int imfilt_hog_cells(const imfilt_image *src, const imfilt_hog_params *p, float 
             }
             free(buf);
         }
+        if (mine.n) {
+#ifdef _OPENMP
+#pragma omp critical(imfilt_hog_amb)
+#endif
+            {
+                if (all.v == NULL) {
+                    all = mine;
+                    mine.v = NULL;
+                } else {
+                    double *v = realloc(all.v, (all.n + mine.n) * 4 * sizeof *v);
+                    if (v) {
+                        memcpy(v + 4 * all.n, mine.v, mine.n * 4 * sizeof *v);
+                        all.v = v;
+                        all.n += mine.n;
+                    } else {
+                        imfilt_set_status(&status, IMFILT_ENOMEM);
+                    }
+                }
+            }
+        }
+        free(mine.v);
     }
     free(xmap);
-    *amb_count = namb;
+    free(rowlist);
+    if (status != IMFILT_OK) {
+        free(all.v);
+        return status;
+    }
+    *amb = all.v;
+    *amb_count = all.n;
     return status;
 }
 

@@ -9,6 +9,20 @@
 
 /* votes_sk's bin for a pixel whose bin only NumPy's arctan2 can decide (see src/hog_isa.c) */
 #define IMFILT_HOG_AMBIGUOUS 0xFFFEu
+/* the bin of a NaN orientation: scikit-image's range tests all fail, so every bin adds it */
+#define IMFILT_HOG_ALL_BINS 0xFFFCu
+
+/* scikit-image's bin of orientation o (degrees in [0, 180), NumPy's value): i with
+   per180 * i <= o < per180 * (i + 1), its two comparisons exactly; nbins when no bin holds o
+   (per180 * nbins may round below 180), IMFILT_HOG_ALL_BINS for NaN. */
+static inline uint16_t imfilt_hog_sk_bin(double o, size_t nbins, double per180) {
+    if (o != o) return (uint16_t)IMFILT_HOG_ALL_BINS;
+    double q = o / per180;
+    size_t b = q > 0 ? (q < (double)nbins ? (size_t)q : nbins) : 0;
+    while (b > 0 && o < per180 * (double)b) b--;
+    while (b < nbins && o >= per180 * (double)(b + 1)) b++;
+    return (uint16_t)b;
+}
 
 /* a block position's weights along one axis: up to two cells, each with its weight */
 typedef struct imfilt_hog_axis_weight {
@@ -42,10 +56,12 @@ typedef struct imfilt_hog_table {
                      int nbins, uint16_t *bin, float *w0, float *w1, float *scratch);
     /* scikit-image votes of one row (hard binning): dx = mid[x+1] - mid[x-1] (0 at x == 0 and
        x == width - 1), dy = down[x] - up[x] (0 when zero_dy), differences rounded to float when
-       f32; the channel of largest magnitude wins (first on ties); mag = sqrt(dx^2 + dy^2);
-       bin[x] = i with per180 * i <= o < per180 * (i + 1), o = degrees(atan2(dy, dx)) mod 180
-       as NumPy computes it, nbins when no bin holds o, IMFILT_HOG_AMBIGUOUS when only NumPy's
-       arctan2 can tell. edge: the 12 bins of the exact directions, from sk_edge_bins.
+       f32; the channel of largest magnitude wins (first on ties, a NaN before any number);
+       mag = sqrt(dx^2 + dy^2) (hypot where that is not finite); bin[x] = i with
+       per180 * i <= o < per180 * (i + 1), o = degrees(atan2(dy, dx)) mod 180 as NumPy computes
+       it, nbins when no bin holds o, IMFILT_HOG_ALL_BINS for a NaN dx or dy,
+       IMFILT_HOG_AMBIGUOUS when only NumPy's arctan2 can tell (infinite ones too). edge: the
+       12 bins of the exact directions, from sk_edge_bins.
        scratch: 7 * n doubles (the chosen dx at scratch[x], dy at scratch[n + x]). */
     /* OpenCV's row pass over one gradient row: R[(bx * ncx + cx) * nbp + b] (b < nbp, nbp a
        multiple of lanes) = sum over j ascending of xw[j]'s weight for cell cx times the vote

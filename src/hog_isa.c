@@ -235,12 +235,7 @@ static uint16_t sk_exact_bin(double dy, double dx, size_t nbins, double per180) 
     double r = fmod(o, 180.0);                 /* NumPy's float remainder: sign of the divisor */
     if (r != 0 && r < 0) r += 180.0;
     if (r == 0) r = 0.0;
-    double q = r / per180;
-    size_t b = q > 0 ? (size_t)q : 0;
-    if (b > nbins) b = nbins;
-    while (b > 0 && r < per180 * (double)b) b--;
-    while (b < nbins && r >= per180 * (double)(b + 1)) b++;
-    return (uint16_t)b;                        /* nbins: in no bin */
+    return imfilt_hog_sk_bin(r, nbins, per180);  /* nbins: in no bin */
 }
 
 /* The bins of the exact directions, computed once per call (edge[12], see hog.h):
@@ -287,13 +282,14 @@ static void votes_sk(const double *const *up, const double *const *mid, const do
     sk_grad(up[0], mid[0], down[0], n, width, zero_dy, f32, bdx, bdy);
     for (size_t x = 0; x < n; x++) bm[x] = bdx[x] * bdx[x] + bdy[x] * bdy[x];
     /* skimage keeps the channel of largest np.hypot (float32 hypot for float32 images), first
-       on ties. sqrt(dx^2 + dy^2) orders channels the same way unless two are within a few
-       ulp: those pixels are redone below with libm's hypot, which NumPy calls. */
+       on ties, the first NaN before any number. sqrt(dx^2 + dy^2) orders channels the same
+       way unless two are within a few ulp or one is not finite: those pixels are redone below
+       with libm's hypot, which NumPy calls. */
     if (channels > 1) {
         for (size_t x = 0; x < n; x++) {
             double km = sqrt(bm[x]);
             bk[x] = f32 ? (double)(float)km : km;
-            close[x] = 0.0;
+            close[x] = km < INFINITY ? 0.0 : 1.0;     /* NaN, inf, overflow: exactly below */
         }
         const double rel = f32 ? 2.4e-7 : 8.9e-16;
         for (size_t c = 1; c < channels; c++) {
@@ -303,7 +299,7 @@ static void votes_sk(const double *const *up, const double *const *mid, const do
                 double mm = dx * dx + dy * dy, km = sqrt(mm);
                 km = f32 ? (double)(float)km : km;
                 double gap = km - bk[x];
-                int near = fabs(gap) <= rel * km;
+                int near = fabs(gap) <= rel * km || !(km < INFINITY);
                 int take = gap > 0;
                 close[x] = near ? 1.0 : close[x];
                 bdx[x] = take ? dx : bdx[x];
@@ -328,7 +324,8 @@ static void votes_sk(const double *const *up, const double *const *mid, const do
                 dx = (x == 0 || x + 1 == width) ? 0.0 : dx;
                 dy = zero_dy ? 0.0 : dy;
                 double k = f32 ? (double)hypotf((float)dx, (float)dy) : hypot(dx, dy);
-                if (c == 0 || k > best) {
+                /* NumPy's argmax: the first NaN, else the first maximum */
+                if (c == 0 || (best == best && (k != k || k > best))) {
                     best = k;
                     bdx[x] = dx;
                     bdy[x] = dy;
@@ -340,7 +337,7 @@ static void votes_sk(const double *const *up, const double *const *mid, const do
     const double per180 = 180.0 / (double)nbins, inv = (double)nbins / 180.0;
     const double t8 = 0.41421356237309503, pi = 3.14159265358979323846;
     const int nb = (int)nbins;
-    int near = 0;
+    int near = 0, odd = 0;
     const int ez0 = edge[0], ez1 = edge[1], ez2 = edge[2], ez3 = edge[3];
     for (size_t x = 0; x < n; x++) {
         double dx = bdx[x], dy = bdy[x];
@@ -359,8 +356,8 @@ static void votes_sk(const double *const *up, const double *const *mid, const do
         double deg = a * (180.0 / pi);
         double o = dy < 0 ? 180.0 - deg : deg;
         o = o >= 180.0 ? o - 180.0 : o;
-        int b = (int)(o * inv);
-        b = b < 0 ? 0 : (b > nb ? nb : b);
+        double q = o * inv;                               /* NaN: 0 (replaced below) */
+        int b = q > 0 ? (q < (double)nb ? (int)q : nb) : 0;
         double e0 = o - per180 * (double)b, e1 = per180 * (double)(b + 1) - o;
         int exact = e0 < SK_MARGIN || e1 < SK_MARGIN || b >= nb;
         exact = exact && bm[x] > 0;                       /* a zero vote needs no bin */
@@ -371,10 +368,21 @@ static void votes_sk(const double *const *up, const double *const *mid, const do
         int far = dy == 0 ? ez : SK_NEAR;
         bin[x] = (uint16_t)(exact ? far : (bm[x] > 0 ? b : 0));
         near |= exact && dy != 0;
+        odd |= !(bm[x] < INFINITY);
+    }
+    if (odd) {
+        /* NaN or inf gradients, or squares overflowing: skimage's np.hypot magnitude; a NaN
+           orientation votes into every bin, an infinite one is binned by NumPy */
+        for (size_t x = 0; x < n; x++) {
+            if (bm[x] < INFINITY) continue;
+            double dx = bdx[x], dy = bdy[x];
+            mag[x] = hypot(dx, dy);
+            bin[x] = dx != dx || dy != dy ? IMFILT_HOG_ALL_BINS : IMFILT_HOG_AMBIGUOUS;
+        }
     }
     if (!near) return;
     /* near an edge, dy != 0 (rare): an exact direction takes its bin from edge[], others
-       are left to NumPy (a NaN magnitude is never near, so NaNs need no care) */
+       are left to NumPy */
     for (size_t x = 0; x < n; x++) {
         if (bin[x] != SK_NEAR) continue;
         double dx = bdx[x], dy = bdy[x];
@@ -386,43 +394,53 @@ static void votes_sk(const double *const *up, const double *const *mid, const do
 
 /* ------------------------------------------------------------------------------------------
    scikit-image block normalisation. */
-/* sum of |v| (squares: sq) in 8 interleaved partial sums, ((r0 + r1) + (r2 + r3)) +
-   ((r4 + r5) + (r6 + r7)) then the tail, as NumPy's pairwise sum does for short runs: 8
-   independent chains instead of one (no reassociation by the compiler: fixed order). */
-static double sum8(const double *v, size_t n, int sq) {
-    double r[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+/* NumPy's pairwise sum of |v| (squares: sq), as np.sum adds a contiguous array: below 8
+   values in order; up to 128 in 8 interleaved partial sums, ((r0 + r1) + (r2 + r3)) +
+   ((r4 + r5) + (r6 + r7)), then the tail; above, the two halves (the first a multiple of 8)
+   summed so and added. Fixed order: no reassociation by the compiler. */
+static double pairwise_sum(const double *v, size_t n, int sq) {
+    if (n > 128) {
+        size_t half = n / 2;
+        half -= half % 8;
+        return pairwise_sum(v, half, sq) + pairwise_sum(v + half, n - half, sq);
+    }
     size_t i = 0;
-    for (; i + 8 <= n; i += 8)
-        for (int k = 0; k < 8; k++) r[k] += sq ? v[i + k] * v[i + k] : fabs(v[i + k]);
-    double s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    double s = 0.0;
+    if (n >= 8) {
+        double r[8];
+        for (int k = 0; k < 8; k++) r[k] = sq ? v[k] * v[k] : fabs(v[k]);
+        for (i = 8; i + 8 <= n; i += 8)
+            for (int k = 0; k < 8; k++) r[k] += sq ? v[i + k] * v[i + k] : fabs(v[i + k]);
+        s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    }
     for (; i < n; i++) s += sq ? v[i] * v[i] : fabs(v[i]);
     return s;
 }
 
-/* scikit-image's block norms in double. It divides by the norm; here one reciprocal and
-   multiplications (within 1 ulp of its quotients: 2 roundings instead of 1). */
+/* scikit-image's block norms in double, its operations exactly: a division per value,
+   np.minimum for the L2-Hys clip (NaN stays NaN). */
 static void norm_sk(double *v, size_t n, int norm, double thresh) {
     const double eps = 1e-5;
-    double r;
+    double d;
     switch (norm) {
     case IMFILT_HOG_NORM_L1:
     case IMFILT_HOG_NORM_L1SQRT:
-        r = 1.0 / (sum8(v, n, 0) + eps);
-        for (size_t i = 0; i < n; i++) v[i] = v[i] * r;
+        d = pairwise_sum(v, n, 0) + eps;
+        for (size_t i = 0; i < n; i++) v[i] = v[i] / d;
         if (norm == IMFILT_HOG_NORM_L1SQRT)
             for (size_t i = 0; i < n; i++) v[i] = sqrt(v[i]);
         break;
     case IMFILT_HOG_NORM_L2:
     case IMFILT_HOG_NORM_L2HYS:
-        r = 1.0 / sqrt(sum8(v, n, 1) + eps * eps);
+        d = sqrt(pairwise_sum(v, n, 1) + eps * eps);
         if (norm == IMFILT_HOG_NORM_L2HYS) {
             for (size_t i = 0; i < n; i++) {
-                double t = v[i] * r;
-                v[i] = t < thresh ? t : thresh;
+                double t = v[i] / d;
+                v[i] = t > thresh ? thresh : t;
             }
-            r = 1.0 / sqrt(sum8(v, n, 1) + eps * eps);
+            d = sqrt(pairwise_sum(v, n, 1) + eps * eps);
         }
-        for (size_t i = 0; i < n; i++) v[i] = v[i] * r;
+        for (size_t i = 0; i < n; i++) v[i] = v[i] / d;
         break;
     default:
         break;

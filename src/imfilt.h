@@ -54,7 +54,18 @@ typedef struct {
     int scale_in_float; /* ROUND: compute (float)v * (float)scale, as OpenCV's SIMD does */
     size_t tail_block;  /* ROUND + scale_in_float: the last (row length mod tail_block) samples
                            of each row use the double product, as OpenCV's scalar tail does */
+    size_t tail_pad[2]; /* samples OpenCV saw before / after each row (wrap is OpenCV run on a
+                           padded copy): the tail is at the end of that longer row */
 } imfilt_out_rule;
+
+/* First sample of a row of n that OpenCV's scalar tail rounds (n: none); see tail_block. */
+static inline size_t imfilt_tail_from(const imfilt_out_rule *rule, size_t n) {
+    if (!rule->tail_block) return n;
+    const size_t len = rule->tail_pad[0] + n + rule->tail_pad[1];
+    const size_t start = len - len % rule->tail_block;     /* in the padded row */
+    if (start <= rule->tail_pad[0]) return 0;
+    return start - rule->tail_pad[0] < n ? start - rule->tail_pad[0] : n;
+}
 
 /* Separable correlation: out = rule(sum_j ky[j] sum_i kx[i] in[y - ay + j, x - ax + i]). */
 int imfilt_sepfilter(const imfilt_image *src, imfilt_image *dst,
@@ -97,11 +108,15 @@ typedef struct {
    n_blocks = (size + 2 pad - block) / stride + 1. */
 int imfilt_hog_blocks(const imfilt_image *src, const imfilt_hog_params *p, float *out,
                       int threads);
-/* scikit-image, step 1: cells[cy][cx][bin] = float32 sums of the magnitudes voting for the bin
-   (not divided by the cell area). A pixel whose bin only NumPy's arctan2 can decide is left
-   out and listed in amb as (y, x, dy, dx, mag); *amb_count of them, the first amb_cap kept. */
+/* scikit-image, step 1: cells[cy][cx][bin] = float32 sums, in raster order, of the magnitudes
+   voting for the bin (not divided by the cell area). A pixel whose bin only NumPy's arctan2 can
+   decide is listed in *amb (malloc'd, free() it; 4 doubles per pixel: y, x, dy, dx; *amb_count
+   of them) and its cell row is not final. Then call again with those pixels' positions
+   pos = y * width + x (ascending) and NumPy's orientations orient (degrees, mod 180): only the
+   cell rows holding them are summed again (npos = 0: the first call). */
 int imfilt_hog_cells(const imfilt_image *src, const imfilt_hog_params *p, float *cells,
-                     double *amb, size_t amb_cap, size_t *amb_count, int threads);
+                     const int64_t *pos, const double *orient, size_t npos, double **amb,
+                     size_t *amb_count, int threads);
 /* scikit-image, step 2: out[by][bx][r][c][bin] = blocks of block_h x block_w final cells
    (stride one cell), normalised by p->norm in double, stored as p->out_dtype. */
 int imfilt_hog_cell_blocks(const float *cells, size_t ncy, size_t ncx,

@@ -343,7 +343,7 @@ static double neutral_value(int dtype, int op) {
     case IMFILT_U8: return mx ? 0.0 : 255.0;
     case IMFILT_U16: return mx ? 0.0 : 65535.0;
     case IMFILT_I16: return mx ? -32768.0 : 32767.0;
-    default: return mx ? -INFINITY : INFINITY;
+    default: return NAN; /* the float op ignores NaN: NaN never wins, even against NaN */
     }
 }
 

@@ -7,17 +7,18 @@
 #include "morph_kernels.h"
 #include "edge8.h"
 
-/* Integers: the plain extremum. Floats: NaN propagates (a NaN operand gives NaN), which makes
-   the operation associative and commutative on every value except the sign of zero. */
+/* Integers: the plain extremum. Floats: NaN is ignored (a NaN operand gives the other one, NaN
+   only when both are), C's fmax / fmin, which is associative and commutative on every value
+   except the sign of zero. */
 #define IMAX(a, b) ((a) > (b) ? (a) : (b))
 #define IMIN(a, b) ((a) < (b) ? (a) : (b))
 /* Float ops, scalar and vector, computing the same function: t = maxps(a, b) (that is
-   a > b ? a : b, which is b when either is NaN), then a where a is NaN. The vector levels and
+   a > b ? a : b, which is b when either is NaN), then a where b is NaN. The vector levels and
    the scalar tails agree bit for bit (signed zeros included). */
-static inline float fmax_f32(float a, float b) { float t = a > b ? a : b; return a != a ? a : t; }
-static inline float fmin_f32(float a, float b) { float t = a < b ? a : b; return a != a ? a : t; }
-static inline double fmax_f64(double a, double b) { double t = a > b ? a : b; return a != a ? a : t; }
-static inline double fmin_f64(double a, double b) { double t = a < b ? a : b; return a != a ? a : t; }
+static inline float fmax_f32(float a, float b) { float t = a > b ? a : b; return b != b ? a : t; }
+static inline float fmin_f32(float a, float b) { float t = a < b ? a : b; return b != b ? a : t; }
+static inline double fmax_f64(double a, double b) { double t = a > b ? a : b; return b != b ? a : t; }
+static inline double fmin_f64(double a, double b) { double t = a < b ? a : b; return b != b ? a : t; }
 
 #if defined(__AVX512F__)
 #include <immintrin.h>
@@ -29,11 +30,11 @@ typedef __m512d vf64;
 #define VST_f32(p, v) _mm512_storeu_ps(p, v)
 #define VLD_f64(p) _mm512_loadu_pd(p)
 #define VST_f64(p, v) _mm512_storeu_pd(p, v)
-#define VNAN(a, t, sfx) _mm512_mask_mov_##sfx(t, _mm512_cmp_##sfx##_mask(a, a, _CMP_UNORD_Q), a)
-static inline vf32 vmax_f32(vf32 a, vf32 b) { return VNAN(a, _mm512_max_ps(a, b), ps); }
-static inline vf32 vmin_f32(vf32 a, vf32 b) { return VNAN(a, _mm512_min_ps(a, b), ps); }
-static inline vf64 vmax_f64(vf64 a, vf64 b) { return VNAN(a, _mm512_max_pd(a, b), pd); }
-static inline vf64 vmin_f64(vf64 a, vf64 b) { return VNAN(a, _mm512_min_pd(a, b), pd); }
+#define VNAN(a, b, t, sfx) _mm512_mask_mov_##sfx(t, _mm512_cmp_##sfx##_mask(b, b, _CMP_UNORD_Q), a)
+static inline vf32 vmax_f32(vf32 a, vf32 b) { return VNAN(a, b, _mm512_max_ps(a, b), ps); }
+static inline vf32 vmin_f32(vf32 a, vf32 b) { return VNAN(a, b, _mm512_min_ps(a, b), ps); }
+static inline vf64 vmax_f64(vf64 a, vf64 b) { return VNAN(a, b, _mm512_max_pd(a, b), pd); }
+static inline vf64 vmin_f64(vf64 a, vf64 b) { return VNAN(a, b, _mm512_min_pd(a, b), pd); }
 #elif defined(__AVX__)
 #include <immintrin.h>
 typedef __m256 vf32;
@@ -44,11 +45,11 @@ typedef __m256d vf64;
 #define VST_f32(p, v) _mm256_storeu_ps(p, v)
 #define VLD_f64(p) _mm256_loadu_pd(p)
 #define VST_f64(p, v) _mm256_storeu_pd(p, v)
-#define VNAN(a, t, sfx) _mm256_blendv_##sfx(t, a, _mm256_cmp_##sfx(a, a, _CMP_UNORD_Q))
-static inline vf32 vmax_f32(vf32 a, vf32 b) { return VNAN(a, _mm256_max_ps(a, b), ps); }
-static inline vf32 vmin_f32(vf32 a, vf32 b) { return VNAN(a, _mm256_min_ps(a, b), ps); }
-static inline vf64 vmax_f64(vf64 a, vf64 b) { return VNAN(a, _mm256_max_pd(a, b), pd); }
-static inline vf64 vmin_f64(vf64 a, vf64 b) { return VNAN(a, _mm256_min_pd(a, b), pd); }
+#define VNAN(a, b, t, sfx) _mm256_blendv_##sfx(t, a, _mm256_cmp_##sfx(b, b, _CMP_UNORD_Q))
+static inline vf32 vmax_f32(vf32 a, vf32 b) { return VNAN(a, b, _mm256_max_ps(a, b), ps); }
+static inline vf32 vmin_f32(vf32 a, vf32 b) { return VNAN(a, b, _mm256_min_ps(a, b), ps); }
+static inline vf64 vmax_f64(vf64 a, vf64 b) { return VNAN(a, b, _mm256_max_pd(a, b), pd); }
+static inline vf64 vmin_f64(vf64 a, vf64 b) { return VNAN(a, b, _mm256_min_pd(a, b), pd); }
 #elif defined(__SSE2__)
 #include <emmintrin.h>
 typedef __m128 vf32;
@@ -59,18 +60,18 @@ typedef __m128d vf64;
 #define VST_f32(p, v) _mm_storeu_ps(p, v)
 #define VLD_f64(p) _mm_loadu_pd(p)
 #define VST_f64(p, v) _mm_storeu_pd(p, v)
-static inline vf32 vnan_f32(vf32 a, vf32 t) {
-    vf32 m = _mm_cmpunord_ps(a, a);
+static inline vf32 vnan_f32(vf32 a, vf32 b, vf32 t) {
+    vf32 m = _mm_cmpunord_ps(b, b);
     return _mm_or_ps(_mm_and_ps(m, a), _mm_andnot_ps(m, t));
 }
-static inline vf64 vnan_f64(vf64 a, vf64 t) {
-    vf64 m = _mm_cmpunord_pd(a, a);
+static inline vf64 vnan_f64(vf64 a, vf64 b, vf64 t) {
+    vf64 m = _mm_cmpunord_pd(b, b);
     return _mm_or_pd(_mm_and_pd(m, a), _mm_andnot_pd(m, t));
 }
-static inline vf32 vmax_f32(vf32 a, vf32 b) { return vnan_f32(a, _mm_max_ps(a, b)); }
-static inline vf32 vmin_f32(vf32 a, vf32 b) { return vnan_f32(a, _mm_min_ps(a, b)); }
-static inline vf64 vmax_f64(vf64 a, vf64 b) { return vnan_f64(a, _mm_max_pd(a, b)); }
-static inline vf64 vmin_f64(vf64 a, vf64 b) { return vnan_f64(a, _mm_min_pd(a, b)); }
+static inline vf32 vmax_f32(vf32 a, vf32 b) { return vnan_f32(a, b, _mm_max_ps(a, b)); }
+static inline vf32 vmin_f32(vf32 a, vf32 b) { return vnan_f32(a, b, _mm_min_ps(a, b)); }
+static inline vf64 vmax_f64(vf64 a, vf64 b) { return vnan_f64(a, b, _mm_max_pd(a, b)); }
+static inline vf64 vmin_f64(vf64 a, vf64 b) { return vnan_f64(a, b, _mm_min_pd(a, b)); }
 #endif
 /* other architectures: no VL_*, the scalar loops (vectorised by the compiler if it can) */
 

@@ -3,8 +3,9 @@
    The driver (src/morph.c) decides what to compute; these loops only decide how fast.
    Every function exists per operation (IMFILT_MORPH_MIN / _MAX) and pixel type; pointers are
    to samples of that type, lengths in samples. The operation is a total function on floats:
-   any NaN operand gives NaN (NaN propagates), so results never depend on evaluation order
-   except for the sign of zero, and the drivers keep that order fixed too. */
+   NaN operands are ignored (C's fmax / fmin: NaN only when every operand is NaN), so results
+   never depend on evaluation order except for the sign of zero, and the drivers keep that
+   order fixed too. */
 #ifndef IMFILT_MORPH_KERNELS_H
 #define IMFILT_MORPH_KERNELS_H
 #include "imfilt.h"

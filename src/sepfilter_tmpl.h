@@ -15,37 +15,58 @@ typedef struct {
     const W **ptrs;  /* tap pointers */
     double tail[64]; /* scalar-tail rounding buffer (< tail_block samples) */
     uint8_t *ext8;   /* uint8 rows with uint8 taps (the uint8 Gaussian): the bordered row */
-    const uint16_t *kx16;  /* ... and the taps */
+    const uint16_t *kx16;  /* ... and the taps (all kw of them) */
+    int sym16;             /* kx16 is symmetric */
 } FN(scratch);
 
 #include "bordered_row_tmpl.h"
 
-/* Row pass of ext into dst. */
+/* Row pass of ext into dst: taps kx[i] at pixel offsets xoff[i], i < nkx (the nonzero taps). */
 static void FN(row_pass)(const imfilt_kernels *K, const W *ext, W *dst, size_t n, size_t C,
-                         const W *kx, size_t kw, int symx, int box, FN(scratch) *s) {
-    if (box && kw > 8) {
-        K->KMEMBER(boxsum)(ext, dst, s->t1, s->t2, n, C, kw);
+                         const W *kx, const size_t *xoff, size_t nkx, int symx, int box,
+                         FN(scratch) *s) {
+    if (box && nkx > 8) {
+        K->KMEMBER(boxsum)(ext, dst, s->t1, s->t2, n, C, nkx);
         return;
     }
-    for (size_t i = 0; i < kw; i++) s->ptrs[i] = ext + i * C;
-    K->KMEMBER(conv)(s->ptrs, kx, kw, symx, dst, n);
+    for (size_t i = 0; i < nkx; i++) s->ptrs[i] = ext + xoff[i] * C;
+    K->KMEMBER(conv)(s->ptrs, kx, nkx, symx, dst, n);
+}
+
+/* The nonzero taps of k (at least one): values into kw_out, their indices into off; returns
+   their count. OpenCV skips zero coefficients, so a NaN or inf under a zero weight stays out;
+   finite sums are unchanged (x * 0 adds nothing). */
+static size_t FN(nonzero_taps)(const double *k, size_t n, int box, W *k_out, size_t *off) {
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (box || k[i] != 0) { k_out[m] = box ? (W)1 : (W)k[i]; off[m++] = i; }
+    if (m == 0) { k_out[0] = 0; off[0] = 0; m = 1; } /* all zero: the first tap, as OpenCV */
+    return m;
+}
+
+static int FN(taps_symmetric)(const W *k, size_t n) {
+    if (!(n & 1)) return 0;
+    for (size_t i = 0; i < n / 2; i++)
+        if (k[i] != k[n - 1 - i]) return 0;
+    return 1;
 }
 
 /* One input row (sy < 0: a row of cval) through the row pass into dst: the exact uint16 row
    pass straight from the uint8 row when the scratch has ext8, else the work-type copy. */
 static void FN(row_in)(const imfilt_kernels *K, const imfilt_image *src, FN(scratch) *s,
-                       ptrdiff_t sy, size_t x0, size_t x1, const W *kx, size_t kw, size_t ax,
-                       int symx, int box, int border, W cval, W *dst) {
+                       ptrdiff_t sy, size_t x0, size_t x1, const W *kx, const size_t *xoff,
+                       size_t nkx, size_t kw, size_t ax, int symx, int box, int border, W cval,
+                       W *dst) {
     const size_t C = src->channels, m = (x1 - x0) * C;
 #if SEP_U8_ROWS
     if (s->ext8) {
         bordered_row_u8(K, src, s->ext8, sy, x0, x1, kw, ax, border, (uint8_t)cval);
-        K->rowconv_u8_f32(s->ext8, s->kx16, kw, symx, C, dst, m);
+        K->rowconv_u8_f32(s->ext8, s->kx16, kw, s->sym16, C, dst, m);
         return;
     }
 #endif
     IMFILT_CAT(bordered_row_, WS)(K, src, s->ext, sy, x0, x1, kw, ax, border, cval);
-    FN(row_pass)(K, s->ext, dst, m, C, kx, kw, symx, box, s);
+    FN(row_pass)(K, s->ext, dst, m, C, kx, xoff, nkx, symx, box, s);
 }
 
 /* Column tiles keep the ring of row-pass outputs within ~L1: the column pass reads kh rows
@@ -65,8 +86,8 @@ static int FN(sep)(const imfilt_image *src, imfilt_image *dst,
     const size_t dst_esize = imfilt_dtype_size(dst->dtype);
     const size_t src_esize = imfilt_dtype_size(src->dtype), src_row_bytes = n * src_esize;
     /* first sample of each row that takes OpenCV's scalar-tail rounding (n: none) */
-    const size_t tail_from = (rule->mode == IMFILT_OUT_ROUND && rule->scale_in_float && rule->tail_block)
-                                 ? n - n % rule->tail_block : n;
+    const size_t tail_from = (rule->mode == IMFILT_OUT_ROUND && rule->scale_in_float)
+                                 ? imfilt_tail_from(rule, n) : n;
     /* float output of the work type, unscaled: the column pass writes the output row itself */
     const int out_is_acc = !box && rule->mode == IMFILT_OUT_CAST && rule->scale == 1.0 &&
                            dst->dtype == (sizeof(W) == sizeof(float) ? IMFILT_F32 : IMFILT_F64) &&
@@ -83,23 +104,26 @@ static int FN(sep)(const imfilt_image *src, imfilt_image *dst,
     const size_t tn = tw * C;                      /* samples per tile row */
     const size_t ext_len = (tw + kw - 1) * C;
 
-    /* kernels in W; a box uses ones so its small sizes share the direct correlation loop */
+    /* nonzero taps in W and their offsets; a box uses ones so its small sizes share the direct
+       correlation loop */
     size_t kmax = kw > kh ? kw : kh;
     W *kbuf = malloc(2 * kmax * sizeof(W));
-    if (!kbuf) return IMFILT_ENOMEM;
+    size_t *obuf = malloc(2 * kmax * sizeof(size_t));
+    if (!kbuf || !obuf) { free(kbuf); free(obuf); return IMFILT_ENOMEM; }
     W *kx = kbuf, *ky = kbuf + kmax;
-    for (size_t i = 0; i < kw; i++) kx[i] = box ? (W)1 : (W)kxd[i];
-    for (size_t i = 0; i < kh; i++) ky[i] = box ? (W)1 : (W)kyd[i];
-    const int symx = box ? (int)(kw & 1) : is_symmetric(kxd, kw);
+    size_t *xoff = obuf, *yoff = obuf + kmax;
+    const size_t nkx = FN(nonzero_taps)(kxd, kw, box, kx, xoff);
+    const size_t nky = FN(nonzero_taps)(kyd, kh, box, ky, yoff);
+    const int symx = FN(taps_symmetric)(kx, nkx);
 #if SEP_U8_ROWS
     uint16_t *kx16 = NULL;  /* uint8 taps on a uint8 image: the exact uint16 row pass */
     if (!box && src->dtype == IMFILT_U8 && K->rowconv_u8_f32 && taps_fit_u8(kxd, kw)) {
         kx16 = malloc(kw * sizeof *kx16);
-        if (!kx16) { free(kbuf); return IMFILT_ENOMEM; }
+        if (!kx16) { free(kbuf); free(obuf); return IMFILT_ENOMEM; }
         for (size_t i = 0; i < kw; i++) kx16[i] = (uint16_t)kxd[i];
     }
 #endif
-    const int symy = box ? (int)(kh & 1) : is_symmetric(kyd, kh);
+    const int symy = FN(taps_symmetric)(ky, nky);
 
     const int nt = imfilt_choose_threads(threads, H, n * ((kh + kw) / 2)); /* weight: taps */
 #ifdef _OPENMP
@@ -121,6 +145,7 @@ static int FN(sep)(const imfilt_image *src, imfilt_image *dst,
 #if SEP_U8_ROWS
         if (kx16) {
             s.kx16 = kx16;
+            s.sym16 = is_symmetric(kxd, kw);
             s.ext8 = malloc(ext_len);
             ok8 = s.ext8 != NULL;
         }
@@ -142,8 +167,8 @@ static int FN(sep)(const imfilt_image *src, imfilt_image *dst,
                 const size_t m = (x1 - x0) * C;
                 char *dst_tile = (char *)dst->data + x0 * C * dst_esize;
                 if (border == IMFILT_BORDER_CONSTANT)
-                    FN(row_in)(K, src, &s, -1, x0, x1, kx, kw, ax, symx, box, border, cval,
-                               s.const_row);
+                    FN(row_in)(K, src, &s, -1, x0, x1, kx, xoff, nkx, kw, ax, symx, box,
+                               border, cval, s.const_row);
                 /* virtual input row iy lives in ring slot iy mod nring */
                 ptrdiff_t next = (ptrdiff_t)y0 - (ptrdiff_t)ay;
                 for (size_t y = y0; y < y1; y++) {
@@ -163,7 +188,8 @@ static int FN(sep)(const imfilt_image *src, imfilt_image *dst,
                         }
                         if (sy < 0) { s.slot[sl] = s.const_row; continue; }
                         W *row = s.ring + sl * tn;
-                        FN(row_in)(K, src, &s, sy, x0, x1, kx, kw, ax, symx, box, border, cval, row);
+                        FN(row_in)(K, src, &s, sy, x0, x1, kx, xoff, nkx, kw, ax, symx, box,
+                                   border, cval, row);
                         s.slot[sl] = row;
                     }
                     char *drow = dst_tile + (ptrdiff_t)y * dst->row_stride;
@@ -172,13 +198,13 @@ static int FN(sep)(const imfilt_image *src, imfilt_image *dst,
                                               m * dst_esize);
                     if (!box || y == y0 || (float_input && y % IMFILT_BOX_RESTART_ROWS == 0)) {
                         /* direct column pass; for a box it (re)starts the running sum */
-                        for (size_t j = 0; j < kh; j++)
-                            s.ptrs[j] = s.slot[imfilt_mod(first + (ptrdiff_t)j, (ptrdiff_t)nring)];
+                        for (size_t j = 0; j < nky; j++)
+                            s.ptrs[j] = s.slot[imfilt_mod(first + (ptrdiff_t)yoff[j], (ptrdiff_t)nring)];
                         if (out_is_acc) {  /* the output row is the accumulator: no store pass */
-                            K->KMEMBER(conv)(s.ptrs, ky, kh, symy, (W *)drow, m);
+                            K->KMEMBER(conv)(s.ptrs, ky, nky, symy, (W *)drow, m);
                             continue;
                         }
-                        K->KMEMBER(conv)(s.ptrs, ky, kh, symy, s.acc, m);
+                        K->KMEMBER(conv)(s.ptrs, ky, nky, symy, s.acc, m);
                     } else {
                         const W *add = s.slot[imfilt_mod(last, (ptrdiff_t)nring)];
                         const W *sub = s.slot[imfilt_mod(first - 1, (ptrdiff_t)nring)];
@@ -201,6 +227,7 @@ static int FN(sep)(const imfilt_image *src, imfilt_image *dst,
         free(s.ext8);
     }
     free(kbuf);
+    free(obuf);
 #if SEP_U8_ROWS
     free(kx16);
 #endif

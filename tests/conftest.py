@@ -250,14 +250,29 @@ def np_box_sum(img, kh, kw, border, cval=0.0):
     return np_separable_int(img, np.ones(kh, np.int64), np.ones(kw, np.int64), border, cval)
 
 
+def _tail_start(n, block, kw, border, img):
+    """First sample of OpenCV's scalar row tail (the last (length mod block) samples of the row
+    it filters) in a row of n samples; with wrap, cv2 filters the copyMakeBorder padding, so
+    the tail is at the end of the row padded by kw // 2 and kw - 1 - kw // 2 pixels."""
+    if border != "wrap":
+        return n - n % block
+    c = n // img.shape[1] if img.shape[1] else 1
+    before, after = kw // 2 * c, (kw - 1 - kw // 2) * c
+    length = before + n + after
+    return min(max(length - length % block - before, 0), n)
+
+
 def np_box_mean(img, kh, kw, border, cval=0.0):
     """cv2.blur on uint8 / uint16 / int16, as measured on cv2 5.0 (x86-64):
     - area 1: a copy;
     - uint8, area <= 256: the integer trick ((s + delta) * scale) >> 23, saturated; uint32 in
-      the SIMD body, wrapping int32 in the scalar tail of each row;
+      the SIMD body, wrapping int32 in the scalar tail of each row (with wrap, of the padded
+      row cv2 filters);
     - otherwise the column pass scales in float32, round(float32(s) * float32(1/area)), in its
       8-lane SIMD body, but in double, round(s * (1.0/area)), in its scalar tail: the last
-      (W*C) % 8 elements of every row (each row seen as W*C interleaved elements).
+      (W*C) % 8 elements of every row (each row seen as W*C interleaved elements); areas
+      above 2**15 (uint16), 2**16 (int16), 2**23 (uint8) sum in double and round the double
+      product everywhere.
     Rounding is half to even everywhere (cvRound), then saturation."""
     img = np.asarray(img)
     s = np_box_sum(img, kh, kw, border, cval)
@@ -278,13 +293,15 @@ def np_box_mean(img, kh, kw, border, cval=0.0):
         # 256 << 23 wraps negative: 0)
         t = ((s.astype(np.int64) + delta) * scale).reshape(s.shape[0], -1)
         r = t >> 23
-        tail = t.shape[1] - t.shape[1] % 16
+        tail = _tail_start(t.shape[1], 16, kw, border, img)
         r[:, tail:] = (((t[:, tail:] + 2 ** 31) % 2 ** 32) - 2 ** 31) >> 23
         return np.clip(r, 0, 255).astype(np.uint8).reshape(img.shape)
     h, w = img.shape[:2]
     flat = s.reshape(h, -1)
     n = flat.shape[1]
-    body = n - n % 8
+    if d > {np.dtype(np.uint8): 1 << 23, np.dtype(np.uint16): 1 << 15}.get(img.dtype, 1 << 16):
+        n = 0  # cv2 sums such windows in double: the double product everywhere
+    body = _tail_start(n, 8, kw, border, img)
     r = np.empty(flat.shape, np.float64)
     r[:, :body] = np.rint(flat[:, :body].astype(np.float32) * np.float32(1.0 / d))
     r[:, body:] = np.rint(flat[:, body:] * (1.0 / d))

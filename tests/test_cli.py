@@ -223,7 +223,11 @@ def test_refuses_to_overwrite_unless_asked(files, tmp_path, photos):
     (["--ksize", "4"], "odd"),
     (["--sigma", "1", "--threads", "0"], "threads"),
     (["--sigma", "1", "-o", "out.unknownext"], "out.unknownext"),
-    ([], "sigma"),                                   # neither sigma nor ksize
+    ([], "gaussian needs a sigma or a ksize: give --sigma S or --ksize K"),  # no 0 given
+    (["--sigma", "0"], "sigma and ksize cannot both be 0"),                  # a 0 given
+    (["--sigma", "1", "--quality", "90"], "--quality applies to JPEG and WebP"),  # .png out
+    (["--sigma", "1", "-o", "out.jpg", "--quality", "0"], "--quality: expected an integer from 1"),
+    (["--sigma", "1", "-o", "out.webp", "--quality", "101"], "1 to 100"),
 ])
 def test_bad_options_exit_2_before_reading(files, tmp_path, monkeypatch, capsys, args,
                                            message):
@@ -240,7 +244,96 @@ def test_missing_output_and_unknown_command_exit_2(files):
     r = run("gaussian", files / "camera.png", "--sigma", "1")
     assert r.returncode == 2 and "-o" in r.stderr
     assert run("sharpen", files / "camera.png").returncode == 2
+    r = run("gausian", files / "camera.png", "-o", "x.png", "--sigma", "1")
+    assert r.returncode == 2 and "unknown command 'gausian' (did you mean 'gaussian'?)" in r.stderr
     assert run().returncode == 2
+
+
+def test_required_options_show_as_required(capsys):
+    # Required options are not in brackets in the usage line, and missing ones are named.
+    assert cli.main(["mean", "--help"]) == 0
+    usage = capsys.readouterr().out.splitlines()[0]
+    assert "--size N" in usage and "[--size N]" not in usage
+    assert cli.main(["gaussian", "--help"]) == 0
+    assert "(--sigma S | --ksize K | both)" in capsys.readouterr().out.splitlines()[0]
+    assert cli.main(["mean", "x.png", "-o", "y.png"]) == 2
+    assert "required: --size" in capsys.readouterr().err
+    assert cli.main(["lut", "x.png", "-o", "y.png"]) == 2
+    assert "required: --table" in capsys.readouterr().err
+
+
+def test_usage_error_with_json_writes_a_json_document(files, tmp_path):
+    r = run("mean", files / "camera.png", "-o", tmp_path / "o.png", "--json")   # no --size
+    assert r.returncode == 2 and "--size" in r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["exit_status"] == 2 and "--size" in doc["error"] and doc["files"] == []
+    r = run("run", files / "camera.png", "-o", tmp_path / "o.png", "median:4", "--json")
+    assert r.returncode == 2 and "median:4" in json.loads(r.stdout)["error"]
+    assert not (tmp_path / "o.png").exists()
+
+
+def test_closed_stdout_ends_quietly(files, tmp_path):
+    # `imfilt ... --json | head -1`: the reader leaves early; no traceback, SIGPIPE's status.
+    for args in (["info", "--json"],
+                 ["mean", files, "-o", tmp_path / "out", "--size", "3", "--json", "-q"]):
+        p = subprocess.Popen([sys.executable, "-m", "imfilt", *map(str, args)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             cwd=tempfile.gettempdir())
+        p.stdout.close()
+        err = p.stderr.read().decode()
+        p.wait(timeout=120)
+        p.stderr.close()
+        assert p.returncode == 141 and err == "", err
+    assert len(os.listdir(tmp_path / "out")) == 3      # the work itself was done
+
+
+def test_jpeg_and_webp_quality(files, tmp_path, photos):
+    # --quality Q writes what Pillow writes with quality=Q (default 95).
+    for ext, fmt in ((".jpg", "JPEG"), (".webp", "WEBP")):
+        sizes = {}
+        for q in (None, 40):
+            out = tmp_path / f"q{q}{ext}"
+            r = run("mean", files / "astronaut.png", "-o", out, "--size", "3",
+                    *(["--quality", q] if q else []))
+            assert r.returncode == 0, r.stderr
+            ref = tmp_path / f"ref{q}{ext}"
+            Image.fromarray(cv2.blur(photos["astronaut"], (3, 3))).save(ref, format=fmt,
+                                                                         quality=q or 95)
+            np.testing.assert_array_equal(read(out)[0], read(ref)[0])
+            sizes[q] = out.stat().st_size
+        assert sizes[40] < sizes[None]
+
+
+def test_rerun_without_overwrite_says_the_outputs_exist(files, tmp_path):
+    out = tmp_path / "out"
+    assert run("mean", files, "-o", out, "--size", "3").returncode == 0
+    r = run("mean", files, "-o", out, "--size", "3")
+    assert r.returncode == 1
+    summary = r.stderr.strip().splitlines()[-1]
+    assert summary == ("imfilt mean: 3 of 3 files not written because their outputs exist; "
+                       "--overwrite replaces them, --skip-existing leaves them and counts "
+                       "them as skipped")
+    assert "failed" not in r.stderr
+    r = run("mean", files, "-o", out, "--size", "3", "--skip-existing", "--json")
+    assert r.returncode == 0 and json.loads(r.stdout)["skipped"] == 3
+
+
+def test_dask_module_names_the_extra_when_dask_is_missing():
+    hide = ("import sys, importlib.abc\n"
+            "class Hide(importlib.abc.MetaPathFinder):\n"
+            "    def find_spec(self, name, path, target=None):\n"
+            "        if name.split('.')[0] == 'dask':\n"
+            "            raise ModuleNotFoundError(f'No module named {name!r}', name=name)\n"
+            "sys.meta_path.insert(0, Hide())\n"
+            "try:\n"
+            "    import imfilt.dask\n"
+            "except ImportError as e:\n"
+            "    print(type(e).__name__, e.name, type(e.__cause__).__name__, e, sep='|')\n")
+    r = subprocess.run([sys.executable, "-c", hide], capture_output=True, text=True,
+                       cwd=tempfile.gettempdir(), timeout=120)
+    kind, name, cause, message = r.stdout.strip().split("|")
+    assert (kind, name, cause) == ("ImportError", "dask", "ModuleNotFoundError"), r.stderr
+    assert "pip install 'imfilt[dask]'" in message and "No module named 'dask'" in message
 
 
 def test_missing_input_exits_1(tmp_path):

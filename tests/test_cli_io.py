@@ -59,9 +59,11 @@ def rgb16():
 
 # ------------------------------------------------------------------------------ codec, in-process
 
+@pytest.mark.parametrize("strip_bytes", [4 << 20, 100])   # one strip; a few rows per strip
 @pytest.mark.parametrize("shape", [(37, 53, 3), (20, 11, 4), (9, 13, 2), (1, 1, 3), (6, 1, 4),
                                    (1, 9, 3), (14, 17)])
-def test_png_codec_round_trip_every_row_filter(shape):
+def test_png_codec_round_trip_every_row_filter(shape, strip_bytes, monkeypatch):
+    monkeypatch.setattr(io, "_STRIP_BYTES", strip_bytes)
     rng = np.random.default_rng(sum(shape))
     a = rng.integers(0, 65536, shape, dtype=np.uint16)
     a[: shape[0] // 2] = (np.arange(shape[1]) * 300).reshape((1, -1) + (1,) * (len(shape) - 2))
@@ -80,7 +82,9 @@ def test_png_codec_round_trip_every_row_filter(shape):
             np.testing.assert_array_equal(ref if len(shape) == 2 else cv2_rgb(ref), a)
 
 
-def test_png_reader_decodes_files_written_by_opencv(tmp_path, rgb16):
+@pytest.mark.parametrize("strip_bytes", [4 << 20, 1000])
+def test_png_reader_decodes_files_written_by_opencv(tmp_path, rgb16, strip_bytes, monkeypatch):
+    monkeypatch.setattr(io, "_STRIP_BYTES", strip_bytes)  # rows above come from another strip
     for a in (rgb16, np.dstack([rgb16, rgb16[..., 1] ^ 0x1234])):
         cv2.imwrite(str(tmp_path / "cv.png"), cv2_rgb(a))  # libpng's adaptive row filters
         pic = io.read_image(str(tmp_path / "cv.png"))
@@ -92,12 +96,16 @@ def test_png_reader_decodes_files_written_by_opencv(tmp_path, rgb16):
 
 def test_png_reader_rejects_damage(tmp_path, rgb16):
     good = io.encode_png(rgb16, False)
+    bad_data = bytearray(good)
+    bad_data[good.index(b"IDAT") + 10] ^= 0xFF       # zlib may notice first, or the CRC
     bad_crc = bytearray(good)
-    bad_crc[good.index(b"IDAT") + 10] ^= 0xFF
+    idat = good.index(b"IDAT")
+    bad_crc[idat + 4 + struct.unpack(">I", good[idat - 4:idat])[0]] ^= 0xFF   # the CRC itself
     ihdr = bytearray(good[12:29])
     ihdr[-1] = 1                                              # Adam7 interlacing
     interlaced = good[:12] + bytes(ihdr) + struct.pack(">I", zlib.crc32(ihdr)) + good[33:]
-    cases = {"crc.png": (bytes(bad_crc), "CRC"), "short.png": (good[:len(good) // 2], "truncated"),
+    cases = {"data.png": (bytes(bad_data), "CRC|corrupt PNG image data"),
+             "crc.png": (bytes(bad_crc), "CRC"), "short.png": (good[:len(good) // 2], "truncated"),
              "interlaced.png": (interlaced, "interlac")}
     for name, (data, message) in cases.items():
         (tmp_path / name).write_bytes(data)
@@ -208,9 +216,105 @@ def test_max_pixels_guard_and_non_images(tmp_path):
     status = {f["input"]: f for f in json.loads(r.stdout)["files"]}
     assert status["small.png"]["status"] == "ok"
     assert "--max-pixels" in status["big.png"]["error"]
+    assert "(10,000 pixels) exceeds the limit of 5,000 pixels" in status["big.png"]["error"]
     assert "not an image" in status["notes.txt"]["error"]
     assert "not an image" in status["fake.eps"]["error"]              # no Ghostscript call
     assert sorted(os.listdir(tmp_path / "out")) == ["small.png"]
     r = run("mean", "big.png", "-o", "big_out.png", "--size", "3", "--max-pixels", "0",
             cwd=tmp_path)
     assert r.returncode == 0, r.stderr
+
+
+def test_max_pixels_default_is_the_number_the_help_shows(tmp_path):
+    # A header claiming 10000 x 10000 (10^8 pixels, over Pillow's 89,478,485 but under twice
+    # it) is refused from the header alone, naming the limit as --help shows it.
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    header = struct.pack(">IIBBBBB", 10000, 10000, 8, 0, 0, 0, 0)
+    (tmp_path / "huge.png").write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) +
+                                        chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b""))
+    limit = f"{Image.MAX_IMAGE_PIXELS:,}"
+    assert limit == "89,478,485"
+    assert f"default {limit}" in " ".join(run("mean", "--help").stdout.split())
+    r = run("mean", "huge.png", "-o", "o.png", "--size", "3", cwd=tmp_path)
+    assert r.returncode == 1
+    assert f"10000x10000 image (100,000,000 pixels) exceeds the limit of {limit} pixels" \
+        in r.stderr
+
+
+_MEMORY_PROBE = """
+import sys
+import numpy as np
+from imfilt import _imageio as io, cli
+
+def status(field):  # bytes, from /proc/self/status (Linux)
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) * 1024 for line in f if line.startswith(field + ":"))
+
+def peak():  # VmHWM, not ru_maxrss: a child's ru_maxrss starts at its parent's RSS (fork)
+    return status("VmHWM")
+
+def reset():  # resident now, after resetting the high-water mark to it (Linux >= 4.0):
+    with open("/proc/self/clear_refs", "w") as f:   # imports and np.load peaked higher before
+        f.write("5")
+    return status("VmRSS")
+
+step, folder = sys.argv[1:]
+if step == "make":   # smooth picture + noise in the low bits, 3000 x 2000 RGB uint16
+    import cv2
+    h, w = 3000, 2000
+    rng = np.random.default_rng(3)
+    y, x, c = np.ogrid[:h, :w, :3]
+    a = (x * 30 + y * 7 + c * 900 + rng.integers(0, 300, (h, w, 3))).astype(np.uint16)
+    np.save(folder + "/a.npy", a)
+    cv2.imwrite(folder + "/cv.png", a[..., ::-1])      # libpng: adaptive filters, small IDATs
+    cv2.imwrite(folder + "/rgb8.png", (a >> 8).astype(np.uint8))   # 8 bits: Pillow's path
+elif step == "write":
+    a = np.load(folder + "/a.npy")
+    base = reset()
+    with open(folder + "/ours.png", "wb") as f:
+        io.write_png(f, a, False)
+    print(peak() - base)
+elif step == "read":
+    base = reset()
+    pixels, _, _ = io.read_png(folder + "/cv.png")
+    print(peak() - base)
+elif step in ("cli", "cli8"):   # read, a chain of two filters, write
+    name = "cv" if step == "cli" else "rgb8"
+    base = reset()
+    assert cli.main(["run", folder + f"/{name}.png", "-o", folder + f"/{name}_out.png",
+                     "mean:3", "gaussian:1", "-q"]) == 0
+    print(peak() - base)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /proc/self/clear_refs")
+def test_16_bit_colour_png_memory_is_bounded(tmp_path):
+    # 3000 x 2000 RGB uint16 (34 MiB), each step in a fresh process: writing holds a strip, not
+    # a copy of the image; reading holds the result plus a strip; the CLI (read, filter, write)
+    # at most three times the image. The files decode identically with OpenCV and Pillow.
+    def probe(step):
+        r = subprocess.run([sys.executable, "-c", _MEMORY_PROBE, step, str(tmp_path)],
+                           capture_output=True, text=True, timeout=300,
+                           cwd=tempfile.gettempdir())
+        assert r.returncode == 0, r.stderr
+        return int(r.stdout or 0)
+
+    probe("make")
+    a = np.load(tmp_path / "a.npy")
+    assert probe("write") < 0.25 * a.nbytes
+    assert probe("read") < 1.25 * a.nbytes
+    assert probe("cli") < 3 * a.nbytes
+    assert probe("cli8") < 3 * a.nbytes // 2                     # the 8-bit image's size
+    mine, alpha, _ = io.read_png(str(tmp_path / "ours.png"))
+    assert not alpha
+    np.testing.assert_array_equal(mine, a)
+    np.testing.assert_array_equal(io.read_png(str(tmp_path / "cv.png"))[0], a)
+    np.testing.assert_array_equal(imread16(tmp_path / "ours.png"), a)
+    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "ours.png")),
+                                  (a >> 8).astype(np.uint8))     # Pillow: the high bytes
+    np.testing.assert_array_equal(io.read_png(str(tmp_path / "cv_out.png"))[0],
+                                  imfilt.gaussian(imfilt.mean(a, 3), 1.0))
+    rgb8 = np.asarray(Image.open(tmp_path / "rgb8.png"))
+    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "rgb8_out.png")),
+                                  imfilt.gaussian(imfilt.mean(rgb8, 3), 1.0))

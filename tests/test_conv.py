@@ -218,6 +218,31 @@ def test_conv2d_unbatched_and_layouts():
     assert_rel(imfilt.conv2d(x, w, padding=1), torch_conv2d(x, w, padding=1), 2e-5)
 
 
+@pytest.mark.parametrize("kw", [dict(stride=(2,)), dict(padding=(1,)), dict(dilation=(2,)),
+                                dict(stride=[3], padding=[2], dilation=[2]),
+                                dict(padding="same", dilation=(2,)),
+                                dict(stride=(2,), padding=(1, 0), dilation=(1, 2))])
+def test_conv2d_one_element_tuples_like_torch(kw):
+    """torch takes an int, or a sequence of 1 or 2 ints, for stride / padding / dilation."""
+    x = RNG.standard_normal((2, 4, 13, 15)).astype(np.float32)
+    w = RNG.standard_normal((6, 4, 3, 3)).astype(np.float32)
+    ref = torch_conv2d(x, w, **kw)
+    got = imfilt.conv2d(x, w, **kw)
+    assert got.shape == ref.shape
+    assert_rel(got, ref, 2e-5, f"{kw}")
+
+
+@pytest.mark.parametrize("kw", [dict(stride=()), dict(padding=()), dict(dilation=(1, 1, 1)),
+                                dict(stride=(2, 2, 2))])
+def test_conv2d_tuple_lengths_torch_refuses(kw):
+    x = RNG.standard_normal((1, 2, 9, 9)).astype(np.float32)
+    w = RNG.standard_normal((2, 2, 3, 3)).astype(np.float32)
+    with pytest.raises(RuntimeError):
+        torch_conv2d(x, w, **kw)
+    with pytest.raises(ValueError, match=next(iter(kw))):
+        imfilt.conv2d(x, w, **kw)
+
+
 def test_conv2d_wide_rows_are_chunked():
     x = RNG.standard_normal((1, 2, 5, 2600)).astype(np.float32)
     w = RNG.standard_normal((2, 1, 3, 3)).astype(np.float32)
@@ -412,6 +437,36 @@ def test_filter2d_threads_views_and_out(photos):
     res = imfilt.filter2d(a, K5, out=a)
     assert res is a
     np.testing.assert_array_equal(a, one)
+
+
+@pytest.mark.parametrize("dtype", ("float32", "float64"))
+@pytest.mark.parametrize("border", ("reflect101", "reflect", "replicate", "constant"))
+def test_filter2d_zero_coefficients_skip_nan_like_cv2(dtype, border):
+    """cv2.filter2D (direct path, kernels below its DFT size) sums only the nonzero
+    coefficients: a NaN or inf under a zero weight never reaches the output. imfilt does the
+    same on its direct and its separable (rank-1) paths; finite values are unchanged."""
+    rng = np.random.default_rng(9)
+    img = rng.random((41, 67)).astype(dtype)
+    img[rng.random(img.shape) < 0.02] = np.nan
+    img[rng.random(img.shape) < 0.01] = np.inf
+    img[rng.random(img.shape) < 0.01] = -np.inf
+    kernels = {"laplacian": [[0, 1, 0], [1, -4, 1], [0, 1, 0]],
+               "sobel (rank 1)": [[1, 0, -1], [2, 0, -2], [1, 0, -1]],
+               "centre tap": [[0, 0, 0], [0, 1, 0], [0, 0, 0]],
+               "sparse 5x7": np.where(rng.random((5, 7)) < 0.5, rng.standard_normal((5, 7)), 0),
+               "ring (rank 1 with gaps)": np.outer([1, 0, 2, 0, 1], [1, 0, 0, 3]),
+               "zeros": np.zeros((3, 3))}
+    for name, k in kernels.items():
+        k = np.asarray(k, np.float64)
+        for delta in (0.0, 0.5):
+            got = imfilt.filter2d(img, k, delta=delta, border=border, cval=0.25)
+            ref = cv_filter2d(img, k, delta=delta, border=border, cval=0.25)
+            assert np.array_equal(np.isnan(got), np.isnan(ref)), f"{name}: NaN positions"
+            finite = np.isfinite(ref)
+            assert np.array_equal(np.isinf(got), np.isinf(ref)) and np.array_equal(
+                got[np.isinf(ref)], ref[np.isinf(ref)]), f"{name}: inf positions"
+            np.testing.assert_allclose(got[finite], ref[finite], rtol=2e-5, atol=2e-5,
+                                       err_msg=name)
 
 
 def test_filter2d_bad_input(photos):

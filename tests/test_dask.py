@@ -189,6 +189,23 @@ def test_bright_row_tails(border):
         assert_same(got, want)
 
 
+@pytest.mark.parametrize("dtype", ["uint8", "uint16", "int16"])
+def test_wrap_row_tails_of_the_padded_rows(dtype):
+    """With border='wrap' OpenCV's row tails sit at the end of the padded row (imfilt.mean's
+    tail_pad); every block, inner or last, must keep that placement."""
+    rng = np.random.default_rng(1)
+    info = np.iinfo(dtype)
+    for shape, chunk_list in (((30, 451), [(11, 100), (30, (70, 1, 99, 93, 188))]),
+                              ((20, 77, 3), [(7, 20, 3), (20, 33, 3)])):
+        img = rng.integers(info.min, int(info.max) + 1, size=shape).astype(dtype)
+        if dtype == "uint8":
+            img[rng.random(shape) < 0.6] = 255
+        for size in ((2, 15), (1, 2), (2, 2), (3, 16), (2, 9)):
+            for chunks in chunk_list:
+                _, got, want = run_both("mean", img, chunks, size=size, border="wrap")
+                assert_same(got, want)
+
+
 @pytest.mark.parametrize("border", BORDERS)
 def test_halo_larger_than_image(border, gray):
     """Kernels larger than the image repeat the border pattern, as in memory."""

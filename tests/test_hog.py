@@ -4,15 +4,21 @@ SIMD levels."""
 from __future__ import annotations
 
 import math
+import platform
 import subprocess
 import sys
 import tempfile
 import textwrap
+import warnings
 
 import cv2
 import numpy as np
 import pytest
+import skimage.color
+import skimage.data
+import skimage.draw
 import skimage.feature
+import skimage.filters
 
 import imfilt
 from conftest import simd_level_results, simd_levels
@@ -69,13 +75,50 @@ CV_CONFIGS = [
 ]
 
 
+# When the reference itself differs by platform, the test compares with cv2 where cv2 is the
+# reference and with an independent NumPy implementation of the same formula elsewhere.
+# cv2 with nbins=1 is such a case: with one bin OpenCV keeps only the second of a pixel's two
+# votes, weight frac(angle / pi - 0.5), which jumps from 0 to ~1 at angle = pi/2 (a vertical
+# gradient, dx == 0, common in 8-bit images). The float32 `angle * (1 / pi) - 0.5` is exactly 0
+# there when multiplied and subtracted separately (x86-64 wheels: vote dropped) and -6e-9 when
+# fused into an FMA (aarch64 wheels: vote kept). imfilt never fuses (bit-identical on every
+# platform) and so equals x86-64's cv2.
+CV2_SEPARATE_MULTIPLY_ADD = platform.machine().lower() in ("x86_64", "amd64", "i386", "i686")
+
+
+def check_cv_window(img, **cfg):
+    """One window (the whole image): cv2 where cv2 is the reference; for nbins=1 also the NumPy
+    reference on every platform, and only it where cv2 fuses the multiply-add."""
+    if cfg.get("nbins", 9) != 1 or CV2_SEPARATE_MULTIPLY_ADD:
+        check_cv(img, **cfg)
+    if cfg.get("nbins", 9) == 1:
+        blocks = numpy_hog_blocks(img, block=cfg.get("block", (16, 16)),
+                                  stride=cfg.get("stride", (8, 8)), cell=cfg.get("cell", (8, 8)),
+                                  nbins=1, signed=cfg.get("signed", False),
+                                  gamma=cfg.get("gamma", True), sigma=cfg.get("sigma"),
+                                  thr=cfg.get("thr", 0.2))
+        got = im_hog(img, **cfg)
+        assert got.shape == (1, blocks.size)
+        np.testing.assert_allclose(got[0], blocks.transpose(1, 0, 2).ravel(), rtol=0, atol=1e-5)
+
+
 @pytest.mark.parametrize("cfg", CV_CONFIGS, ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()) or "default")
 @pytest.mark.parametrize("photo", ["camera", "astronaut", "coffee", "chelsea"])
 def test_cv_single_window(photos, photo, cfg):
     win = cfg.get("win", (128, 64))
     img = photos[photo]
     y0, x0 = (37, 61) if photo != "chelsea" else (101, 203)
-    check_cv(img[y0:y0 + win[0], x0:x0 + win[1]], **cfg)
+    check_cv_window(img[y0:y0 + win[0], x0:x0 + win[1]], **cfg)
+
+
+def test_cv_nbins1_vertical_gradient_vote():
+    # the platform-dependent case itself: a vertical ramp (dx == 0 everywhere inside) has all its
+    # gradients at exactly 90 degrees, where x86-64's cv2 (and imfilt) drop the one-bin vote
+    img = np.tile((np.arange(64) * 3).astype(np.uint8)[:, None], (1, 32))
+    got = im_hog(img, win=(64, 32), block=(16, 16), stride=(8, 8), cell=(8, 8), nbins=1,
+                 gamma=False)
+    assert got.shape == (1, 3 * 7 * 4) and not got.any()
+    check_cv_window(img, win=(64, 32), nbins=1, gamma=False)
 
 
 @pytest.mark.parametrize("cfg", [
@@ -287,6 +330,17 @@ def test_cv_bad_dtypes_and_values(camera):
     with pytest.raises(ValueError, match="negative"):
         imfilt.hog(neg)
     assert imfilt.hog(neg, gamma_correction=False).shape == (1, 3780)
+    # NaN / inf: OpenCV's HOG takes 8-bit images only, so there is no float behaviour to
+    # follow; refused (hog_skimage propagates NaN as scikit-image does)
+    for dt in (np.float32, np.float64):
+        for bad in (np.nan, np.inf, -np.inf):
+            img = camera[:128, :64].astype(dt)
+            img[5, 7] = bad
+            for gamma in (True, False):
+                with pytest.raises(ValueError, match="image must be finite"):
+                    imfilt.hog(img, gamma_correction=gamma)
+                with pytest.raises(ValueError, match="image must be finite"):
+                    imfilt.hog_blocks(img, gamma_correction=gamma)
 
 
 def test_cv_layouts(astronaut):
@@ -348,15 +402,23 @@ SK_CONFIGS = [
 ]
 
 
+def sk_pair(img, **kw):
+    """(scikit-image's result, imfilt's) of the same call, warnings (sqrt of negatives) off."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return skimage.feature.hog(img, **kw), imfilt.hog_skimage(img, **kw)
+
+
 def check_sk(img, **kw):
-    ref = skimage.feature.hog(img, **kw)
-    got = imfilt.hog_skimage(img, **kw)
+    """hog_skimage is skimage.feature.hog bit for bit: descriptor and picture, NaN for NaN."""
+    ref, got = sk_pair(img, **kw)
     if kw.get("visualize"):
         (ref, rimg), (got, gimg) = ref, got
         assert gimg.shape == rimg.shape and gimg.dtype == rimg.dtype
-        np.testing.assert_allclose(gimg, rimg, rtol=0, atol=1e-5)
+        assert np.array_equal(gimg, rimg, equal_nan=True), int((gimg != rimg).sum())
     assert got.shape == ref.shape and got.dtype == ref.dtype
-    np.testing.assert_allclose(got, ref, rtol=0, atol=1e-5)
+    assert np.array_equal(got, ref, equal_nan=True), float(np.nanmax(np.abs(got - ref)))
+    return got
 
 
 @pytest.mark.parametrize("cfg", SK_CONFIGS, ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()) or "default")
@@ -385,6 +447,160 @@ def test_sk_channel_axis_and_visualize(astronaut, camera):
              pixels_per_cell=(12, 10))
     check_sk(camera[:100, :90], visualize=True, pixels_per_cell=(4, 4))
     check_sk(camera[:64, :64][..., None], channel_axis=-1)
+
+
+# the glyph lines: each cell's endpoints are truncated from its own float64 centre +- radius *
+# cos, which differs between cells where the cosine is ~1e-16 (odd orientations, centres below 8)
+SWEEP_ORIENTATIONS = (1, 2, 3, 4, 5, 7, 8, 9, 11, 12, 13, 15)
+SWEEP_CELLS = ((2, 2), (3, 3), (4, 4), (5, 7), (6, 6), (7, 7), (8, 8), (10, 10), (12, 9),
+               (16, 16), (32, 32), (1, 4), (4, 1), (2, 5))
+SWEEP_SHAPES = ((40, 44, np.float64), (33, 36, np.float32))
+
+
+def test_sk_picture_sweep():
+    for shape in SWEEP_SHAPES:
+        img = np.random.default_rng(sum(shape[:2])).random(shape[:2]).astype(shape[2])
+        for cell in SWEEP_CELLS:
+            if cell[0] > shape[0] or cell[1] > shape[1]:
+                continue
+            for n in SWEEP_ORIENTATIONS:
+                kw = dict(orientations=n, pixels_per_cell=cell, cells_per_block=(1, 1),
+                          visualize=True)
+                if cell[1] == 1 and n % 2:
+                    # skimage.draw indexes column -1 and `width` here (IndexError); imfilt
+                    # leaves out the glyph pixels outside the image
+                    with pytest.raises(IndexError):
+                        skimage.feature.hog(img, **kw)
+                    _, pic = imfilt.hog_skimage(img, **kw)
+                    assert pic.shape == img.shape and np.isfinite(pic).all()
+                    continue
+                check_sk(img, **kw)
+
+
+def test_sk_issue_reproducer():
+    img = np.random.default_rng(0).random((96, 96))
+    check_sk(img, orientations=9, pixels_per_cell=(10, 10), cells_per_block=(1, 1),
+             visualize=True)
+
+
+@pytest.mark.parametrize("orientations", [4, 8, 12, 16])
+def test_sk_cells_summed_in_raster_order(camera, orientations):
+    # camera / 255: many gradients lie within 1e-9 degree of a bin edge (|dx| ~ |dy| after the
+    # division), binned by NumPy's arctan2; their cells are still summed in raster order
+    img = camera[:200, :256] / 255.0
+    out = check_sk(img, orientations=orientations, visualize=True, block_norm="L1")
+    for threads in (1, 2, 3):               # the second pass splits its cell rows too
+        assert np.array_equal(imfilt.hog_skimage(img, orientations=orientations,
+                                                 block_norm="L1", threads=threads), out)
+
+
+def test_sk_nan_and_inf_propagate():
+    rng = np.random.default_rng(3)
+    img = rng.random((64, 72))
+    img[10, 20] = np.nan
+    img[30, 5], img[40, 40] = np.inf, -np.inf
+    img[50, 50], img[52, 60] = 1e300, -1e300          # squares overflow, np.hypot does not
+    for norm in ("L1", "L1-sqrt", "L2", "L2-Hys"):
+        out = check_sk(img, block_norm=norm, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
+                       visualize=True)
+        assert np.isnan(out).any()
+    rgb = rng.random((64, 64, 3))
+    rgb[10, 20, 1] = np.nan                             # np.argmax picks the NaN channel
+    rgb[30, 30, 0] = np.inf
+    for dt, huge in ((np.float64, 1e200), (np.float32, 3e38)):
+        x = rgb.astype(dt)
+        x[31, 31, 2] = huge
+        check_sk(x, channel_axis=-1, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
+                 visualize=True)
+    # transform_sqrt of negative values: NaN, as np.sqrt
+    check_sk(rng.random((64, 64)) - 0.3, transform_sqrt=True, pixels_per_cell=(8, 8),
+             cells_per_block=(2, 2), visualize=True)
+
+
+# scikit-image's own tests (skimage/feature/tests/test_hog.py, 0.26), each comparing imfilt with
+# skimage.feature.hog on the same call
+def test_sk_port_output_size(astronaut):
+    img = skimage.img_as_float(astronaut[:256, :].mean(axis=2))
+    fd = check_sk(img, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(1, 1),
+                  block_norm="L1")
+    assert len(fd) == 9 * (256 // 8) * (512 // 8)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("norm", ["L1", "L2-Hys"])
+def test_sk_port_output_correctness(astronaut, dtype, norm):
+    img = skimage.color.rgb2gray(astronaut).astype(dtype, copy=False)
+    out = check_sk(img, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(3, 3),
+                   block_norm=norm, feature_vector=True, transform_sqrt=False)
+    assert out.dtype == dtype
+
+
+def test_sk_port_cell_size_mismatch_and_odd_cell(camera):
+    fd = check_sk(camera[:150, :200], orientations=9, pixels_per_cell=(8, 8),
+                  cells_per_block=(1, 1), block_norm="L1")
+    assert len(fd) == 9 * (150 // 8) * (200 // 8)
+    img = np.zeros((3, 3))
+    img[2, 2] = 1
+    out = check_sk(img, pixels_per_cell=(3, 3), cells_per_block=(1, 1), block_norm="L1")
+    np.testing.assert_almost_equal(out, [0.5, 0, 0, 0, 0.5, 0, 0, 0, 0], decimal=1)
+
+
+def test_sk_port_basic_orientations_and_data_types():
+    image0 = np.zeros((35, 35))
+    image0[35 // 2:] = 100
+    for rot in range(4):
+        image_float = np.rot90(image0, rot)
+        for img in (image_float, image_float.astype(np.uint8)):
+            for sqrt in (False, True):
+                check_sk(img, orientations=4, pixels_per_cell=(8, 8), cells_per_block=(1, 1),
+                         visualize=True, transform_sqrt=sqrt, block_norm="L1")
+
+
+def test_sk_port_orientations_circle():
+    image = np.zeros((100, 100))
+    rr, cc = skimage.draw.disk((50, 50), 33)
+    image[rr, cc] = 100
+    image = skimage.filters.gaussian(image, sigma=2, mode="reflect")
+    for orientations in range(2, 15):
+        check_sk(image, orientations=orientations, pixels_per_cell=(8, 8),
+                 cells_per_block=(1, 1), visualize=True, transform_sqrt=False, block_norm="L1")
+
+
+def test_sk_port_visualization_orientation():
+    image = np.zeros((11, 11))
+    image[11 // 2:] = 1
+    _, hog_image = imfilt.hog_skimage(image, orientations=3, pixels_per_cell=(11, 11),
+                                      cells_per_block=(1, 1), visualize=True, block_norm="L1")
+    check_sk(image, orientations=3, pixels_per_cell=(11, 11), cells_per_block=(1, 1),
+             visualize=True, block_norm="L1")
+    assert (hog_image[[i for i in range(11) if i != 5], :] == 0).all()
+    assert (hog_image[5, 1:-1] > 0).all()
+
+
+@pytest.mark.parametrize("shape, channel_axis", [((3, 3, 3), None), ((3, 3), -1),
+                                                 ((3, 3, 3, 3), -1)])
+def test_sk_port_errors(shape, channel_axis):
+    with pytest.raises(ValueError):
+        imfilt.hog_skimage(np.eye(4), block_norm="Linf")
+    with pytest.raises(ValueError):
+        imfilt.hog_skimage(np.zeros(shape), channel_axis=channel_axis, block_norm="L1")
+    imfilt.hog_skimage(np.zeros((24, 24)), pixels_per_cell=(8, 8), cells_per_block=(3, 3))
+    with pytest.raises(ValueError, match=".*image is too small given"):
+        imfilt.hog_skimage(np.zeros((23, 23)), pixels_per_cell=(8, 8), cells_per_block=(3, 3))
+
+
+@pytest.mark.parametrize("channel_axis", [0, 1, -1, -2])
+def test_sk_port_equivariance_channel_axis(astronaut, channel_axis):
+    img = astronaut[:64, :32].copy()
+    img[:, :, (1, 2)] = 0
+    img = np.moveaxis(img, -1, channel_axis)
+    ref = check_sk(img, channel_axis=channel_axis, block_norm="L1")
+    for n in (1, 2):
+        rolled = np.roll(img, n, axis=channel_axis)
+        assert np.array_equal(check_sk(rolled, channel_axis=channel_axis, block_norm="L1"), ref)
+    full = astronaut.copy()
+    full[:, :, (1, 2)] = 0
+    check_sk(np.roll(full, 1, axis=2), channel_axis=-1, block_norm="L1")
 
 
 def test_sk_errors(camera):

@@ -293,3 +293,58 @@ def test_error_messages_name_the_argument(small):
         with pytest.raises(ValueError) as exc:
             fn()
         assert re.search(pattern, str(exc.value)), str(exc.value)
+
+
+# --------------------------------------------------------------------------- scalar validators
+@pytest.mark.parametrize("value", (math.nan, math.inf, -math.inf, np.float32("nan"),
+                                   np.array(math.inf)))
+def test_non_finite_numbers_are_value_errors(small, value):
+    """One rule for every numeric argument: NaN and inf are ValueErrors naming it."""
+    calls = {"sigma": lambda: imfilt.gaussian(small, value),
+             "ksize": lambda: imfilt.gaussian(small, 1.0, ksize=value),
+             "size": lambda: imfilt.mean(small, value),
+             "threads": lambda: imfilt.mean(small, 3, threads=value),
+             "cval": lambda: imfilt.mean(small, 3, border="constant", cval=value),
+             "delta": lambda: imfilt.filter2d(small, np.ones((3, 3)), delta=value),
+             "gamma": lambda: imfilt.gamma(small, value),
+             "gain": lambda: imfilt.gamma(small, 1.0, value)}
+    for name, call in calls.items():
+        with pytest.raises(ValueError, match=name):
+            call()
+
+
+def test_float_image_cval_may_be_non_finite(small):
+    """cval is a pixel value: a float image takes inf and NaN (an integer image refuses them)."""
+    f = small.astype(np.float32)
+    assert np.isposinf(imfilt.minimum(f, 3, border="constant", cval=np.inf)).sum() == 0
+    assert np.isnan(imfilt.mean(f, 3, border="constant", cval=np.nan)[0]).all()
+
+
+def test_integer_arguments_refuse_fractions_and_bools():
+    from imfilt import _normalize as N
+    assert N.integer(np.int64(7), "n") == 7 and N.integer(np.array(3), "n") == 3
+    for bad in (1.5, 2.0, True, "3", None):
+        with pytest.raises(TypeError, match="n must be an int"):
+            N.integer(bad, "n")
+    with pytest.raises(ValueError, match="n must be >= 1 and <= 4"):
+        N.integer(5, "n", minimum=1, maximum=4)
+    assert N.real(np.float32(0.5), "x") == 0.5 and N.real(2, "x") == 2.0
+    with pytest.raises(TypeError, match="x must be a real number"):
+        N.real(1j, "x")
+
+
+def test_one_element_pairs_only_where_asked():
+    from imfilt import _normalize as N
+    assert N.pair((3,), "stride", integer=True, single=True) == (3, 3)
+    with pytest.raises(ValueError, match="size"):
+        N.pair((3,), "size", integer=True)
+
+
+def test_lazy_arrays_refused_before_any_work(small):
+    da = pytest.importorskip("dask.array")
+    lazy = da.from_array(small, chunks=5)
+    for call in (lambda: imfilt.gaussian(lazy, 1.0), lambda: imfilt.mean(lazy, 3),
+                 lambda: imfilt.maximum(small, footprint=da.ones((3, 3), chunks=2)),
+                 lambda: imfilt.filter2d(small, da.ones((3, 3), chunks=2))):
+        with pytest.raises(TypeError, match="imfilt.dask"):
+            call()

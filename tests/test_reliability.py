@@ -176,7 +176,9 @@ BAD_PARAMS = [
     ("filter2d inf kernel", lambda: imfilt.filter2d(U8, [[INF]]), ValueError, "kernel"),
     ("filter2d complex kernel", lambda: imfilt.filter2d(U8, np.ones((3, 3), complex)), TypeError, "kernel"),
     ("filter2d anchor", lambda: imfilt.filter2d(U8, np.ones((3, 3)), anchor=(3, 0)), ValueError, "anchor"),
-    ("filter2d delta nan", lambda: imfilt.filter2d(U8, np.ones((3, 3)), delta=NAN), TypeError, "delta"),
+    ("filter2d delta nan", lambda: imfilt.filter2d(U8, np.ones((3, 3)), delta=NAN), ValueError, "delta"),
+    ("filter2d delta inf", lambda: imfilt.filter2d(U8, KERNEL, delta=-INF), ValueError, "delta"),
+    ("filter2d delta str", lambda: imfilt.filter2d(U8, KERNEL, delta="1"), TypeError, "delta"),
     ("hog block % cell", lambda: imfilt.hog(U8, win_size=16, block_size=12, cell_size=8),
      ValueError, "cell_size"),
     ("hog block > win", lambda: imfilt.hog(U8, win_size=8), ValueError, "win_size"),
@@ -189,9 +191,32 @@ BAD_PARAMS = [
     ("hog win_stride", lambda: imfilt.hog(U8, win_size=16, win_stride=(0, 1)), ValueError, "win_stride"),
     ("hog padding<0", lambda: imfilt.hog(U8, win_size=16, padding=-1), ValueError, "padding"),
     ("hog image < window", lambda: imfilt.hog(U8, win_size=32), ValueError, "win_size"),
-    ("hog win_sigma nan", lambda: imfilt.hog(U8, win_size=16, win_sigma=NAN), TypeError, "win_sigma"),
-    ("hog threshold inf", lambda: imfilt.hog(U8, win_size=16, l2hys_threshold=INF), TypeError,
+    ("hog win_sigma nan", lambda: imfilt.hog(U8, win_size=16, win_sigma=NAN), ValueError, "win_sigma"),
+    ("hog win_sigma inf", lambda: imfilt.hog(U8, win_size=16, win_sigma=INF), ValueError, "win_sigma"),
+    ("hog win_sigma str", lambda: imfilt.hog(U8, win_size=16, win_sigma="2"), TypeError, "win_sigma"),
+    ("hog threshold inf", lambda: imfilt.hog(U8, win_size=16, l2hys_threshold=INF), ValueError,
      "l2hys_threshold"),
+    ("hog threshold nan", lambda: imfilt.hog_blocks(U8, l2hys_threshold=NAN), ValueError,
+     "l2hys_threshold"),
+    ("hog nbins nan", lambda: imfilt.hog(U8, win_size=16, nbins=NAN), ValueError, "nbins"),
+    ("hog nbins float", lambda: imfilt.hog(U8, win_size=16, nbins=9.5), TypeError, "nbins"),
+    ("hog_skimage orientations inf", lambda: imfilt.hog_skimage(U8, orientations=INF), ValueError,
+     "orientations"),
+    ("hog_skimage channel_axis nan", lambda: imfilt.hog_skimage(U8[..., None], channel_axis=NAN),
+     ValueError, "channel_axis"),
+    ("gaussian cval inf int", lambda: imfilt.gaussian(U8, 1, border="constant", cval=INF),
+     ValueError, "cval"),
+    ("mean cval -inf int", lambda: imfilt.mean(U8, 3, border="constant", cval=-INF),
+     ValueError, "cval"),
+    ("gaussian threads nan", lambda: imfilt.gaussian(U8, 1, threads=NAN), ValueError, "threads"),
+    ("median threads inf", lambda: imfilt.median(U8, 3, threads=INF), ValueError, "threads"),
+    ("conv groups inf", lambda: imfilt.conv2d(X, W_CONV, groups=INF), ValueError, "groups"),
+    ("conv groups 1.0", lambda: imfilt.conv2d(X, W_CONV, groups=1.5), TypeError, "groups"),
+    ("conv stride nan", lambda: imfilt.conv2d(X, W_CONV, stride=NAN), ValueError, "stride"),
+    ("conv padding (inf,)", lambda: imfilt.conv2d(X, W_CONV, padding=(INF,)), ValueError, "padding"),
+    ("conv stride ()", lambda: imfilt.conv2d(X, W_CONV, stride=()), ValueError, "stride"),
+    ("conv stride triple", lambda: imfilt.conv2d(X, W_CONV, stride=(1, 1, 1)), ValueError, "stride"),
+    ("filter2d anchor nan", lambda: imfilt.filter2d(U8, KERNEL, anchor=(NAN, 0)), ValueError, "anchor"),
     ("hog signed", lambda: imfilt.hog(U8, win_size=16, signed="yes"), TypeError, "signed"),
     ("hog 0 channels", lambda: imfilt.hog_blocks(np.zeros((16, 16, 0), np.uint8)), ValueError, "channels"),
     ("hog_skimage orientations 0", lambda: imfilt.hog_skimage(U8, orientations=0), ValueError,
@@ -222,6 +247,15 @@ BAD_PARAMS = [
     ("conv bias shape", lambda: imfilt.conv2d(X, W_CONV, np.zeros(3, np.float32)), ValueError, "bias"),
     ("conv weight f16", lambda: imfilt.conv2d(X, W_CONV.astype(np.float16)), TypeError, "weight"),
 ]
+
+
+@pytest.mark.parametrize("name", list(FUNCS))
+def test_dask_array_refused_pointing_to_imfilt_dask(name):
+    """An in-memory function would compute a Dask array whole, silently: refused."""
+    da = pytest.importorskip("dask.array")
+    lazy = da.from_array(image_for(name, FUNCS[name][1].split()[0]), chunks=8)
+    with pytest.raises(TypeError, match="imfilt.dask"):
+        call(name, lazy)
 
 
 @pytest.mark.parametrize("label,fn,exc,word", BAD_PARAMS, ids=[p[0] for p in BAD_PARAMS])

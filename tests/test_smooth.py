@@ -18,7 +18,7 @@ import imfilt
 from conftest import simd_level_results, simd_levels
 from conftest import (ALL_BORDERS, DTYPES, as_dtype, assert_close, cv_gaussian,
                       cv_mean, np_box_mean, np_box_sum, np_gaussian_fixed, np_pad,
-                      tolerance, wrap_reference)
+                      tolerance, wrap_reference, border_index)
 
 SIGMAS = (0.3, 0.5, 0.8, 1.0, 1.3, 2.0, 3.7, 5.0, 8.0)
 KSIZES = (1, 3, 5, 7, 9, 11, 15)
@@ -177,6 +177,33 @@ def test_mean_wrap_is_copymakeborder_reference(camera, size):
     kh, kw = (size, size) if np.isscalar(size) else size
     ref = wrap_reference(lambda a: cv2.blur(a, (kw, kh)), img, kh, kw)
     assert_close(imfilt.mean(img, size, border="wrap"), ref, 0, f"mean wrap size={size}")
+
+
+def _cv_blur_wrap_padded(img, kh, kw):
+    """cv2.blur on the copyMakeBorder(BORDER_WRAP) padding of the whole (multichannel) image,
+    cropped: OpenCV's row tails then sit at the end of the padded rows."""
+    t, left = kh // 2, kw // 2
+    padded = cv2.copyMakeBorder(img, t, kh - 1 - t, left, kw - 1 - left, cv2.BORDER_WRAP)
+    res = cv2.blur(padded, (kw, kh)).reshape(padded.shape)
+    return res[t:t + img.shape[0], left:left + img.shape[1]]
+
+
+@pytest.mark.parametrize("dtype", ("uint8", "uint16", "int16"))
+def test_mean_wrap_row_tails_are_the_padded_rows(dtype):
+    """Issue 14: OpenCV rounds the last (row samples mod 8 | 16) of each row differently; with
+    border='wrap' that row is the padded one, so imfilt's image row end holds body samples
+    (300x451 uint16, (2, 15): columns 448-450 were 1 off). Strip engine and folded kernels."""
+    rng = np.random.default_rng(14)
+    info = np.iinfo(dtype)
+    shapes = [(300, 451), (40, 77, 3), (12, 9, 4), (9, 3, 3), (5, 1, 2), (3, 2), (2, 3, 3)]
+    for shape in shapes:
+        img = rng.integers(info.min, int(info.max) + 1, size=shape).astype(dtype)
+        if dtype == "uint8":   # bright windows show the wrapping int32 tail
+            img[rng.random(shape) < 0.6] = 255
+        for size in ((2, 15), (1, 2), (2, 2), (3, 16), (17, 17), (2, 9), (1, 6), (2, 40),
+                     (40, 3)):
+            assert_close(imfilt.mean(img, size, border="wrap"),
+                         _cv_blur_wrap_padded(img, *size), 0, f"mean wrap {shape} {size}")
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -386,7 +413,7 @@ def _tiny(shape, dtype):
     return as_dtype(rng.integers(0, 256, size=shape).astype(np.uint8), dtype)
 
 
-@pytest.mark.parametrize("dtype", ("uint8", "uint16", "float32"))
+@pytest.mark.parametrize("dtype", ("uint8", "uint16", "int16", "float32"))
 @pytest.mark.parametrize("border", ALL_BORDERS)
 @pytest.mark.parametrize("shape", TINY_SHAPES)
 def test_gaussian_tiny_and_kernel_larger_than_image(shape, border, dtype):
@@ -398,6 +425,44 @@ def test_gaussian_tiny_and_kernel_larger_than_image(shape, border, dtype):
             ref = cv_gaussian(img, sigma, ksize or 0, border=border, cval=cval)
             assert_close(got, ref, tolerance(dtype), f"gaussian {shape} sigma={sigma} "
                          f"ksize={ksize} border={border} cval={cval} {dtype}")
+
+
+def test_gaussian_int16_issue_case():
+    """cv2 filters int16 in float32 with float kernels: the fixed-point kernel was 2 off here."""
+    img = np.array([[11192, 19988, -31284, 20181, -2042, 1004, 8535]], np.int16)
+    assert imfilt.gaussian(img, 0, ksize=15)[0, 6] == cv2.GaussianBlur(img, (15, 15), 0)[0, 6]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("sigma,ksize", [(1e-300, None), (5e-324, None), (1e-160, None),
+                                         (1e-300, 5), ((1e-300, 2.0), None),
+                                         ((2.0, 5e-324), 7)])
+def test_gaussian_sigma_whose_square_underflows(camera, dtype, sigma, ksize):
+    """cv2's kernel for such a sigma is the centre tap alone (the image, for ksize 1)."""
+    img = as_dtype(camera[:23, :31], dtype)
+    got = imfilt.gaussian(img, sigma, ksize=ksize)
+    assert_close(got, cv_gaussian(img, sigma, ksize or 0), tolerance(dtype),
+                 f"gaussian sigma={sigma} ksize={ksize}")
+    if np.isscalar(sigma):
+        assert np.array_equal(got, img)
+
+
+@pytest.mark.parametrize("border", ALL_BORDERS)
+def test_gaussian_int16_full_range_within_1(border):
+    """Full-range int16 noise (the worst case for kernel rounding), thin, small and 300x400
+    images, every odd ksize 3..31: within 1 of cv2 (which sums in float32)."""
+    rng = np.random.default_rng(14)
+    shapes = [(1, 7), (7, 1), (2, 9), (5, 3), (13, 17), (3, 40, 2), (300, 400)]
+    worst = 0
+    for shape in shapes:
+        img = rng.integers(-32768, 32768, size=shape).astype(np.int16)
+        for ksize in range(3, 33, 2) if shape != (300, 400) else (3, 11, 21, 31):
+            for sigma in (0, ksize / 5):
+                cval = -20000 if border == "constant" else 0
+                got = imfilt.gaussian(img, sigma, ksize=ksize, border=border, cval=cval)
+                ref = cv_gaussian(img, sigma, ksize, border=border, cval=cval)
+                worst = max(worst, int(np.abs(got.astype(np.int32) - ref).max()))
+    assert worst <= 1, f"int16 gaussian {border}: max |imfilt - cv2| = {worst}"
 
 
 @pytest.mark.parametrize("dtype", ("uint8", "int16", "float64"))
@@ -423,6 +488,70 @@ def test_huge_kernel_on_tiny_image():
     # 20001 x 20001 window on a 3x4 image: cv2 answers in ~0.1 s
     assert_close(imfilt.mean(img, 20001), cv2.blur(img, (20001, 20001)), 0,
                  "mean 20001 on 3x4")
+
+
+@pytest.mark.parametrize("dtype", ("uint8", "uint16", "int16"))
+@pytest.mark.parametrize("size", ((181, 181), (182, 181), (256, 257), (1, 40000), (300, 300)))
+def test_mean_large_areas_sum_in_double(dtype, size):
+    """cv2 sums windows above 2**15 (uint16) / 2**16 (int16) / 2**23 (uint8) samples in double
+    and rounds the double product on the whole row (no float32 body)."""
+    rng = np.random.default_rng(size[0])
+    info = np.iinfo(dtype)
+    img = rng.integers(info.min, int(info.max) + 1, size=(300, 403)).astype(dtype)
+    assert_close(imfilt.mean(img, size), cv_mean(img, size), 0, f"mean {dtype} {size}")
+
+
+def _box_counts(n, k, border):
+    """counts[x, c]: how many taps of a k-box anchored at k // 2 over output x read pixel c
+    (plain NumPy over all k positions), and how many read the constant."""
+    counts = np.zeros((n, n), np.int64)
+    outside = np.zeros(n, np.int64)
+    for x in range(n):
+        idx = border_index(np.arange(x - k // 2, x - k // 2 + k), n, border)
+        counts[x] = np.bincount(idx[idx >= 0], minlength=n)
+        outside[x] = np.count_nonzero(idx < 0)
+    return counts, outside
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("border", ALL_BORDERS)
+def test_mean_window_of_a_million_on_a_small_image(dtype, border):
+    """README: a kernel much larger than a small image is folded and stays exact: a
+    (10**6 + 1)-box on 8x8 (cv2.blur takes minutes and overflows there) against exact integer
+    sums (Python ints) and OpenCV's double rounding for such areas."""
+    k = 10**6 + 1
+    rng = np.random.default_rng(7)
+    img = as_dtype(rng.integers(0, 256, (8, 7, 2)).astype(np.uint8), dtype)
+    cval = cval_for(dtype) if border == "constant" else 0
+    cy, oy = _box_counts(8, k, border)
+    cx, ox = _box_counts(7, k, border)
+    x = img.astype(object) if dtype not in ("float32", "float64") else img.astype(np.float64)
+    cval_v = float(cval) if img.dtype.kind == "f" else int(cval)
+    sums = np.einsum("yr,xc,rch->yxh", cy.astype(object), cx.astype(object), x)
+    inside = np.outer(k - oy, k - ox).astype(object)
+    sums = sums + (k * k - inside)[:, :, None] * cval_v
+    got_sums = imfilt.mean(img, k, border=border, cval=cval, normalize=False)
+    got = imfilt.mean(img, k, border=border, cval=cval)
+    if img.dtype.kind == "f":
+        np.testing.assert_allclose(got_sums, sums.astype(np.float64), rtol=1e-12)
+        np.testing.assert_allclose(got, (sums / (k * k)).astype(np.float64), rtol=1e-6)
+        return
+    assert got_sums.dtype == np.int64 and np.array_equal(got_sums, sums.astype(np.int64))
+    info = np.iinfo(img.dtype)
+    ref = np.clip(np.rint(sums.astype(np.float64) * (1.0 / (k * k))), info.min, info.max)
+    assert np.array_equal(got, ref.astype(img.dtype))
+
+
+def test_huge_windows_bounded_by_work_not_size():
+    img = np.arange(12, dtype=np.uint16).reshape(3, 4) * 5000
+    # a (1, 2**40) row box on a 3x4 image is 4 columns' worth of work
+    row = imfilt.mean(img, (1, 2**40), border="wrap", normalize=False)
+    assert np.array_equal(row, np.repeat(img.astype(np.int64).sum(1, keepdims=True)
+                                         * (2**40 // 4), 4, axis=1))
+    with pytest.raises(ValueError, match="size"):
+        imfilt.mean(img, 2**40)           # 2**80 samples: beyond exact int64 sums
+    with pytest.raises(ValueError, match="size"):
+        imfilt.mean(np.zeros((1, 3000), np.uint8), 70000)   # not a small image: the strip engine
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
