@@ -13,7 +13,7 @@ import scipy.ndimage as ndi
 
 import imfilt
 from conftest import simd_level_results, simd_levels
-from conftest import ALL_BORDERS, CV_BORDER, DTYPES, as_dtype
+from conftest import ALL_BORDERS, CV2_IS_REFERENCE, CV_BORDER, DTYPES, as_dtype
 
 SCIPY_MODE = {"reflect101": "mirror", "reflect": "reflect", "replicate": "nearest",
               "constant": "constant", "wrap": "wrap"}
@@ -330,7 +330,7 @@ def test_nan_vs_cv2_and_scipy(dtype, op):
     # NaN windows: imfilt is the nan-ignoring extremum, and agrees with most of cv2's and scipy's
     assert_same(got, reference(img, np.ones((3, 3)), op))
     assert not np.isnan(got).any()
-    for ref in (cv_ref, nd_ref):
+    for ref in (cv_ref, nd_ref) if CV2_IS_REFERENCE else (nd_ref,):  # aarch64 cv2: NaN
         agree = np.count_nonzero(got[touched] == ref[touched])
         assert agree > 0.7 * np.count_nonzero(touched), (agree, np.count_nonzero(touched))
 
