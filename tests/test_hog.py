@@ -4,7 +4,6 @@ SIMD levels."""
 from __future__ import annotations
 
 import math
-import platform
 import subprocess
 import sys
 import tempfile
@@ -21,7 +20,7 @@ import skimage.feature
 import skimage.filters
 
 import imfilt
-from conftest import simd_level_results, simd_levels
+from conftest import CV2_IS_REFERENCE, simd_level_results, simd_levels
 
 # CI must fail, not skip, when the cv2 in the environment lacks HOG (opencv-python 5 moved it
 # to contrib; the test extra installs opencv-contrib-python-headless).
@@ -83,7 +82,7 @@ CV_CONFIGS = [
 # there when multiplied and subtracted separately (x86-64 wheels: vote dropped) and -6e-9 when
 # fused into an FMA (aarch64 wheels: vote kept). imfilt never fuses (bit-identical on every
 # platform) and so equals x86-64's cv2.
-CV2_SEPARATE_MULTIPLY_ADD = platform.machine().lower() in ("x86_64", "amd64", "i386", "i686")
+CV2_SEPARATE_MULTIPLY_ADD = CV2_IS_REFERENCE  # the x86-64 wheels (conftest's platform rule)
 
 
 def check_cv_window(img, **cfg):
