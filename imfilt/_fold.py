@@ -98,7 +98,7 @@ def fold_matrix(taps, anchor, n, border):
 
 
 def tail_from(rule, n):
-    """First sample of a row of n that OpenCV's scalar tail rounds (src/imfilt.h
+    """First sample of a row of n that OpenCV's scalar tail rounds (src/core/imfilt.h
     imfilt_tail_from): the last (length mod tail_block) samples of the row as OpenCV saw it,
     tail_pad = (before, after) samples longer (wrap is OpenCV run on a padded copy)."""
     before, after = rule.get("tail_pad", (0, 0))
@@ -107,7 +107,7 @@ def tail_from(rule, n):
 
 
 def apply_rule(v, rule, out_dtype):
-    """The C engine's output rules (src/imfilt.h imfilt_out_mode) on exact sums."""
+    """The C engine's output rules (src/core/imfilt.h imfilt_out_mode) on exact sums."""
     out_dtype = np.dtype(out_dtype)
     mode, scale = rule.get("mode", 0), rule.get("scale", 1.0)
     if out_dtype.kind == "f":

@@ -4,7 +4,7 @@ Pillow reads and writes almost everything, but it silently truncates 16-bit colo
 TIFF) to 8 bits, and it cannot write 16-bit colour at all. So:
 
 - 16-bit colour PNG (RGB, RGBA, gray+alpha) is decoded and written here, a strip of rows at a
-  time (zlib, with the row filters in C: src/png.c), so the memory beyond the pixels is one
+  time (zlib, with the row filters in C: src/png/png.c), so the memory beyond the pixels is one
   strip; 16-bit colour PPM likewise (raw big-endian samples);
 - any other file whose samples Pillow would narrow (16-bit colour TIFF, float64 TIFF, ...) is
   refused with a message that says so. Nothing truncated is ever returned or written.
@@ -217,7 +217,7 @@ def orient(a, orientation):
 # ------------------------------------------------------------------------------ PNG, exactly
 # Streamed a strip of rows at a time: beyond the pixels themselves, reading and writing hold
 # one strip (about _STRIP_BYTES) and one IDAT piece, never a copy of the image. The row
-# filters run in C (src/png.c); zlib does the rest.
+# filters run in C (src/png/png.c); zlib does the rest.
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _PNG_CHANNELS = {0: 1, 2: 3, 4: 2, 6: 4}   # colour type -> samples per pixel

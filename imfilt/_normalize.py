@@ -9,10 +9,10 @@ import os
 import numpy as np
 
 SUPPORTED_DTYPES = ("uint8", "uint16", "int16", "float32", "float64")
-# Codes shared with src/imfilt.h (imfilt_dtype).
+# Codes shared with src/core/imfilt.h (imfilt_dtype).
 DTYPE_CODES = {np.dtype(np.uint8): 0, np.dtype(np.uint16): 1, np.dtype(np.int16): 2,
                np.dtype(np.float32): 3, np.dtype(np.float64): 4, np.dtype(np.int64): 5}
-# Codes shared with src/imfilt.h (imfilt_border).
+# Codes shared with src/core/imfilt.h (imfilt_border).
 BORDER_CODES = {"reflect101": 0, "reflect": 1, "replicate": 2, "constant": 3, "wrap": 4}
 BORDER_ALIASES = {"mirror": "reflect101", "nearest": "replicate", "reflect_101": "reflect101",
                   "grid-wrap": "wrap", "grid-constant": "constant"}

@@ -134,7 +134,7 @@ def conv2d(x: ImageLike, weight: ImageLike, bias: Optional[ImageLike] = None, *,
         raise ValueError(f"output of shape {(n, cout, oh, ow)} would take "
                          f"{n * cout * oh * ow * isz / 2**30:.1f} GiB (padding={padding!r}); "
                          "refusing")
-    # per-thread scratch of the C drivers (phase-split row rings, src/conv_drv_tmpl.h), bounded
+    # per-thread scratch of the C drivers (phase-split row rings, src/conv/conv_drv_tmpl.h), bounded
     # from above: rows kept x stride phases x chunk length
     chunk = min(ow, 2048) + dw * (kw - 1) // sw + 64
     ring_rows = max((8 * sh + dh * (kh - 1) + 1), cin_g * kh)

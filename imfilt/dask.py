@@ -10,7 +10,7 @@ shape. The result equals the in-memory function applied to the whole image **bit
 every border (wrap included) and any chunking. How:
 
 1. The image is padded at its true edges with the border rule itself (index arrays from
-   src/border.h via `_core.border_indices`, so kernels larger than the image repeat the pattern
+   src/core/border.h via `_core.border_indices`, so kernels larger than the image repeat the pattern
    exactly as in memory; `constant` uses the cval as the filter converts it; minimum/maximum's
    default border=None pads with the value that never wins).
 2. Chunks are merged where they are smaller than the halo; the channel axis is one chunk.
@@ -98,7 +98,7 @@ def _filter2d_reach(dtype, kw):
 
 
 # Float box sums run down the columns and restart at image rows that are multiples of this
-# (IMFILT_BOX_RESTART_ROWS in src/sepfilter.c): blocks must start their sums on the same rows.
+# (IMFILT_BOX_RESTART_ROWS in src/separable/separable.c): blocks must start their sums on the same rows.
 BOX_RESTART_ROWS = 64
 
 
@@ -214,7 +214,7 @@ def _merge_chunks(chunks, minimum, last_minimum=1):
 
 def _edge(x, axis, start, count, mode, cval):
     """`count` samples along `axis` starting at coordinate `start` (outside the image), read
-    with border `mode` -- the periodic rule of src/border.h, whatever the count."""
+    with border `mode` -- the periodic rule of src/core/border.h, whatever the count."""
     if mode == N.BORDER_CODES["constant"]:
         chunks = list(x.chunks)
         chunks[axis] = (count,)

@@ -1,5 +1,5 @@
 """HOG descriptors: OpenCV's HOGDescriptor.compute (`hog`, `hog_blocks`) and
-skimage.feature.hog (`hog_skimage`), one C core (src/hog.c) for both."""
+skimage.feature.hog (`hog_skimage`), one C core (src/hog/hog.c) for both."""
 from __future__ import annotations
 
 import math

@@ -641,7 +641,7 @@ SIMD_SCRIPT = textwrap.dedent("""
 
 
 def test_simd_levels_bit_identical(tmp_path):
-    # floats too, by design: src/hog_isa.c turns off FMA contraction, so every level performs
+    # floats too, by design: src/hog/hog_isa.c turns off FMA contraction, so every level performs
     # the same IEEE operations in the same order (the tolerance is zero on purpose)
     for lv, res, base in simd_levels(simd_level_results(SIMD_SCRIPT, tmp_path)):
         for k, v in base.items():

@@ -23,7 +23,7 @@ OPS = {"minimum": (imfilt.minimum, cv2.erode, ndi.minimum_filter, np.fmin),
 
 # --------------------------------------------------------------------------- NumPy reference
 def _border_index(i, n, mode):
-    """Independent re-statement of the border pictures (see src/border.h): index or -1."""
+    """Independent re-statement of the border pictures (see src/core/border.h): index or -1."""
     if 0 <= i < n:
         return i
     if mode == "reflect101":

@@ -82,7 +82,7 @@ def test_wheel_contents(built):
         import tarfile
         members = tarfile.open(sdist).getnames()
         top = sdist.name[:-len(".tar.gz")]
-        for needed in ("pyproject.toml", "CMakeLists.txt", "LICENSE", "src/_core.pyx",
+        for needed in ("pyproject.toml", "CMakeLists.txt", "LICENSE", "src/binding/_core.pyx",
                        "imfilt/_config.py", "imfilt/py.typed"):
             assert f"{top}/{needed}" in members, needed
 

@@ -1,0 +1,172 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
+"""The binding: typed memoryviews in, one C call with the GIL released, one status mapping.
+No filter logic lives here; imfilt/*.py has already validated and normalised everything.
+Images arrive as 2-D byte views (rows x row bytes) plus a dtype code, so one signature
+serves every pixel type."""
+
+from libc.stdint cimport uint8_t, uint16_t, int32_t
+from libc.stddef cimport ptrdiff_t
+
+cdef extern from "core/imfilt.h":
+    ctypedef struct imfilt_image:
+        void *data
+        ptrdiff_t row_stride
+        size_t height, width, channels
+        int dtype
+    ctypedef struct imfilt_out_rule:
+        int mode
+        double bias, scale
+        int32_t box_delta, box_mul
+        uint16_t box_mul16
+        int box_shift16
+        int scale_in_float
+        size_t tail_block
+        size_t tail_pad[2]
+    int imfilt_sepfilter(const imfilt_image *src, imfilt_image *dst,
+                         const double *kx, size_t kw, size_t ax,
+                         const double *ky, size_t kh, size_t ay,
+                         int border, double cval, int work,
+                         const imfilt_out_rule *rule, int threads) nogil
+    int imfilt_boxfilter(const imfilt_image *src, imfilt_image *dst,
+                         size_t kw, size_t ax, size_t kh, size_t ay,
+                         int border, double cval, int work,
+                         const imfilt_out_rule *rule, int threads) nogil
+    const char *imfilt_isa_name()
+    const char *imfilt_isa_built()
+    const char *imfilt_isa_supported()
+    int imfilt_isa_select(const char *request)
+    const char *imfilt_compiler()
+    int imfilt_openmp_enabled()
+    int imfilt_max_threads()
+    void imfilt_set_interrupt_hook(int (*hook)() noexcept nogil)
+
+cdef extern from *:
+    """
+    /* The interrupt hook (src/core/parallel.h imfilt_stopped): run Python's signal handlers in the
+       calling thread; a raising handler (Ctrl-C: KeyboardInterrupt) leaves its exception set
+       and stops the call. Non-main threads: PyErr_CheckSignals does nothing. */
+    static int imfilt_python_signals(void) {
+        PyGILState_STATE g = PyGILState_Ensure();
+        const int raised = PyErr_CheckSignals() != 0;
+        PyGILState_Release(g);
+        return raised;
+    }
+    """
+    int imfilt_python_signals() noexcept nogil
+
+
+cdef extern from "core/border.h":
+    ptrdiff_t imfilt_border_index(ptrdiff_t i, ptrdiff_t n, int mode) nogil
+
+
+def border_indices(Py_ssize_t start, Py_ssize_t n, int mode, Py_ssize_t[::1] out not None):
+    """out[i] = the in-image index that coordinate start + i reads (-1: the constant), from
+    src/core/border.h, the one definition of the border modes."""
+    cdef Py_ssize_t i
+    for i in range(out.shape[0]):
+        out[i] = imfilt_border_index(start + i, n, mode)
+
+
+cdef extern from "Python.h":
+    void *PyErr_Occurred()
+
+imfilt_set_interrupt_hook(imfilt_python_signals)
+
+
+cdef int _check(int status, str what) except -1:
+    """The one mapping from C status codes to Python exceptions."""
+    if status == 0:
+        return 0
+    if status == 4:  # IMFILT_EINTR: a signal handler raised (its exception is pending)
+        if PyErr_Occurred() != NULL:
+            return -1
+        raise KeyboardInterrupt(f"{what}: interrupted")
+    if status == 1:
+        raise MemoryError(f"{what}: out of memory for scratch buffers")
+    if status == 3:
+        raise TypeError(f"{what}: unsupported dtype reached the C core")
+    raise ValueError(f"{what}: invalid arguments reached the C core (status {status})")
+
+
+cdef imfilt_image _image(const uint8_t[:, :] rows, size_t width, size_t channels, int dtype):
+    cdef imfilt_image im
+    im.data = <void *>&rows[0, 0]
+    im.row_stride = rows.strides[0]
+    im.height = rows.shape[0]
+    im.width = width
+    im.channels = channels
+    im.dtype = dtype
+    return im
+
+
+cdef imfilt_out_rule _rule(dict r):
+    cdef imfilt_out_rule rule
+    rule.mode = r.get("mode", 0)
+    rule.bias = r.get("bias", 0.0)
+    rule.scale = r.get("scale", 1.0)
+    rule.box_delta = r.get("box_delta", 0)
+    rule.box_mul = r.get("box_mul", 0)
+    rule.box_mul16 = r.get("box_mul16", 0)
+    rule.box_shift16 = r.get("box_shift16", 0)
+    rule.scale_in_float = r.get("scale_in_float", 0)
+    rule.tail_block = r.get("tail_block", 0)
+    pad = r.get("tail_pad", (0, 0))
+    rule.tail_pad[0] = pad[0]
+    rule.tail_pad[1] = pad[1]
+    return rule
+
+
+def sepfilter(const uint8_t[:, :] src not None, uint8_t[:, :] dst not None,
+              size_t width, size_t channels, int src_dtype, int dst_dtype,
+              const double[::1] kx not None, size_t ax, const double[::1] ky not None, size_t ay,
+              int border, double cval, int work, dict rule, int threads):
+    cdef imfilt_image s = _image(src, width, channels, src_dtype)
+    cdef imfilt_image d = _image(dst, width, channels, dst_dtype)
+    cdef imfilt_out_rule r = _rule(rule)
+    cdef int st
+    with nogil:
+        st = imfilt_sepfilter(&s, &d, &kx[0], kx.shape[0], ax, &ky[0], ky.shape[0], ay,
+                              border, cval, work, &r, threads)
+    _check(st, "sepfilter")
+
+
+def boxfilter(const uint8_t[:, :] src not None, uint8_t[:, :] dst not None,
+              size_t width, size_t channels, int src_dtype, int dst_dtype,
+              size_t kw, size_t ax, size_t kh, size_t ay,
+              int border, double cval, int work, dict rule, int threads):
+    cdef imfilt_image s = _image(src, width, channels, src_dtype)
+    cdef imfilt_image d = _image(dst, width, channels, dst_dtype)
+    cdef imfilt_out_rule r = _rule(rule)
+    cdef int st
+    with nogil:
+        st = imfilt_boxfilter(&s, &d, kw, ax, kh, ay, border, cval, work, &r, threads)
+    _check(st, "boxfilter")
+
+
+def select_isa(str request):
+    """Choose the kernel table: the best level the CPU runs, capped at `request` ('' = no cap)."""
+    if imfilt_isa_select(request.encode()) != 0:
+        raise ValueError(f"IMFILT_CPU={request!r} is not a level built into this module; "
+                         f"built: {imfilt_isa_built().decode()}")
+
+
+def config():
+    return {
+        "isa_active": imfilt_isa_name().decode(),
+        "isa_built": imfilt_isa_built().decode().split(","),
+        "isa_supported": imfilt_isa_supported().decode().split(","),
+        "compiler": imfilt_compiler().decode(),
+        "openmp": bool(imfilt_openmp_enabled()),
+        "max_threads": imfilt_max_threads(),
+    }
+
+
+# ----------------------------------------------------------------------------------------------
+# Filter families: each binds its C entries in its own include file (src/_<family>.pxi), using
+# _image, _check and the nogil pattern above.
+include "hog.pxi"
+include "conv.pxi"
+include "morph.pxi"
+include "tone.pxi"
+include "median.pxi"
+include "png.pxi"

@@ -1,0 +1,481 @@
+/* HOG descriptors: one core, two semantics (OpenCV's HOGDescriptor and skimage.feature.hog).
+
+   Pipeline, per gradient row (rows are independent, so threads own ranges of block rows):
+     1. load the three image rows it needs as float (OpenCV) or double (scikit-image) planes,
+        through the border map (OpenCV frames the image with `padding` pixels read with
+        reflect101 addressing, src/core/border.h);
+     2. votes (src/hog/hog_isa.c): per pixel a bin and the magnitude split between it and the next
+        bin (OpenCV: linear in orientation) or one bin (scikit-image: hard);
+     3. spatial pooling. OpenCV weighs a pixel in a block by gaussian(position in block) x
+        bilinear cell weights, which is separable: X_cx(j) * Y_cy(i). A row pass sums each
+        block column's pixels with X into R[bx][cx][bin] (a scatter of 2 bins per cell), a
+        column pass adds Y_cy(i) * R into a vector-padded accumulator of every block row
+        containing the row (compacted into the output when the block row is complete), so
+        each block's histogram is computed once (Dalal & Triggs' weighting, separable
+        evaluation).
+        scikit-image sums each cell's magnitudes per bin in float32, in raster order, like its
+        Cython loop, then divides by the cell area;
+     4. normalisation: OpenCV's L2-Hys (its float order of operations) per finished block row;
+        scikit-image's L1, L1-sqrt, L2, L2-Hys over blocks of cells, in double.
+   Memory: the output (the block grid) plus O(width) scratch per thread. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/border.h"
+#include "hog.h"
+#include "core/parallel.h"
+
+IMFILT_ISA_DECLARE(imfilt_hog_table, imfilt_hog);
+
+/* ------------------------------------------------------------------------------------------
+   A cache of three loaded image rows (the rows above, at and below a gradient row). */
+typedef struct {
+    ptrdiff_t key[3];
+    void *planes[3];      /* each: channels planes of `stride` elements */
+    size_t stride, esize;
+} row_cache;
+
+static void *cache_get(row_cache *rc, ptrdiff_t key, const ptrdiff_t need[3], int *slot_out) {
+    for (int s = 0; s < 3; s++)
+        if (rc->key[s] == key) { *slot_out = -1; return rc->planes[s]; }
+    int s = 0;
+    for (; s < 3; s++)
+        if (rc->key[s] != need[0] && rc->key[s] != need[1] && rc->key[s] != need[2]) break;
+    rc->key[s] = key;
+    *slot_out = s;
+    return rc->planes[s];
+}
+
+/* ------------------------------------------------------------------------------------------
+   OpenCV's L2-Hys, float, with its order of operations: sums of squares in 4 interleaved
+   partial sums ((p0 + p1) + (p2 + p3), then the tail), h /= sqrt(sum) + 0.1 * len, clip at the
+   threshold, h /= sqrt(sum) + 1e-3. */
+static float sumsq4(const float *h, size_t n) {
+    float p[4] = {0, 0, 0, 0};
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        for (int k = 0; k < 4; k++) p[k] += h[i + k] * h[i + k];
+    float s = (p[0] + p[1]) + (p[2] + p[3]);
+    for (; i < n; i++) s += h[i] * h[i];
+    return s;
+}
+
+static void l2hys_cv(float *h, size_t n, float thresh) {
+    float scale = 1.f / (sqrtf(sumsq4(h, n)) + (float)n * 0.1f);
+    for (size_t i = 0; i < n; i++) {
+        float v = h[i] * scale;
+        h[i] = v < thresh ? v : thresh;
+    }
+    scale = 1.f / (sqrtf(sumsq4(h, n)) + 1e-3f);
+    for (size_t i = 0; i < n; i++) h[i] *= scale;
+}
+
+/* ------------------------------------------------------------------------------------------
+   OpenCV semantics. Block grid over the image framed by (pad_y, pad_x): blocks at
+   (by * stride_y, bx * stride_x), out[by][bx][(cx * ncy + cy) * nbins + bin] (cells
+   column-major, as OpenCV). */
+typedef imfilt_hog_axis_weight axis_weight;
+
+/* OpenCV's per-position weights along one axis of a block: gaussian (centred at size / 2)
+   times the linear interpolation between cell centres, cells outside the block dropped. */
+static void axis_weights(axis_weight *aw, size_t size, size_t cell, size_t ncells, float scale) {
+    float half = (float)size * 0.5f;
+    for (size_t j = 0; j < size; j++) {
+        float d = (float)j - half;
+        float g = expf(-(d * d) * scale);
+        float pos = ((float)j + 0.5f) / (float)cell - 0.5f;
+        float fl = floorf(pos);
+        ptrdiff_t c0 = (ptrdiff_t)fl;
+        float f = pos - fl;
+        aw[j].count = 0;
+        if (c0 >= 0 && (size_t)c0 < ncells) {
+            aw[j].cell[aw[j].count] = (size_t)c0;
+            aw[j].w[aw[j].count++] = g * (1.f - f);
+        }
+        if (c0 + 1 >= 0 && (size_t)(c0 + 1) < ncells) {
+            aw[j].cell[aw[j].count] = (size_t)(c0 + 1);
+            aw[j].w[aw[j].count++] = g * f;
+        }
+    }
+}
+
+static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float *out,
+                      int threads) {
+    const imfilt_hog_table *tab = IMFILT_ISA_ACTIVE(imfilt_hog_table, imfilt_hog);
+    const size_t H = src->height, W = src->width, C = src->channels, nb = p->nbins;
+    const size_t bh = p->block_h, bw = p->block_w, sy = p->stride_y, sx = p->stride_x;
+    const size_t GH = H + 2 * p->pad_y, GW = W + 2 * p->pad_x;
+    if (GH < bh || GW < bw) return IMFILT_OK;
+    const size_t nby = (GH - bh) / sy + 1, nbx = (GW - bw) / sx + 1;
+    const size_t ncx = bw / p->cell_w, ncy = bh / p->cell_h, L = ncx * ncy * nb;
+    const size_t xend = (nbx - 1) * sx + bw, yend = (nby - 1) * sy + bh;
+    if (!tab->load_f32[src->dtype]) return IMFILT_EDTYPE;
+
+    ptrdiff_t *xmap = malloc((xend + 2) * sizeof *xmap);
+    ptrdiff_t *ymap = malloc((yend + 2) * sizeof *ymap);
+    axis_weight *xw = malloc(bw * sizeof *xw), *yw = malloc(bh * sizeof *yw);
+    size_t *xj = malloc((ncx * bw + ncx) * sizeof *xj);
+    float *xwt = malloc(ncx * bw * sizeof *xwt);
+    if (!xmap || !ymap || !xw || !yw || !xj || !xwt) {
+        free(xmap); free(ymap); free(xw); free(yw); free(xj); free(xwt);
+        return IMFILT_ENOMEM;
+    }
+    size_t *xn = xj + ncx * bw;
+    for (size_t i = 0; i < xend + 2; i++)
+        xmap[i] = imfilt_border_index((ptrdiff_t)i - 1 - (ptrdiff_t)p->pad_x, (ptrdiff_t)W,
+                                      IMFILT_BORDER_REFLECT101);
+    for (size_t i = 0; i < yend + 2; i++)
+        ymap[i] = imfilt_border_index((ptrdiff_t)i - 1 - (ptrdiff_t)p->pad_y, (ptrdiff_t)H,
+                                      IMFILT_BORDER_REFLECT101);
+    float sigma = (float)p->win_sigma, gscale = 1.f / (sigma * sigma * 2);
+    axis_weights(xw, bw, p->cell_w, ncx, gscale);
+    axis_weights(yw, bh, p->cell_h, ncy, gscale);
+    for (size_t cx = 0; cx < ncx; cx++) {     /* xw by cell: (position, weight), ascending */
+        xn[cx] = 0;
+        for (size_t j = 0; j < bw; j++)
+            for (size_t k = 0; k < xw[j].count; k++)
+                if (xw[j].cell[k] == cx) {
+                    xj[cx * bw + xn[cx]] = j;
+                    xwt[cx * bw + xn[cx]++] = xw[j].w[k];
+                }
+    }
+    /* the image columns the planes hold contiguously: plane index i reads column i - 1 - pad */
+    size_t lo = p->pad_x + 1, hi = p->pad_x + 1 + W;
+    if (hi > xend + 2) hi = xend + 2;
+    if (lo > hi) lo = hi;
+    const float angle_scale = p->signed_gradient ? (float)(nb / (2.0 * 3.14159265358979323846))
+                                                 : (float)(nb / 3.14159265358979323846);
+    const size_t first_tail = GW - GW % 4;      /* OpenCV's 4-lane body covers [0, first_tail) */
+    const float thresh = (float)p->threshold;
+
+    int nth = imfilt_choose_threads(threads, yend, xend * C * 16); /* ~20 ns a pixel */
+    if ((size_t)nth > nby) nth = (int)nby;
+    int status = IMFILT_OK;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nth)
+#endif
+    {
+        size_t b0, b1;
+        imfilt_team_rows(nby, 1, &b0, &b1);
+        size_t pstride = xend + 2;
+        float *buf = NULL;
+        const size_t nbp = (nb + tab->lanes - 1) / tab->lanes * tab->lanes;
+        /* block rows in flight at once: at most ceil(bh / sy), and of this thread's */
+        size_t nslots = (bh + sy - 1) / sy;
+        if (b1 > b0 && nslots > b1 - b0) nslots = b1 - b0;
+        const size_t aslot = nbx * ncx * ncy * nbp;
+        size_t nbuf = 3 * C * pstride + 7 * xend + nbx * ncx * nbp + xend * nbp + 3 * C * 2 +
+                      nslots * aslot;
+        float *raw = NULL;         /* R and V start on a 64-byte boundary (whole-vector rows) */
+        if (b0 < b1) raw = malloc((nbuf + 16) * sizeof(float) + 2 * xend * sizeof(uint16_t));
+        if (raw) buf = raw;
+        if (b0 < b1 && !buf) {
+            imfilt_set_status(&status, IMFILT_ENOMEM);
+        } else if (b0 < b1) {
+            row_cache rc = {{-1, -1, -1}, {buf, buf + C * pstride, buf + 2 * C * pstride},
+                            pstride, sizeof(float)};
+            float *w0 = buf + 3 * C * pstride, *w1 = w0 + xend, *scratch = w1 + xend;
+            float *R = scratch + 4 * xend;
+            R += (64 - (uintptr_t)R % 64) % 64 / sizeof(float);
+            float *V = R + nbx * ncx * nbp;
+            float *A = V + xend * nbp;
+            uint16_t *bin = (uint16_t *)(A + nslots * aslot);
+            const float *up[64], *mid[64], *down[64];
+            float *pl[64];
+            for (size_t gy = b0 * sy; gy < (b1 - 1) * sy + bh; gy++) {
+                if ((gy & 7) == 0 && imfilt_stopped(&status)) break; /* 8 gradient rows */
+                ptrdiff_t need[3] = {ymap[gy], ymap[gy + 1], ymap[gy + 2]};
+                const float *rows[3];
+                for (int k = 0; k < 3; k++) {
+                    int slot;
+                    float *planes = cache_get(&rc, need[k], need, &slot);
+                    if (slot >= 0) {
+                        const uint8_t *row = (const uint8_t *)src->data +
+                                             need[k] * src->row_stride;
+                        for (size_t c = 0; c < C; c++) pl[c] = planes + c * pstride;
+                        tab->load_f32[src->dtype](row, C, xmap, xend + 2, lo, hi,
+                                                  -1 - (ptrdiff_t)p->pad_x, p->gamma, pl);
+                    }
+                    rows[k] = planes;
+                }
+                for (size_t c = 0; c < C; c++) {
+                    up[c] = rows[0] + c * pstride + 1;
+                    mid[c] = rows[1] + c * pstride + 1;
+                    down[c] = rows[2] + c * pstride + 1;
+                }
+                tab->votes_cv(up, mid, down, C, xend, first_tail, angle_scale, (int)nb, bin,
+                              w0, w1, scratch);
+                /* row pass: R[bx][cx][bin] = sum_j X_cx(j) * votes(bx * sx + j) */
+                tab->rows_cv(bin, w0, w1, xend, nbp, xw, xj, xwt, xn, bw, ncx, nbx, sx, V, R);
+                /* column pass into the padded accumulator of every block row of this
+                   thread containing gy; a finished block row is compacted into out and
+                   normalised */
+                size_t by_lo = gy + 1 > bh ? (gy + 1 - bh + sy - 1) / sy : 0, by_hi = gy / sy;
+                if (by_lo < b0) by_lo = b0;
+                if (by_hi > b1 - 1) by_hi = b1 - 1;
+                for (size_t by = by_lo; by <= by_hi && by_lo <= by_hi; by++) {
+                    size_t i = gy - by * sy;
+                    float *acc = A + (by % nslots) * aslot;
+                    if (i == 0) memset(acc, 0, aslot * sizeof(float));
+                    for (size_t k = 0; k < yw[i].count; k++)
+                        tab->cols_cv(R, nbp, nbx * ncx, ncy, yw[i].cell[k], yw[i].w[k], acc);
+                    if (i == bh - 1)
+                        for (size_t bx = 0; bx < nbx; bx++) {
+                            float *h = out + (p->column_major ? bx * nby + by
+                                                              : by * nbx + bx) * L;
+                            const float *a = acc + bx * ncx * ncy * nbp;
+                            for (size_t q = 0; q < ncx * ncy; q++)
+                                memcpy(h + q * nb, a + q * nbp, nb * sizeof(float));
+                            l2hys_cv(h, L, thresh);
+                        }
+                }
+            }
+            free(raw);
+        }
+    }
+    free(xmap); free(ymap); free(xw); free(yw); free(xj); free(xwt);
+    return status;
+}
+
+/* ------------------------------------------------------------------------------------------
+   scikit-image semantics: cells[cy][cx][bin] (float32 sums in raster order, as its Cython loop
+   accumulates), then blocks of block_h x block_w cells, stride one cell, out[by][bx][r][c][bin]
+   in double or float. */
+
+/* a growable list of the pixels only NumPy can bin, 4 doubles each: y, x, dy, dx */
+typedef struct {
+    double *v;
+    size_t n, cap;
+} amb_list;
+
+static int amb_push(amb_list *l, double y, double x, double dy, double dx) {
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 64;
+        double *v = realloc(l->v, cap * 4 * sizeof *v);
+        if (!v) return 0;
+        l->v = v;
+        l->cap = cap;
+    }
+    double *r = l->v + 4 * l->n++;
+    r[0] = y, r[1] = x, r[2] = dy, r[3] = dx;
+    return 1;
+}
+
+/* first index i with pos[i] >= key (pos ascending) */
+static size_t lower_bound(const int64_t *pos, size_t n, int64_t key) {
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (pos[mid] < key) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+int imfilt_hog_cells(const imfilt_image *src, const imfilt_hog_params *p, float *cells,
+                     const int64_t *pos, const double *orient, size_t npos, double **amb,
+                     size_t *amb_count, int threads) {
+    const imfilt_hog_table *tab = IMFILT_ISA_ACTIVE(imfilt_hog_table, imfilt_hog);
+    if (!src || !p || !cells || !amb || !amb_count || src->channels == 0 ||
+        src->channels > 64 || p->nbins == 0 || p->nbins >= 0xFFF0 || p->cell_h == 0 ||
+        p->cell_w == 0 || src->dtype < 0 || src->dtype >= IMFILT_NTYPES ||
+        (npos && !(pos && orient)))
+        return IMFILT_EINVAL;
+    if (!tab->load_f64[src->dtype]) return IMFILT_EDTYPE;
+    const size_t H = src->height, W = src->width, C = src->channels, nb = p->nbins;
+    const size_t ch = p->cell_h, cw = p->cell_w, ncy = H / ch, ncx = W / cw, n = ncx * cw;
+    *amb = NULL;
+    *amb_count = 0;
+    if (ncy == 0 || ncx == 0) return IMFILT_OK;
+    /* the cell rows to compute: all of them, or (second pass) those holding a listed pixel */
+    size_t nrows = ncy, *rowlist = NULL;
+    if (npos) {
+        rowlist = malloc(npos * sizeof *rowlist);
+        if (!rowlist) return IMFILT_ENOMEM;
+        nrows = 0;
+        for (size_t i = 0; i < npos; i++) {
+            size_t cy = (size_t)pos[i] / W / ch;
+            if (cy < ncy && (nrows == 0 || rowlist[nrows - 1] != cy)) rowlist[nrows++] = cy;
+        }
+    }
+    ptrdiff_t *xmap = malloc((W + 2) * sizeof *xmap);
+    if (!xmap) {
+        free(rowlist);
+        return IMFILT_ENOMEM;
+    }
+    for (size_t i = 0; i < W + 2; i++)
+        xmap[i] = imfilt_border_index((ptrdiff_t)i - 1, (ptrdiff_t)W, IMFILT_BORDER_REPLICATE);
+    const int f32 = src->dtype == IMFILT_F32;
+    const double per180 = 180.0 / (double)nb;
+    int status = IMFILT_OK;
+    amb_list all = {NULL, 0, 0};
+    uint16_t edge[12];
+    tab->sk_edge_bins(nb, edge);
+
+    int nth = imfilt_choose_threads(threads, nrows * ch, W * C * 16);
+    if ((size_t)nth > nrows) nth = (int)nrows;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nth)
+#endif
+    {
+        size_t r0, r1;
+        imfilt_team_rows(nrows, 1, &r0, &r1);
+        size_t pstride = W + 2;
+        double *buf = NULL;
+        amb_list mine = {NULL, 0, 0};
+        if (r0 < r1)
+            buf = malloc((3 * C * pstride + 8 * n) * sizeof(double) + n * sizeof(uint16_t));
+        if (r0 < r1 && !buf) {
+            imfilt_set_status(&status, IMFILT_ENOMEM);
+        } else if (r0 < r1) {
+            row_cache rc = {{-1, -1, -1}, {buf, buf + C * pstride, buf + 2 * C * pstride},
+                            pstride, sizeof(double)};
+            double *mag = buf + 3 * C * pstride, *scratch = mag + n;
+            uint16_t *bin = (uint16_t *)(scratch + 7 * n);
+            const double *up[64], *mid[64], *down[64];
+            double *pl[64];
+            for (size_t r = r0; r < r1; r++) {
+                if (imfilt_stopped(&status)) break; /* one row of cells */
+                const size_t cy = rowlist ? rowlist[r] : r;
+                float *crow = cells + cy * ncx * nb;
+                memset(crow, 0, ncx * nb * sizeof(float));
+                for (size_t y = cy * ch; y < (cy + 1) * ch; y++) {
+                    ptrdiff_t need[3] = {y > 0 ? (ptrdiff_t)y - 1 : 0, (ptrdiff_t)y,
+                                         y + 1 < H ? (ptrdiff_t)y + 1 : (ptrdiff_t)H - 1};
+                    const double *rows[3];
+                    for (int k = 0; k < 3; k++) {
+                        int slot;
+                        double *planes = cache_get(&rc, need[k], need, &slot);
+                        if (slot >= 0) {
+                            const uint8_t *row = (const uint8_t *)src->data +
+                                                 need[k] * src->row_stride;
+                            for (size_t c = 0; c < C; c++) pl[c] = planes + c * pstride;
+                            tab->load_f64[src->dtype](row, C, xmap, W + 2, 1, W + 1, -1,
+                                                      p->gamma, pl);
+                        }
+                        rows[k] = planes;
+                    }
+                    for (size_t c = 0; c < C; c++) {
+                        up[c] = rows[0] + c * pstride + 1;
+                        mid[c] = rows[1] + c * pstride + 1;
+                        down[c] = rows[2] + c * pstride + 1;
+                    }
+                    tab->votes_sk(up, mid, down, C, n, W, y == 0 || y + 1 == H, f32, nb, edge,
+                                  bin, mag, scratch);
+                    if (npos) {     /* second pass: the listed pixels' orientations, NumPy's */
+                        size_t i = lower_bound(pos, npos, (int64_t)(y * W));
+                        for (; i < npos && (size_t)pos[i] < (y + 1) * W; i++) {
+                            size_t x = (size_t)pos[i] - y * W;
+                            if (x < n) bin[x] = imfilt_hog_sk_bin(orient[i], nb, per180);
+                        }
+                    }
+                    /* float32 sums in raster order, as skimage's cell loop. Cells
+                       innermost: consecutive updates hit different cells, so a run of
+                       equal bins in one cell makes no read-after-write chain, while each
+                       cell still sums its pixels in raster order. A pixel NumPy must bin
+                       is listed; its cell row is summed again in the second pass. */
+                    for (size_t k = 0; k < cw; k++) {
+                        float *acc = crow;
+                        for (size_t x = k; x < n; x += cw, acc += nb) {
+                            size_t b = bin[x];
+                            if (b < nb) {
+                                acc[b] = (float)((double)acc[b] + mag[x]);
+                            } else if (b == IMFILT_HOG_ALL_BINS) {
+                                /* NaN orientation: every comparison fails, every bin adds */
+                                for (size_t i = 0; i < nb; i++)
+                                    acc[i] = (float)((double)acc[i] + mag[x]);
+                            } else if (b == IMFILT_HOG_AMBIGUOUS &&
+                                       !amb_push(&mine, (double)y, (double)x, scratch[n + x],
+                                                 scratch[x])) {
+                                imfilt_set_status(&status, IMFILT_ENOMEM);
+                            }
+                        }
+                    }
+                }
+            }
+            free(buf);
+        }
+        if (mine.n) {
+#ifdef _OPENMP
+#pragma omp critical(imfilt_hog_amb)
+#endif
+            {
+                if (all.v == NULL) {
+                    all = mine;
+                    mine.v = NULL;
+                } else {
+                    double *v = realloc(all.v, (all.n + mine.n) * 4 * sizeof *v);
+                    if (v) {
+                        memcpy(v + 4 * all.n, mine.v, mine.n * 4 * sizeof *v);
+                        all.v = v;
+                        all.n += mine.n;
+                    } else {
+                        imfilt_set_status(&status, IMFILT_ENOMEM);
+                    }
+                }
+            }
+        }
+        free(mine.v);
+    }
+    free(xmap);
+    free(rowlist);
+    if (status != IMFILT_OK) {
+        free(all.v);
+        return status;
+    }
+    *amb = all.v;
+    *amb_count = all.n;
+    return status;
+}
+
+int imfilt_hog_cell_blocks(const float *cells, size_t ncy, size_t ncx,
+                           const imfilt_hog_params *p, void *out, int threads) {
+    const size_t nb = p->nbins, brow = p->block_h, bcol = p->block_w;
+    if (!cells || !out || nb == 0 || brow == 0 || bcol == 0 || ncy < brow || ncx < bcol)
+        return IMFILT_EINVAL;
+    const imfilt_hog_table *tab = IMFILT_ISA_ACTIVE(imfilt_hog_table, imfilt_hog);
+    const size_t nby = ncy - brow + 1, nbx = ncx - bcol + 1, L = brow * bcol * nb;
+    int status = IMFILT_OK;
+    int nth = imfilt_choose_threads(threads, nby * 8, nbx * L * 2);
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nth)
+#endif
+    {
+        double *v = malloc(L * sizeof(double));
+        if (!v) {
+            imfilt_set_status(&status, IMFILT_ENOMEM);
+        }
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+#endif
+        for (size_t by = 0; by < nby; by++) {
+            if (!v) continue;
+            for (size_t bx = 0; bx < nbx; bx++) {
+                size_t k = 0, base = (by * nbx + bx) * L;
+                /* double output: the block is gathered and normalised in place */
+                double *w = p->out_dtype == IMFILT_F64 ? (double *)out + base : v;
+                for (size_t r = 0; r < brow; r++) {
+                    const float *cr = cells + ((by + r) * ncx + bx) * nb;
+                    for (size_t i = 0; i < bcol * nb; i++) w[k++] = cr[i];
+                }
+                tab->norm_sk(w, L, p->norm, p->threshold);
+                if (p->out_dtype != IMFILT_F64)
+                    for (size_t i = 0; i < L; i++) ((float *)out)[base + i] = (float)v[i];
+            }
+        }
+        free(v);
+    }
+    return status;
+}
+
+int imfilt_hog_blocks(const imfilt_image *src, const imfilt_hog_params *p, float *out,
+                      int threads) {
+    if (!src || !p || !out || src->channels == 0 || src->channels > 64 || p->nbins == 0 ||
+        p->nbins > 255 || p->cell_h == 0 || p->cell_w == 0 || p->block_h == 0 ||
+        p->block_w == 0 || p->stride_y == 0 || p->stride_x == 0 || p->block_h % p->cell_h ||
+        p->block_w % p->cell_w || !(p->win_sigma > 0) || src->dtype < 0 ||
+        src->dtype >= IMFILT_NTYPES)
+        return IMFILT_EINVAL;
+    if (src->height == 0 || src->width == 0) return IMFILT_OK;
+    return hog_opencv(src, p, out, threads);
+}

@@ -1,0 +1,121 @@
+/* Separable drivers: Gaussian-style correlation and box sums. They own the traversal, not
+   the arithmetic: each thread takes a horizontal strip, runs the row pass into a small ring
+   of kernel-height rows (never a full-size intermediate), then the column pass out of it.
+   Borders come from border.h only; the hot loops from the ISA table (separable.h). */
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+#include "core/imfilt.h"
+#include "core/entry.h"
+#include "core/border.h"
+#include "separable.h"
+#include "core/parallel.h"
+#include "core/prefetch.h"
+#include "box8/box8.h"
+
+IMFILT_ISA_DECLARE(imfilt_separable_table, imfilt_separable);
+const imfilt_separable_table *imfilt_separable_active(void) {
+    return IMFILT_ISA_ACTIVE(imfilt_separable_table, imfilt_separable);
+}
+
+/* Float box sums restart at row multiples of this, so results never depend on the strips. */
+#define IMFILT_BOX_RESTART_ROWS 64
+
+static int is_symmetric(const double *k, size_t n) {
+    if (!(n & 1)) return 0;
+    for (size_t i = 0; i < n / 2; i++)
+        if (k[i] != k[n - 1 - i]) return 0;
+    return 1;
+}
+
+/* The double-product rounding of OpenCV's scalar row tails (see imfilt_out_rule.tail_block). */
+static void store_round_double(const double *v, void *dst, size_t n, int dtype, double scale) {
+    for (size_t i = 0; i < n; i++) {
+        double r = nearbyint(v[i] * scale); /* half to even in the default rounding mode */
+        switch (dtype) {
+        case IMFILT_U8: ((uint8_t *)dst)[i] = (uint8_t)(r < 0 ? 0 : r > 255 ? 255 : r); break;
+        case IMFILT_U16: ((uint16_t *)dst)[i] = (uint16_t)(r < 0 ? 0 : r > 65535 ? 65535 : r); break;
+        case IMFILT_I16: ((int16_t *)dst)[i] = (int16_t)(r < -32768 ? -32768 : r > 32767 ? 32767 : r); break;
+        default: break;
+        }
+    }
+}
+
+/* Taps that the exact uint16 row pass can take: integers >= 0 summing to at most 256 (every
+   partial sum of 8-bit pixels then stays below 2^16). */
+static int taps_fit_u8(const double *k, size_t n) {
+    double sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!(k[i] >= 0 && k[i] <= 256 && k[i] == (double)(long)k[i])) return 0;
+        sum += k[i];
+    }
+    return sum <= 256;
+}
+
+/* bordered_row_u8: the bordered rows of uint8 images as they are (the uint16 row pass) */
+#define W uint8_t
+#define WS u8
+#define BORDERED_LOAD(from, to, n) memcpy(to, from, n)
+#include "core/bordered_row_tmpl.h"
+#undef BORDERED_LOAD
+#undef W
+#undef WS
+
+#define W float
+#define WS f32
+#define SEP_U8_ROWS 1
+#include "separable_drv_tmpl.h"
+#undef SEP_U8_ROWS
+#undef W
+#undef WS
+
+#define W double
+#define WS f64
+#include "separable_drv_tmpl.h"
+#undef W
+#undef WS
+
+#define W uint16_t
+#define WS u16
+#include "separable_drv_tmpl.h"
+#undef W
+#undef WS
+
+static int check_args(const imfilt_image *src, const imfilt_image *dst, size_t k1, size_t a1,
+                      size_t k2, size_t a2) {
+    int st = imfilt_check_window(k2, k1, a2, a1);
+    return st ? st : imfilt_check_images(src, dst, 0);
+}
+
+int imfilt_sepfilter(const imfilt_image *src, imfilt_image *dst,
+                     const double *kx, size_t kw, size_t ax,
+                     const double *ky, size_t kh, size_t ay,
+                     int border, double cval, int work,
+                     const imfilt_out_rule *rule, int threads) {
+    int st = check_args(src, dst, kw, ax, kh, ay);
+    if (st) return st;
+    if (src->height == 0 || src->width == 0 || src->channels == 0) return IMFILT_OK;
+    if (rule->mode == IMFILT_OUT_BOX8) return IMFILT_EINVAL; /* a box rule, not a kernel rule */
+    if (work == IMFILT_WORK_F64) return sep_f64(src, dst, kx, kw, ax, ky, kh, ay, border, cval, rule, threads, 0);
+    if (work == IMFILT_WORK_F32) return sep_f32(src, dst, kx, kw, ax, ky, kh, ay, border, cval, rule, threads, 0);
+    return IMFILT_EINVAL; /* uint16 lanes only hold box sums */
+}
+
+int imfilt_boxfilter(const imfilt_image *src, imfilt_image *dst,
+                     size_t kw, size_t ax, size_t kh, size_t ay,
+                     int border, double cval, int work,
+                     const imfilt_out_rule *rule, int threads) {
+    int st = check_args(src, dst, kw, ax, kh, ay);
+    if (st) return st;
+    if (src->height == 0 || src->width == 0 || src->channels == 0) return IMFILT_OK;
+    /* 8-bit means take the fused path (src/box8.c); the 8-bit rounding exists only there */
+    int fused = imfilt_box8(src, dst, kw, ax, kh, ay, border, cval, rule, threads);
+    if (fused >= 0) return fused;
+    if (rule->mode == IMFILT_OUT_BOX8) return IMFILT_EINVAL;
+    if (work == IMFILT_WORK_F64) return sep_f64(src, dst, NULL, kw, ax, NULL, kh, ay, border, cval, rule, threads, 1);
+    if (work == IMFILT_WORK_F32) return sep_f32(src, dst, NULL, kw, ax, NULL, kh, ay, border, cval, rule, threads, 1);
+    /* uint16 lanes: 8-bit input, area <= 256 (every sum < 2^16) */
+    if (src->dtype != IMFILT_U8 || kw * kh > 256 || (dst->dtype != IMFILT_U8 && dst->dtype != IMFILT_I64))
+        return IMFILT_EINVAL;
+    return sep_u16(src, dst, NULL, kw, ax, NULL, kh, ay, border, cval, rule, threads, 1);
+}
