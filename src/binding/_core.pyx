@@ -75,15 +75,15 @@ imfilt_set_interrupt_hook(imfilt_python_signals)
 
 cdef int _check(int status, str what) except -1:
     """The one mapping from C status codes to Python exceptions."""
-    if status == 0:
+    if status == IMFILT_OK:
         return 0
-    if status == 4:  # IMFILT_EINTR: a signal handler raised (its exception is pending)
+    if status == IMFILT_EINTR:  # a signal handler raised (its exception is pending)
         if PyErr_Occurred() != NULL:
             return -1
         raise KeyboardInterrupt(f"{what}: interrupted")
-    if status == 1:
+    if status == IMFILT_ENOMEM:
         raise MemoryError(f"{what}: out of memory for scratch buffers")
-    if status == 3:
+    if status == IMFILT_EDTYPE:
         raise TypeError(f"{what}: unsupported dtype reached the C core")
     raise ValueError(f"{what}: invalid arguments reached the C core (status {status})")
 
@@ -162,7 +162,7 @@ def config():
 
 
 # ----------------------------------------------------------------------------------------------
-# Filter families: each binds its C entries in its own include file (src/_<family>.pxi), using
+# Filter families: each binds its C entries in its own include file (src/binding/<family>.pxi), using
 # _image, _check and the nogil pattern above.
 include "hog.pxi"
 include "conv.pxi"

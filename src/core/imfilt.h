@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum {
+typedef enum imfilt_status {
     IMFILT_OK = 0,
     IMFILT_ENOMEM = 1,    /* scratch allocation failed */
     IMFILT_EINVAL = 2,    /* argument the Python layer should have refused */
@@ -13,14 +13,14 @@ typedef enum {
 } imfilt_status;
 
 /* Pixel types; the order is shared with imfilt/_normalize.py (DTYPE_CODES). */
-typedef enum {
+typedef enum imfilt_dtype {
     IMFILT_U8 = 0, IMFILT_U16 = 1, IMFILT_I16 = 2, IMFILT_F32 = 3, IMFILT_F64 = 4,
     IMFILT_I64 = 5, /* output only: window sums of mean(normalize=False) */
     IMFILT_NTYPES = 6
 } imfilt_dtype;
 
 /* Border modes; the order is shared with imfilt/_normalize.py (BORDER_CODES). */
-typedef enum {
+typedef enum imfilt_border {
     IMFILT_BORDER_REFLECT101 = 0, IMFILT_BORDER_REFLECT = 1, IMFILT_BORDER_REPLICATE = 2,
     IMFILT_BORDER_CONSTANT = 3, IMFILT_BORDER_WRAP = 4
 } imfilt_border;
@@ -35,10 +35,10 @@ typedef struct {
 } imfilt_image;
 
 /* Work (accumulator) types of the separable engine. */
-typedef enum { IMFILT_WORK_F32 = 0, IMFILT_WORK_F64 = 1, IMFILT_WORK_U16 = 2 } imfilt_work;
+typedef enum imfilt_work { IMFILT_WORK_F32 = 0, IMFILT_WORK_F64 = 1, IMFILT_WORK_U16 = 2 } imfilt_work;
 
 /* How the separable engine turns an accumulated value v into an output pixel. */
-typedef enum {
+typedef enum imfilt_out_mode {
     IMFILT_OUT_CAST = 0,        /* (T)(v * scale)                                        */
     IMFILT_OUT_FLOOR_SHIFT = 1, /* saturate(floor((v + bias) * scale)): fixed point >> n */
     IMFILT_OUT_ROUND = 2,       /* saturate(round_half_even(v * scale))                  */
@@ -81,7 +81,7 @@ int imfilt_boxfilter(const imfilt_image *src, imfilt_image *dst,
                      const imfilt_out_rule *rule, int threads);
 
 /* ---- HOG descriptors (src/hog/hog.c) ---- */
-typedef enum {
+typedef enum imfilt_hog_norm {
     IMFILT_HOG_NORM_L2HYS_CV = 0, /* OpenCV: float, eps 0.1 * len then 1e-3 added to the norm */
     IMFILT_HOG_NORM_L1 = 1, IMFILT_HOG_NORM_L1SQRT = 2, IMFILT_HOG_NORM_L2 = 3,
     IMFILT_HOG_NORM_L2HYS = 4,    /* scikit-image: double, eps 1e-5 (squared inside the root) */
@@ -121,7 +121,7 @@ int imfilt_hog_cells(const imfilt_image *src, const imfilt_hog_params *p, float 
    (stride one cell), normalised by p->norm in double, stored as p->out_dtype. */
 int imfilt_hog_cell_blocks(const float *cells, size_t ncy, size_t ncx,
                            const imfilt_hog_params *p, void *out, int threads);
-/* ---- convolution (src/conv.c) ---------------------------------------------------------- */
+/* ---- convolution (src/conv/conv.c) ---------------------------------------------------------- */
 /* conv2d on contiguous NCHW arrays of `dtype` (F32 or F64): x (n, c, h, wd), w (cout,
    c / groups, kh, kw), bias (cout) or NULL, y (n, cout, oh, ow);
    y[b, o, i, j] = bias[o] + sum w[o, ci, ky, kx] * x[b, g * c/groups + ci, i*sh + ky*dh - ph,
@@ -137,16 +137,16 @@ int imfilt_conv2d(const void *x, const void *w, const void *bias, void *y, int d
 int imfilt_filter2d(const imfilt_image *src, imfilt_image *dst, const double *k, size_t kh,
                     size_t kw, size_t ay, size_t ax, double delta, int border, double cval,
                     int threads);
-/* ---- Minimum / maximum (src/morph.c) ---------------------------------------------------- */
+/* ---- Minimum / maximum (src/morph/morph.c) ---------------------------------------------------- */
 enum { IMFILT_MORPH_MIN = 0, IMFILT_MORPH_MAX = 1 };
 
 /* out(y, x) = op over (i, j) in the window of in(y - ay + i, x - ax + j), op = min or max;
    the window is the kh x kw rectangle, or the nonzero cells of `footprint` (kh x kw, row-major)
-   when it is not NULL. Floats: NaN propagates. */
+   when it is not NULL. Floats: NaN is ignored (a window of NaN only gives NaN). */
 int imfilt_morph(const imfilt_image *src, imfilt_image *dst, const uint8_t *footprint,
                  size_t kh, size_t kw, size_t ay, size_t ax, int op,
                  int border, double cval, int threads);
-/* ---- Tone: lookup tables and gamma (src/tone.c, src/tone_isa.c) ---- */
+/* ---- Tone: lookup tables and gamma (src/tone/) ---- */
 /* dst[y, x, c] = entry (src[y, x, c], table_channels > 1 ? c : 0) of `table`, entries being
    opaque elem_size-byte values (1, 2, 4, 8 or 16) stored row-major as (entries, table_channels):
    256 entries for a U8 src, 65536 for U16. table_channels is 1 or src->channels; dst->dtype is
@@ -160,7 +160,7 @@ int imfilt_pow(const imfilt_image *src, imfilt_image *dst, double gamma, double 
                int threads, int *negative);
 /* *found = 1 when some sample of a F32 / F64 image is < 0. */
 int imfilt_any_negative(const imfilt_image *src, int threads, int *found);
-/* ---- median (src/median.c) ----
+/* ---- median (src/median/median.c) ----
    out = the median of the kh x kw window (both odd) centred on each pixel, per channel;
    floats order NaN above +inf. */
 int imfilt_median(const imfilt_image *src, imfilt_image *dst, size_t kh, size_t kw,
