@@ -29,7 +29,7 @@ def png_unfilter(const uint8_t[:, ::1] src not None, uint8_t[:, ::1] dst not Non
     with nogil:
         st = imfilt_png_unfilter(&src[0, 0], src.strides[0], &dst[0, 0], dst.strides[0], n,
                                  row_bytes, bpp, above, &bad)
-    if st == 2:
+    if st == IMFILT_EINVAL:  # a row with an unknown filter type
         return <Py_ssize_t>bad
     _check(st, "png_unfilter")
     return -1
@@ -60,6 +60,6 @@ def png_filter(const uint8_t[:, ::1] raw not None, uint8_t[:, ::1] out not None,
     with nogil:
         st = imfilt_png_filter(&raw[0, 0], raw.strides[0], &out[0, 0], out.strides[0], n,
                                row_bytes, bpp, above, fixed)
-    if st == 2:
+    if st == IMFILT_EINVAL:  # a row with an unknown filter type
         raise ValueError("png_filter: filter types are 0..4")
     _check(st, "png_filter")
