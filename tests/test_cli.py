@@ -15,8 +15,9 @@ import pytest
 import skimage.data
 from PIL import Image
 
-from imfilt import _imageio, cli
-from imfilt._sample import sample_image
+from imfilt import cli
+from imfilt.cli import imageio as _imageio
+from imfilt.cli.demo import sample_image
 
 
 def run(*args, cwd=None):
