@@ -237,7 +237,7 @@ def _run_info(args):
 def _run_bench(argv):
     import importlib
     try:
-        bench = importlib.import_module("imfilt._bench")
+        bench = importlib.import_module("imfilt.bench")
     except ImportError as e:  # the module itself, or a package it needs (cv2, ...)
         print(f"imfilt bench: cannot load the benchmark: {e}\n"
               f"  (it needs the bench extra: pip install 'imfilt[bench]')", file=sys.stderr)
