@@ -1,4 +1,4 @@
-"""Smoke test of the benchmark harness (imfilt._bench) on a tiny image."""
+"""Smoke test of the benchmark harness (imfilt.bench) on a tiny image."""
 import json
 
 import pytest
@@ -7,7 +7,7 @@ import cv2  # noqa: F401  (the test extra installs it; CI must never skip)
 
 
 def test_bench_quick_mean_json(tmp_path, capsys):
-    from imfilt import _bench
+    from imfilt import bench as _bench
 
     out = tmp_path / "bench.json"
     rc = _bench.main(["--quick", "--rounds", "2", "--filter", "mean", "--sizes", "64x48,33x17",
@@ -30,7 +30,7 @@ def test_bench_quick_mean_json(tmp_path, capsys):
 
 
 def test_bench_rejects_unknown_case(capsys):
-    from imfilt import _bench
+    from imfilt import bench as _bench
 
     assert _bench.main(["--filter", "no_such_case"]) == 2
 
@@ -38,7 +38,7 @@ def test_bench_rejects_unknown_case(capsys):
 def test_round_order_gives_every_library_each_neighbour():
     """Over the rounds, each library runs right after each of the others (a rotation would keep
     the cyclic neighbours: imfilt always after the last library, cv2 always after imfilt)."""
-    from imfilt._bench import _round_order
+    from imfilt.bench.timing import _round_order
     libs = ["imfilt", "cv2", "scipy", "pillow", "copy"]
     follows = set()
     prev = None

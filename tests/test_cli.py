@@ -15,8 +15,9 @@ import pytest
 import skimage.data
 from PIL import Image
 
-from imfilt import _imageio, cli
-from imfilt._sample import sample_image
+from imfilt import cli
+from imfilt.cli import imageio as _imageio
+from imfilt.cli.demo import sample_image
 
 
 def run(*args, cwd=None):
@@ -371,9 +372,9 @@ def test_demo_writes_pngs_and_contact_sheet(tmp_path):
 
 def test_bench_forwards_remaining_arguments(monkeypatch):
     seen = []
-    fake = types.ModuleType("imfilt._bench")
+    fake = types.ModuleType("imfilt.bench")
     fake.main = lambda argv: seen.append(argv) or 3
-    monkeypatch.setitem(sys.modules, "imfilt._bench", fake)
+    monkeypatch.setitem(sys.modules, "imfilt.bench", fake)
     assert cli.main(["bench", "--quick", "--sizes", "64x48", "-x"]) == 3
     assert seen == [["--quick", "--sizes", "64x48", "-x"]]
 

@@ -16,6 +16,7 @@ from PIL import Image
 
 import imfilt
 from imfilt import cli
+from imfilt.cli.plan import cpu_count
 
 
 def run(*args, cwd=None, stderr_tty=False):
@@ -95,7 +96,7 @@ def test_fifty_images_two_jobs_with_a_corrupt_and_a_missing_file(fifty, tmp_path
     assert r.returncode == 1
     doc = json.loads(r.stdout)
     assert (doc["succeeded"], doc["failed"], doc["jobs"]) == (50, 2, 2)
-    assert doc["threads"] == max(1, cli._cpu_count() // 2)    # cores shared by the 2 jobs
+    assert doc["threads"] == max(1, cpu_count() // 2)    # cores shared by the 2 jobs
     by_input = {f["input"]: f for f in doc["files"]}
     assert by_input[str(tmp_path / "corrupt.png")]["status"] == "error"
     assert "no such file" in by_input[str(tmp_path / "missing.png")]["error"]

@@ -18,7 +18,7 @@ import skimage.data
 from PIL import Image, ImageOps
 
 import imfilt
-from imfilt import _imageio as io
+from imfilt.cli import imageio as io, png
 
 
 def run(*args, cwd=None):
@@ -63,18 +63,18 @@ def rgb16():
 @pytest.mark.parametrize("shape", [(37, 53, 3), (20, 11, 4), (9, 13, 2), (1, 1, 3), (6, 1, 4),
                                    (1, 9, 3), (14, 17)])
 def test_png_codec_round_trip_every_row_filter(shape, strip_bytes, monkeypatch):
-    monkeypatch.setattr(io, "_STRIP_BYTES", strip_bytes)
+    monkeypatch.setattr(png, "_STRIP_BYTES", strip_bytes)
     rng = np.random.default_rng(sum(shape))
     a = rng.integers(0, 65536, shape, dtype=np.uint16)
     a[: shape[0] // 2] = (np.arange(shape[1]) * 300).reshape((1, -1) + (1,) * (len(shape) - 2))
     alpha = len(shape) == 3 and shape[2] in (2, 4)
     for types in (None, rng.integers(0, 5, shape[0]), np.full(shape[0], 3),
                   np.full(shape[0], 4)):
-        data = io.encode_png(a, alpha, filter_types=types)
+        data = png.encode_png(a, alpha, filter_types=types)
         path = os.path.join(tempfile.mkdtemp(), "x.png")
         with open(path, "wb") as f:
             f.write(data)
-        got, got_alpha, _ = io.read_png(path)
+        got, got_alpha, _ = png.read_png(path)
         assert got.dtype == np.uint16 and got_alpha == alpha
         np.testing.assert_array_equal(got, a)
         if len(shape) == 2 or shape[2] != 2:        # OpenCV has no gray+alpha
@@ -84,7 +84,7 @@ def test_png_codec_round_trip_every_row_filter(shape, strip_bytes, monkeypatch):
 
 @pytest.mark.parametrize("strip_bytes", [4 << 20, 1000])
 def test_png_reader_decodes_files_written_by_opencv(tmp_path, rgb16, strip_bytes, monkeypatch):
-    monkeypatch.setattr(io, "_STRIP_BYTES", strip_bytes)  # rows above come from another strip
+    monkeypatch.setattr(png, "_STRIP_BYTES", strip_bytes)  # rows above come from another strip
     for a in (rgb16, np.dstack([rgb16, rgb16[..., 1] ^ 0x1234])):
         cv2.imwrite(str(tmp_path / "cv.png"), cv2_rgb(a))  # libpng's adaptive row filters
         pic = io.read_image(str(tmp_path / "cv.png"))
@@ -95,7 +95,7 @@ def test_png_reader_decodes_files_written_by_opencv(tmp_path, rgb16, strip_bytes
 
 
 def test_png_reader_rejects_damage(tmp_path, rgb16):
-    good = io.encode_png(rgb16, False)
+    good = png.encode_png(rgb16, False)
     bad_data = bytearray(good)
     bad_data[good.index(b"IDAT") + 10] ^= 0xFF       # zlib may notice first, or the CRC
     bad_crc = bytearray(good)
@@ -158,7 +158,7 @@ def test_16_bit_gray_rgb_rgba_ppm_and_exif_png_stay_exact(tmp_path, rgb16):
     cv2.imwrite(str(src / "rgb16.png"), cv2_rgb(rgb16))              # as a camera tool would
     cv2.imwrite(str(src / "rgba16.png"), cv2_rgb(rgba16))
     cv2.imwrite(str(src / "rgb16.ppm"), cv2_rgb(rgb16))              # P6, maxval 65535
-    (src / "rot16.png").write_bytes(with_exif_orientation(io.encode_png(rgb16, False), 6))
+    (src / "rot16.png").write_bytes(with_exif_orientation(png.encode_png(rgb16, False), 6))
     cv2.imwrite(str(src / "rgb16.tif"), cv2_rgb(rgb16))              # refused: cannot be exact
     r = run("gaussian", src, "-o", tmp_path / "out", "--sigma", "1.5", "--json")
     assert r.returncode == 1, r.stderr
@@ -245,7 +245,8 @@ def test_max_pixels_default_is_the_number_the_help_shows(tmp_path):
 _MEMORY_PROBE = """
 import sys
 import numpy as np
-from imfilt import _imageio as io, cli
+from imfilt import cli
+from imfilt.cli import png
 
 def status(field):  # bytes, from /proc/self/status (Linux)
     with open("/proc/self/status") as f:
@@ -275,11 +276,11 @@ elif step == "write":
     a = np.load(folder + "/a.npy")
     base = reset()
     with open(folder + "/ours.png", "wb") as f:
-        io.write_png(f, a, False)
+        png.write_png(f, a, False)
     print(peak() - base)
 elif step == "read":
     base = reset()
-    pixels, _, _ = io.read_png(folder + "/cv.png")
+    pixels, _, _ = png.read_png(folder + "/cv.png")
     print(peak() - base)
 elif step in ("cli", "cli8", "tiny", "tiny8"):   # read, a chain of two filters, write
     name = {"cli": "cv", "cli8": "rgb8"}.get(step, step)
@@ -309,14 +310,14 @@ def test_16_bit_colour_png_memory_is_bounded(tmp_path):
     assert probe("read") < 1.25 * a.nbytes
     assert probe("cli") - probe("tiny") < 3 * a.nbytes
     assert probe("cli8") - probe("tiny8") < 3 * a.nbytes // 2     # the 8-bit image's size
-    mine, alpha, _ = io.read_png(str(tmp_path / "ours.png"))
+    mine, alpha, _ = png.read_png(str(tmp_path / "ours.png"))
     assert not alpha
     np.testing.assert_array_equal(mine, a)
-    np.testing.assert_array_equal(io.read_png(str(tmp_path / "cv.png"))[0], a)
+    np.testing.assert_array_equal(png.read_png(str(tmp_path / "cv.png"))[0], a)
     np.testing.assert_array_equal(imread16(tmp_path / "ours.png"), a)
     np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "ours.png")),
                                   (a >> 8).astype(np.uint8))     # Pillow: the high bytes
-    np.testing.assert_array_equal(io.read_png(str(tmp_path / "cv_out.png"))[0],
+    np.testing.assert_array_equal(png.read_png(str(tmp_path / "cv_out.png"))[0],
                                   imfilt.gaussian(imfilt.mean(a, 3), 1.0))
     rgb8 = np.asarray(Image.open(tmp_path / "rgb8.png"))
     np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "rgb8_out.png")),

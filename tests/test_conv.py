@@ -571,7 +571,7 @@ def test_simd_levels_agree_and_match_references(simd_results):
 
 def test_bench_conv_cases_agree(tmp_path, capsys):
     pytest.importorskip("torch")  # the harness times conv2d against torch
-    from imfilt import _bench
+    from imfilt import bench as _bench
     out = tmp_path / "bench.json"
     rc = _bench.main(["--rounds", "1", "--threads", "1", "--sizes", "97x61", "--filter",
                       "conv_dw3_128x56,conv_dw3s2,cv2loop,conv_pw1,filter2d_5", "--json", str(out)])

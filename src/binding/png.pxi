@@ -1,4 +1,4 @@
-# PNG row filters: bindings of src/png/png.c for imfilt/_imageio.py's exact 16-bit colour codec.
+# PNG row filters: bindings of src/png/png.c for imfilt/cli/png.py's exact 16-bit colour codec.
 # Included at the end of _core.pyx.
 
 cdef extern from "png/png.h":

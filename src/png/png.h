@@ -1,5 +1,5 @@
 /* PNG row filters (ISO/IEC 15948, section 9) for the command line's exact 16-bit colour codec:
-   Pillow narrows 16-bit colour PNG to 8 bits, so imfilt/_imageio.py runs zlib itself and filters
+   Pillow narrows 16-bit colour PNG to 8 bits, so imfilt/cli/png.py runs zlib itself and filters
    or unfilters the rows here, one strip of rows at a time (bounded memory, C speed). */
 #ifndef IMFILT_PNG_H
 #define IMFILT_PNG_H
