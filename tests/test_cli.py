@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 import skimage.data
 from PIL import Image
+from _assert import assert_close, assert_identical
 
 from imfilt import _imageio, cli
 from imfilt._sample import sample_image
-from _assert import assert_close, assert_identical
 
 
 def run(*args, cwd=None):

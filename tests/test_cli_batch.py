@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 import skimage.data
 from PIL import Image
+from _assert import assert_identical
 
 import imfilt
 from imfilt import cli
-from _assert import assert_identical
 
 
 def run(*args, cwd=None, stderr_tty=False):

@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 import skimage.data
 from PIL import Image, ImageOps
+from _assert import assert_identical
 
 import imfilt
 from imfilt import _imageio as io
-from _assert import assert_identical
 
 
 def run(*args, cwd=None):
