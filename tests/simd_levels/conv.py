@@ -1,5 +1,5 @@
 """conv2d and filter2d at one SIMD level, with conv2d's inputs (run by run_level.py; checked
-by test_conv.py)."""
+by filters/test_conv.py)."""
 import numpy as np
 import skimage.data
 

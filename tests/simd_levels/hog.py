@@ -1,5 +1,5 @@
 """HOG (OpenCV and scikit-image semantics) at one SIMD level (run by run_level.py; checked by
-test_hog.py)."""
+filters/test_hog.py)."""
 import numpy as np
 import skimage.data
 

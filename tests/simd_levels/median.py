@@ -1,4 +1,4 @@
-"""median at one SIMD level (run by run_level.py; checked by test_median.py)."""
+"""median at one SIMD level (run by run_level.py; checked by filters/test_median.py)."""
 import numpy as np
 import skimage.data
 

@@ -1,4 +1,5 @@
-"""minimum and maximum at one SIMD level (run by run_level.py; checked by test_morphology.py)."""
+"""minimum and maximum at one SIMD level (run by run_level.py; checked by
+filters/test_morphology.py)."""
 import cv2
 import numpy as np
 import skimage.data

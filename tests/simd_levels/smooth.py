@@ -1,4 +1,4 @@
-"""gaussian and mean at one SIMD level (run by run_level.py; checked by test_smooth.py)."""
+"""gaussian and mean at one SIMD level (run by run_level.py; checked by filters/test_smooth.py)."""
 import numpy as np
 import skimage.data
 

@@ -1,4 +1,4 @@
-"""lut and gamma at one SIMD level (run by run_level.py; checked by test_tone.py)."""
+"""lut and gamma at one SIMD level (run by run_level.py; checked by filters/test_tone.py)."""
 import numpy as np
 import skimage.data
 

@@ -1,7 +1,7 @@
 """Reliability: the bad-input contract of every public function, views and aliasing, 0-size
 images, wide rows, the largest kernels, absurd parameters refused before allocating, threads
 calling at once, leaks (RSS over 10,000 calls) and peak memory of one call. The > 2**31-element
-test is marked slow (deselected by default; `pytest -m slow tests/test_reliability.py`)."""
+test is marked slow (deselected by default; `pytest -m slow tests/api/test_reliability.py`)."""
 from __future__ import annotations
 
 import gc
