@@ -3,18 +3,11 @@ import numpy as np
 import skimage.data
 
 import imfilt
+from images import dtype_images
 
 
 def results():
-    photo = skimage.data.astronaut()[:83, :517]
-    x = photo.astype(np.int64)
-    images = {
-        "uint8": photo,
-        "uint16": (x * 257 - (x * 7919) % 257).astype(np.uint16),
-        "int16": ((x - 128) * 250 + 7).astype(np.int16),
-        "float32": (x / 255.0).astype(np.float32),
-        "float64": x / 255.0,
-    }
+    images = dtype_images(skimage.data.astronaut()[:83, :517])
     images["float32"][::7, ::5] = np.nan
     res = {}
     for name, img in images.items():
