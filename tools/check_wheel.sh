@@ -3,7 +3,7 @@
 # default python3) whose PATH holds nothing but the venv (no cc, gcc, clang, cmake), binary
 # packages only, then run tools/smoke_test.py from the clone's root, where the source folder
 # imfilt/ comes first on sys.path and must hand the import over to the installed copy.
-# Used by tests/test_wheel.py and for the aarch64 wheel under emulation.
+# Used by tests/builds/test_wheel.py and for the aarch64 wheel under emulation.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 wheel=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")

@@ -3,7 +3,7 @@
 # build directory and venv, then run the test suite and the property tests under ASan + UBSan.
 #
 #   tools/sanitize.sh                 # the default suite: tests/ (pass -m 'not slow' to skip the slow ones)
-#   tools/sanitize.sh tests/test_properties.py -x    # any pytest arguments (paths relative to
+#   tools/sanitize.sh tests/api/test_properties.py -x    # any pytest arguments (paths relative to
 #                                                    # the checkout; tests/ when none is given)
 #
 # Environment: SAN_VENV (default .venv-asan), SAN_BUILD (default build-asan), PYTHON (the

@@ -2,7 +2,7 @@
 image, checked against plain-NumPy references computed here, thread counts compared, and the
 version agreeing in `imfilt.__version__`, the installed metadata and `python -m imfilt info`.
 Needs only NumPy (and imfilt's own dependencies): cibuildwheel's test command and
-tests/test_wheel.py run it in a fresh environment, from the source folder on purpose (the
+tests/builds/test_wheel.py run it in a fresh environment, from the source folder on purpose (the
 source tree must hand the import over to the installed copy).
 
     python tools/smoke_test.py [--expect-openmp]

@@ -4,7 +4,7 @@
 # mount, chroot):
 #
 #   nice -n 10 tools/test-aarch64.sh                          # the `not slow` suite
-#   nice -n 10 tools/test-aarch64.sh tests/test_median.py -x  # any pytest arguments (paths
+#   nice -n 10 tools/test-aarch64.sh tests/filters/test_median.py -x  # any pytest arguments (paths
 #                                                             # relative to the checkout)
 #
 # 1. An arm64 Debian bookworm root in ARM_ROOT (default build/arm64-root; made once, reused).

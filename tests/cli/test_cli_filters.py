@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import skimage.data
 from PIL import Image
+from _assert import assert_identical
 
 import imfilt
 from imfilt import cli
@@ -83,7 +84,7 @@ def test_filter_subcommands_equal_the_functions(tmp_path, images, name, options,
         got = read(tmp_path / "out" / f)
         want = expected(func, images[f], **kwargs)
         assert got.dtype == want.dtype and got.shape == images[f].shape, f
-        np.testing.assert_array_equal(got, want, err_msg=f)
+        assert_identical(got, want, context=f)
 
 
 def test_footprint_kernel_and_table_files(tmp_path, images):
@@ -110,7 +111,7 @@ def test_footprint_kernel_and_table_files(tmp_path, images):
         assert shown[array_key].endswith((".npy", ".txt"))  # the file, not the numbers
         for f in EIGHT_BIT:
             want = expected(getattr(imfilt, name), images[f], **kwargs)
-            np.testing.assert_array_equal(read(out / f), want, err_msg=f"{name} {f}")
+            assert_identical(read(out / f), want, context=f"{name} {f}")
 
 
 def test_chain_of_new_filters(tmp_path, images):
@@ -125,7 +126,7 @@ def test_chain_of_new_filters(tmp_path, images):
         want = imfilt.gamma(images[f], 0.45)
         want = imfilt.median(want, 5, border="reflect")
         want = imfilt.maximum(imfilt.gaussian(want, 1.5))
-        np.testing.assert_array_equal(read(tmp_path / "out" / f), want, err_msg=f)
+        assert_identical(read(tmp_path / "out" / f), want, context=f)
 
 
 def test_hog_descriptors_and_picture(tmp_path, images):
@@ -144,19 +145,19 @@ def test_hog_descriptors_and_picture(tmp_path, images):
         got = np.load(tmp_path / "desc" / f"{stem}.npy")
         want = imfilt.hog(images[f], **geometry)
         assert got.dtype == np.float32 and got.shape == want.shape
-        np.testing.assert_array_equal(got, want)
+        assert_identical(got, want)
         _, picture = imfilt.hog_skimage(images[f], orientations=9, pixels_per_cell=(8, 8),
                                         cells_per_block=(2, 2), visualize=True,
                                         channel_axis=-1 if images[f].ndim == 3 else None)
         picture = np.clip(np.rint(picture * (255.0 / picture.max())), 0, 255).astype(np.uint8)
-        np.testing.assert_array_equal(read(tmp_path / "pics" / f"{stem}.png"), picture)
+        assert_identical(read(tmp_path / "pics" / f"{stem}.png"), picture)
     # one input: -o names the .npy file itself; the default picture is OpenCV-style glyphs
     r = run("hog", src / "rgb.png", "-o", tmp_path / "one.npy", "--win-size", "64,48",
             "--visualize", tmp_path / "glyphs.png")
     assert r.returncode == 0, r.stderr
     want, glyphs = imfilt.hog(images["rgb.png"], win_size=(64, 48), visualize=True)
-    np.testing.assert_array_equal(np.load(tmp_path / "one.npy"), want)
-    np.testing.assert_array_equal(read(tmp_path / "glyphs.png"), glyphs)
+    assert_identical(np.load(tmp_path / "one.npy"), want)
+    assert_identical(read(tmp_path / "glyphs.png"), glyphs)
 
 
 @pytest.mark.parametrize("args, message", [

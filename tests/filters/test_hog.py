@@ -20,7 +20,9 @@ import skimage.feature
 import skimage.filters
 
 import imfilt
-from conftest import CV2_IS_REFERENCE, simd_level_results, simd_levels
+from _assert import assert_close, assert_identical
+from references import CV2_IS_REFERENCE
+from simd_levels import each_level, run_levels
 
 # CI must fail, not skip, when the cv2 in the environment lacks HOG (opencv-python 5 moved it
 # to contrib; the test extra installs opencv-contrib-python-headless).
@@ -48,7 +50,7 @@ def check_cv(img, **cfg):
     got = im_hog(img, **cfg)
     assert got.dtype == np.float32 and got.ndim == 2
     assert got.size == ref.size, (got.shape, ref.shape)
-    np.testing.assert_allclose(got.ravel(), ref, rtol=0, atol=1e-4)
+    assert_close(got.ravel(), ref, rtol=0, atol=1e-4, context=dict(input=img, **cfg))
     return got
 
 
@@ -82,7 +84,7 @@ CV_CONFIGS = [
 # there when multiplied and subtracted separately (x86-64 wheels: vote dropped) and -6e-9 when
 # fused into an FMA (aarch64 wheels: vote kept). imfilt never fuses (bit-identical on every
 # platform) and so equals x86-64's cv2.
-CV2_SEPARATE_MULTIPLY_ADD = CV2_IS_REFERENCE  # the x86-64 wheels (conftest's platform rule)
+CV2_SEPARATE_MULTIPLY_ADD = CV2_IS_REFERENCE  # the x86-64 wheels (references' platform rule)
 
 
 def check_cv_window(img, **cfg):
@@ -98,7 +100,8 @@ def check_cv_window(img, **cfg):
                                   thr=cfg.get("thr", 0.2))
         got = im_hog(img, **cfg)
         assert got.shape == (1, blocks.size)
-        np.testing.assert_allclose(got[0], blocks.transpose(1, 0, 2).ravel(), rtol=0, atol=1e-5)
+        assert_close(got[0], blocks.transpose(1, 0, 2).ravel(), rtol=0, atol=1e-5,
+                     context=dict(input=img, **cfg))
 
 
 @pytest.mark.parametrize("cfg", CV_CONFIGS, ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()) or "default")
@@ -188,7 +191,7 @@ def test_cv_dense_is_gather_of_blocks(camera):
     for w in (0, 5, nwx + 3, desc.shape[0] - 1):
         wy, wx = divmod(w, nwx)
         win = grid[wy:wy + 15, wx:wx + 7]               # (15, 7, 36) blocks of the window
-        assert np.array_equal(desc[w], win.transpose(1, 0, 2).ravel())
+        assert_identical(desc[w], win.transpose(1, 0, 2).ravel())
 
 
 # --------------------------------------------------------------- NumPy reference of the grid
@@ -301,7 +304,7 @@ def test_blocks_numpy_reference(chelsea, cfg):
                             signed=cfg.get("signed", False), gamma_correction=cfg.get("gamma", True),
                             win_sigma=cfg.get("sigma"), padding=cfg.get("pad", (0, 0)))
     assert got.shape == ref.shape
-    np.testing.assert_allclose(got, ref, rtol=0, atol=1e-5)
+    assert_close(got, ref, rtol=0, atol=1e-5, context=cfg)
 
 
 # -------------------------------------------------------------------------- dtypes, layouts
@@ -309,16 +312,16 @@ def test_cv_dtypes_same_values(coffee):
     img = coffee[:140, :90]
     ref = im_hog(img, win_stride=8)
     for dt in (np.uint16, np.float32, np.float64):
-        assert np.array_equal(im_hog(img.astype(dt), win_stride=8), ref), dt
+        assert_identical(im_hog(img.astype(dt), win_stride=8), ref, context=dt)
     # uint16 over its range and fractional floats: the same arithmetic on the raw values
     # (not scale-invariant: L2-Hys adds 0.1 * length to the norm, an absolute epsilon)
     u16 = img.astype(np.uint16) * 257
     for gamma in (False, True):
-        assert np.array_equal(im_hog(u16, win_stride=8, gamma=gamma),
-                              im_hog(u16.astype(np.float32), win_stride=8, gamma=gamma))
+        assert_identical(im_hog(u16, win_stride=8, gamma=gamma),
+                         im_hog(u16.astype(np.float32), win_stride=8, gamma=gamma))
     f = img.astype(np.float64) / 3
-    assert np.array_equal(im_hog(f, win_stride=8), im_hog(f.astype(np.float32), win_stride=8))
-    np.testing.assert_allclose(imfilt.hog_blocks(f), numpy_hog_blocks(f), atol=1e-5)
+    assert_identical(im_hog(f, win_stride=8), im_hog(f.astype(np.float32), win_stride=8))
+    assert_close(imfilt.hog_blocks(f), numpy_hog_blocks(f), rtol=1e-7, atol=1e-5)
 
 
 def test_cv_bad_dtypes_and_values(camera):
@@ -346,12 +349,12 @@ def test_cv_layouts(astronaut):
     img = astronaut[:200, :150]
     ref = im_hog(img, win_stride=8)
     for v in (img[::-1][::-1], np.asfortranarray(img), img.astype(">u2").astype(np.uint8)):
-        assert np.array_equal(im_hog(v, win_stride=8), ref)
+        assert_identical(im_hog(v, win_stride=8), ref)
     flipped = np.ascontiguousarray(img[::-1])
-    assert np.array_equal(im_hog(img[::-1], win_stride=8), im_hog(flipped, win_stride=8))
+    assert_identical(im_hog(img[::-1], win_stride=8), im_hog(flipped, win_stride=8))
     ro = img.copy()
     ro.setflags(write=False)
-    assert np.array_equal(im_hog(ro, win_stride=8), ref)
+    assert_identical(im_hog(ro, win_stride=8), ref)
 
 
 @pytest.mark.parametrize("kw, match", [
@@ -383,7 +386,7 @@ def test_cv_bad_types(camera):
 
 def test_visualize(camera):
     desc, pic = imfilt.hog(camera[:128, :64], visualize=True)
-    assert np.array_equal(desc, imfilt.hog(camera[:128, :64]))
+    assert_identical(desc, imfilt.hog(camera[:128, :64]))
     assert pic.shape == (128, 64, 3) and pic.dtype == np.uint8
     assert pic[..., 1].mean() > pic[..., 0].mean()       # glyphs drawn in green
 
@@ -413,10 +416,8 @@ def check_sk(img, **kw):
     ref, got = sk_pair(img, **kw)
     if kw.get("visualize"):
         (ref, rimg), (got, gimg) = ref, got
-        assert gimg.shape == rimg.shape and gimg.dtype == rimg.dtype
-        assert np.array_equal(gimg, rimg, equal_nan=True), int((gimg != rimg).sum())
-    assert got.shape == ref.shape and got.dtype == ref.dtype
-    assert np.array_equal(got, ref, equal_nan=True), float(np.nanmax(np.abs(got - ref)))
+        assert_identical(gimg, rimg, equal_nan=True, context=dict(picture=img, **kw))
+    assert_identical(got, ref, equal_nan=True, context=dict(descriptor=img, **kw))
     return got
 
 
@@ -489,8 +490,8 @@ def test_sk_cells_summed_in_raster_order(camera, orientations):
     img = camera[:200, :256] / 255.0
     out = check_sk(img, orientations=orientations, visualize=True, block_norm="L1")
     for threads in (1, 2, 3):               # the second pass splits its cell rows too
-        assert np.array_equal(imfilt.hog_skimage(img, orientations=orientations,
-                                                 block_norm="L1", threads=threads), out)
+        assert_identical(imfilt.hog_skimage(img, orientations=orientations, block_norm="L1",
+                                            threads=threads), out, context=f"threads={threads}")
 
 
 def test_sk_nan_and_inf_propagate():
@@ -596,7 +597,7 @@ def test_sk_port_equivariance_channel_axis(astronaut, channel_axis):
     ref = check_sk(img, channel_axis=channel_axis, block_norm="L1")
     for n in (1, 2):
         rolled = np.roll(img, n, axis=channel_axis)
-        assert np.array_equal(check_sk(rolled, channel_axis=channel_axis, block_norm="L1"), ref)
+        assert_identical(check_sk(rolled, channel_axis=channel_axis, block_norm="L1"), ref)
     full = astronaut.copy()
     full[:, :, (1, 2)] = 0
     check_sk(np.roll(full, 1, axis=2), channel_axis=-1, block_norm="L1")
@@ -617,32 +618,15 @@ def test_sk_errors(camera):
 def test_threads_bit_identical(coffee):
     big = np.ascontiguousarray(np.tile(coffee, (2, 2, 1)))
     a = imfilt.hog_blocks(big, padding=8, threads=1)
-    assert np.array_equal(a, imfilt.hog_blocks(big, padding=8, threads=2))
-    assert np.array_equal(a, imfilt.hog_blocks(big, padding=8, threads=3))
+    assert_identical(a, imfilt.hog_blocks(big, padding=8, threads=2))
+    assert_identical(a, imfilt.hog_blocks(big, padding=8, threads=3))
     s = imfilt.hog_skimage(big, channel_axis=2, transform_sqrt=True, threads=1)
-    assert np.array_equal(s, imfilt.hog_skimage(big, channel_axis=2, transform_sqrt=True,
-                                                threads=2))
-
-
-SIMD_SCRIPT = textwrap.dedent("""
-    import json, sys, numpy as np, skimage.data, imfilt
-    c = skimage.data.coffee()
-    g = skimage.data.camera()
-    res = {
-        "cv_rgb": imfilt.hog(c[:200, :151], win_stride=8, padding=8),
-        "cv_gray": imfilt.hog_blocks(g, gamma_correction=False, signed=True, nbins=7),
-        "cv_f32": imfilt.hog_blocks(c.astype(np.float32) / 7, padding=(3, 5)),
-        "sk_rgb": imfilt.hog_skimage(c, channel_axis=2, transform_sqrt=True),
-        "sk_gray": imfilt.hog_skimage(g, block_norm="L1", orientations=8),
-    }
-    np.savez(sys.argv[1], **res)
-    print(json.dumps({"isa": imfilt.config()["isa_active"]}))
-""")
+    assert_identical(s, imfilt.hog_skimage(big, channel_axis=2, transform_sqrt=True, threads=2))
 
 
 def test_simd_levels_bit_identical(tmp_path):
     # floats too, by design: src/hog/hog_isa.c turns off FMA contraction, so every level performs
     # the same IEEE operations in the same order (the tolerance is zero on purpose)
-    for lv, res, base in simd_levels(simd_level_results(SIMD_SCRIPT, tmp_path)):
+    for lv, res, base in each_level(run_levels("hog", tmp_path)):
         for k, v in base.items():
-            assert np.array_equal(res[k], v), (lv, k)
+            assert_identical(res[k], v, context=(lv, k))

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import skimage.data
 from PIL import Image
+from _assert import assert_identical
 
 import imfilt
 from imfilt import cli
@@ -107,7 +108,7 @@ def test_fifty_images_two_jobs_with_a_corrupt_and_a_missing_file(fifty, tmp_path
         assert report["status"] == "ok" and report["shape"] == list(a.shape)
         assert report["dtype"] == str(a.dtype) and report["ms"] >= 0
         assert report["parameters"]["size"] == [3, 5]
-        np.testing.assert_array_equal(read(out / rel), expected_mean(a, (3, 5)), err_msg=rel)
+        assert_identical(read(out / rel), expected_mean(a, (3, 5)), context=rel)
     written = [os.path.relpath(os.path.join(d, f), out) for d, _, fs in os.walk(out) for f in fs]
     assert sorted(written) == sorted(made)                   # no temporaries, no partial files
 
@@ -150,7 +151,7 @@ def test_run_chain_with_pairs_borders_and_filter_alpha(tmp_path):
         "sigma": [1.0, 2.0], "ksize": None, "border": "wrap", "cval": 0.0}}
     assert steps[1]["parameters"]["size"] == [3, 5]
     want = imfilt.mean(imfilt.gaussian(rgba, (1.0, 2.0), border="wrap"), (3, 5))
-    np.testing.assert_array_equal(read(tmp_path / "c_out.png"), want)   # alpha filtered too
+    assert_identical(read(tmp_path / "c_out.png"), want)   # alpha filtered too
 
 
 @pytest.mark.parametrize("items, message", [

@@ -4,7 +4,6 @@ and a plain NumPy reference (every path, NaN policy); edge cases, threads, SIMD 
 input."""
 from __future__ import annotations
 
-import textwrap
 
 import cv2
 import numpy as np
@@ -12,8 +11,9 @@ import pytest
 import scipy.ndimage as ndi
 
 import imfilt
-from conftest import simd_level_results, simd_levels
-from conftest import ALL_BORDERS, CV2_IS_REFERENCE, CV_BORDER, DTYPES, as_dtype
+from _assert import assert_identical
+from references import ALL_BORDERS, CV2_IS_REFERENCE, CV_BORDER, DTYPES, as_dtype
+from simd_levels import each_level, run_levels
 
 SCIPY_MODE = {"reflect101": "mirror", "reflect": "reflect", "replicate": "nearest",
               "constant": "constant", "wrap": "wrap"}
@@ -77,15 +77,7 @@ def reference(img, footprint, op, border=None, cval=0):
 
 
 def assert_same(got, expected, what=""):
-    got, expected = np.asarray(got), np.asarray(expected)
-    assert got.dtype == expected.dtype and got.shape == expected.shape, \
-        f"{what}: {got.dtype}{got.shape} vs {expected.dtype}{expected.shape}"
-    if not np.array_equal(got, expected, equal_nan=got.dtype.kind == "f"):
-        bad = np.argwhere(~((got == expected) | (np.isnan(got) & np.isnan(expected))
-                            if got.dtype.kind == "f" else got == expected))
-        idx = tuple(bad[0])
-        raise AssertionError(f"{what}: {len(bad)} of {got.size} differ; first at {idx}: "
-                             f"got {got[idx]!r}, expected {expected[idx]!r}")
+    assert_identical(got, expected, equal_nan=True, context=what)
 
 
 def cv_morph(cvfn, img, kernel):
@@ -306,7 +298,7 @@ def test_nan_policy():
             assert_same(fn(img, footprint=se), reference(img, se, op))
         single = np.zeros((9, 9), dtype)
         single[4, 4] = np.nan
-        assert np.array_equal(imfilt.maximum(single, 3), np.zeros((9, 9), dtype))
+        assert_identical(imfilt.maximum(single, 3), np.zeros((9, 9), dtype))
         assert np.isnan(imfilt.minimum(np.full((4, 5), np.nan, dtype), 3, border="wrap")).all()
 
 
@@ -325,8 +317,8 @@ def test_nan_vs_cv2_and_scipy(dtype, op):
     cv_ref = cvfn(img, np.ones((3, 3), np.uint8))
     nd_ref = ndfn(img, size=3, mode="constant", cval=np.inf if op == "minimum" else -np.inf)
     touched = ndi.maximum_filter(np.isnan(img).astype(np.uint8), size=3).astype(bool)
-    assert np.array_equal(got[~touched], cv_ref[~touched])
-    assert np.array_equal(got[~touched], nd_ref[~touched])
+    assert_identical(got[~touched], cv_ref[~touched])
+    assert_identical(got[~touched], nd_ref[~touched])
     # NaN windows: imfilt is the nan-ignoring extremum, and agrees with most of cv2's and scipy's
     assert_same(got, reference(img, np.ones((3, 3)), op))
     assert not np.isnan(got).any()
@@ -390,36 +382,8 @@ def test_threads_bit_identical(photos, dtype):
 
 
 # =========================================================================== SIMD levels
-SIMD_SCRIPT = textwrap.dedent(r"""
-    import json, sys
-    import numpy as np
-    import cv2, skimage.data
-    import imfilt
-
-    out_path = sys.argv[1]
-    photo = skimage.data.astronaut()[:67, :517]
-    x = photo.astype(np.int64)
-    images = {"uint8": photo, "uint16": (x * 257 - (x * 7919) % 257).astype(np.uint16),
-              "int16": ((x - 128) * 250 + 7).astype(np.int16),
-              "float32": (x / 255.0 - 0.5).astype(np.float32), "float64": x / 255.0}
-    images["float32"][::7, ::5] = np.nan
-    se = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 13))
-    res = {}
-    for name, img in images.items():
-        gray = np.ascontiguousarray(img[:, :, 0])
-        for tag, a in (("rgb", img), ("gray", gray), ("narrow", gray[:, :13])):
-            for fn in (imfilt.minimum, imfilt.maximum):
-                for s in (2, 3, 4, 5, (3, 16), 15, (40, 70)):
-                    res[f"{name}/{tag}/{fn.__name__}/{s}"] = fn(a, s)
-                res[f"{name}/{tag}/{fn.__name__}/ell"] = fn(a, footprint=se, border="reflect")
-                res[f"{name}/{tag}/{fn.__name__}/wrap"] = fn(a, 9, border="wrap")
-    np.savez(out_path, **res)
-    print(json.dumps({"isa_active": imfilt.config()["isa_active"]}))
-""")
-
-
 def test_simd_levels_identical(tmp_path):
-    for level, res, base in simd_levels(simd_level_results(SIMD_SCRIPT, tmp_path)):
+    for level, res, base in each_level(run_levels("morphology", tmp_path)):
         for key in base:
             assert res[key].tobytes() == base[key].tobytes(), f"{level} {key}"
     # and the default level is exact against cv2 on the same data

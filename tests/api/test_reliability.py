@@ -1,7 +1,7 @@
 """Reliability: the bad-input contract of every public function, views and aliasing, 0-size
 images, wide rows, the largest kernels, absurd parameters refused before allocating, threads
 calling at once, leaks (RSS over 10,000 calls) and peak memory of one call. The > 2**31-element
-test is marked slow (deselected by default; `pytest -m slow tests/test_reliability.py`)."""
+test is marked slow (deselected by default; `pytest -m slow tests/api/test_reliability.py`)."""
 from __future__ import annotations
 
 import gc
@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 import imfilt
+from _assert import assert_close, assert_identical
 
 RNG = np.random.default_rng(1234)
 TAB8 = np.arange(256, dtype=np.uint8)[::-1].copy()
@@ -67,10 +68,14 @@ def call(name, a, **k):
     return FUNCS[name][0](a, **k)
 
 
-def equal(a, b):
+def same(a, b, context=None):
+    """Identical results, NaN for NaN; a tuple of results (HOG's descriptor and picture) item
+    by item."""
     if isinstance(a, tuple):
-        return all(equal(x, y) for x, y in zip(a, b))
-    return a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=True)
+        for x, y in zip(a, b):
+            same(x, y, context)
+        return
+    assert_identical(a, b, equal_nan=True, context=context)
 
 
 # ------------------------------------------------------------------------ dtypes and ndim
@@ -118,7 +123,7 @@ def test_threads_below_one(name):
         with pytest.raises(TypeError, match="threads"):
             call(name, a, threads=t)
     # a huge count is capped, not an error
-    assert equal(call(name, a, threads=2**40), call(name, a, threads=1))
+    same(call(name, a, threads=2**40), call(name, a, threads=1), name)
 
 
 # ------------------------------------------------------------------------ parameters
@@ -278,7 +283,7 @@ def test_unknown_border(name):
         assert "reflect101" in str(e.value)               # lists the valid ones
     with pytest.raises(TypeError, match="border"):
         fn(border=3)
-    assert equal(fn(border="CONSTANT"), fn(border="constant"))
+    same(fn(border="CONSTANT"), fn(border="constant"))
 
 
 @pytest.mark.parametrize("name", IMAGE_FUNCS)
@@ -297,7 +302,8 @@ def test_bad_out(name):
     with pytest.raises(TypeError, match="out"):
         call(name, a, out=ref.tolist())
     o = np.full_like(ref, 7)
-    assert call(name, a, out=o) is o and equal(o, ref)
+    assert call(name, a, out=o) is o
+    same(o, ref, name)
 
 
 # ------------------------------------------------------------------------ absurd parameters
@@ -353,7 +359,7 @@ def test_huge_stride_is_exact_and_cheap():
                                          stride=stride if np.isscalar(stride) else tuple(
                                              min(s, 2**31 - 1) for s in stride),
                                          dilation=dil).numpy()
-        np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-5)
+        assert_close(got, ref, rtol=1e-5, atol=1e-5, context=dict(stride=stride, dilation=dil))
 
 
 # ------------------------------------------------------------------------ 0-size images
@@ -374,7 +380,8 @@ def test_zero_size_others():
     assert imfilt.conv2d(np.zeros((3, 8, 8), np.float32), W_CONV[:0]).shape == (0, 6, 6)
     r = imfilt.conv2d(np.zeros((0, 8, 8), np.float32), np.zeros((4, 0, 3, 3), np.float32),
                       np.arange(4, dtype=np.float32))
-    assert r.shape == (4, 6, 6) and np.array_equal(r[:, 0, 0], np.arange(4))
+    assert r.shape == (4, 6, 6)
+    assert_identical(r[:, 0, 0], np.arange(4, dtype=np.float32))
     for fn in (lambda a: imfilt.hog(a, win_size=8, block_size=8, cell_size=4),
                imfilt.hog_skimage):
         with pytest.raises(ValueError):
@@ -407,8 +414,8 @@ def test_views_give_exact_results(name):
             a = image_for(name, dt, (21, 26) + ch)
             ref = call(name, np.ascontiguousarray(a))
             for label, v in views(a):
-                assert np.array_equal(v, a)
-                assert equal(call(name, v), ref), (name, dt, ch, label)
+                assert_identical(np.asarray(v, a.dtype), a, context=label)  # the same values
+                same(call(name, v), ref, (name, dt, ch, label))
 
 
 @pytest.mark.parametrize("name", IMAGE_FUNCS)
@@ -419,17 +426,18 @@ def test_out_aliasing_input(name):
         if ref.dtype != a.dtype:
             continue
         b = a.copy()
-        assert call(name, b, out=b) is b and equal(b, ref), (name, dt, "in place")
+        assert call(name, b, out=b) is b, (name, dt, "in place")
+        same(b, ref, (name, dt, "in place"))
         # out overlapping the input shifted by one row / reversed
         big = np.concatenate([a, a[:1]], axis=0)
         r = call(name, big[1:], out=big[:-1])
-        assert equal(r, call(name, np.concatenate([a[1:], a[:1]])))
+        same(r, call(name, np.concatenate([a[1:], a[:1]])), (name, dt, "overlap"))
         c = a.copy()
         call(name, c, out=c[::-1])
-        assert equal(c[::-1], ref), (name, dt, "reversed out")
+        same(c[::-1], ref, (name, dt, "reversed out"))
         # out a non-contiguous view
         o = np.zeros((23, 38, 3), dt)[:, ::2]
-        assert equal(call(name, a, out=o), ref)
+        same(call(name, a, out=o), ref, (name, dt))
 
 
 # ------------------------------------------------------------------------ wide rows, big kernels
@@ -446,14 +454,14 @@ def test_rows_wider_than_65535():
                 crop = call(name, np.ascontiguousarray(a[:, lo:hi]))
                 a_, b_ = x0 - lo + (0 if x0 == 0 else 4), x0 - lo + 36
                 # away from the crop's artificial borders the values agree
-                assert equal(r[:, lo + a_:lo + b_], crop[:, a_:b_]), (name, dt, x0)
+                same(r[:, lo + a_:lo + b_], crop[:, a_:b_], (name, dt, x0))
     # hog on a wide strip: the blocks equal those of a crop (block stride 8)
     g = a8[:, :, 0]
     g = np.ascontiguousarray(np.repeat(g, 4, axis=0)[:16])
     full = imfilt.hog_blocks(g)
     crop = imfilt.hog_blocks(np.ascontiguousarray(g[:, 56000 - 8:56000 + 64]))
     # interior blocks (gradients not touching the crop edge)
-    assert np.array_equal(full[:, 7000:7006], crop[:, 1:7])
+    assert_identical(full[:, 7000:7006], crop[:, 1:7])
 
 
 def test_largest_kernels():
@@ -466,7 +474,7 @@ def test_largest_kernels():
     # wrap: each window covers every column 65536 // 9 or +1 times
     cols = np.stack([np.bincount((np.arange(-32768, 32768) + x) % 9, minlength=9)
                      for x in range(9)], axis=1)
-    assert np.array_equal(m, a.astype(np.int64) @ cols)
+    assert_identical(m, a.astype(np.int64) @ cols)
     assert imfilt.mean(a, 65536).shape == a.shape
     assert imfilt.gaussian(a, 0, ksize=(1, 65535)).shape == a.shape
     assert imfilt.gaussian(a, 10922).shape == a.shape   # largest sigma (uint8: 3 sigma)
@@ -474,11 +482,12 @@ def test_largest_kernels():
     # median: 65535 along one axis (replicate: the window is mostly the edge pixel)
     f = RNG.random((2, 200)).astype(np.float32)
     med = imfilt.median(f, (1, 65535))
-    assert np.array_equal(med[:, :1], f[:, :1]) and np.array_equal(med[:, -1:], f[:, -1:])
+    assert_identical(med[:, :1], f[:, :1])
+    assert_identical(med[:, -1:], f[:, -1:])
     # and near the tile budget on a wide image (used to leak the C core's EINVAL)
     w = RNG.random((2, 9000)).astype(np.float32)
     med = imfilt.median(w, (1, 65535))
-    assert np.array_equal(med[:, 0], w[:, 0])
+    assert_identical(med[:, 0], w[:, 0])
     k = imfilt.filter2d(a, np.ones((1, 65536)) / 65536, border="wrap")
     assert k.shape == a.shape
 
@@ -502,7 +511,7 @@ def test_threads_calling_at_once_give_serial_results():
         results = list(pool.map(lambda j: call(cases[j[0]][0], cases[j[0]][1], threads=j[1]),
                                 jobs))
     for (i, _), r in zip(jobs, results):
-        assert equal(r, serial[i]), cases[i][0]
+        same(r, serial[i], cases[i][0])
 
 
 # ------------------------------------------------------------------------ leaks, peak memory
@@ -625,7 +634,7 @@ def _spot_check(name, fn, a, r, xs, ys):
             cx1 = x1 if x1 == w else x1 - 16
             got = r[cy0:cy1, cx0:cx1]
             exp = crop[cy0 - y0:cy1 - y0, cx0 - x0:cx1 - x0]
-            assert np.array_equal(got, exp), (name, a.shape, y, x)
+            assert_identical(got, exp, context=(name, a.shape, y, x))
 
 
 @pytest.mark.slow

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 import skimage.data
 from PIL import Image, ImageOps
+from _assert import assert_identical
 
 import imfilt
 from imfilt.cli import imageio as io, png
@@ -76,10 +77,10 @@ def test_png_codec_round_trip_every_row_filter(shape, strip_bytes, monkeypatch):
             f.write(data)
         got, got_alpha, _ = png.read_png(path)
         assert got.dtype == np.uint16 and got_alpha == alpha
-        np.testing.assert_array_equal(got, a)
+        assert_identical(got, a)
         if len(shape) == 2 or shape[2] != 2:        # OpenCV has no gray+alpha
             ref = cv2.imread(path, cv2.IMREAD_UNCHANGED)
-            np.testing.assert_array_equal(ref if len(shape) == 2 else cv2_rgb(ref), a)
+            assert_identical(ref if len(shape) == 2 else cv2_rgb(ref), a)
 
 
 @pytest.mark.parametrize("strip_bytes", [4 << 20, 1000])
@@ -89,7 +90,7 @@ def test_png_reader_decodes_files_written_by_opencv(tmp_path, rgb16, strip_bytes
         cv2.imwrite(str(tmp_path / "cv.png"), cv2_rgb(a))  # libpng's adaptive row filters
         pic = io.read_image(str(tmp_path / "cv.png"))
         assert pic.alpha == (a.shape[2] == 4) and pic.format == "PNG"
-        np.testing.assert_array_equal(pic.pixels, a)
+        assert_identical(pic.pixels, a)
         assert not np.array_equal(np.asarray(Image.open(tmp_path / "cv.png")),
                                   a.astype(np.uint8))  # what Pillow alone would give
 
@@ -122,7 +123,7 @@ def test_orientation_matches_pillow():
         im.info["exif"] = exif.tobytes()
         im.getexif()[0x0112] = orientation
         want = np.asarray(ImageOps.exif_transpose(im))
-        np.testing.assert_array_equal(io.orient(a, orientation), want, err_msg=orientation)
+        assert_identical(io.orient(a, orientation), want, context=orientation)
 
 
 def test_write_atomic_leaves_nothing_after_a_failure(tmp_path):
@@ -170,15 +171,15 @@ def test_16_bit_gray_rgb_rgba_ppm_and_exif_png_stay_exact(tmp_path, rgb16):
         ["gray16.png", "rgb16.png", "rgba16.png", "rgb16.ppm", "rot16.png"], "uint16")
     out = tmp_path / "out"
     g = lambda a: imfilt.gaussian(a, 1.5)  # noqa: E731
-    np.testing.assert_array_equal(np.asarray(Image.open(out / "gray16.png")), g(gray16))
-    np.testing.assert_array_equal(imread16(out / "rgb16.png"), g(rgb16))
+    assert_identical(np.asarray(Image.open(out / "gray16.png")), g(gray16))
+    assert_identical(imread16(out / "rgb16.png"), g(rgb16))
     got = imread16(out / "rgba16.png")
-    np.testing.assert_array_equal(got[..., :3], g(rgb16))
-    np.testing.assert_array_equal(got[..., 3], rgba16[..., 3])      # alpha unfiltered
-    np.testing.assert_array_equal(imread16(out / "rgb16.ppm"), g(rgb16))
+    assert_identical(got[..., :3], g(rgb16))
+    assert_identical(got[..., 3], rgba16[..., 3])      # alpha unfiltered
+    assert_identical(imread16(out / "rgb16.ppm"), g(rgb16))
     upright = np.ascontiguousarray(np.rot90(rgb16, -1))
     assert files["rot16.png"]["shape"] == [170, 120, 3]
-    np.testing.assert_array_equal(imread16(out / "rot16.png"), g(upright))
+    assert_identical(imread16(out / "rot16.png"), g(upright))
     # 16-bit colour into a format that cannot hold it: refused, nothing written
     r = run("mean", src / "rgb16.png", "-o", tmp_path / "x.tif", "--size", "3")
     assert r.returncode == 1 and "16-bit colour" in r.stderr
@@ -196,13 +197,11 @@ def test_exif_rotated_jpeg(tmp_path):
     r = run("mean", tmp_path / "cat.jpg", "-o", tmp_path / "cat.png", "--size", "5", "--json")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["files"][0]["shape"] == [300, 200, 3]
-    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "cat.png")),
-                                  imfilt.mean(upright, 5))
+    assert_identical(np.asarray(Image.open(tmp_path / "cat.png")), imfilt.mean(upright, 5))
     r = run("mean", tmp_path / "cat.jpg", "-o", tmp_path / "raw.png", "--size", "5",
             "--no-exif-transpose")
     assert r.returncode == 0, r.stderr
-    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "raw.png")),
-                                  imfilt.mean(decoded, 5))
+    assert_identical(np.asarray(Image.open(tmp_path / "raw.png")), imfilt.mean(decoded, 5))
 
 
 def test_max_pixels_guard_and_non_images(tmp_path):
@@ -312,13 +311,13 @@ def test_16_bit_colour_png_memory_is_bounded(tmp_path):
     assert probe("cli8") - probe("tiny8") < 3 * a.nbytes // 2     # the 8-bit image's size
     mine, alpha, _ = png.read_png(str(tmp_path / "ours.png"))
     assert not alpha
-    np.testing.assert_array_equal(mine, a)
-    np.testing.assert_array_equal(png.read_png(str(tmp_path / "cv.png"))[0], a)
-    np.testing.assert_array_equal(imread16(tmp_path / "ours.png"), a)
-    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "ours.png")),
-                                  (a >> 8).astype(np.uint8))     # Pillow: the high bytes
-    np.testing.assert_array_equal(png.read_png(str(tmp_path / "cv_out.png"))[0],
-                                  imfilt.gaussian(imfilt.mean(a, 3), 1.0))
+    assert_identical(mine, a)
+    assert_identical(png.read_png(str(tmp_path / "cv.png"))[0], a)
+    assert_identical(imread16(tmp_path / "ours.png"), a)
+    assert_identical(np.asarray(Image.open(tmp_path / "ours.png")),
+                     (a >> 8).astype(np.uint8))     # Pillow: the high bytes
+    assert_identical(png.read_png(str(tmp_path / "cv_out.png"))[0],
+                     imfilt.gaussian(imfilt.mean(a, 3), 1.0))
     rgb8 = np.asarray(Image.open(tmp_path / "rgb8.png"))
-    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "rgb8_out.png")),
-                                  imfilt.gaussian(imfilt.mean(rgb8, 3), 1.0))
+    assert_identical(np.asarray(Image.open(tmp_path / "rgb8_out.png")),
+                     imfilt.gaussian(imfilt.mean(rgb8, 3), 1.0))

@@ -17,7 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import imfilt
-from conftest import np_gaussian_fixed, np_pad
+from _assert import assert_close, assert_identical
+from references import np_gaussian_fixed, np_pad
 
 SETTINGS = dict(deadline=None, suppress_health_check=list(HealthCheck),
                 derandomize=bool(os.environ.get("CI")))
@@ -81,14 +82,12 @@ def sat(x, dtype):
 
 
 def check_exact(got, exp):
-    assert got.shape == exp.shape and got.dtype == exp.dtype, (got.shape, exp.shape, got.dtype)
-    np.testing.assert_array_equal(got, exp)
+    assert_identical(got, exp, equal_nan=True)
 
 
 def check_close(got, exp, rtol, atol):
-    assert got.shape == exp.shape and got.dtype == exp.dtype, (got.shape, exp.shape, got.dtype)
-    np.testing.assert_allclose(got.astype(np.float64), exp.astype(np.float64), rtol=rtol,
-                               atol=atol)
+    assert got.dtype == exp.dtype, (got.dtype, exp.dtype)
+    assert_close(got, exp, rtol=rtol, atol=atol)
 
 
 def float_tol(dtype, scale):
@@ -156,7 +155,7 @@ def test_mean(case, kh, kw, border, cval, normalize, threads):
         if not normalize:
             check_exact(res, s.astype(np.int64))
         else:
-            from conftest import np_box_mean
+            from references import np_box_mean
             check_exact(res, np_box_mean(a, kh, kw, border, cv))
         return
     s = windows(a, kh, kw, border, float(cval)).sum(axis=(-1, -2))
@@ -355,7 +354,7 @@ def test_hog_vs_opencv(seed, cell, cells, stride_cells, nbins, signed, gamma, ex
                           64, signed)
     ref = d.compute(img, (sx, sy), (0, 0)).ravel()
     assert got.dtype == np.float32
-    np.testing.assert_allclose(got.ravel(), ref, atol=1e-4, rtol=0)
+    assert_close(got.ravel(), ref, rtol=0, atol=1e-4)
 
 
 @settings(max_examples=examples(25), **SETTINGS)
@@ -377,5 +376,4 @@ def test_hog_skimage_vs_skimage(seed, dtype, ppc, cpb, orient, norm, sqrt, colou
               transform_sqrt=sqrt, channel_axis=-1 if colour else None)
     got = imfilt.hog_skimage(lay(img, layout), **kw)
     ref = skimage.feature.hog(img, **kw)
-    assert got.shape == ref.shape and got.dtype == ref.dtype
-    assert np.array_equal(got, ref), float(np.abs(got - ref).max())      # bit-identical
+    assert_identical(got, ref, context=dict(input=img, layout=layout, **kw))  # bit-identical

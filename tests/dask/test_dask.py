@@ -14,6 +14,7 @@ import pytest
 
 import imfilt
 import imfilt.dask as idk
+from _assert import assert_identical
 
 BORDERS = ("reflect101", "reflect", "replicate", "constant", "wrap")
 
@@ -84,10 +85,7 @@ def run_both(name, img, chunks, **kw):
 
 
 def assert_same(got, want):
-    assert got.dtype == want.dtype and got.shape == want.shape
-    diff = ~((got == want) | (np.isnan(got) & np.isnan(want)) if got.dtype.kind == "f"
-             else got == want)
-    assert not diff.any(), f"{diff.sum()} samples differ, first at {np.argwhere(diff)[0]}"
+    assert_identical(got, want, equal_nan=True)
 
 
 # --------------------------------------------------------------------------- exactness
@@ -409,7 +407,7 @@ def test_big_image_bounded_memory(tmp_path):
     # exactness on windows: the four corners (true edges) and a seam crossing
     src_a = np.load(src, mmap_mode="r")
     out = np.load(tmp_path / "out2.npy", mmap_mode="r")
-    assert np.array_equal(out, np.load(tmp_path / "out1.npy", mmap_mode="r"))
+    assert_identical(out, np.load(tmp_path / "out1.npy", mmap_mode="r"))
     m = 300
     for ys in (slice(0, m), slice(H - m, H), slice(chunk - m // 2, chunk + m // 2)):
         for xs in (slice(0, m), slice(W - m, W), slice(3 * chunk - m // 2, 3 * chunk + m // 2)):
@@ -418,7 +416,7 @@ def test_big_image_bounded_memory(tmp_path):
             crop = np.ascontiguousarray(src_a[y0:min(ys.stop + 20, H), x0:min(xs.stop + 20, W)])
             ref = imfilt.gaussian(crop, 2.0)
             want = ref[ys.start - y0:ys.stop - y0, xs.start - x0:xs.stop - x0]
-            assert np.array_equal(out[ys, xs], want)
+            assert_identical(out[ys, xs], want)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])

@@ -2,7 +2,6 @@
 cv2.filter2D (and a NumPy reference) on real photographs; separable detection, threads,
 SIMD levels, bad input."""
 import json
-import textwrap
 
 import cv2
 import numpy as np
@@ -15,9 +14,10 @@ except ImportError:   # torch 2.13 has no wheel for every Python (none for 3.9):
     torch = None
 
 import imfilt
-from conftest import simd_level_results, simd_levels
 from imfilt.convolution import conv_padding, separable_factors
-from conftest import CV_BORDER, as_dtype, border_index, per_channel
+from _assert import assert_close, assert_identical
+from references import CV_BORDER, as_dtype, border_index, per_channel
+from simd_levels import each_level, run_levels
 
 if torch is not None:
     torch.set_num_threads(2)
@@ -90,7 +90,7 @@ def conv_tol(dtype):
 
 
 def np_filter2d(img, k, anchor, delta, border, cval=0.0):
-    """float64 correlation with border.h's index pictures (conftest.border_index), then
+    """float64 correlation with border.h's index pictures (references.border_index), then
     round half to even and saturate for integer images."""
     img = np.asarray(img)
     k = np.asarray(k, np.float64)
@@ -219,9 +219,9 @@ def test_conv2d_unbatched_and_layouts():
     for xv in (np.asfortranarray(x), x[:, ::-1, ::-1].copy()[:, ::-1, ::-1],
                x.astype(">f4"), np.array(x)):
         xv.setflags(write=False)
-        np.testing.assert_array_equal(imfilt.conv2d(xv, w, padding=1, groups=6), got)
+        assert_identical(imfilt.conv2d(xv, w, padding=1, groups=6), got)
     # float64 weights on a float32 input are converted to float32
-    np.testing.assert_array_equal(imfilt.conv2d(x, w.astype(np.float64), padding=1, groups=6), got)
+    assert_identical(imfilt.conv2d(x, w.astype(np.float64), padding=1, groups=6), got)
     # a big dense case (many channels, wide rows, K > L1)
     x = RNG.standard_normal((1, 96, 9, 150)).astype(np.float32)
     w = RNG.standard_normal((40, 96, 3, 3)).astype(np.float32)
@@ -264,7 +264,7 @@ def test_conv2d_empty():
     assert imfilt.conv2d(np.zeros((0, 2, 5, 5), np.float32), w).shape == (0, 4, 3, 3)
     b = np.arange(3, dtype=np.float64)
     got = imfilt.conv2d(np.zeros((1, 0, 5, 5)), np.zeros((3, 0, 3, 3)), b)
-    np.testing.assert_array_equal(got, np.broadcast_to(b[None, :, None, None], (1, 3, 3, 3)))
+    assert_identical(got, np.broadcast_to(b[None, :, None, None], (1, 3, 3, 3)))
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -279,8 +279,8 @@ def test_conv2d_threads_identical(dtype):
         pad = ws[2] // 2
         one = imfilt.conv2d(x, w, b, padding=pad, groups=groups, stride=stride, threads=1)
         for t in (2, 3):
-            np.testing.assert_array_equal(
-                imfilt.conv2d(x, w, b, padding=pad, groups=groups, stride=stride, threads=t), one)
+            got = imfilt.conv2d(x, w, b, padding=pad, groups=groups, stride=stride, threads=t)
+            assert_identical(got, one, context=dict(x=x, w=w, stride=stride, threads=t))
 
 
 def test_conv2d_bad_input():
@@ -400,7 +400,7 @@ def test_filter2d_edge_sizes():
 def test_separable_detection(photos, monkeypatch):
     sobel = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], np.float64)
     ky, kx = separable_factors(sobel)
-    np.testing.assert_array_equal(np.outer(ky, kx), sobel)
+    assert_identical(np.outer(ky, kx), sobel)
     g = cv2.getGaussianKernel(7, 1.5)
     ky, kx = separable_factors(g @ cv2.getGaussianKernel(5, 1.0).T)
     assert ky.shape == (7,) and kx.shape == (5,)
@@ -428,22 +428,20 @@ def test_separable_detection(photos, monkeypatch):
 def test_filter2d_threads_views_and_out(photos):
     img = photos["astronaut"]
     one = imfilt.filter2d(img, K5, threads=1)
-    np.testing.assert_array_equal(imfilt.filter2d(img, K5, threads=2), one)
+    assert_identical(imfilt.filter2d(img, K5, threads=2), one)
     f = as_dtype(img, "float32")
-    np.testing.assert_array_equal(imfilt.filter2d(f, K37, threads=2),
-                                  imfilt.filter2d(f, K37, threads=1))
+    assert_identical(imfilt.filter2d(f, K37, threads=2), imfilt.filter2d(f, K37, threads=1))
     # negative strides, Fortran order, read-only: same as a contiguous copy
     view = img[::-1, ::-1]
-    np.testing.assert_array_equal(imfilt.filter2d(view, K5),
-                                  imfilt.filter2d(np.ascontiguousarray(view), K5))
+    assert_identical(imfilt.filter2d(view, K5), imfilt.filter2d(np.ascontiguousarray(view), K5))
     fo = np.asfortranarray(img)
     fo.setflags(write=False)
-    np.testing.assert_array_equal(imfilt.filter2d(fo, K5), one)
+    assert_identical(imfilt.filter2d(fo, K5), one)
     # out aliasing the input
     a = img.copy()
     res = imfilt.filter2d(a, K5, out=a)
     assert res is a
-    np.testing.assert_array_equal(a, one)
+    assert_identical(a, one)
 
 
 @pytest.mark.parametrize("dtype", ("float32", "float64"))
@@ -468,12 +466,11 @@ def test_filter2d_zero_coefficients_skip_nan_like_cv2(dtype, border):
         for delta in (0.0, 0.5):
             got = imfilt.filter2d(img, k, delta=delta, border=border, cval=0.25)
             ref = cv_filter2d(img, k, delta=delta, border=border, cval=0.25)
-            assert np.array_equal(np.isnan(got), np.isnan(ref)), f"{name}: NaN positions"
+            assert_identical(np.isnan(got), np.isnan(ref), context=f"{name}: NaN positions")
             finite = np.isfinite(ref)
-            assert np.array_equal(np.isinf(got), np.isinf(ref)) and np.array_equal(
-                got[np.isinf(ref)], ref[np.isinf(ref)]), f"{name}: inf positions"
-            np.testing.assert_allclose(got[finite], ref[finite], rtol=2e-5, atol=2e-5,
-                                       err_msg=name)
+            assert_identical(np.isinf(got), np.isinf(ref), context=f"{name}: inf positions")
+            assert_identical(got[np.isinf(ref)], ref[np.isinf(ref)], context=f"{name}: infs")
+            assert_close(got[finite], ref[finite], rtol=2e-5, atol=2e-5, context=name)
 
 
 def test_filter2d_bad_input(photos):
@@ -508,48 +505,18 @@ def test_filter2d_bad_input(photos):
         with pytest.raises(ValueError, match="out"):
             imfilt.filter2d(img, sep, delta=2, out=bad)
     # anchor -1 means the centre, as in OpenCV
-    np.testing.assert_array_equal(imfilt.filter2d(img, K5, anchor=(-1, -1)),
-                                  imfilt.filter2d(img, K5))
+    assert_identical(imfilt.filter2d(img, K5, anchor=(-1, -1)), imfilt.filter2d(img, K5))
 
 
 # ------------------------------------------------------------------------------ SIMD levels
 
-SIMD_SCRIPT = textwrap.dedent("""
-    import json, sys
-    import numpy as np
-    import skimage.data
-    import imfilt
-    rng = np.random.default_rng(1)
-    res = {}
-    for dt in ("float32", "float64"):
-        x = rng.standard_normal((2, 8, 23, 37)).astype(dt)
-        for name, ws, g, s in (("dw3", (8, 1, 3, 3), 8, 1), ("dw3s2", (8, 1, 3, 3), 8, 2),
-                               ("dw5m2", (16, 1, 5, 5), 8, 1), ("dense", (12, 8, 3, 3), 1, 1),
-                               ("dense_s2", (12, 8, 3, 3), 1, 2), ("grouped", (12, 2, 3, 3), 4, 1),
-                               ("pw", (20, 8, 1, 1), 1, 1)):
-            w = rng.standard_normal(ws).astype(dt)
-            b = rng.standard_normal(ws[0]).astype(dt)
-            res[f"{dt}/{name}"] = imfilt.conv2d(x, w, b, padding=ws[2] // 2, groups=g, stride=s)
-            res[f"{dt}/{name}/x"], res[f"{dt}/{name}/w"], res[f"{dt}/{name}/b"] = x, w, b
-    img = skimage.data.astronaut()[:91, :133]
-    k = rng.standard_normal((5, 5)) / 5
-    for dt, a in (("uint8", img), ("uint16", img.astype(np.uint16) * 257),
-                  ("float32", (img / 255).astype(np.float32)), ("float64", img / 255.0)):
-        res[f"f2d/{dt}"] = imfilt.filter2d(a, k, border="wrap", delta=1)
-        res[f"f2d/{dt}/sep"] = imfilt.filter2d(a, np.outer([1, 2, 1], [1, 0, -1]))
-    cfg = imfilt.config()
-    np.savez(sys.argv[1], **res)
-    print(json.dumps({"isa_active": cfg["isa_active"]}))
-""")
-
-
 @pytest.fixture(scope="module")
 def simd_results(tmp_path_factory):
-    return simd_level_results(SIMD_SCRIPT, tmp_path_factory.mktemp("conv_simd"))
+    return run_levels("conv", tmp_path_factory.mktemp("conv_simd"))
 
 
 def test_simd_levels_agree_and_match_references(simd_results):
-    for level, res, base in simd_levels(simd_results):
+    for level, res, base in each_level(simd_results):
         for key, got in res.items():
             if key.endswith(("/x", "/w", "/b")):
                 continue

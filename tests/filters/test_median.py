@@ -2,7 +2,6 @@
 reference (np.sort of every window), edge cases, NaN policy, threads and SIMD levels."""
 from __future__ import annotations
 
-import textwrap
 
 import cv2
 import numpy as np
@@ -11,8 +10,9 @@ import scipy.ndimage as ndi
 from numpy.lib.stride_tricks import sliding_window_view
 
 import imfilt
-from conftest import simd_level_results, simd_levels
-from conftest import ALL_BORDERS, DTYPES, as_dtype, np_pad
+from _assert import assert_identical
+from references import ALL_BORDERS, DTYPES, as_dtype, np_pad
+from simd_levels import each_level, run_levels
 
 SCIPY_MODE = {"reflect101": "mirror", "reflect": "reflect", "replicate": "nearest",
               "constant": "constant", "wrap": "wrap"}
@@ -37,11 +37,7 @@ def sp_median(img, size, border="replicate", cval=0):
 
 
 def same(got, exp, what=""):
-    assert got.dtype == exp.dtype and got.shape == exp.shape, what
-    if got.dtype.kind == "f":
-        assert np.array_equal(got, exp, equal_nan=True), what
-    else:
-        assert np.array_equal(got, exp), (what, int(np.sum(got != exp)))
+    assert_identical(got, exp, equal_nan=True, context=what)
 
 
 def four_channels(rgb, gray):
@@ -210,46 +206,13 @@ def test_threads_bit_identical(photos):
 
 
 # --------------------------------------------------------------------------- SIMD levels
-SIMD_SCRIPT = textwrap.dedent("""
-    import json, sys
-    import numpy as np
-    import skimage.data
-    import imfilt
-    out_path = sys.argv[1]
-    photo = skimage.data.astronaut()[:83, :517]
-    x = photo.astype(np.int64)
-    images = {
-        "uint8": photo,
-        "uint16": (x * 257 - (x * 7919) % 257).astype(np.uint16),
-        "int16": ((x - 128) * 250 + 7).astype(np.int16),
-        "float32": (x / 255.0).astype(np.float32),
-        "float64": x / 255.0,
-    }
-    images["float32"][::7, ::5] = np.nan
-    res = {}
-    for name, img in images.items():
-        gray = np.ascontiguousarray(img[:, :, 0])
-        for tag, a in (("rgb", img), ("gray", gray), ("narrow", gray[:, :13])):
-            for size in (3, 5, 7, 9, (3, 5), 17):
-                borders = ("replicate", "constant", "wrap")
-                if size == 3:  # the 3x3 kernels read each row's ends through the border
-                    borders += ("reflect101", "reflect")
-                for border in borders:
-                    res[f"{name}/{tag}/{size}/{border}"] = imfilt.median(a, size, border=border,
-                                                                         cval=3)
-    np.savez(out_path, **res)
-    cfg = imfilt.config()
-    print(json.dumps({"isa_active": cfg["isa_active"], "isa_requested": cfg["isa_requested"]}))
-""")
-
-
 @pytest.fixture(scope="module")
 def simd_results(tmp_path_factory):
-    return simd_level_results(SIMD_SCRIPT, tmp_path_factory.mktemp("simd_median"))
+    return run_levels("median", tmp_path_factory.mktemp("simd_median"))
 
 
 def test_simd_levels_identical(simd_results):
-    for level, res, base in simd_levels(simd_results):
+    for level, res, base in each_level(simd_results):
         for key, ref in base.items():
             same(res[key], ref, f"{level}: {key}")
 

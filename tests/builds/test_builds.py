@@ -14,11 +14,12 @@ import zipfile
 
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 # test files whose cases compare thread counts and compare with cv2 / scipy for every family
-VARIANT_TESTS = ["tests/test_smooth.py", "tests/test_morphology.py", "tests/test_median.py",
-                 "tests/test_conv.py", "tests/test_tone.py", "tests/test_hog.py",
-                 "tests/test_interrupt.py"]
+VARIANT_TESTS = ["tests/filters/test_smooth.py", "tests/filters/test_morphology.py",
+                 "tests/filters/test_median.py", "tests/filters/test_conv.py",
+                 "tests/filters/test_tone.py", "tests/filters/test_hog.py",
+                 "tests/api/test_interrupt.py"]
 # the subprocess imports imfilt from the variant folder only (an editable install's import
 # hook would otherwise win over sys.path)
 RUNNER = """
@@ -60,7 +61,8 @@ def run_tests(site):
 def test_build_without_openmp(tmp_path):
     site = build_variant(tmp_path, defines=["IMFILT_OPENMP=OFF"])
     probe = subprocess.run([sys.executable, "-c", RUNNER, str(site), "--co", "-q",
-                            "tests/test_builds.py"], capture_output=True, text=True, cwd=ROOT)
+                            "tests/builds/test_builds.py"], capture_output=True, text=True,
+                           cwd=ROOT)
     assert "'openmp': False" in probe.stdout, probe.stdout[-2000:] + probe.stderr[-2000:]
     run_tests(site)
 
@@ -76,6 +78,7 @@ def _clang():
 def test_build_with_clang(tmp_path):
     site = build_variant(tmp_path, cc=_clang())
     probe = subprocess.run([sys.executable, "-c", RUNNER, str(site), "--co", "-q",
-                            "tests/test_builds.py"], capture_output=True, text=True, cwd=ROOT)
+                            "tests/builds/test_builds.py"], capture_output=True, text=True,
+                           cwd=ROOT)
     assert "'compiler': 'Clang" in probe.stdout, probe.stdout[-2000:] + probe.stderr[-2000:]
     run_tests(site)

@@ -12,8 +12,9 @@ import pytest
 from skimage import exposure
 
 import imfilt
-from conftest import simd_level_results, simd_levels
-from conftest import as_dtype
+from _assert import assert_identical
+from references import as_dtype
+from simd_levels import each_level, run_levels
 
 GAMMAS = (0.0, 0.3, 1 / 2.2, 0.5, 1.0, 2.0, 2.2, 5.0)
 NUMERIC = ("bool", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64",
@@ -78,13 +79,13 @@ def test_gamma_uint8_equals_skimage(photos, g):
         for k in (1.0, 0.6, 1.7):
             got = imfilt.gamma(img, g, k)
             assert got.dtype == np.uint8 and got.shape == img.shape
-            assert np.array_equal(got, exposure.adjust_gamma(img, g, k)), (name, g, k)
+            assert_identical(got, exposure.adjust_gamma(img, g, k), context=(name, g, k))
 
 
 def test_gamma_uint8_equals_cv2_lut_with_same_table(photos):
     table = np_gamma_table(np.uint8, 2.2, 1.0)
     for img in (photos["camera"], photos["astronaut"]):
-        assert np.array_equal(imfilt.gamma(img, 2.2), cv2.LUT(img, table))
+        assert_identical(imfilt.gamma(img, 2.2), cv2.LUT(img, table))
 
 
 @pytest.mark.parametrize("g", (0.0, 1 / 2.2, 1.0, 2.2, 7.5))
@@ -93,7 +94,7 @@ def test_gamma_uint16_formula(photos, g):
         img = as_dtype(photos[name], np.uint16)
         for k in (1.0, 0.8, 1.3):
             ref = np_gamma_table(np.uint16, g, k)[img]
-            assert np.array_equal(imfilt.gamma(img, g, k), ref), (name, g, k)
+            assert_identical(imfilt.gamma(img, g, k), ref, context=(name, g, k))
 
 
 def test_gamma_tables_are_cached():
@@ -170,12 +171,12 @@ def test_gamma_float32_sweep():
                 truth = tpow * np.float64(np.float32(k))
             defined = _defined_f32(x, g, k)
             if defined is not None:
-                assert np.array_equal(got, defined, equal_nan=True), g
-                assert np.array_equal(np.signbit(got), np.signbit(defined)), g
+                assert_identical(got, defined, equal_nan=True, context=g)
+                assert_identical(np.signbit(got), np.signbit(defined), context=g)
                 continue
             spec, special = _pow_specials_f32(x, g, k)
-            assert np.array_equal(got[special], spec[special], equal_nan=True), g
-            assert np.array_equal(np.signbit(got[special]), np.signbit(spec[special])), g
+            assert_identical(got[special], spec[special], equal_nan=True, context=g)
+            assert_identical(np.signbit(got[special]), np.signbit(spec[special]), context=g)
             assert np.isnan(got[np.isnan(x)]).all()
             # ordinary inputs: zero / overflow exactly where the truth is far from the edges
             ordinary = ~special & ~np.isnan(x)
@@ -201,11 +202,11 @@ def test_gamma_float_photos(photos, dtype):
         for g, k in ((2.2, 1.0), (1 / 2.2, 0.9), (3.0, 2.0)):
             got = imfilt.gamma(img, g, k)
             if dtype == "float64":
-                assert np.array_equal(got, img ** g * k), name
+                assert_identical(got, img ** g * k, context=name)
             else:
                 ref = np.power(img, np.float32(g)) * np.float32(k)
                 assert _rel_err(got, ref) <= 5e-7, name
-                assert np.array_equal(got == 0, ref == 0)
+                assert_identical(got == 0, ref == 0)
 
 
 def test_gamma_float_specials():
@@ -215,7 +216,7 @@ def test_gamma_float_specials():
     for g in (0.0, 1.0, 3.0, 2.2, 0.5, 2.0):
         a = x.astype(np.float64)
         with np.errstate(all="ignore"):
-            assert np.array_equal(imfilt.gamma(a, g), a ** g, equal_nan=True), g
+            assert_identical(imfilt.gamma(a, g), a ** g, equal_nan=True, context=g)
         a = x.astype(np.float32)
         got = imfilt.gamma(a, g)
         ref = _defined_f32(a, g, 1.0)
@@ -223,8 +224,8 @@ def test_gamma_float_specials():
             ref, special = _pow_specials_f32(a, g, 1.0)
             ref[~special] = got[~special]  # 2.0 ** 2.2: the tolerance (test_gamma_float32_sweep)
             assert _rel_err(got[:, 5:6], np.float64(2.0) ** np.float64(np.float32(g))) <= 1e-6
-        assert np.array_equal(got, ref, equal_nan=True), g
-        assert np.array_equal(np.signbit(got[:, :2]), np.signbit(ref[:, :2])), g
+        assert_identical(got, ref, equal_nan=True, context=g)
+        assert_identical(np.signbit(got[:, :2]), np.signbit(ref[:, :2]), context=g)
     assert np.all(imfilt.gamma(x.astype(np.float32), 0.0) == 1)  # 0, inf, NaN ** 0 are 1
     assert np.all(imfilt.gamma(x, 0.0) == 1)
 
@@ -235,12 +236,13 @@ def test_gamma_every_dtype_out_and_inplace(photos):
         img = as_dtype(base, dtype)
         ref = imfilt.gamma(img, 1.7, 0.9)
         out = np.empty_like(img)
-        assert imfilt.gamma(img, 1.7, 0.9, out=out) is out and np.array_equal(out, ref)
+        assert imfilt.gamma(img, 1.7, 0.9, out=out) is out
+        assert_identical(out, ref, context=dtype)
         work = img.copy()
         assert imfilt.gamma(work, 1.7, 0.9, out=work) is work
-        assert np.array_equal(work, ref), dtype
+        assert_identical(work, ref, context=dtype)
         big = as_dtype(base, dtype).astype(np.dtype(dtype).newbyteorder(">"))
-        assert np.array_equal(imfilt.gamma(big, 1.7, 0.9), ref), dtype
+        assert_identical(imfilt.gamma(big, 1.7, 0.9), ref, context=dtype)
 
 
 # --------------------------------------------------------------------------- lut
@@ -251,10 +253,10 @@ def test_lut_uint8_every_table_dtype(photos, tdtype):
         shared = random_table(tdtype, 256)
         got = imfilt.lut(img, shared)
         assert got.dtype == shared.dtype and got.shape == img.shape
-        assert np.array_equal(got, shared[img]), (name, tdtype)
+        assert_identical(got, shared[img], context=(name, tdtype))
         per = random_table(tdtype, (256, ch))
-        assert np.array_equal(imfilt.lut(img, per), np_lut(img, per) if ch > 1 else
-                              per[:, 0][img]), (name, tdtype)
+        assert_identical(imfilt.lut(img, per), np_lut(img, per) if ch > 1 else per[:, 0][img],
+                         context=(name, tdtype))
 
 
 @pytest.mark.parametrize("tdtype", ("uint8", "int8", "uint16", "int16", "int32", "float32",
@@ -262,12 +264,12 @@ def test_lut_uint8_every_table_dtype(photos, tdtype):
 def test_lut_equals_cv2(photos, tdtype):
     for img in (photos["camera"], photos["astronaut"], photos["chelsea"]):
         table = random_table(tdtype, 256)
-        assert np.array_equal(imfilt.lut(img, table), cv2.LUT(img, table)), tdtype
+        assert_identical(imfilt.lut(img, table), cv2.LUT(img, table), context=tdtype)
         if img.ndim == 3:
             per = random_table(tdtype, (256, 3))
             ref = cv2.LUT(img, np.ascontiguousarray(per).reshape(1, 256, 3))
-            assert np.array_equal(imfilt.lut(img, per), ref), tdtype
-            assert np.array_equal(imfilt.lut(img, per.reshape(1, 256, 3)), ref)
+            assert_identical(imfilt.lut(img, per), ref, context=tdtype)
+            assert_identical(imfilt.lut(img, per.reshape(1, 256, 3)), ref)
 
 
 @pytest.mark.parametrize("tdtype", ("uint8", "uint16", "int32", "float64", "complex128"))
@@ -275,13 +277,13 @@ def test_lut_uint16_images(photos, tdtype):
     for img8 in (photos["camera"][:200], photos["astronaut"][:150, ::-1]):
         img = as_dtype(img8, np.uint16)
         table = random_table(tdtype, 65536)
-        assert np.array_equal(imfilt.lut(img, table), table[img])
+        assert_identical(imfilt.lut(img, table), table[img])
         if img.ndim == 3:
             per = random_table(tdtype, (65536, 3))
-            assert np.array_equal(imfilt.lut(img, per), np_lut(img, per))
+            assert_identical(imfilt.lut(img, per), np_lut(img, per))
     img = as_dtype(photos["camera"][:64], np.uint16)
     table = random_table("uint16", 65536)
-    assert np.array_equal(imfilt.lut(img, table), cv2.LUT(img, table))
+    assert_identical(imfilt.lut(img, table), cv2.LUT(img, table))
 
 
 def test_lut_odd_widths_and_tails():
@@ -291,23 +293,24 @@ def test_lut_odd_widths_and_tails():
             img = RNG.integers(0, 256, (3, w, ch) if ch > 1 else (3, w), dtype=np.uint8)
             for tdtype in ("uint8", "uint16", "float32", "float64"):
                 per = random_table(tdtype, (256, ch))
-                assert np.array_equal(imfilt.lut(img, per), np_lut(img, per) if ch > 1 else
-                                      per[:, 0][img]), (ch, w, tdtype)
+                assert_identical(imfilt.lut(img, per),
+                                 np_lut(img, per) if ch > 1 else per[:, 0][img],
+                                 context=(ch, w, tdtype))
 
 
 def test_lut_views_byteorder_readonly(photos):
     img = photos["astronaut"]
     table = random_table("float32", 256)
     for view in (img[::-1], img[:, ::-1], img[::2, 1::3], np.asfortranarray(img)):
-        assert np.array_equal(imfilt.lut(view, table), table[view])
+        assert_identical(imfilt.lut(view, table), table[view])
     ro = img.copy()
     ro.setflags(write=False)
-    assert np.array_equal(imfilt.lut(ro, table), table[ro])
+    assert_identical(imfilt.lut(ro, table), table[ro])
     big = table.astype(">f4")
-    assert np.array_equal(imfilt.lut(img, big), table[img])
+    assert_identical(imfilt.lut(img, big), table[img])
     img16 = as_dtype(photos["camera"], np.uint16)
     t16 = random_table("int32", 65536)
-    assert np.array_equal(imfilt.lut(img16.astype(">u2"), t16), t16[img16])
+    assert_identical(imfilt.lut(img16.astype(">u2"), t16), t16[img16])
     with pytest.raises(TypeError, match="int64"):  # a nested list is int64: no silent cast
         imfilt.lut(img[:, :, 0].tolist(), table)
     empty = np.zeros((0, 5, 3), np.uint8)
@@ -325,10 +328,10 @@ def test_misaligned_arrays():
     img16 = RNG.integers(0, 65536, (37, 53, 3), dtype=np.uint16)
     t16 = random_table("float32", 65536)
     ref = t16[img16]
-    assert np.array_equal(imfilt.lut(odd(img16), odd(t16)), ref)
+    assert_identical(imfilt.lut(odd(img16), odd(t16)), ref)
     out = odd(np.zeros_like(ref))
     imfilt.lut(img16, t16, out=out)
-    assert np.array_equal(out, ref)
+    assert_identical(out, ref)
     f = RNG.random((41, 67)).astype(np.float32)
     assert _rel_err(imfilt.gamma(odd(f), 2.2), np.power(f, np.float32(2.2))) <= 5e-7
     out = odd(np.zeros_like(f))
@@ -341,31 +344,32 @@ def test_lut_inplace_and_overlaps(photos):
     table = random_table("uint8", 256)
     ref = table[img]
     work = img.copy()
-    assert imfilt.lut(work, table, out=work) is work and np.array_equal(work, ref)
+    assert imfilt.lut(work, table, out=work) is work
+    assert_identical(work, ref)
     # the same elements through another view object: still in place, still exact
     work = img.copy()
     imfilt.lut(work, table, out=work[...])
-    assert np.array_equal(work, ref)
+    assert_identical(work, ref)
     # reversed view of the output over the input: elements differ, a temporary is used
     work = img.copy()
     imfilt.lut(work, table, out=work[::-1, ::-1])
-    assert np.array_equal(work[::-1, ::-1], ref)
+    assert_identical(work[::-1, ::-1], ref)
     # partial overlaps: out shifted by one row / one sample against the input
     flat = RNG.integers(0, 256, 100 * 77 + 1, dtype=np.uint8)
     src = flat[:-1].reshape(100, 77)
     expect = table[src]
     imfilt.lut(src, table, out=flat[1:].reshape(100, 77))
-    assert np.array_equal(flat[1:].reshape(100, 77), expect)
+    assert_identical(flat[1:].reshape(100, 77), expect)
     buf = RNG.integers(0, 256, (101, 64), dtype=np.uint8)
     src, dst = buf[:-1], buf[1:]
     expect = table[src]
     imfilt.lut(src, table, out=dst)
-    assert np.array_equal(buf[1:], expect)
+    assert_identical(buf[1:], expect)
     # uint16 in place
     img16 = as_dtype(photos["camera"], np.uint16)
     t16 = random_table("uint16", 65536)
     ref16 = t16[img16]
-    assert np.array_equal(imfilt.lut(img16, t16, out=img16), ref16)
+    assert_identical(imfilt.lut(img16, t16, out=img16), ref16)
 
 
 def test_threads_bit_identical(photos):
@@ -378,7 +382,7 @@ def test_threads_bit_identical(photos):
     for fn, img, arg in cases:
         one = fn(img, arg, threads=1)
         for t in (2, 3, None):
-            assert np.array_equal(fn(img, arg, threads=t), one), (fn.__name__, img.dtype, t)
+            assert_identical(fn(img, arg, threads=t), one, context=(fn.__name__, img.dtype, t))
 
 
 # --------------------------------------------------------------------------- bad input
@@ -407,7 +411,7 @@ def test_bad_input():
             imfilt.gamma(a, 2.2)
         with pytest.raises(ValueError, match="negative"):
             imfilt.gamma(a, 2.2, out=a)
-        assert np.array_equal(a, keep)  # in place: the input is untouched on error
+        assert_identical(a, keep)  # in place: the input is untouched on error
         with pytest.raises(ValueError, match="negative"):
             imfilt.gamma(a, 40.0)  # the libm path checks too
     # lut
@@ -430,52 +434,26 @@ def test_bad_input():
 
 
 # --------------------------------------------------------------------------- SIMD levels
-SIMD_SCRIPT = r"""
-import json, sys
-import numpy as np
-import imfilt, skimage.data
-rng = np.random.default_rng(7)
-ast = skimage.data.astronaut()[:203, :389]
-cam = skimage.data.camera()[:131, :517]
-res = {}
-for ch in (1, 2, 3, 4, 5):
-    img = np.dstack([ast, ast])[:, :, :ch] if ch > 1 else cam
-    for td in ("uint8", "int16", "float32", "float64", "complex128"):
-        t = (rng.normal(0, 300, (256, ch)) if td != "uint8" else rng.integers(0, 256, (256, ch))).astype(td)
-        res[f"lut/{ch}/{td}/per"] = imfilt.lut(img, t if ch > 1 else t[:, 0])
-        res[f"lut/{ch}/{td}/shared"] = imfilt.lut(img, t[:, 0])
-img16 = (ast.astype(np.uint16) * 257)[::-1]
-res["lut16"] = imfilt.lut(img16, rng.integers(0, 65535, 65536).astype(np.uint16))
-res["gamma8"] = imfilt.gamma(ast, 2.2)
-res["gamma16"] = imfilt.gamma(img16, 0.45, 1.1)
-f = ast.astype(np.float32) / 255
-for g in (0.45, 2.2, 0.5, 2.0, 20.0):
-    res[f"gamma32/{g}"] = imfilt.gamma(f, g)
-np.savez(sys.argv[1], **res)
-print(json.dumps(imfilt.config()))
-"""
-
-
 @pytest.fixture(scope="module")
 def simd_results(tmp_path_factory):
-    return simd_level_results(SIMD_SCRIPT, tmp_path_factory.mktemp("tone_simd"))
+    return run_levels("tone", tmp_path_factory.mktemp("tone_simd"))
 
 
 def test_simd_levels_agree(simd_results):
-    for level, res, base in simd_levels(simd_results):
+    for level, res, base in each_level(simd_results):
         for key, ref in base.items():
             got = res[key]
             if key.startswith("gamma32"):
                 assert _rel_err(got, ref) <= 1e-6, (level, key)  # float32 pow: tolerance
             else:
-                assert np.array_equal(got, ref, equal_nan=True), (level, key)
+                assert_identical(got, ref, equal_nan=True, context=(level, key))
 
 
 def test_simd_levels_match_references(simd_results):
     import skimage.data
     ast = skimage.data.astronaut()[:203, :389]
     for level, (_, res) in simd_results.items():
-        assert np.array_equal(res["gamma8"], exposure.adjust_gamma(ast, 2.2)), level
+        assert_identical(res["gamma8"], exposure.adjust_gamma(ast, 2.2), context=level)
         f = ast.astype(np.float32) / 255
         for g in (0.45, 2.2, 0.5, 2.0, 20.0):
             assert _rel_err(res[f"gamma32/{g}"], np.power(f, np.float32(g))) <= 5e-7, (level, g)
