@@ -27,6 +27,10 @@ const imfilt_separable_table *imfilt_separable_active(void) {
 #define IMFILT_TILE_BYTES (24 * 1024)
 #define IMFILT_MIN_TILE_SAMPLES 256
 
+/* What a strip driver sums: the correlation with the caller's taps, or box sums (all-ones
+   taps, the column pass as a running sum). */
+typedef enum { SEP_TAPS = 0, SEP_BOX = 1 } sep_kind;
+
 /* k[i] == k[n - 1 - i] for every i, n odd: the loops then add the mirrored rows first. */
 static int taps_symmetric(const double *k, size_t n) {
     if (!(n & 1)) return 0;
@@ -77,8 +81,10 @@ int imfilt_sepfilter(const imfilt_image *src, imfilt_image *dst,
     if (st) return st;
     if (src->height == 0 || src->width == 0 || src->channels == 0) return IMFILT_OK;
     if (rule->mode == IMFILT_OUT_BOX8) return IMFILT_EINVAL; /* a box rule, not a kernel rule */
-    if (work == IMFILT_WORK_F64) return sep_f64(src, dst, kx, kw, ax, ky, kh, ay, border, cval, rule, threads, 0);
-    if (work == IMFILT_WORK_F32) return sep_f32(src, dst, kx, kw, ax, ky, kh, ay, border, cval, rule, threads, 0);
+    if (work == IMFILT_WORK_F64) return sep_f64(src, dst, kx, kw, ax, ky, kh, ay, border, cval,
+                                                rule, threads, SEP_TAPS);
+    if (work == IMFILT_WORK_F32) return sep_f32(src, dst, kx, kw, ax, ky, kh, ay, border, cval,
+                                                rule, threads, SEP_TAPS);
     return IMFILT_EINVAL; /* uint16 lanes only hold box sums */
 }
 
@@ -89,14 +95,16 @@ int imfilt_boxfilter(const imfilt_image *src, imfilt_image *dst,
     int st = check_args(src, dst, kw, ax, kh, ay);
     if (st) return st;
     if (src->height == 0 || src->width == 0 || src->channels == 0) return IMFILT_OK;
-    /* 8-bit means take the fused path (src/box8.c); the 8-bit rounding exists only there */
+    /* 8-bit means take the fused path (src/box8/box8.c); the 8-bit rounding exists only there */
     int fused = imfilt_box8(src, dst, kw, ax, kh, ay, border, cval, rule, threads);
     if (fused >= 0) return fused;
     if (rule->mode == IMFILT_OUT_BOX8) return IMFILT_EINVAL;
-    if (work == IMFILT_WORK_F64) return sep_f64(src, dst, NULL, kw, ax, NULL, kh, ay, border, cval, rule, threads, 1);
-    if (work == IMFILT_WORK_F32) return sep_f32(src, dst, NULL, kw, ax, NULL, kh, ay, border, cval, rule, threads, 1);
+    if (work == IMFILT_WORK_F64) return sep_f64(src, dst, NULL, kw, ax, NULL, kh, ay, border, cval,
+                                                rule, threads, SEP_BOX);
+    if (work == IMFILT_WORK_F32) return sep_f32(src, dst, NULL, kw, ax, NULL, kh, ay, border, cval,
+                                                rule, threads, SEP_BOX);
     /* uint16 lanes: 8-bit input, area <= 256 (every sum < 2^16) */
     if (src->dtype != IMFILT_U8 || kw * kh > 256 || (dst->dtype != IMFILT_U8 && dst->dtype != IMFILT_I64))
         return IMFILT_EINVAL;
-    return sep_u16(src, dst, NULL, kw, ax, NULL, kh, ay, border, cval, rule, threads, 1);
+    return sep_u16(src, dst, NULL, kw, ax, NULL, kh, ay, border, cval, rule, threads, SEP_BOX);
 }

@@ -2,8 +2,8 @@
    their arithmetic (that is the ISA table's). Algorithm: each thread takes a horizontal strip
    and walks it in column tiles; per tile, the row pass fills a ring of kernel-height rows
    (never a full-size intermediate), and the column pass reads the ring for each output row.
-     box = 0: out[y] = sum_j ky[j] * H[y - ay + j], H the row pass sum_i kx[i] * in[., x - ax + i]
-     box = 1: the same with all-ones kernels, the column pass as a running sum.
+     SEP_TAPS: out[y] = sum_j ky[j] * H[y - ay + j], H the row pass sum_i kx[i] * in[., x - ax + i]
+     SEP_BOX: the same with all-ones kernels, the column pass as a running sum.
    U8_ROWS=1: uint8 images with uint8 taps take the exact uint16 row pass (rows_u8.h).
    Expanded by tools/expand_template.py into separable_drv_instances.h (included by
    separable.c after bordered_row_instances.h and its helpers).
@@ -204,7 +204,9 @@ static int sep_strip_@WS@(void *job, size_t y0, size_t y1, int tid, int *status)
 static int sep_@WS@(const imfilt_image *src, imfilt_image *dst,
                     const double *kxd, size_t kw, size_t ax,
                     const double *kyd, size_t kh, size_t ay,
-                    int border, double cval, const imfilt_out_rule *rule, int threads, int box) {
+                    int border, double cval, const imfilt_out_rule *rule, int threads,
+                    sep_kind kind) {
+    const int box = kind == SEP_BOX;
     const size_t H = src->height, C = src->channels, n = src->width * C;
     sep_job_@WS@ j = {
         .K = imfilt_separable_active(), .src = src, .dst = dst,
