@@ -152,19 +152,11 @@ static void hbox8_direct(const uint16_t *restrict src, uint8_t *restrict dst, si
         src += done; dst += done; n -= done;
     }
 #endif
-    switch (k) {  /* a copy of hbox8_k per width up to BOX8_DIRECT_MAX (box8.c), k a constant */
-    case 1: hbox8_k(src, dst, n, step, 1, rule); return;
-    case 2: hbox8_k(src, dst, n, step, 2, rule); return;
-    case 3: hbox8_k(src, dst, n, step, 3, rule); return;
-    case 4: hbox8_k(src, dst, n, step, 4, rule); return;
-    case 5: hbox8_k(src, dst, n, step, 5, rule); return;
-    case 6: hbox8_k(src, dst, n, step, 6, rule); return;
-    case 7: hbox8_k(src, dst, n, step, 7, rule); return;
-    case 8: hbox8_k(src, dst, n, step, 8, rule); return;
-    case 9: hbox8_k(src, dst, n, step, 9, rule); return;
-    case 10: hbox8_k(src, dst, n, step, 10, rule); return;
-    case 11: hbox8_k(src, dst, n, step, 11, rule); return;
-    case 12: hbox8_k(src, dst, n, step, 12, rule); return;
+    switch (k) {
+#define HBOX_CASE(K) case K: hbox8_k(src, dst, n, step, K, rule); return;
+    HBOX_CASE(1) HBOX_CASE(2) HBOX_CASE(3) HBOX_CASE(4) HBOX_CASE(5) HBOX_CASE(6)
+    HBOX_CASE(7) HBOX_CASE(8) HBOX_CASE(9) HBOX_CASE(10) HBOX_CASE(11) HBOX_CASE(12)
+#undef HBOX_CASE
     default: hbox8_k(src, dst, n, step, k, rule);
     }
 }
