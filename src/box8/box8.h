@@ -1,5 +1,5 @@
-/* The fused 8-bit box filter (imfilt.mean on uint8): hot loops per ISA level (src/box8_isa.c)
-   and the driver (src/box8.c). */
+/* The fused 8-bit box filter (imfilt.mean on uint8): the table of hot loops, one instance per
+   ISA level (box8_isa.c), and the driver's entry (box8.c). */
 #ifndef IMFILT_BOX8_H
 #define IMFILT_BOX8_H
 #include "core/imfilt.h"

@@ -1,11 +1,11 @@
-/* Hot loops of the fused 8-bit box filter, compiled once per ISA level (src/isa.h). Plain loops
-   over fixed-width blocks that GCC/Clang vectorise at the level's width. */
+/* Hot loops of the fused 8-bit box filter, compiled once per ISA level (core/isa.h): the
+   running column sums, the horizontal window sums (direct taps, doubling, or a sparse table
+   of power-of-two windows) and OpenCV's 8-bit roundings. Plain loops over fixed-width blocks
+   that GCC/Clang vectorise at the level's width, and the vector types of src/simd/vec.h. */
 #include <string.h>
 #include <stdint.h>
 #include "box8.h"
-#if defined(__SSE2__)
-#include <immintrin.h>
-#endif
+#include "simd/vec.h"
 
 static void vadd(uint16_t *restrict acc, const uint8_t *restrict row, size_t n, int first) {
     if (first) for (size_t x = 0; x < n; x++) acc[x] = row[x];
@@ -15,26 +15,6 @@ static void vadd(uint16_t *restrict acc, const uint8_t *restrict row, size_t n, 
 static void vslide(uint16_t *restrict acc, const uint8_t *restrict add, const uint8_t *restrict sub,
                    size_t n) {
     for (size_t x = 0; x < n; x++) acc[x] = (uint16_t)(acc[x] + (uint16_t)(add[x] - sub[x]));
-}
-
-typedef uint16_t vu16 __attribute__((vector_size(IMFILT_VEC_BYTES)));
-#define VL16 (IMFILT_VEC_BYTES / 2)
-static inline vu16 ld16(const uint16_t *p) { vu16 v; memcpy(&v, p, sizeof v); return v; }
-
-/* (a * b) >> 16 per unsigned 16-bit lane: one vpmulhuw (compilers do not find it in the
-   widening C expression) */
-static inline vu16 mulhi16(vu16 a, vu16 b) {
-#if IMFILT_VEC_BYTES == 64 && defined(__AVX512BW__)
-    return (vu16)_mm512_mulhi_epu16((__m512i)a, (__m512i)b);
-#elif IMFILT_VEC_BYTES == 32 && defined(__AVX2__)
-    return (vu16)_mm256_mulhi_epu16((__m256i)a, (__m256i)b);
-#elif IMFILT_VEC_BYTES == 16 && defined(__SSE2__)
-    return (vu16)_mm_mulhi_epu16((__m128i)a, (__m128i)b);
-#else
-    vu16 r;
-    for (size_t i = 0; i < VL16; i++) r[i] = (uint16_t)(((uint32_t)a[i] * b[i]) >> 16);
-    return r;
-#endif
 }
 
 /* OpenCV's area <= 256 rounding ((s + delta) * mul) >> 23, saturated. OpenCV's SIMD body
@@ -52,20 +32,21 @@ static inline __attribute__((always_inline)) void round_box8(const uint16_t *res
 /* The same rounding in 16-bit lanes, one multiply-high and a shift (rule->box_mul16 != 0):
    min(((s + d) * m16) >> (16 + sh), 255), equal to the 32-bit form for every window sum.
    One vector of it, before the saturating narrowing: */
-static inline vu16 round_box8_16v(vu16 s, vu16 dv, vu16 mv, int sh) {
-    return mulhi16(s + dv, mv) >> sh;
+static inline imfilt_vu16 round_box8_16v(imfilt_vu16 s, imfilt_vu16 dv, imfilt_vu16 mv, int sh) {
+    return imfilt_mulhi_u16(s + dv, mv) >> sh;
 }
 
 static inline __attribute__((always_inline)) void round_box8_16(const uint16_t *restrict s,
                                                                 uint8_t *restrict dst, size_t n,
                                                                 uint16_t d, uint16_t m16, int sh) {
-    const vu16 dv = (vu16){0} + d, mv = (vu16){0} + m16;
+    const size_t vl = IMFILT_VLANES(uint16_t);
+    const imfilt_vu16 dv = IMFILT_VSPLAT(imfilt_vu16, d), mv = IMFILT_VSPLAT(imfilt_vu16, m16);
     size_t x = 0;
-    for (; x + VL16 <= n; x += VL16) {
-        uint16_t v[VL16] __attribute__((aligned(IMFILT_VEC_BYTES)));
-        vu16 r = round_box8_16v(ld16(s + x), dv, mv, sh);
+    for (; x + vl <= n; x += vl) {
+        uint16_t v[IMFILT_VLANES(uint16_t)] __attribute__((aligned(IMFILT_VEC_BYTES)));
+        imfilt_vu16 r = round_box8_16v(IMFILT_VLOAD(imfilt_vu16, s + x), dv, mv, sh);
         memcpy(v, &r, sizeof r);
-        for (size_t i = 0; i < VL16; i++) dst[x + i] = (uint8_t)(v[i] > 255 ? 255 : v[i]);
+        for (size_t i = 0; i < vl; i++) dst[x + i] = (uint8_t)(v[i] > 255 ? 255 : v[i]);
     }
     for (; x < n; x++) {
         uint16_t v = (uint16_t)((uint16_t)(((uint32_t)(uint16_t)(s[x] + d) * m16) >> 16) >> sh);
@@ -92,25 +73,27 @@ static inline __attribute__((always_inline)) void hbox8_k(const uint16_t *restri
     const uint32_t d = (uint32_t)rule->box_delta, m = (uint32_t)rule->box_mul;
     const uint16_t m16 = rule->box_mul16;
     const int sh = rule->box_shift16;
+    const size_t vl = IMFILT_VLANES(uint16_t);
     size_t x = 0;
-    for (; x + 2 * VL16 <= n; x += 2 * VL16) {
-        vu16 a0 = ld16(src + x), a1 = ld16(src + x + VL16);
+    for (; x + 2 * vl <= n; x += 2 * vl) {
+        imfilt_vu16 a0 = IMFILT_VLOAD(imfilt_vu16, src + x), a1 = IMFILT_VLOAD(imfilt_vu16, src + x + vl);
         for (size_t i = 1; i < k; i++) {
-            a0 += ld16(src + x + i * step);
-            a1 += ld16(src + x + i * step + VL16);
+            a0 += IMFILT_VLOAD(imfilt_vu16, src + x + i * step);
+            a1 += IMFILT_VLOAD(imfilt_vu16, src + x + i * step + vl);
         }
-        uint16_t sums[2 * VL16] __attribute__((aligned(IMFILT_VEC_BYTES)));
+        uint16_t sums[2 * IMFILT_VLANES(uint16_t)] __attribute__((aligned(IMFILT_VEC_BYTES)));
         if (m16) {
-            const vu16 dv = (vu16){0} + (uint16_t)d, mv = (vu16){0} + m16;
+            const imfilt_vu16 dv = IMFILT_VSPLAT(imfilt_vu16, (uint16_t)d);
+            const imfilt_vu16 mv = IMFILT_VSPLAT(imfilt_vu16, m16);
             a0 = round_box8_16v(a0, dv, mv, sh);
             a1 = round_box8_16v(a1, dv, mv, sh);
             memcpy(sums, &a0, sizeof a0);
-            memcpy(sums + VL16, &a1, sizeof a1);
-            for (size_t i = 0; i < 2 * VL16; i++) dst[x + i] = (uint8_t)(sums[i] > 255 ? 255 : sums[i]);
+            memcpy(sums + vl, &a1, sizeof a1);
+            for (size_t i = 0; i < 2 * vl; i++) dst[x + i] = (uint8_t)(sums[i] > 255 ? 255 : sums[i]);
         } else {
             memcpy(sums, &a0, sizeof a0);
-            memcpy(sums + VL16, &a1, sizeof a1);
-            round_box8(sums, dst + x, 2 * VL16, d, m);
+            memcpy(sums + vl, &a1, sizeof a1);
+            round_box8(sums, dst + x, 2 * vl, d, m);
         }
     }
     for (; x < n; x++) {
@@ -178,16 +161,8 @@ static void hbox8_direct(const uint16_t *restrict src, uint8_t *restrict dst, si
     }
 }
 
-#define FN(name) IMFILT_CAT(name, _u16)
-#define W uint16_t
-#include "separable/boxsum_tmpl.h"
-#undef W
-#undef FN
-#define FN(name) IMFILT_CAT(name, _u32)
-#define W uint32_t
-#include "separable/boxsum_tmpl.h"
-#undef W
-#undef FN
+/* boxsum_u16, boxsum_u32: the separable family's doubling window sums */
+#include "separable/boxsum_instances.h"
 
 static void widen(const uint16_t *restrict src, uint32_t *restrict dst, size_t n) {
     for (size_t x = 0; x < n; x++) dst[x] = src[x];

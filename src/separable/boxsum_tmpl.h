@@ -1,11 +1,20 @@
-/* Box-sum row loops for one work type W (float, double or uint16_t), included with W, WS and
-   FN(name) defined: by rows_tmpl.h for the float types and by rows_u16.h. In uint16
-   the sums wrap modulo 2^16, which is exact while every window sum is below 2^16. */
+/* Box-sum row loops boxsum_<WS> and slide_<WS> for each work type W, shared by the separable
+   rows (float, double, uint16 lanes) and the 8-bit box filter (uint16, uint32; included by
+   src/box8/box8_isa.c). Algorithm: window sums by doubling, O(log k) plain vectorisable passes
+   per sample (a running sum along the row would be a serial dependency). Integer sums wrap,
+   which is exact while every window sum fits W. Expanded by tools/expand_template.py into
+   boxsum_instances.h; an includer leaves the types it does not use unreferenced.
+   instances:
+     WS=f32 W=float
+     WS=f64 W=double
+     WS=u16 W=uint16_t
+     WS=u32 W=uint32_t
+*/
 
-/* Window sums by doubling: S_2w[x] = S_w[x] + S_w[x + w], and the window is the sum of the
-   S_(2^b) for the set bits b of k at increasing offsets: O(log k) per sample, every pass a
-   plain vectorisable loop (a running sum would be a serial dependency along the row). */
-static void FN(boxsum)(const W *src, W *dst, W *t1, W *t2, size_t n, size_t step, size_t k)
+/* dst[x] = sum_{t<k} src[x + t*step]: S_2w[x] = S_w[x] + S_w[x + w], and the window is the sum
+   of the S_(2^b) for the set bits b of k at increasing offsets (t1, t2: scratch). */
+static __attribute__((unused)) void boxsum_@WS@(const W *src, W *dst, W *t1, W *t2, size_t n,
+                                                size_t step, size_t k)
 {
     const W *cur = src;
     W *bufs[2] = {t1, t2};
@@ -29,8 +38,8 @@ static void FN(boxsum)(const W *src, W *dst, W *t1, W *t2, size_t n, size_t step
     }
 }
 
-static void FN(slide)(W *acc, const W *add, const W *sub, size_t n)
+/* acc[x] += add[x] - sub[x]: the running column sum of a box */
+static __attribute__((unused)) void slide_@WS@(W *acc, const W *add, const W *sub, size_t n)
 {
     for (size_t x = 0; x < n; x++) acc[x] += add[x] - sub[x];
 }
-

@@ -5,49 +5,25 @@
    column pass then takes the rows as it takes any other (exact integers < 2^24). Included by
    separable_isa.c. */
 
-typedef uint8_t vec_b __attribute__((vector_size(IMFILT_VEC_BYTES / 2)));
-typedef uint16_t vec_w __attribute__((vector_size(IMFILT_VEC_BYTES)));
-#define VLW (IMFILT_VEC_BYTES / 2)
-
-/* VLW uint8 -> uint16 lanes in one vpmovzxbw where the level has it (GCC splits the generic
-   __builtin_convertvector of a full vector into halves and inserts) */
-#if IMFILT_VEC_BYTES == 64 && defined(__AVX512BW__)
-#include <immintrin.h>
-static inline vec_w ld_widen(const uint8_t *p) {
-    return (vec_w)_mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)p));
-}
-#elif IMFILT_VEC_BYTES == 32 && defined(__AVX2__)
-#include <immintrin.h>
-static inline vec_w ld_widen(const uint8_t *p) {
-    return (vec_w)_mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)p));
-}
-#else
-static inline vec_w ld_widen(const uint8_t *p) {
-    vec_b b;
-    memcpy(&b, p, sizeof b);
-    return __builtin_convertvector(b, vec_w);
-}
-#endif
-
 /* dst[x] = sum_i k[i] * ext[x + i * step] for x < n; sym: k[i] == k[ks - 1 - i] (ks odd) */
 static void rowconv_u8_f32(const uint8_t *ext, const uint16_t *k, size_t ks, int sym,
                            size_t step, float *dst, size_t n) {
-    const size_t c = ks / 2;
+    const size_t vl = IMFILT_VLANES(uint16_t), c = ks / 2;
     size_t x = 0;
-    for (; x + VLW <= n; x += VLW) {
+    for (; x + vl <= n; x += vl) {
         const uint8_t *p = ext + x;
-        vec_w a;
+        imfilt_vu16 a;
         if (sym) {
-            a = ld_widen(p + c * step) * k[c];
+            a = imfilt_load_widen_u8(p + c * step) * k[c];
             for (size_t j = 0; j < c; j++)
-                a += (ld_widen(p + j * step) + ld_widen(p + (ks - 1 - j) * step)) * k[j];
+                a += (imfilt_load_widen_u8(p + j * step) + imfilt_load_widen_u8(p + (ks - 1 - j) * step)) * k[j];
         } else {
-            a = ld_widen(p) * k[0];
-            for (size_t j = 1; j < ks; j++) a += ld_widen(p + j * step) * k[j];
+            a = imfilt_load_widen_u8(p) * k[0];
+            for (size_t j = 1; j < ks; j++) a += imfilt_load_widen_u8(p + j * step) * k[j];
         }
-        uint16_t s[VLW];
+        uint16_t s[IMFILT_VLANES(uint16_t)];
         memcpy(s, &a, sizeof a);
-        for (size_t i = 0; i < VLW; i++) dst[x + i] = (float)s[i];
+        for (size_t i = 0; i < vl; i++) dst[x + i] = (float)s[i];
     }
     for (; x < n; x++) {  /* integers: the same sums exactly */
         unsigned a = 0;
@@ -55,4 +31,3 @@ static void rowconv_u8_f32(const uint8_t *ext, const uint16_t *k, size_t ks, int
         dst[x] = (float)a;
     }
 }
-#undef VLW

@@ -1,7 +1,9 @@
-/* Separable drivers: Gaussian-style correlation and box sums. They own the traversal, not
-   the arithmetic: each thread takes a horizontal strip, runs the row pass into a small ring
-   of kernel-height rows (never a full-size intermediate), then the column pass out of it.
-   Borders come from border.h only; the hot loops from the ISA table (separable.h). */
+/* Separable drivers (imfilt.gaussian, imfilt.mean): Gaussian-style correlation and box sums.
+   They own the traversal, not the arithmetic: the strip driver sep_<work type>
+   (separable_drv_tmpl.h) runs the row pass into a small ring of kernel-height rows, then the
+   column pass out of it. Borders come from core/border.h only, threads from
+   core/parallel.h; the hot loops from the ISA table (separable.h). 8-bit means go to
+   src/box8/ first. */
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>
@@ -20,8 +22,17 @@ const imfilt_separable_table *imfilt_separable_active(void) {
 
 /* Float box sums restart at row multiples of this, so results never depend on the strips. */
 #define IMFILT_BOX_RESTART_ROWS 64
+/* Column tiles keep the ring of row-pass outputs within ~L1: the column pass reads kh rows
+   for every output row, and from L2 that traffic, not the arithmetic, would bound the speed. */
+#define IMFILT_TILE_BYTES (24 * 1024)
+#define IMFILT_MIN_TILE_SAMPLES 256
 
-static int is_symmetric(const double *k, size_t n) {
+/* What a strip driver sums: the correlation with the caller's taps, or box sums (all-ones
+   taps, the column pass as a running sum). */
+typedef enum { SEP_TAPS = 0, SEP_BOX = 1 } sep_kind;
+
+/* k[i] == k[n - 1 - i] for every i, n odd: the loops then add the mirrored rows first. */
+static int taps_symmetric(const double *k, size_t n) {
     if (!(n & 1)) return 0;
     for (size_t i = 0; i < n / 2; i++)
         if (k[i] != k[n - 1 - i]) return 0;
@@ -52,34 +63,8 @@ static int taps_fit_u8(const double *k, size_t n) {
     return sum <= 256;
 }
 
-/* bordered_row_u8: the bordered rows of uint8 images as they are (the uint16 row pass) */
-#define W uint8_t
-#define WS u8
-#define BORDERED_LOAD(from, to, n) memcpy(to, from, n)
-#include "core/bordered_row_tmpl.h"
-#undef BORDERED_LOAD
-#undef W
-#undef WS
-
-#define W float
-#define WS f32
-#define SEP_U8_ROWS 1
-#include "separable_drv_tmpl.h"
-#undef SEP_U8_ROWS
-#undef W
-#undef WS
-
-#define W double
-#define WS f64
-#include "separable_drv_tmpl.h"
-#undef W
-#undef WS
-
-#define W uint16_t
-#define WS u16
-#include "separable_drv_tmpl.h"
-#undef W
-#undef WS
+#include "separable/bordered_row_instances.h"
+#include "separable/separable_drv_instances.h"
 
 static int check_args(const imfilt_image *src, const imfilt_image *dst, size_t k1, size_t a1,
                       size_t k2, size_t a2) {
@@ -96,8 +81,10 @@ int imfilt_sepfilter(const imfilt_image *src, imfilt_image *dst,
     if (st) return st;
     if (src->height == 0 || src->width == 0 || src->channels == 0) return IMFILT_OK;
     if (rule->mode == IMFILT_OUT_BOX8) return IMFILT_EINVAL; /* a box rule, not a kernel rule */
-    if (work == IMFILT_WORK_F64) return sep_f64(src, dst, kx, kw, ax, ky, kh, ay, border, cval, rule, threads, 0);
-    if (work == IMFILT_WORK_F32) return sep_f32(src, dst, kx, kw, ax, ky, kh, ay, border, cval, rule, threads, 0);
+    if (work == IMFILT_WORK_F64) return sep_f64(src, dst, kx, kw, ax, ky, kh, ay, border, cval,
+                                                rule, threads, SEP_TAPS);
+    if (work == IMFILT_WORK_F32) return sep_f32(src, dst, kx, kw, ax, ky, kh, ay, border, cval,
+                                                rule, threads, SEP_TAPS);
     return IMFILT_EINVAL; /* uint16 lanes only hold box sums */
 }
 
@@ -108,14 +95,16 @@ int imfilt_boxfilter(const imfilt_image *src, imfilt_image *dst,
     int st = check_args(src, dst, kw, ax, kh, ay);
     if (st) return st;
     if (src->height == 0 || src->width == 0 || src->channels == 0) return IMFILT_OK;
-    /* 8-bit means take the fused path (src/box8.c); the 8-bit rounding exists only there */
+    /* 8-bit means take the fused path (src/box8/box8.c); the 8-bit rounding exists only there */
     int fused = imfilt_box8(src, dst, kw, ax, kh, ay, border, cval, rule, threads);
     if (fused >= 0) return fused;
     if (rule->mode == IMFILT_OUT_BOX8) return IMFILT_EINVAL;
-    if (work == IMFILT_WORK_F64) return sep_f64(src, dst, NULL, kw, ax, NULL, kh, ay, border, cval, rule, threads, 1);
-    if (work == IMFILT_WORK_F32) return sep_f32(src, dst, NULL, kw, ax, NULL, kh, ay, border, cval, rule, threads, 1);
+    if (work == IMFILT_WORK_F64) return sep_f64(src, dst, NULL, kw, ax, NULL, kh, ay, border, cval,
+                                                rule, threads, SEP_BOX);
+    if (work == IMFILT_WORK_F32) return sep_f32(src, dst, NULL, kw, ax, NULL, kh, ay, border, cval,
+                                                rule, threads, SEP_BOX);
     /* uint16 lanes: 8-bit input, area <= 256 (every sum < 2^16) */
     if (src->dtype != IMFILT_U8 || kw * kh > 256 || (dst->dtype != IMFILT_U8 && dst->dtype != IMFILT_I64))
         return IMFILT_EINVAL;
-    return sep_u16(src, dst, NULL, kw, ax, NULL, kh, ay, border, cval, rule, threads, 1);
+    return sep_u16(src, dst, NULL, kw, ax, NULL, kh, ay, border, cval, rule, threads, SEP_BOX);
 }

@@ -1,8 +1,9 @@
-/* The table of hot row loops, one instance per ISA level (src/separable/separable_isa.c compiled once per
-   level with different flags), chosen once at import by src/core/dispatch.c. The drivers in
-   src/separable/separable.c decide what to compute; these loops only decide how fast. */
-#ifndef IMFILT_KERNELS_H
-#define IMFILT_KERNELS_H
+/* The separable family's table of hot row loops, one instance per ISA level
+   (separable_isa.c compiled once per level with different flags), chosen once at import by
+   src/core/dispatch.c. The drivers in separable.c decide what to compute; these loops only
+   decide how fast. */
+#ifndef IMFILT_SEPARABLE_H
+#define IMFILT_SEPARABLE_H
 #include "core/imfilt.h"
 #include "core/isa.h"
 

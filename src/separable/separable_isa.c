@@ -1,15 +1,15 @@
-/* Hot row loops, compiled once per ISA level (see CMakeLists.txt): IMFILT_VEC_BYTES is the
-   vector width of the level and IMFILT_ISA_SUFFIX names its table. The loops are written with
-   GCC/Clang vector extensions or as plain loops the compiler vectorises, so the same source is
-   SSE2, AVX2 or AVX-512 code depending only on the flags. */
+/* Hot row loops of the separable filters, compiled once per ISA level (see CMakeLists.txt):
+   IMFILT_VEC_BYTES is the vector width of the level and IMFILT_ISA_SUFFIX names its table.
+   The loops are written with the vector types of src/simd/vec.h or as plain loops the
+   compiler vectorises, so the same source is SSE2, AVX2 or AVX-512 code depending only on the
+   flags. Float work types: rows_tmpl.h, boxsum_tmpl.h, convert_tmpl.h; the uint8 Gaussian's
+   exact row pass: rows_u8.h; uint16 lanes of 8-bit box sums: rows_u16.h. */
 #include <string.h>
 #include <stdlib.h>
 #include <stdint.h>
+#include <float.h>
 #include "separable.h"
-
-/* RINT_W: round half to even without libm: adding and subtracting 1.5 * 2^(mantissa bits)
-   leaves the nearest integer under the default rounding mode; valid for |v| < 2^22 (float) /
-   2^51 (double), which holds after clamping to an integer pixel range. */
+#include "simd/vec.h"
 
 /* FMA_W(a, b, c) = a * b + c as the vector loops compute it: GCC contracts the vector
    `acc += x * k` into one fused multiply-add on levels with FMA (-ffp-contract=fast), so the
@@ -21,37 +21,28 @@
 #define FMA_W(a, b, c) ((a) * (b) + (c))
 #endif
 
-#define WINT_f32 int32_t
-#define WINT_f64 int64_t
-#define W float
-#define WS f32
-#define RINT_W(v) ((v + 12582912.0f) - 12582912.0f)
-#include "rows_tmpl.h"
-#undef W
-#undef WS
-#undef RINT_W
+/* How store_<WS>_<PS> turns sums into pixels (the STORE key of convert_tmpl.h). */
+#define SEP_STORE_RULE 1      /* integer pixels: the imfilt_out_rule, a vector at a time */
+#define SEP_STORE_SCALE 2     /* float pixels: the sum times the rule's scale */
+#define SEP_STORE_CAST 3      /* int64 window sums (mean with normalize=False): exact, cast */
+#define SEP_STORE_SATURATE 4  /* uint16 sums of 1x1 windows to uint8 (OpenCV copies them) */
 
-#define W double
-#define WS f64
-#define RINT_W(v) ((v + 6755399441055744.0) - 6755399441055744.0)
-#include "rows_tmpl.h"
-#undef W
-#undef WS
-#undef RINT_W
-
+#include "separable/rows_instances.h"
+#include "separable/boxsum_instances.h"
+#include "separable/convert_instances.h"
 #include "rows_u16.h"
 #include "rows_u8.h"
 
-#define TABLE_ROW(prefix, WS) { \
-    prefix##_##WS##_u8, prefix##_##WS##_u16, prefix##_##WS##_i16, \
-    prefix##_##WS##_f32, prefix##_##WS##_f64, prefix##_##WS##_i64 }
-
 const imfilt_separable_table IMFILT_ISA_TABLE(imfilt_separable) = {
     .name = IMFILT_ISA_LEVEL_NAME,
-    .load_f32 = TABLE_ROW(load, f32),
-    .load_f64 = TABLE_ROW(load, f64),
-    .store_f32 = TABLE_ROW(store, f32),
-    .store_f64 = TABLE_ROW(store, f64),
+    .load_f32 = {[IMFILT_U8] = load_f32_u8, [IMFILT_U16] = load_f32_u16, [IMFILT_I16] = load_f32_i16,
+                 [IMFILT_F32] = load_f32_f32, [IMFILT_F64] = load_f32_f64, [IMFILT_I64] = load_f32_i64},
+    .load_f64 = {[IMFILT_U8] = load_f64_u8, [IMFILT_U16] = load_f64_u16, [IMFILT_I16] = load_f64_i16,
+                 [IMFILT_F32] = load_f64_f32, [IMFILT_F64] = load_f64_f64, [IMFILT_I64] = load_f64_i64},
+    .store_f32 = {[IMFILT_U8] = store_f32_u8, [IMFILT_U16] = store_f32_u16, [IMFILT_I16] = store_f32_i16,
+                  [IMFILT_F32] = store_f32_f32, [IMFILT_F64] = store_f32_f64, [IMFILT_I64] = store_f32_i64},
+    .store_f64 = {[IMFILT_U8] = store_f64_u8, [IMFILT_U16] = store_f64_u16, [IMFILT_I16] = store_f64_i16,
+                  [IMFILT_F32] = store_f64_f32, [IMFILT_F64] = store_f64_f64, [IMFILT_I64] = store_f64_i64},
     .conv_f32 = conv_f32, .conv_f64 = conv_f64,
     .boxsum_f32 = boxsum_f32, .boxsum_f64 = boxsum_f64,
     .slide_f32 = slide_f32, .slide_f64 = slide_f64,
