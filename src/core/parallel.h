@@ -24,8 +24,6 @@
 #define IMFILT_QUICK_WORK ((size_t)1 << 22)
 #define IMFILT_RECENT_NS ((uint64_t)2000000)
 
-/* threads <= 0: all cores (see IMFILT_QUICK_WORK); never more threads than strips of 8 rows.
-   row_samples: the work of one row (samples times the driver's weight). */
 /* The requested count (threads <= 0: all cores), or 1 when the job is too small
    (!big_enough, the caller's own minimum) or a quick job finds the threads asleep; marks the
    call (imfilt_mark_call). Every driver's choice goes through here. */
@@ -41,6 +39,8 @@ static inline int imfilt_policy_threads(int requested, size_t work, int big_enou
     return t;
 }
 
+/* threads <= 0: all cores (see IMFILT_QUICK_WORK); never more threads than strips of 8 rows.
+   row_samples: the work of one row (samples times the driver's weight). */
 static inline int imfilt_choose_threads(int requested, size_t height, size_t row_samples) {
     const size_t work = height * row_samples;
     int t = imfilt_policy_threads(requested, work, work >= IMFILT_MIN_PARALLEL_WORK);

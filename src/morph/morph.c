@@ -109,11 +109,13 @@ static ptrdiff_t *pad_table(const mctx *c, size_t left, size_t right) {
 
 /* d[j] = s[idx[j]] for samples of es bytes */
 static void gather_samples(void *d, const void *s, const ptrdiff_t *idx, size_t n, size_t es) {
-    switch (es) {
-    case 1: for (size_t j = 0; j < n; j++) ((uint8_t *)d)[j] = ((const uint8_t *)s)[idx[j]]; break;
-    case 2: for (size_t j = 0; j < n; j++) ((uint16_t *)d)[j] = ((const uint16_t *)s)[idx[j]]; break;
-    case 4: for (size_t j = 0; j < n; j++) ((uint32_t *)d)[j] = ((const uint32_t *)s)[idx[j]]; break;
-    default: for (size_t j = 0; j < n; j++) ((uint64_t *)d)[j] = ((const uint64_t *)s)[idx[j]]; break;
+    for (size_t j = 0; j < n; j++) {
+        switch (es) {
+        case 1: ((uint8_t *)d)[j] = ((const uint8_t *)s)[idx[j]]; break;
+        case 2: ((uint16_t *)d)[j] = ((const uint16_t *)s)[idx[j]]; break;
+        case 4: ((uint32_t *)d)[j] = ((const uint32_t *)s)[idx[j]]; break;
+        default: ((uint64_t *)d)[j] = ((const uint64_t *)s)[idx[j]]; break;
+        }
     }
 }
 

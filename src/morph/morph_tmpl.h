@@ -8,12 +8,12 @@
    the VBMI kernels of morph_isa.c where the level has them (MORPH_VBMI), for OPERATION.
    Expanded by tools/expand_template.py into morph_instances.h, included once by morph_isa.c.
    instances:
-     ON=min TS=u8  T=uint8_t  VT=uint8_t    OP=IMIN       VOP=IMIN        OPERATION=IMFILT_MORPH_MIN FAST_U8=1
-     ON=max TS=u8  T=uint8_t  VT=uint8_t    OP=IMAX       VOP=IMAX        OPERATION=IMFILT_MORPH_MAX FAST_U8=1
-     ON=min TS=u16 T=uint16_t VT=uint16_t   OP=IMIN       VOP=IMIN        OPERATION=IMFILT_MORPH_MIN FAST_U8=0
-     ON=max TS=u16 T=uint16_t VT=uint16_t   OP=IMAX       VOP=IMAX        OPERATION=IMFILT_MORPH_MAX FAST_U8=0
-     ON=min TS=i16 T=int16_t  VT=int16_t    OP=IMIN       VOP=IMIN        OPERATION=IMFILT_MORPH_MIN FAST_U8=0
-     ON=max TS=i16 T=int16_t  VT=int16_t    OP=IMAX       VOP=IMAX        OPERATION=IMFILT_MORPH_MAX FAST_U8=0
+     ON=min TS=u8  T=uint8_t  VT=uint8_t     OP=IMIN       VOP=IMIN        OPERATION=IMFILT_MORPH_MIN FAST_U8=1
+     ON=max TS=u8  T=uint8_t  VT=uint8_t     OP=IMAX       VOP=IMAX        OPERATION=IMFILT_MORPH_MAX FAST_U8=1
+     ON=min TS=u16 T=uint16_t VT=uint16_t    OP=IMIN       VOP=IMIN        OPERATION=IMFILT_MORPH_MIN FAST_U8=0
+     ON=max TS=u16 T=uint16_t VT=uint16_t    OP=IMAX       VOP=IMAX        OPERATION=IMFILT_MORPH_MAX FAST_U8=0
+     ON=min TS=i16 T=int16_t  VT=int16_t     OP=IMIN       VOP=IMIN        OPERATION=IMFILT_MORPH_MIN FAST_U8=0
+     ON=max TS=i16 T=int16_t  VT=int16_t     OP=IMAX       VOP=IMAX        OPERATION=IMFILT_MORPH_MAX FAST_U8=0
      ON=min TS=f32 T=float    VT=imfilt_vf32 OP=nanmin_f32 VOP=vnanmin_f32 OPERATION=IMFILT_MORPH_MIN FAST_U8=0
      ON=max TS=f32 T=float    VT=imfilt_vf32 OP=nanmax_f32 VOP=vnanmax_f32 OPERATION=IMFILT_MORPH_MAX FAST_U8=0
      ON=min TS=f64 T=double   VT=imfilt_vf64 OP=nanmin_f64 VOP=vnanmin_f64 OPERATION=IMFILT_MORPH_MIN FAST_U8=0

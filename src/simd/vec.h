@@ -156,25 +156,25 @@ static inline imfilt_vf64 imfilt_vmax_f64(imfilt_vf64 a, imfilt_vf64 b) {
 /* ---- uint8 row tails: masked loads and stores where the level has them (the variable-size
    memcpy of IMFILT_VLOAD_TAIL / IMFILT_VSTORE_TAIL is a library call per row). */
 #if IMFILT_VEC_BYTES == 64 && defined(__AVX512BW__)
-/* lanes [0, n) of 64, n <= 64 */
+/* lanes [0, min(n, 64)) */
 static inline __mmask64 imfilt_first_lanes_u8(size_t n) {
     return n >= 64 ? ~(__mmask64)0 : ((__mmask64)1 << n) - 1;
 }
 #endif
-/* The first n <= lanes samples at p, the other lanes zero; nothing past p + n is read. */
+/* The first min(n, lanes) samples at p, the other lanes zero; nothing past p + n is read. */
 static inline imfilt_vu8 imfilt_vload_tail_u8(const uint8_t *p, size_t n) {
 #if IMFILT_VEC_BYTES == 64 && defined(__AVX512BW__)
     return (imfilt_vu8)_mm512_maskz_loadu_epi8(imfilt_first_lanes_u8(n), p);
 #else
-    return IMFILT_VLOAD_TAIL(imfilt_vu8, p, n);
+    return IMFILT_VLOAD_TAIL(imfilt_vu8, p, n < IMFILT_VEC_BYTES ? n : IMFILT_VEC_BYTES);
 #endif
 }
-/* The first n <= lanes lanes of v to p. */
+/* The first min(n, lanes) lanes of v to p. */
 static inline void imfilt_vstore_tail_u8(uint8_t *p, imfilt_vu8 v, size_t n) {
 #if IMFILT_VEC_BYTES == 64 && defined(__AVX512BW__)
     _mm512_mask_storeu_epi8(p, imfilt_first_lanes_u8(n), (__m512i)v);
 #else
-    IMFILT_VSTORE_TAIL(p, v, n);
+    IMFILT_VSTORE_TAIL(p, v, n < IMFILT_VEC_BYTES ? n : IMFILT_VEC_BYTES);
 #endif
 }
 
@@ -216,8 +216,8 @@ static inline __attribute__((always_inline)) void imfilt_vzip_u8(imfilt_vu8 a, i
    repeated in every 16-byte block where the level has it. */
 static inline imfilt_vu8 imfilt_vlookup16_u8(const uint8_t *t, imfilt_vu8 idx) {
 #if IMFILT_VEC_BYTES == 64 && defined(__AVX512BW__)
-    return (imfilt_vu8)_mm512_shuffle_epi8(_mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)t)),
-                                           (__m512i)idx);
+    return (imfilt_vu8)_mm512_shuffle_epi8(
+        _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)t)), (__m512i)idx);
 #elif IMFILT_VEC_BYTES == 32 && defined(__AVX2__)
     return (imfilt_vu8)_mm256_shuffle_epi8(
         _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)t)), (__m256i)idx);

@@ -33,17 +33,22 @@ static inline imfilt_vu8 lookup256(imfilt_vu8 idx, const imfilt_vu8 *t) {
                           imfilt_vpermute2_u8(t[0], idx, t[1]));
 }
 
-/* The same from a 256-byte plane in memory */
+/* A 256-byte plane as four vectors */
+static inline void plane_vectors(const uint8_t *pl, imfilt_vu8 *t) {
+    for (size_t k = 0; k < 4; k++) t[k] = IMFILT_VLOAD(imfilt_vu8, pl + 64 * k);
+}
+
+/* lookup256 from a plane in memory */
 static inline imfilt_vu8 plane_lookup(imfilt_vu8 idx, const uint8_t *pl) {
-    const imfilt_vu8 t[4] = {IMFILT_VLOAD(imfilt_vu8, pl), IMFILT_VLOAD(imfilt_vu8, pl + 64),
-                             IMFILT_VLOAD(imfilt_vu8, pl + 128), IMFILT_VLOAD(imfilt_vu8, pl + 192)};
+    imfilt_vu8 t[4];
+    plane_vectors(pl, t);
     return lookup256(idx, t);
 }
 
 /* One table of bytes, held in registers: 128 samples per iteration, masked tail. */
 static void lut8_planes_b1(const uint8_t *src, uint8_t *dst, size_t n, const uint8_t *pl) {
-    const imfilt_vu8 t[4] = {IMFILT_VLOAD(imfilt_vu8, pl), IMFILT_VLOAD(imfilt_vu8, pl + 64),
-                             IMFILT_VLOAD(imfilt_vu8, pl + 128), IMFILT_VLOAD(imfilt_vu8, pl + 192)};
+    imfilt_vu8 t[4];
+    plane_vectors(pl, t);
     size_t i = 0;
     for (; i + 128 <= n; i += 128) {
         const imfilt_vu8 a = IMFILT_VLOAD(imfilt_vu8, src + i);
@@ -137,8 +142,9 @@ static inline __attribute__((always_inline)) void lut8_planes(const uint8_t *src
    bits, which nothing reads). */
 static inline imfilt_vu8 plane_lookup(imfilt_vu8 idx, const uint8_t *pl) {
     const imfilt_vu8 lo = idx & 0x0f;
-    const imfilt_vi8 b4 = (imfilt_vi8)((imfilt_vu16)idx << 3), b5 = (imfilt_vi8)((imfilt_vu16)idx << 2),
-                     b6 = (imfilt_vi8)((imfilt_vu16)idx << 1), b7 = (imfilt_vi8)idx;
+    const imfilt_vu16 w = (imfilt_vu16)idx;
+    const imfilt_vi8 b4 = (imfilt_vi8)(w << 3), b5 = (imfilt_vi8)(w << 2), b6 = (imfilt_vi8)(w << 1),
+                     b7 = (imfilt_vi8)idx;
     imfilt_vu8 s[16];
     for (size_t k = 0; k < 16; k++) s[k] = imfilt_vlookup16_u8(pl + 16 * k, lo);
     for (size_t k = 0; k < 8; k++) s[k] = IMFILT_VSELECT(b4 < 0, s[2 * k + 1], s[2 * k]);
