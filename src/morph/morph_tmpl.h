@@ -45,41 +45,28 @@ static void op3_@ON@_@TS@(void *dv, const void *av, const void *bv, const void *
     for (; i < n; i++) d[i] = OP(OP(a[i], b[i]), c[i]);
 }
 
-/* d = op(op(a, b), op(c, e)): four column rows, or four shifted copies of one row */
-static void op4_@ON@_@TS@(T *d, const T *a, const T *b, const T *c, const T *e, size_t n) {
+/* d = op(op(r0, r1), op(r2, r3)), then op with r4 (k = 5) or with op(r4, r5) (k = 6): the
+   column pass of 4 to 6 rows, or 4 shifted copies of one row; k is a constant once inlined */
+static inline __attribute__((always_inline)) void optree_@ON@_@TS@(T *d, const T *const *r,
+                                                                   size_t k, size_t n) {
+    const T *r0 = r[0], *r1 = r[1], *r2 = r[2], *r3 = r[3];
+    const T *r4 = r[k > 4 ? 4 : 0], *r5 = r[k > 5 ? 5 : 0];
     const size_t lanes = sizeof(VT) / sizeof(T);
     size_t i = 0;
 #pragma GCC ivdep
-    for (; i + lanes <= n; i += lanes)
-        IMFILT_VSTORE(d + i, (VT)VOP(VOP(IMFILT_VLOAD(VT, a + i), IMFILT_VLOAD(VT, b + i)),
-                                 VOP(IMFILT_VLOAD(VT, c + i), IMFILT_VLOAD(VT, e + i))));
-    for (; i < n; i++) d[i] = OP(OP(a[i], b[i]), OP(c[i], e[i]));
-}
-
-/* d = op(op4(r), r[4]) */
-static void op5_@ON@_@TS@(T *d, const T *const *r, size_t n) {
-    const T *r0 = r[0], *r1 = r[1], *r2 = r[2], *r3 = r[3], *r4 = r[4];
-    const size_t lanes = sizeof(VT) / sizeof(T);
-    size_t i = 0;
-#pragma GCC ivdep
-    for (; i + lanes <= n; i += lanes)
-        IMFILT_VSTORE(d + i, (VT)VOP(VOP(VOP(IMFILT_VLOAD(VT, r0 + i), IMFILT_VLOAD(VT, r1 + i)),
-                                     VOP(IMFILT_VLOAD(VT, r2 + i), IMFILT_VLOAD(VT, r3 + i))),
-                                 IMFILT_VLOAD(VT, r4 + i)));
-    for (; i < n; i++) d[i] = OP(OP(OP(r0[i], r1[i]), OP(r2[i], r3[i])), r4[i]);
-}
-
-/* d = op(op4(r), op(r[4], r[5])) */
-static void op6_@ON@_@TS@(T *d, const T *const *r, size_t n) {
-    const T *r0 = r[0], *r1 = r[1], *r2 = r[2], *r3 = r[3], *r4 = r[4], *r5 = r[5];
-    const size_t lanes = sizeof(VT) / sizeof(T);
-    size_t i = 0;
-#pragma GCC ivdep
-    for (; i + lanes <= n; i += lanes)
-        IMFILT_VSTORE(d + i, (VT)VOP(VOP(VOP(IMFILT_VLOAD(VT, r0 + i), IMFILT_VLOAD(VT, r1 + i)),
-                                     VOP(IMFILT_VLOAD(VT, r2 + i), IMFILT_VLOAD(VT, r3 + i))),
-                                 VOP(IMFILT_VLOAD(VT, r4 + i), IMFILT_VLOAD(VT, r5 + i))));
-    for (; i < n; i++) d[i] = OP(OP(OP(r0[i], r1[i]), OP(r2[i], r3[i])), OP(r4[i], r5[i]));
+    for (; i + lanes <= n; i += lanes) {
+        VT x = VOP(VOP(IMFILT_VLOAD(VT, r0 + i), IMFILT_VLOAD(VT, r1 + i)),
+                   VOP(IMFILT_VLOAD(VT, r2 + i), IMFILT_VLOAD(VT, r3 + i)));
+        if (k == 5) x = VOP(x, IMFILT_VLOAD(VT, r4 + i));
+        if (k == 6) x = VOP(x, VOP(IMFILT_VLOAD(VT, r4 + i), IMFILT_VLOAD(VT, r5 + i)));
+        IMFILT_VSTORE(d + i, x);
+    }
+    for (; i < n; i++) {
+        T x = OP(OP(r0[i], r1[i]), OP(r2[i], r3[i]));
+        if (k == 5) x = OP(x, r4[i]);
+        if (k == 6) x = OP(x, OP(r4[i], r5[i]));
+        d[i] = x;
+    }
 }
 
 /* d = op over k <= 6 rows in one pass: the direct column pass of short windows */
@@ -90,9 +77,9 @@ static void opn_@ON@_@TS@(void *dv, const void *const *rows, size_t k, size_t n)
     case 1: if ((const void *)d != rows[0]) memcpy(d, r[0], n * sizeof(T)); break;
     case 2: op2_@ON@_@TS@(d, r[0], r[1], n); break;
     case 3: op3_@ON@_@TS@(d, r[0], r[1], r[2], n); break;
-    case 4: op4_@ON@_@TS@(d, r[0], r[1], r[2], r[3], n); break;
-    case 5: op5_@ON@_@TS@(d, r, n); break;
-    default: op6_@ON@_@TS@(d, r, n); break;
+    case 4: optree_@ON@_@TS@(d, r, 4, n); break;
+    case 5: optree_@ON@_@TS@(d, r, 5, n); break;
+    default: optree_@ON@_@TS@(d, r, 6, n); break;
     }
 }
 
@@ -125,7 +112,8 @@ static inline void op4s_@ON@_@TS@(T *d, const T *a, size_t o1, size_t o2, size_t
         d += done; a += done; n -= done;
     }
 #endif
-    op4_@ON@_@TS@(d, a, a + o1, a + o2, a + o3, n);
+    const T *const r[4] = {a, a + o1, a + o2, a + o3};
+    optree_@ON@_@TS@(d, r, 4, n);
 }
 
 #if FAST_U8 && MORPH_VBMI
