@@ -178,7 +178,7 @@ static inline void imfilt_vstore_tail_u8(uint8_t *p, imfilt_vu8 v, size_t n) {
 #endif
 }
 
-/* ---- Byte permutes */
+/* ---- Byte permutes, interleaves and 16-entry lookups */
 /* Lanes 0, 1, 2, ... (a constant once inlined). */
 static inline imfilt_vu8 imfilt_vindex_u8(void) {
     imfilt_vu8 v;
