@@ -24,8 +24,6 @@
 #define IMFILT_QUICK_WORK ((size_t)1 << 22)
 #define IMFILT_RECENT_NS ((uint64_t)2000000)
 
-/* threads <= 0: all cores (see IMFILT_QUICK_WORK); never more threads than strips of 8 rows.
-   row_samples: the work of one row (samples times the driver's weight). */
 /* The requested count (threads <= 0: all cores), or 1 when the job is too small
    (!big_enough, the caller's own minimum) or a quick job finds the threads asleep; marks the
    call (imfilt_mark_call). Every driver's choice goes through here. */
@@ -41,6 +39,8 @@ static inline int imfilt_policy_threads(int requested, size_t work, int big_enou
     return t;
 }
 
+/* threads <= 0: all cores (see IMFILT_QUICK_WORK); never more threads than strips of 8 rows.
+   row_samples: the work of one row (samples times the driver's weight). */
 static inline int imfilt_choose_threads(int requested, size_t height, size_t row_samples) {
     const size_t work = height * row_samples;
     int t = imfilt_policy_threads(requested, work, work >= IMFILT_MIN_PARALLEL_WORK);
@@ -112,9 +112,10 @@ typedef int (*imfilt_strip_fn)(void *job, size_t y0, size_t y1, int tid, int *st
 
 /* Run `strip` over `height` rows split into one strip per thread of the team that runs
    (boundaries at multiples of `align`), on `threads` threads (from imfilt_choose_threads or
-   imfilt_policy_threads). Every parallel region of the drivers is this call: every row has
-   exactly one owner whatever team the runtime gives, and one build without OpenMP runs
-   the whole job as one strip. Returns the job's status. */
+   imfilt_policy_threads). Every parallel region of the drivers is this call (or, for
+   elementwise jobs cut into blocks, imfilt_parallel_blocks): every row has exactly one owner
+   whatever team the runtime gives, and one build without OpenMP runs the whole job as one
+   strip. Returns the job's status. */
 static inline int imfilt_parallel_rows(size_t height, size_t align, int threads,
                                        imfilt_strip_fn strip, void *job) {
     int status = IMFILT_OK;
@@ -131,6 +132,33 @@ static inline int imfilt_parallel_rows(size_t height, size_t align, int threads,
         }
     }
     (void)threads;
+    return status;
+}
+
+/* One block of a job cut into blocks (imfilt_parallel_blocks): does block b and returns bits
+   to OR into the job's result (e.g. "a negative sample was seen"). */
+typedef unsigned (*imfilt_block_fn)(void *job, size_t b);
+
+/* Run `block` over blocks [0, nblocks) on `threads` threads, handed out one at a time
+   (dynamic: a thread that starts late on a busy machine, or runs slower, takes fewer), for
+   elementwise jobs, where which thread does a block changes no value. Every thread asks
+   imfilt_stopped before each block. One thread runs the blocks in order with no parallel
+   region (small jobs pay nothing for OpenMP). *bits: the OR of the blocks' results. Returns
+   the job's status. */
+static inline int imfilt_parallel_blocks(size_t nblocks, int threads, imfilt_block_fn block,
+                                         void *job, unsigned *bits) {
+    int status = IMFILT_OK;
+    unsigned acc = 0;
+    if (threads <= 1) {
+        for (size_t b = 0; b < nblocks && !imfilt_stopped(&status); b++) acc |= block(job, b);
+    } else {
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1) reduction(|:acc)
+#endif
+        for (size_t b = 0; b < nblocks; b++)
+            if (!imfilt_stopped(&status)) acc |= block(job, b);
+    }
+    *bits = acc;
     return status;
 }
 

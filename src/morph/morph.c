@@ -1,6 +1,6 @@
 /* Minimum / maximum filters (grey erosion / dilation): the driver. It owns the traversal,
-   not the arithmetic: each thread takes a horizontal strip; rows come through border.h; the
-   vector loops come from the ISA table (morph.h, morph_isa.c).
+   not the arithmetic: each thread takes a horizontal strip (imfilt_parallel_rows); rows come
+   through border.h; the vector loops come from the ISA table (morph.h, morph_isa.c).
 
    Rectangles (kh x kw) are separable. Per output row: a column pass into a padded L1-sized
    row buffer (direct for small kh; van Herk / Gil-Werman for larger kh: blocks of kh rows,
@@ -43,12 +43,7 @@ IMFILT_ISA_DECLARE(imfilt_morph_table, imfilt_morph);
 #define MORPH_RING_BUDGET ((size_t)16 << 20)
 
 typedef struct {
-    imfilt_morph_op2_fn op2;
-    imfilt_morph_op3_fn op3;
-    imfilt_morph_opn_fn opn;
-    imfilt_morph_vstep_fn vstep;
-    imfilt_morph_hrun_fn hrun;
-    imfilt_morph_gather_fn gather;
+    const imfilt_morph_kernels *k;   /* the level's loops for this operation and type */
     size_t es, C, W, H, rs;          /* element size, channels, width, height, row samples */
     int border;
     const unsigned char *src;
@@ -58,7 +53,6 @@ typedef struct {
     const unsigned char *crow;       /* rs samples of the constant (cval) */
     const unsigned char *nrow;       /* rs samples of the operation's neutral value */
     const unsigned char *cpix;       /* one pixel (C samples) of cval */
-    int *status;                     /* the region's status: IMFILT_EINTR stops the strips */
 } mctx;
 
 static inline const void *vrow(const mctx *c, ptrdiff_t r) {
@@ -77,6 +71,27 @@ static inline ptrdiff_t floor_div(ptrdiff_t a, ptrdiff_t b) {
     return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
 }
 
+/* How a call computes its rows. */
+typedef enum {
+    MORPH_DIRECT8,   /* small uint8 rectangles straight from the image rows (direct8) */
+    MORPH_RECT,      /* rectangles: column pass, then the row pass (hrun) */
+    MORPH_FOOTPRINT  /* footprints: runs of the footprint over running-extremum rows */
+} morph_path;
+
+typedef struct fp_plan fp_plan;
+
+/* One call, shared read-only by its strips (morph_strip). */
+typedef struct {
+    mctx c;
+    morph_path path;
+    size_t kh, kw, ay, ax;
+    size_t padded;               /* samples of a row padded for the row pass */
+    size_t skip;                 /* the strips' row 0 is image row -skip (van Herk blocks) */
+    const ptrdiff_t *pidx;       /* pad_table of the row pass's pads */
+    const fp_plan *plan;         /* MORPH_FOOTPRINT */
+    imf_edge8 edges[2];          /* MORPH_DIRECT8: the rows' left and right borders */
+} morph_job;
+
 /* Sample indices (relative to the row start) that the left / right pads read, for a row padded
    by `left` pixels before and `right` after; NULL-free for constant mode (pads filled once). */
 static ptrdiff_t *pad_table(const mctx *c, size_t left, size_t right) {
@@ -92,7 +107,20 @@ static ptrdiff_t *pad_table(const mctx *c, size_t left, size_t right) {
     return idx;
 }
 
-/* Fill the pads of a padded row (row data at buf + left*C samples). */
+/* d[j] = s[idx[j]] for samples of es bytes */
+static void gather_samples(void *d, const void *s, const ptrdiff_t *idx, size_t n, size_t es) {
+    for (size_t j = 0; j < n; j++) {
+        switch (es) {
+        case 1: ((uint8_t *)d)[j] = ((const uint8_t *)s)[idx[j]]; break;
+        case 2: ((uint16_t *)d)[j] = ((const uint16_t *)s)[idx[j]]; break;
+        case 4: ((uint32_t *)d)[j] = ((const uint32_t *)s)[idx[j]]; break;
+        default: ((uint64_t *)d)[j] = ((const uint64_t *)s)[idx[j]]; break;
+        }
+    }
+}
+
+/* Fill the pads of a padded row (row data at buf + left*C samples): the one builder of
+   padded rows (rectangles' row pass, footprints' source rows). */
 static void fill_pads(const mctx *c, unsigned char *buf, size_t left, size_t right,
                       const ptrdiff_t *idx, int once) {
     const size_t es = c->es, C = c->C;
@@ -103,8 +131,8 @@ static void fill_pads(const mctx *c, unsigned char *buf, size_t left, size_t rig
         for (size_t q = 0; q < right; q++) memcpy(mid + (c->rs + q * C) * es, c->cpix, C * es);
         return;
     }
-    c->gather(buf, mid, idx, left * C);
-    c->gather(mid + c->rs * es, mid, idx + left * C, right * C);
+    gather_samples(buf, mid, idx, left * C, es);
+    gather_samples(mid + c->rs * es, mid, idx + left * C, right * C, es);
 }
 
 /* ------------------------------------------------------------------------------ rectangles */
@@ -128,7 +156,7 @@ static void column_pass(const mctx *c, rect_state *st, size_t y, void *v) {
         /* direct: kh - 1 vector ops per sample in one pass over the row */
         const void *rows[MORPH_VDIRECT_MAX];
         for (size_t i = 0; i < kh; i++) rows[i] = vrow(c, s + (ptrdiff_t)i);
-        c->opn(v, rows, kh, rs);
+        c->k->opn(v, rows, kh, rs);
         return;
     }
     /* van Herk / Gil-Werman: window [s, s + kh) = suffix of block b from s, joined with the
@@ -140,7 +168,7 @@ static void column_pass(const mctx *c, rect_state *st, size_t y, void *v) {
         st->srows[kh - 1] = vrow(c, b + K - 1);
         for (size_t i = kh - 1; i-- > off;) {
             void *d = st->sbuf + i * st->pitch;
-            c->op2(d, vrow(c, b + (ptrdiff_t)i), st->srows[i + 1], rs);
+            c->k->op2(d, vrow(c, b + (ptrdiff_t)i), st->srows[i + 1], rs);
             st->srows[i] = d;
         }
         memcpy(st->pbuf, c->nrow, rs * es);
@@ -155,39 +183,67 @@ static void column_pass(const mctx *c, rect_state *st, size_t y, void *v) {
     }
     if (off == 0) { memcpy(v, st->srows[0], rs * es); return; }
     while (st->pn + 1 < off) {
-        c->op2(st->pbuf, st->pbuf, vrow(c, b + K + (ptrdiff_t)st->pn), rs);
+        c->k->op2(st->pbuf, st->pbuf, vrow(c, b + K + (ptrdiff_t)st->pn), rs);
         st->pn++;
     }
-    c->vstep(v, st->pbuf, vrow(c, b + K + (ptrdiff_t)st->pn), st->srows[off], rs);
+    c->k->vstep(v, st->pbuf, vrow(c, b + K + (ptrdiff_t)st->pn), st->srows[off], rs);
     st->pn++;
 }
 
-static void rect_strip(const mctx *c, rect_state *st, size_t y0, size_t y1) {
+static void rect_rows(const mctx *c, rect_state *st, size_t y0, size_t y1, int *status) {
     const size_t es = c->es, C = c->C, rs = c->rs;
     const size_t left = st->ax, right = st->kw - 1 - st->ax;
     fill_pads(c, st->rowbuf, left, right, st->pidx, 1);
     unsigned char *mid = st->rowbuf + left * C * es;
     for (size_t y = y0; y < y1; y++) {
-        if ((y - y0) % 8 == 7 && imfilt_stopped(c->status)) break;
+        if ((y - y0) % 8 == 7 && imfilt_stopped(status)) break;
         unsigned char *o = orow(c, y);
         if (st->kw == 1) { column_pass(c, st, y, o); continue; }
         column_pass(c, st, y, mid);
         fill_pads(c, st->rowbuf, left, right, st->pidx, 0);
-        c->hrun(o, st->rowbuf, st->t1, st->t2, rs, st->kw, C);
+        c->k->hrun(o, st->rowbuf, st->t1, st->t2, rs, st->kw, C);
     }
+}
+
+/* Rows [y0, y1) of a rectangle, with this strip's buffers. */
+static int rect_strip(const morph_job *j, size_t y0, size_t y1, int *status) {
+    const mctx *c = &j->c;
+    const size_t kh = j->kh, es = c->es, C = c->C;
+    rect_state st;
+    memset(&st, 0, sizeof st);
+    st.kh = kh; st.kw = j->kw; st.ay = j->ay; st.ax = j->ax; st.pidx = j->pidx;
+    const int vh = kh > MORPH_VDIRECT_MAX;
+    /* every buffer 64-byte aligned (the row buffer at its first image sample), so the vector
+       loads and stores of the passes split no cache line */
+    const size_t pitch = align64(c->rs * es), ppitch = align64(j->padded * es) + 704;
+    unsigned char *mem = malloc(3 * ppitch + (vh ? kh * pitch : 0) + 64);
+    st.srows = vh ? malloc(kh * sizeof(void *)) : NULL;
+    int rc = IMFILT_ENOMEM;
+    if (mem && (!vh || st.srows)) {
+        unsigned char *base = (unsigned char *)align64((size_t)mem);
+        st.rowbuf = base + 64 - (j->ax * C * es) % 64;
+        st.t1 = base + ppitch; st.t2 = base + 2 * ppitch;
+        st.pbuf = base + 3 * ppitch; st.sbuf = st.pbuf + pitch;
+        st.pitch = pitch;
+        rect_rows(c, &st, y0, y1, status);
+        rc = IMFILT_OK;
+    }
+    free(mem);
+    free((void *)st.srows);
+    return rc;
 }
 
 /* ------------------------------------------------------------------------------ footprints */
 
 typedef struct { size_t row, col, li; } piece;   /* footprint row, column, length index */
 
-typedef struct {
+struct fp_plan {
     size_t fh, fw, ay, ax;
     size_t nlen, maxpow;
     size_t *lens;                /* distinct run lengths (ascending) */
     piece *pieces;               /* sorted by footprint row */
     size_t npieces;
-} fp_plan;
+};
 
 static int build_plan(const uint8_t *fp, size_t fh, size_t fw, size_t ay, size_t ax,
                       size_t row_bytes, fp_plan *pl) {
@@ -286,41 +342,118 @@ static void fp_source_row(const mctx *c, fp_state *st, ptrdiff_t r) {
             unsigned char *d = ring_row(c, st, li, r);
             size_t n = (np - L + 1) * C;
             if (L == p) memcpy(d, cur, n * es);
-            else c->op2(d, cur, cur + (L - p) * C * es, n);
+            else c->k->op2(d, cur, cur + (L - p) * C * es, n);
             li++;
         }
         if (li >= pl->nlen) break;
         /* M_2p over np - 2p + 1 pixels */
         unsigned char *nx = st->stage[which];
-        c->op2(nx, cur, cur + p * C * es, (np - 2 * p + 1) * C);
+        c->k->op2(nx, cur, cur + p * C * es, (np - 2 * p + 1) * C);
         cur = nx;
         which ^= 1;
         p *= 2;
     }
 }
 
-static void fp_strip(const mctx *c, fp_state *st, size_t y0, size_t y1) {
+/* The samples of run k of the footprint for the output row whose window starts at row top */
+static inline const unsigned char *piece_row(const mctx *c, const fp_state *st, size_t k,
+                                             ptrdiff_t top) {
+    const piece *pc = &st->pl->pieces[k];
+    return ring_row(c, st, pc->li, top + (ptrdiff_t)pc->row) + pc->col * c->C * c->es;
+}
+
+static void fp_rows(const mctx *c, fp_state *st, size_t y0, size_t y1, int *status) {
     const fp_plan *pl = st->pl;
-    const size_t es = c->es, C = c->C, rs = c->rs, fh = pl->fh;
+    const size_t es = c->es, rs = c->rs, fh = pl->fh, n = pl->npieces;
     const ptrdiff_t ay = (ptrdiff_t)pl->ay;
     fill_pads(c, st->prow, pl->ax, pl->fw - 1 - pl->ax, st->pidx, 1);
     for (ptrdiff_t r = (ptrdiff_t)y0 - ay; r < (ptrdiff_t)y0 - ay + (ptrdiff_t)fh - 1; r++)
         fp_source_row(c, st, r);
     for (size_t y = y0; y < y1; y++) {
-        if (imfilt_stopped(c->status)) break;
-        ptrdiff_t top = (ptrdiff_t)y - ay;
+        if (imfilt_stopped(status)) break;
+        const ptrdiff_t top = (ptrdiff_t)y - ay;
         fp_source_row(c, st, top + (ptrdiff_t)fh - 1);
         unsigned char *o = orow(c, y);
-        const piece *pc = pl->pieces;
-        const size_t n = pl->npieces;
-#define PIECE(k) (ring_row(c, st, pc[k].li, top + (ptrdiff_t)pc[k].row) + pc[k].col * C * es)
-        if (n == 1) { memcpy(o, PIECE(0), rs * es); continue; }
+        if (n == 1) { memcpy(o, piece_row(c, st, 0, top), rs * es); continue; }
         size_t k;
-        if (n % 2 == 0) { c->op2(o, PIECE(0), PIECE(1), rs); k = 2; }
-        else { c->op3(o, PIECE(0), PIECE(1), PIECE(2), rs); k = 3; }
-        for (; k < n; k += 2) c->op3(o, o, PIECE(k), PIECE(k + 1), rs);
-#undef PIECE
+        if (n % 2 == 0) {
+            c->k->op2(o, piece_row(c, st, 0, top), piece_row(c, st, 1, top), rs);
+            k = 2;
+        } else {
+            c->k->op3(o, piece_row(c, st, 0, top), piece_row(c, st, 1, top),
+                      piece_row(c, st, 2, top), rs);
+            k = 3;
+        }
+        for (; k < n; k += 2)
+            c->k->op3(o, o, piece_row(c, st, k, top), piece_row(c, st, k + 1, top), rs);
     }
+}
+
+/* Rows [y0, y1) of a footprint, with this strip's ring of running-extremum rows. */
+static int fp_strip(const morph_job *j, size_t y0, size_t y1, int *status) {
+    const fp_plan *plan = j->plan;
+    const size_t es = j->c.es, padded = j->padded;
+    unsigned char *mem = malloc((3 + plan->nlen * j->kh) * padded * es + 64);
+    if (!mem) return IMFILT_ENOMEM;
+    fp_state st;
+    memset(&st, 0, sizeof st);
+    st.pl = plan; st.pidx = j->pidx; st.plen = padded;
+    st.prow = mem; st.stage[0] = mem + padded * es;
+    st.stage[1] = mem + 2 * padded * es; st.ring = mem + 3 * padded * es;
+    fp_rows(&j->c, &st, y0, y1, status);
+    free(mem);
+    return IMFILT_OK;
+}
+
+/* Rows [y0, y1) of a small uint8 rectangle, straight from the image rows. */
+static void direct8_strip(const morph_job *j, size_t y0, size_t y1, int *status) {
+    const mctx *c = &j->c;
+    for (size_t y = y0; y < y1; y++) {
+        if ((y - y0) % 16 == 15 && imfilt_stopped(status)) break;
+        const uint8_t *rows[MORPH_VDIRECT_MAX];
+        for (size_t i = 0; i < j->kh; i++)
+            rows[i] = vrow(c, (ptrdiff_t)y - (ptrdiff_t)j->ay + (ptrdiff_t)i);
+        c->k->direct8(rows, j->kh, j->kw, c->C, j->ax * c->C, &j->edges[0], &j->edges[1],
+                      c->crow[0], c->rs, orow(c, y));
+    }
+}
+
+/* One thread's strip: rows [u0, u1) in the strips' coordinates (shifted by skip). */
+static int morph_strip(void *job, size_t u0, size_t u1, int tid, int *status) {
+    (void)tid;
+    const morph_job *j = job;
+    const size_t y0 = u0 > j->skip ? u0 - j->skip : 0, y1 = u1 > j->skip ? u1 - j->skip : 0;
+    if (y0 >= y1) return IMFILT_OK;
+    switch (j->path) {
+    case MORPH_DIRECT8: direct8_strip(j, y0, y1, status); return IMFILT_OK;
+    case MORPH_RECT: return rect_strip(j, y0, y1, status);
+    default: return fp_strip(j, y0, y1, status);
+    }
+}
+
+/* Choose the path and the threads, and run the strips. */
+static int morph_run(morph_job *job, int threads) {
+    const mctx *c = &job->c;
+    const size_t kh = job->kh, kw = job->kw, ax = job->ax, C = c->C;
+    if (job->plan) job->path = MORPH_FOOTPRINT;
+    else if (c->k->direct8 && kh <= MORPH_VDIRECT_MAX && kw <= MORPH_DIRECT8_MAX_KW &&
+             (kw - 1) * C <= 63 &&
+             imf_edge8_build(&job->edges[0], 0, ax * C, c->W, C, c->border) &&
+             imf_edge8_build(&job->edges[1], 1, (kw - 1 - ax) * C, c->W, C, c->border))
+        job->path = MORPH_DIRECT8;  /* straight from the image rows (src/simd/edge8.h) */
+    else job->path = MORPH_RECT;
+
+    /* weight: a footprint costs a unit per run, a rectangle one (direct) or two */
+    const size_t weight = job->path == MORPH_FOOTPRINT ? job->plan->npieces
+                          : job->path == MORPH_DIRECT8 ? 1 : 2;
+    const int nt = imfilt_choose_threads(threads, c->H, c->rs * weight);
+    /* van Herk columns: strips start at block boundaries ((y - ay) multiple of kh), so no
+       strip recomputes a partial block (results are the same either way; tall kernels on
+       short images keep row-exact strips for balance) */
+    const int blocks = job->path == MORPH_RECT && kh > MORPH_VDIRECT_MAX &&
+                       kh * 4 * (size_t)nt <= c->H;
+    job->skip = blocks ? (kh - job->ay % kh) % kh : 0;
+    return imfilt_parallel_rows(c->H + job->skip, blocks ? kh : 1, nt, morph_strip, job);
 }
 
 /* ------------------------------------------------------------------------------ entry */
@@ -357,17 +490,16 @@ int imfilt_morph(const imfilt_image *src, imfilt_image *dst, const uint8_t *foot
     if (st || imfilt_is_empty(src)) return st;
 
     const imfilt_morph_table *K = IMFILT_ISA_ACTIVE(imfilt_morph_table, imfilt_morph);
-    mctx c;
-    memset(&c, 0, sizeof c);
+    morph_job job;
+    memset(&job, 0, sizeof job);
+    mctx *c = &job.c;
     const int dt = src->dtype;
-    c.op2 = K->op2[op][dt]; c.op3 = K->op3[op][dt]; c.opn = K->opn[op][dt]; c.vstep = K->vstep[op][dt];
-    c.hrun = K->hrun[op][dt];
-    c.es = imfilt_dtype_size(dt);
-    c.gather = K->gather[c.es == 1 ? 0 : c.es == 2 ? 1 : c.es == 4 ? 2 : 3];
-    c.C = src->channels; c.W = src->width; c.H = src->height; c.rs = c.W * c.C;
-    c.border = border;
-    c.src = src->data; c.sstride = src->row_stride;
-    c.dst = dst->data; c.dstride = dst->row_stride;
+    c->k = K->kernels[op][dt];
+    c->es = imfilt_dtype_size(dt);
+    c->C = src->channels; c->W = src->width; c->H = src->height; c->rs = c->W * c->C;
+    c->border = border;
+    c->src = src->data; c->sstride = src->row_stride;
+    c->dst = dst->data; c->dstride = dst->row_stride;
 
     /* A footprint that is a full rectangle takes the separable path. */
     if (footprint) {
@@ -377,103 +509,27 @@ int imfilt_morph(const imfilt_image *src, imfilt_image *dst, const uint8_t *foot
         if (nz == kh * kw) footprint = NULL;
     }
 
-    const size_t es = c.es, rs = c.rs, C = c.C;
+    const size_t es = c->es, rs = c->rs, C = c->C;
     unsigned char *shared = malloc((2 * rs + C) * es);
     if (!shared) return IMFILT_ENOMEM;
     fill_value(shared, dt, cval, rs);
     fill_value(shared + rs * es, dt, neutral_value(dt, op), rs);
     fill_value(shared + 2 * rs * es, dt, cval, C);
-    c.crow = shared; c.nrow = shared + rs * es; c.cpix = shared + 2 * rs * es;
+    c->crow = shared; c->nrow = shared + rs * es; c->cpix = shared + 2 * rs * es;
 
+    job.kh = kh; job.kw = kw; job.ay = ay; job.ax = ax;
+    job.padded = rs + (kw - 1) * C;
     fp_plan plan;
     int status = IMFILT_OK;
-    c.status = &status;
-    const size_t padded = rs + (kw - 1) * C;    /* samples of a padded row */
     if (footprint) {
-        status = build_plan(footprint, kh, kw, ay, ax, padded * es, &plan);
+        status = build_plan(footprint, kh, kw, ay, ax, job.padded * es, &plan);
         if (status) { free(plan.pieces); free(plan.lens); free(shared); return status; }
+        job.plan = &plan;
     }
-    ptrdiff_t *pidx = pad_table(&c, ax, kw - 1 - ax);
-    if (!pidx) { status = IMFILT_ENOMEM; goto done; }
-
-    /* small uint8 rectangles: straight from the image rows (src/edge8.h) */
-    imf_edge8 edges[2];
-    const int direct8 = !footprint && dt == IMFILT_U8 && K->direct8[op] &&
-                        kh <= MORPH_VDIRECT_MAX && kw <= MORPH_DIRECT8_MAX_KW &&
-                        (kw - 1) * C <= 63 &&
-                        imf_edge8_build(&edges[0], 0, ax * C, c.W, C, border) &&
-                        imf_edge8_build(&edges[1], 1, (kw - 1 - ax) * C, c.W, C, border);
-
-    /* weight: a footprint costs a unit per run, a rectangle one (direct) or two */
-    const int nt = imfilt_choose_threads(threads, c.H,
-                                         rs * (footprint ? plan.npieces : direct8 ? 1 : 2));
-#ifdef _OPENMP
-#pragma omp parallel num_threads(nt)
-#endif
-    {
-        const int tid = imfilt_thread_id(), team = imfilt_team_size();
-        size_t y0, y1;
-        if (!footprint && kh > MORPH_VDIRECT_MAX && kh * 4 * (size_t)team <= c.H) {
-            /* van Herk columns: strips start at block boundaries ((y - ay) multiple of kh),
-               so no strip recomputes a partial block (results are the same either way; tall
-               kernels on short images keep row-exact strips for balance) */
-            const size_t off = (kh - ay % kh) % kh;
-            size_t u0, u1;
-            imfilt_strip(c.H + off, tid, team, kh, &u0, &u1);
-            y0 = u0 > off ? u0 - off : 0;
-            y1 = u1 > off ? u1 - off : 0;
-        } else {
-            imfilt_team_rows(c.H, 1, &y0, &y1);
-        }
-        if (y0 < y1 && direct8) {
-            for (size_t y = y0; y < y1; y++) {
-                if ((y - y0) % 16 == 15 && imfilt_stopped(&status)) break;
-                const uint8_t *rows[MORPH_VDIRECT_MAX];
-                for (size_t i = 0; i < kh; i++)
-                    rows[i] = vrow(&c, (ptrdiff_t)y - (ptrdiff_t)ay + (ptrdiff_t)i);
-                K->direct8[op](rows, kh, kw, C, ax * C, &edges[0], &edges[1], c.crow[0], rs,
-                               orow(&c, y));
-            }
-        } else if (y0 < y1) {
-            if (!footprint) {
-                rect_state st;
-                memset(&st, 0, sizeof st);
-                st.kh = kh; st.kw = kw; st.ay = ay; st.ax = ax; st.pidx = pidx;
-                int vh = kh > MORPH_VDIRECT_MAX;
-                /* every buffer 64-byte aligned (the row buffer at its first image sample),
-                   so the vector loads and stores of the passes split no cache line */
-                const size_t pitch = align64(rs * es), ppitch = align64(padded * es) + 704;
-                unsigned char *mem = malloc(3 * ppitch + (vh ? kh * pitch : 0) + 64);
-                st.srows = vh ? malloc(kh * sizeof(void *)) : NULL;
-                if (!mem || (vh && !st.srows)) {
-                    imfilt_set_status(&status, IMFILT_ENOMEM);
-                } else {
-                    unsigned char *base = (unsigned char *)align64((size_t)mem);
-                    st.rowbuf = base + 64 - (ax * C * es) % 64;
-                    st.t1 = base + ppitch; st.t2 = base + 2 * ppitch;
-                    st.pbuf = base + 3 * ppitch; st.sbuf = st.pbuf + pitch;
-                    st.pitch = pitch;
-                    rect_strip(&c, &st, y0, y1);
-                }
-                free(mem);
-                free((void *)st.srows);
-            } else {
-                fp_state st;
-                memset(&st, 0, sizeof st);
-                st.pl = &plan; st.pidx = pidx; st.plen = padded;
-                unsigned char *mem = malloc((3 + plan.nlen * kh) * padded * es + 64);
-                if (!mem) {
-                    imfilt_set_status(&status, IMFILT_ENOMEM);
-                } else {
-                    st.prow = mem; st.stage[0] = mem + padded * es;
-                    st.stage[1] = mem + 2 * padded * es; st.ring = mem + 3 * padded * es;
-                    fp_strip(&c, &st, y0, y1);
-                }
-                free(mem);
-            }
-        }
-    }
-done:
+    ptrdiff_t *pidx = pad_table(c, ax, kw - 1 - ax);
+    job.pidx = pidx;
+    if (!pidx) status = IMFILT_ENOMEM;
+    else status = morph_run(&job, threads);
     free(pidx);
     if (footprint) { free(plan.pieces); free(plan.lens); }
     free(shared);

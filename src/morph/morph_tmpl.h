@@ -1,103 +1,170 @@
-/* Minimum / maximum row loops for one pixel type T and one operation, included by
-   src/morph_isa.c with T, TS (type suffix), ON (op name: min or max) and OP(a, b) defined,
-   plus for floats VL, VLD, VST, VOP (a vector of VL lanes: load, store, op). Integer loops are
-   plain loops the compiler vectorises at the level's width (pminub/pmaxsw...); float loops
-   use the explicit vector op (max/min plus a NaN blend), which compilers do not derive
-   reliably from the scalar form. Not a public header. */
-
-#define FN(name) IMFILT_CAT(IMFILT_CAT(IMFILT_CAT(name, _), ON), IMFILT_CAT(_, TS))
-
-/* EACH(n, BODY): run BODY(LD, ST, F) for i = 0 .. n-1; with VOP defined, first in steps of
-   VL lanes with vector loads, stores and op, then the scalar tail (the same function). */
-#define SLD(p) (*(p))
-#define SST(p, v) (*(p) = (v))
-#ifdef VOP
-#define EACH(n, BODY) do { \
-        size_t i = 0; \
-        for (; i + VL <= (n); i += VL) { BODY(VLD, VST, VOP) } \
-        for (; i < (n); i++) { BODY(SLD, SST, OP) } \
-    } while (0)
-#else
-#define EACH(n, BODY) do { \
-        _Pragma("GCC ivdep") \
-        for (size_t i = 0; i < (n); i++) { BODY(SLD, SST, OP) } \
-    } while (0)
-#endif
+/* Minimum / maximum row loops (the kernels of src/morph/morph.h), one instance per
+   operation ON and pixel type TS, ending in the instance's kernel set morph_<ON>_<TS>.
+   Every loop steps through the row by VT, then finishes with scalar samples: OP is the
+   operation on samples, VOP the same on VT. Integers step by T itself (one lane): the
+   compiler vectorises those loops at the level's width (pminub, pmaxsw...). Floats step by
+   the level's vector with the family's NaN rule (morph_isa.c), which compilers do not
+   derive reliably from the scalar form (measured 1.04-1.14x slower). uint8 (FAST_U8) adds
+   the VBMI kernels of morph_isa.c where the level has them (MORPH_VBMI), for OPERATION.
+   Expanded by tools/expand_template.py into morph_instances.h, included once by morph_isa.c.
+   instances:
+     ON=min TS=u8  T=uint8_t  VT=uint8_t     OP=IMIN       VOP=IMIN        OPERATION=IMFILT_MORPH_MIN FAST_U8=1
+     ON=max TS=u8  T=uint8_t  VT=uint8_t     OP=IMAX       VOP=IMAX        OPERATION=IMFILT_MORPH_MAX FAST_U8=1
+     ON=min TS=u16 T=uint16_t VT=uint16_t    OP=IMIN       VOP=IMIN        OPERATION=IMFILT_MORPH_MIN FAST_U8=0
+     ON=max TS=u16 T=uint16_t VT=uint16_t    OP=IMAX       VOP=IMAX        OPERATION=IMFILT_MORPH_MAX FAST_U8=0
+     ON=min TS=i16 T=int16_t  VT=int16_t     OP=IMIN       VOP=IMIN        OPERATION=IMFILT_MORPH_MIN FAST_U8=0
+     ON=max TS=i16 T=int16_t  VT=int16_t     OP=IMAX       VOP=IMAX        OPERATION=IMFILT_MORPH_MAX FAST_U8=0
+     ON=min TS=f32 T=float    VT=imfilt_vf32 OP=nanmin_f32 VOP=vnanmin_f32 OPERATION=IMFILT_MORPH_MIN FAST_U8=0
+     ON=max TS=f32 T=float    VT=imfilt_vf32 OP=nanmax_f32 VOP=vnanmax_f32 OPERATION=IMFILT_MORPH_MAX FAST_U8=0
+     ON=min TS=f64 T=double   VT=imfilt_vf64 OP=nanmin_f64 VOP=vnanmin_f64 OPERATION=IMFILT_MORPH_MIN FAST_U8=0
+     ON=max TS=f64 T=double   VT=imfilt_vf64 OP=nanmax_f64 VOP=vnanmax_f64 OPERATION=IMFILT_MORPH_MAX FAST_U8=0
+*/
 
 /* d = op(a, b); d may equal a or b */
-#define B_OP2(L, S, F) S(d + i, F(L(a + i), L(b + i)));
-static void FN(op2)(void *d_, const void *a_, const void *b_, size_t n) {
-    T *d = d_;
-    const T *a = a_, *b = b_;
-    EACH(n, B_OP2);
+static void op2_@ON@_@TS@(void *dv, const void *av, const void *bv, size_t n) {
+    T *d = dv;
+    const T *a = av, *b = bv;
+    const size_t lanes = sizeof(VT) / sizeof(T);
+    size_t i = 0;
+#pragma GCC ivdep
+    for (; i + lanes <= n; i += lanes)
+        IMFILT_VSTORE(d + i, (VT)VOP(IMFILT_VLOAD(VT, a + i), IMFILT_VLOAD(VT, b + i)));
+    for (; i < n; i++) d[i] = OP(a[i], b[i]);
 }
 
 /* d = op(op(a, b), c) */
-#define B_OP3(L, S, F) S(d + i, F(F(L(a + i), L(b + i)), L(c + i)));
-static void FN(op3)(void *d_, const void *a_, const void *b_, const void *c_, size_t n) {
-    T *d = d_;
-    const T *a = a_, *b = b_, *c = c_;
-    EACH(n, B_OP3);
+static void op3_@ON@_@TS@(void *dv, const void *av, const void *bv, const void *cv, size_t n) {
+    T *d = dv;
+    const T *a = av, *b = bv, *c = cv;
+    const size_t lanes = sizeof(VT) / sizeof(T);
+    size_t i = 0;
+#pragma GCC ivdep
+    for (; i + lanes <= n; i += lanes)
+        IMFILT_VSTORE(d + i, (VT)VOP(VOP(IMFILT_VLOAD(VT, a + i), IMFILT_VLOAD(VT, b + i)),
+                                 IMFILT_VLOAD(VT, c + i)));
+    for (; i < n; i++) d[i] = OP(OP(a[i], b[i]), c[i]);
+}
+
+/* d = op(op(r0, r1), op(r2, r3)), then op with r4 (k = 5) or with op(r4, r5) (k = 6): the
+   column pass of 4 to 6 rows, or 4 shifted copies of one row; k is a constant once inlined */
+static inline __attribute__((always_inline)) void optree_@ON@_@TS@(T *d, const T *const *r,
+                                                                   size_t k, size_t n) {
+    const T *r0 = r[0], *r1 = r[1], *r2 = r[2], *r3 = r[3];
+    const T *r4 = r[k > 4 ? 4 : 0], *r5 = r[k > 5 ? 5 : 0];
+    const size_t lanes = sizeof(VT) / sizeof(T);
+    size_t i = 0;
+#pragma GCC ivdep
+    for (; i + lanes <= n; i += lanes) {
+        VT x = VOP(VOP(IMFILT_VLOAD(VT, r0 + i), IMFILT_VLOAD(VT, r1 + i)),
+                   VOP(IMFILT_VLOAD(VT, r2 + i), IMFILT_VLOAD(VT, r3 + i)));
+        if (k == 5) x = VOP(x, IMFILT_VLOAD(VT, r4 + i));
+        if (k == 6) x = VOP(x, VOP(IMFILT_VLOAD(VT, r4 + i), IMFILT_VLOAD(VT, r5 + i)));
+        IMFILT_VSTORE(d + i, x);
+    }
+    for (; i < n; i++) {
+        T x = OP(OP(r0[i], r1[i]), OP(r2[i], r3[i]));
+        if (k == 5) x = OP(x, r4[i]);
+        if (k == 6) x = OP(x, OP(r4[i], r5[i]));
+        d[i] = x;
+    }
 }
 
 /* d = op over k <= 6 rows in one pass: the direct column pass of short windows */
-#define B_OP4(L, S, F) S(d + i, F(F(L(r0 + i), L(r1 + i)), F(L(r2 + i), L(r3 + i))));
-#define B_OP5(L, S, F) S(d + i, F(F(F(L(r0 + i), L(r1 + i)), F(L(r2 + i), L(r3 + i))), L(r4 + i)));
-#define B_OP6(L, S, F) S(d + i, F(F(F(L(r0 + i), L(r1 + i)), F(L(r2 + i), L(r3 + i))), \
-                              F(L(r4 + i), L(r5 + i))));
-static void FN(opn)(void *d_, const void *const *rows, size_t k, size_t n) {
-    T *d = d_;
-    const T *r0 = rows[0], *r1 = rows[k > 1 ? 1 : 0], *r2 = rows[k > 2 ? 2 : 0],
-            *r3 = rows[k > 3 ? 3 : 0], *r4 = rows[k > 4 ? 4 : 0], *r5 = rows[k > 5 ? 5 : 0];
+static void opn_@ON@_@TS@(void *dv, const void *const *rows, size_t k, size_t n) {
+    T *d = dv;
+    const T *const *r = (const T *const *)rows;
     switch (k) {
-    case 1: if ((const void *)d != (const void *)r0) memcpy(d, r0, n * sizeof(T)); break;
-    case 2: FN(op2)(d, r0, r1, n); break;
-    case 3: FN(op3)(d, r0, r1, r2, n); break;
-    case 4: EACH(n, B_OP4); break;
-    case 5: EACH(n, B_OP5); break;
-    default: EACH(n, B_OP6); break;
+    case 1: if ((const void *)d != rows[0]) memcpy(d, r[0], n * sizeof(T)); break;
+    case 2: op2_@ON@_@TS@(d, r[0], r[1], n); break;
+    case 3: op3_@ON@_@TS@(d, r[0], r[1], r[2], n); break;
+    case 4: optree_@ON@_@TS@(d, r, 4, n); break;
+    case 5: optree_@ON@_@TS@(d, r, 5, n); break;
+    default: optree_@ON@_@TS@(d, r, 6, n); break;
     }
 }
 
 /* van Herk / Gil-Werman down the columns, one row of the prefix half: p = op(p, r) extends the
    running prefix extremum of the block, v = op(s, p) joins it to the block's suffix extremum. */
-#define B_VSTEP(L, S, F) __auto_type t = F(L(p + i), L(r + i)); S(p + i, t); S(v + i, F(L(s + i), t));
-static void FN(vstep)(void *v_, void *p_, const void *r_, const void *s_, size_t n) {
-    T *v = v_, *p = p_;
-    const T *r = r_, *s = s_;
-    EACH(n, B_VSTEP);
+static void vstep_@ON@_@TS@(void *vv, void *pv, const void *rv, const void *sv, size_t n) {
+    T *v = vv, *p = pv;
+    const T *r = rv, *s = sv;
+    const size_t lanes = sizeof(VT) / sizeof(T);
+    size_t i = 0;
+#pragma GCC ivdep
+    for (; i + lanes <= n; i += lanes) {
+        const VT t = VOP(IMFILT_VLOAD(VT, p + i), IMFILT_VLOAD(VT, r + i));
+        IMFILT_VSTORE(p + i, t);
+        IMFILT_VSTORE(v + i, (VT)VOP(IMFILT_VLOAD(VT, s + i), t));
+    }
+    for (; i < n; i++) {
+        const T t = OP(p[i], r[i]);
+        p[i] = t;
+        v[i] = OP(s[i], t);
+    }
 }
 
 /* d[i] = op over a[i], a[i + o1], a[i + o2], a[i + o3] (offsets in samples) */
-#define B_OP4S(L, S, F) S(d + i, F(F(L(a + i), L(a + i + o1)), F(L(a + i + o2), L(a + i + o3))));
-static inline void FN(op4s)(T *d, const T *a, size_t o1, size_t o2, size_t o3, size_t n) {
-#ifdef OP4S_FAST
-    /* a level-specific kernel for offsets within one vector (it does whole vectors only) */
-    if (o3 * sizeof(T) < 64) {
-        size_t done = OP4S_FAST(d, a, o1, o2, o3, n);
+static inline void op4s_@ON@_@TS@(T *d, const T *a, size_t o1, size_t o2, size_t o3, size_t n) {
+#if FAST_U8 && MORPH_VBMI
+    /* offsets within one vector: shuffles of consecutive vectors (whole vectors only) */
+    if (o3 < 64) {
+        const size_t done = op4s_vbmi(d, a, o1, o2, o3, n, OPERATION);
         d += done; a += done; n -= done;
     }
 #endif
-    EACH(n, B_OP4S);
+    const T *const r[4] = {a, a + o1, a + o2, a + o3};
+    optree_@ON@_@TS@(d, r, 4, n);
 }
+
+#if FAST_U8 && MORPH_VBMI
+/* nl fused doubling levels (fused_vbmi), nl a compile-time constant: the levels unroll */
+static void fused_@ON@_@TS@(uint8_t *d, const uint8_t *a, const size_t *off, size_t nl,
+                            size_t nv, size_t last) {
+    switch (nl) {
+    case 1: fused_vbmi(d, a, off, 1, nv, last, OPERATION); break;
+    case 2: fused_vbmi(d, a, off, 2, nv, last, OPERATION); break;
+    case 3: fused_vbmi(d, a, off, 3, nv, last, OPERATION); break;
+    case 4: fused_vbmi(d, a, off, 4, nv, last, OPERATION); break;
+    case 5: fused_vbmi(d, a, off, 5, nv, last, OPERATION); break;
+    case 6: fused_vbmi(d, a, off, 6, nv, last, OPERATION); break;
+    case 7: fused_vbmi(d, a, off, 7, nv, last, OPERATION); break;
+    default: fused_vbmi(d, a, off, 8, nv, last, OPERATION); break;
+    }
+}
+
+/* The uint8 rectangle kernel (direct8_rows) with kw a compile-time constant: the taps unroll */
+static void direct8_@ON@_@TS@(const uint8_t *const *rows, size_t kh, size_t kw, size_t C,
+                              size_t lp, const imf_edge8 *left, const imf_edge8 *right,
+                              uint8_t cv, size_t n, uint8_t *dst) {
+    switch (kw) {
+    case 1: direct8_rows(rows, kh, 1, C, lp, left, right, cv, n, dst, OPERATION); return;
+    case 2: direct8_rows(rows, kh, 2, C, lp, left, right, cv, n, dst, OPERATION); return;
+    case 3: direct8_rows(rows, kh, 3, C, lp, left, right, cv, n, dst, OPERATION); return;
+    case 4: direct8_rows(rows, kh, 4, C, lp, left, right, cv, n, dst, OPERATION); return;
+    case 5: direct8_rows(rows, kh, 5, C, lp, left, right, cv, n, dst, OPERATION); return;
+    case 6: direct8_rows(rows, kh, 6, C, lp, left, right, cv, n, dst, OPERATION); return;
+    default: direct8_rows(rows, kh, 7, C, lp, left, right, cv, n, dst, OPERATION); return;
+    }
+}
+#endif
 
 /* Running extremum along a row by doubling (a logarithmic decomposition, the SIMD form of
    running extrema along contiguous samples). uint8 with VBMI: radix-2 levels M_2q[x] =
    op(M_q[x], M_q[x + q]) and the final d[x] = op(M_q[x], M_q[x + len - q]) fused in registers
-   (FUSED_FAST: one load and one store per vector whatever len, 2 vector ops per doubling) as
+   (fused_vbmi: one load and one store per vector whatever len, 2 vector ops per doubling) as
    long as the offset fits a vector pair (len <= 192 for one channel); beyond, the fused
    levels give M_128 and the radix-4 passes below finish. Elsewhere radix-4 passes:
    M_4p[x] = op of M_p at x, x + p, x + 2p, x + 3p, and finally d[x] = op of M_p at x, x + p,
    ..., x + len - p (2 to 4 overlapping windows), ceil(log4(len)) vector passes over an
    L1-resident row, instead of len - 1 operations per sample. */
-static void FN(hrun)(void *d_, const void *s_, void *t1_, void *t2_, size_t n, size_t len,
-                     size_t step) {
-    T *d = d_;
-    const T *cur = s_;
-    T *t1 = t1_, *t2 = t2_;
+static void hrun_@ON@_@TS@(void *dv, const void *sv, void *t1v, void *t2v, size_t n, size_t len,
+                           size_t step) {
+    T *d = dv;
+    const T *cur = sv;
+    T *t1 = t1v, *t2 = t2v;
     size_t p = 1;
     T *nxt = t1;
-#ifdef FUSED_FAST
+#if FAST_U8 && MORPH_VBMI
     if (len >= 2) {
         /* the leading doubling levels whose offset fits the vector pair, fused in registers:
            M_2q[x] = op(M_q[x], M_q[x + q]), then d[x] = op(M_q[x], M_q[x + len - q]) */
@@ -110,21 +177,19 @@ static void FN(hrun)(void *d_, const void *s_, void *t1_, void *t2_, size_t n, s
             q *= 2;
         }
         if (fin) {
-            FUSED_FAST(d, cur, off, nl, (n + 63) / 64, n - (n - 1) / 64 * 64);
+            fused_@ON@_@TS@(d, cur, off, nl, (n + 63) / 64, n - (n - 1) / 64 * 64);
             return;
         }
         if (nl >= 2) {
             const size_t m = (n + (len - q) * step + 63) / 64;
-            FUSED_FAST(t1, cur, off, nl, m, 64);
+            fused_@ON@_@TS@(t1, cur, off, nl, m, 64);
             cur = t1; nxt = t2; p = q;
         }
     }
-#endif
-#ifdef OP4S_FAST
     if (len >= 2 && len <= 4 && p == 1 && (len - 1) * step * sizeof(T) < 64) {
         /* the one-load shuffle kernel, repeating the last offset (the op is idempotent) */
         const size_t o3 = (len - 1) * step, o2 = len > 2 ? 2 * step : step;
-        FN(op4s)(d, cur, step, o2, o3, n);
+        op4s_@ON@_@TS@(d, cur, step, o2, o3, n);
         return;
     }
 #endif
@@ -132,7 +197,7 @@ static void FN(hrun)(void *d_, const void *s_, void *t1_, void *t2_, size_t n, s
         /* one pass, len shifted loads */
         const void *r[6] = {cur};
         for (size_t k = 0; k < len; k++) r[k] = cur + k * step;
-        FN(opn)(d, r, len ? len : 1, n);
+        opn_@ON@_@TS@(d, r, len ? len : 1, n);
         return;
     }
     /* Intermediate passes round their length up to whole 64-byte vectors (no scalar epilogue;
@@ -144,26 +209,25 @@ static void FN(hrun)(void *d_, const void *s_, void *t1_, void *t2_, size_t n, s
         T *out = (4 * p == len) ? d : nxt;
         size_t m = n + (len - 4 * p) * step;
         if (out != d) m = (m + vs - 1) / vs * vs;
-        FN(op4s)(out, cur, sh, 2 * sh, 3 * sh, m);
+        op4s_@ON@_@TS@(out, cur, sh, 2 * sh, 3 * sh, m);
         if (out == d) return;
         cur = nxt;
         nxt = (nxt == t1) ? t2 : t1;
         p *= 4;
     }
     const size_t last = (len - p) * step, q = (len + p - 1) / p;
-    if (q == 2) FN(op2)(d, cur, cur + last, n);
-    else if (q == 3) FN(op3)(d, cur, cur + p * step, cur + last, n);
-    else FN(op4s)(d, cur, p * step, 2 * p * step, last, n);
+    if (q == 2) op2_@ON@_@TS@(d, cur, cur + last, n);
+    else if (q == 3) op3_@ON@_@TS@(d, cur, cur + p * step, cur + last, n);
+    else op4s_@ON@_@TS@(d, cur, p * step, 2 * p * step, last, n);
 }
 
-#undef FN
-#undef SLD
-#undef SST
-#undef EACH
-#undef B_OP2
-#undef B_OP3
-#undef B_VSTEP
-#undef B_OP4S
-#undef B_OP4
-#undef B_OP5
-#undef B_OP6
+static const imfilt_morph_kernels morph_@ON@_@TS@ = {
+    .op2 = op2_@ON@_@TS@,
+    .op3 = op3_@ON@_@TS@,
+    .opn = opn_@ON@_@TS@,
+    .vstep = vstep_@ON@_@TS@,
+    .hrun = hrun_@ON@_@TS@,
+#if FAST_U8 && MORPH_VBMI
+    .direct8 = direct8_@ON@_@TS@,
+#endif
+};

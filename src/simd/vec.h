@@ -100,4 +100,151 @@ static inline imfilt_vu16 imfilt_mulhi_u16(imfilt_vu16 a, imfilt_vu16 b) {
 #endif
 }
 
+/* ---- Minimum / maximum in one instruction where the level has it (GCC lowers the generic
+   IMFILT_VMIN / IMFILT_VMAX to a compare and a blend); the same rule as those. */
+static inline imfilt_vu8 imfilt_vmin_u8(imfilt_vu8 a, imfilt_vu8 b) {
+#if IMFILT_VEC_BYTES == 64 && defined(__AVX512BW__)
+    return (imfilt_vu8)_mm512_min_epu8((__m512i)a, (__m512i)b);
+#elif IMFILT_VEC_BYTES == 32 && defined(__AVX2__)
+    return (imfilt_vu8)_mm256_min_epu8((__m256i)a, (__m256i)b);
+#elif IMFILT_VEC_BYTES == 16 && defined(__SSE2__)
+    return (imfilt_vu8)_mm_min_epu8((__m128i)a, (__m128i)b);
+#else
+    return IMFILT_VMIN(a, b);
+#endif
+}
+static inline imfilt_vu8 imfilt_vmax_u8(imfilt_vu8 a, imfilt_vu8 b) {
+#if IMFILT_VEC_BYTES == 64 && defined(__AVX512BW__)
+    return (imfilt_vu8)_mm512_max_epu8((__m512i)a, (__m512i)b);
+#elif IMFILT_VEC_BYTES == 32 && defined(__AVX2__)
+    return (imfilt_vu8)_mm256_max_epu8((__m256i)a, (__m256i)b);
+#elif IMFILT_VEC_BYTES == 16 && defined(__SSE2__)
+    return (imfilt_vu8)_mm_max_epu8((__m128i)a, (__m128i)b);
+#else
+    return IMFILT_VMAX(a, b);
+#endif
+}
+/* Floats: a < b ? a : b (a > b ? a : b), so the second operand when either is NaN: minps. */
+static inline imfilt_vf32 imfilt_vmin_f32(imfilt_vf32 a, imfilt_vf32 b) {
+#if IMFILT_VEC_BYTES == 64 && defined(__AVX512F__)
+    return (imfilt_vf32)_mm512_min_ps((__m512)a, (__m512)b);
+#elif IMFILT_VEC_BYTES == 32 && defined(__AVX__)
+    return (imfilt_vf32)_mm256_min_ps((__m256)a, (__m256)b);
+#elif IMFILT_VEC_BYTES == 16 && defined(__SSE2__)
+    return (imfilt_vf32)_mm_min_ps((__m128)a, (__m128)b);
+#else
+    return IMFILT_VMIN(a, b);
+#endif
+}
+static inline imfilt_vf32 imfilt_vmax_f32(imfilt_vf32 a, imfilt_vf32 b) {
+#if IMFILT_VEC_BYTES == 64 && defined(__AVX512F__)
+    return (imfilt_vf32)_mm512_max_ps((__m512)a, (__m512)b);
+#elif IMFILT_VEC_BYTES == 32 && defined(__AVX__)
+    return (imfilt_vf32)_mm256_max_ps((__m256)a, (__m256)b);
+#elif IMFILT_VEC_BYTES == 16 && defined(__SSE2__)
+    return (imfilt_vf32)_mm_max_ps((__m128)a, (__m128)b);
+#else
+    return IMFILT_VMAX(a, b);
+#endif
+}
+static inline imfilt_vf64 imfilt_vmin_f64(imfilt_vf64 a, imfilt_vf64 b) {
+#if IMFILT_VEC_BYTES == 64 && defined(__AVX512F__)
+    return (imfilt_vf64)_mm512_min_pd((__m512d)a, (__m512d)b);
+#elif IMFILT_VEC_BYTES == 32 && defined(__AVX__)
+    return (imfilt_vf64)_mm256_min_pd((__m256d)a, (__m256d)b);
+#elif IMFILT_VEC_BYTES == 16 && defined(__SSE2__)
+    return (imfilt_vf64)_mm_min_pd((__m128d)a, (__m128d)b);
+#else
+    return IMFILT_VMIN(a, b);
+#endif
+}
+static inline imfilt_vf64 imfilt_vmax_f64(imfilt_vf64 a, imfilt_vf64 b) {
+#if IMFILT_VEC_BYTES == 64 && defined(__AVX512F__)
+    return (imfilt_vf64)_mm512_max_pd((__m512d)a, (__m512d)b);
+#elif IMFILT_VEC_BYTES == 32 && defined(__AVX__)
+    return (imfilt_vf64)_mm256_max_pd((__m256d)a, (__m256d)b);
+#elif IMFILT_VEC_BYTES == 16 && defined(__SSE2__)
+    return (imfilt_vf64)_mm_max_pd((__m128d)a, (__m128d)b);
+#else
+    return IMFILT_VMAX(a, b);
+#endif
+}
+
+/* ---- uint8 row tails: masked loads and stores where the level has them (the variable-size
+   memcpy of IMFILT_VLOAD_TAIL / IMFILT_VSTORE_TAIL is a library call per row). */
+#if IMFILT_VEC_BYTES == 64 && defined(__AVX512BW__)
+/* lanes [0, min(n, 64)) */
+static inline __mmask64 imfilt_first_lanes_u8(size_t n) {
+    return n >= 64 ? ~(__mmask64)0 : ((__mmask64)1 << n) - 1;
+}
+#endif
+/* The first min(n, lanes) samples at p, the other lanes zero; nothing past p + n is read. */
+static inline imfilt_vu8 imfilt_vload_tail_u8(const uint8_t *p, size_t n) {
+#if IMFILT_VEC_BYTES == 64 && defined(__AVX512BW__)
+    return (imfilt_vu8)_mm512_maskz_loadu_epi8(imfilt_first_lanes_u8(n), p);
+#else
+    return IMFILT_VLOAD_TAIL(imfilt_vu8, p, n < IMFILT_VEC_BYTES ? n : IMFILT_VEC_BYTES);
+#endif
+}
+/* The first min(n, lanes) lanes of v to p. */
+static inline void imfilt_vstore_tail_u8(uint8_t *p, imfilt_vu8 v, size_t n) {
+#if IMFILT_VEC_BYTES == 64 && defined(__AVX512BW__)
+    _mm512_mask_storeu_epi8(p, imfilt_first_lanes_u8(n), (__m512i)v);
+#else
+    IMFILT_VSTORE_TAIL(p, v, n < IMFILT_VEC_BYTES ? n : IMFILT_VEC_BYTES);
+#endif
+}
+
+/* ---- Byte permutes, interleaves and 16-entry lookups */
+/* Lanes 0, 1, 2, ... (a constant once inlined). */
+static inline imfilt_vu8 imfilt_vindex_u8(void) {
+    imfilt_vu8 v;
+    for (size_t j = 0; j < IMFILT_VLANES(uint8_t); j++) v[j] = (uint8_t)j;
+    return v;
+}
+/* Two-source byte permute: lane j is byte idx[j] mod 2L of a followed by b (L lanes each),
+   one vpermt2b where the level has it. */
+static inline imfilt_vu8 imfilt_vpermute2_u8(imfilt_vu8 a, imfilt_vu8 idx, imfilt_vu8 b) {
+#if IMFILT_VEC_BYTES == 64 && defined(__AVX512VBMI__)
+    return (imfilt_vu8)_mm512_permutex2var_epi8((__m512i)a, (__m512i)idx, (__m512i)b);
+#else
+    const size_t L = IMFILT_VLANES(uint8_t);
+    imfilt_vu8 r;
+    for (size_t j = 0; j < L; j++) {
+        const size_t k = idx[j] % (2 * L);
+        r[j] = k < L ? a[k] : b[k - L];
+    }
+    return r;
+#endif
+}
+/* Interleave units of `unit` bytes (1, 2 or 4; a constant): *lo = a0 b0 a1 b1 ... from the
+   low halves of a and b, *hi the same from their high halves. */
+static inline __attribute__((always_inline)) void imfilt_vzip_u8(imfilt_vu8 a, imfilt_vu8 b,
+                                                                size_t unit, imfilt_vu8 *lo,
+                                                                imfilt_vu8 *hi) {
+    const uint8_t L = (uint8_t)IMFILT_VLANES(uint8_t);
+    const imfilt_vu8 j = imfilt_vindex_u8(), u = j / (uint8_t)unit;
+    /* byte j of the result: byte j mod unit of unit u / 2 of a (u even) or b (u odd) */
+    const imfilt_vu8 idx = (u >> 1) * (uint8_t)unit + j % (uint8_t)unit + (u & 1) * L;
+    *lo = imfilt_vpermute2_u8(a, idx, b);
+    *hi = imfilt_vpermute2_u8(a, idx + (uint8_t)(L / 2), b);
+}
+/* Lane j = t[idx[j]] for a 16-entry table t and indices below 16: one pshufb on the table
+   repeated in every 16-byte block where the level has it. */
+static inline imfilt_vu8 imfilt_vlookup16_u8(const uint8_t *t, imfilt_vu8 idx) {
+#if IMFILT_VEC_BYTES == 64 && defined(__AVX512BW__)
+    return (imfilt_vu8)_mm512_shuffle_epi8(
+        _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)t)), (__m512i)idx);
+#elif IMFILT_VEC_BYTES == 32 && defined(__AVX2__)
+    return (imfilt_vu8)_mm256_shuffle_epi8(
+        _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)t)), (__m256i)idx);
+#elif IMFILT_VEC_BYTES == 16 && defined(__SSSE3__)
+    return (imfilt_vu8)_mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)t), (__m128i)idx);
+#else
+    imfilt_vu8 r;
+    for (size_t j = 0; j < IMFILT_VLANES(uint8_t); j++) r[j] = t[idx[j] & 15];
+    return r;
+#endif
+}
+
 #endif

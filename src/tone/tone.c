@@ -1,7 +1,8 @@
 /* Tone driver: lookup tables and the float32 power. Elementwise, so the traversal is a flat
-   range of samples split among threads at multiples of a block (never inside a SIMD vector),
-   walked row piece by row piece; the arithmetic lives in tone_isa.c. Results never depend on
-   the thread count or on where the strips fall. */
+   range of samples cut into blocks (boundaries never inside a SIMD vector) that the threads
+   take one at a time (imfilt_parallel_blocks), each walked row piece by row piece; the
+   arithmetic lives in tone_isa.c. Results never depend on the thread count or on who takes
+   which block. */
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>
@@ -12,59 +13,66 @@
 
 IMFILT_ISA_DECLARE(imfilt_tone_table, imfilt_tone);
 
+/* Samples per block: the unit a thread takes, and between two Ctrl-C polls. */
+#define TONE_BLOCK_SAMPLES ((size_t)1 << 16)
 /* Below these many bytes of traffic (input + output) one thread does the job. A lookup is
    memory bound: measured 1.06x from 2 threads at 640x480 uint8 (0.6 MB), 1.6x at 1280x720.
    The float32 power computes ~10 ns per vector: 1.8x already at 640x480 (2.4 MB), so its
    threshold is 64 K samples of 8 bytes. */
-#define TONE_BLOCK_SAMPLES ((size_t)1 << 16)
 #define TONE_LUT_MIN_PARALLEL_BYTES ((size_t)1 << 20)
 #define TONE_POW_MIN_PARALLEL_BYTES ((size_t)1 << 19)
 
-typedef int (*piece_fn)(const void *src, void *dst, size_t n, const void *ctx);
+/* One row piece: n samples at src -> dst; returns flag bits (pow: a negative sample). */
+typedef unsigned (*piece_fn)(const void *src, void *dst, size_t n, const void *ctx);
 
-/* Run fn over every row piece; block boundaries are multiples of `align` samples (a multiple
-   of the channel count, so every piece starts at channel 0). Returns the OR of fn's results.
-   weight: work units (~0.1 ns, src/core/parallel.h) per sample. */
-static int run_elementwise(const imfilt_image *src, imfilt_image *dst, size_t in_size,
-                           size_t out_size, size_t align, int threads, size_t min_parallel_bytes,
-                           size_t weight, piece_fn fn, const void *ctx) {
-    const size_t h = src->height, row = src->width * src->channels;
-    const size_t total = h * row;
-    if (total == 0) return 0;
-    int nt = imfilt_policy_threads(threads, total * weight,
-                                   total * (in_size + out_size) >= min_parallel_bytes);
-    /* work blocks of ~TONE_BLOCK_SAMPLES (a multiple of align), handed out dynamically so a
-       thread that starts late (a busy machine) or runs slower takes fewer of them */
-    const size_t blk = (TONE_BLOCK_SAMPLES + align - 1) / align * align;
-    const size_t blocks = (total + blk - 1) / blk;
-    if ((size_t)nt > blocks) nt = (int)blocks;
-    if (nt < 1) nt = 1;
-    /* contiguous rows in both images: one long row, fewer loop starts */
-    int flat = src->row_stride == (ptrdiff_t)(row * in_size) &&
-               dst->row_stride == (ptrdiff_t)(row * out_size);
-    const size_t rlen = flat ? total : row;
-    int flags = 0;
-    if (nt == 1) { /* no parallel region at all: small images pay nothing for OpenMP */
-        for (size_t y = 0; y < total / rlen; y++)
-            flags |= fn((const char *)src->data + (ptrdiff_t)y * src->row_stride,
-                        (char *)dst->data + (ptrdiff_t)y * dst->row_stride, rlen, ctx);
-        return flags;
-    }
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) reduction(|:flags)
-#endif
-    for (size_t b = 0; b < blocks; b++) {
-        size_t k = b * blk, end = k + blk < total ? k + blk : total;
-        while (k < end) {
-            size_t y = k / rlen, x = k % rlen;
-            size_t n = rlen - x < end - k ? rlen - x : end - k;
-            const char *s = (const char *)src->data + (ptrdiff_t)y * src->row_stride + x * in_size;
-            char *d = (char *)dst->data + (ptrdiff_t)y * dst->row_stride + x * out_size;
-            flags |= fn(s, d, n, ctx);
-            k += n;
-        }
+/* An elementwise job: the image as `total` samples cut into blocks of `blk`, walked in pieces
+   of at most a row (of rlen samples: the whole image when both are contiguous). */
+typedef struct {
+    const char *src;
+    char *dst;
+    ptrdiff_t sstride, dstride;
+    size_t in_size, out_size, total, rlen, blk;
+    piece_fn fn;
+    const void *ctx;
+} tone_job;
+
+static unsigned tone_block(void *job, size_t b) {
+    const tone_job *j = job;
+    unsigned flags = 0;
+    size_t k = b * j->blk;
+    const size_t end = k + j->blk < j->total ? k + j->blk : j->total;
+    while (k < end) {
+        const size_t y = k / j->rlen, x = k % j->rlen;
+        const size_t n = j->rlen - x < end - k ? j->rlen - x : end - k;
+        flags |= j->fn(j->src + (ptrdiff_t)y * j->sstride + x * j->in_size,
+                       j->dst + (ptrdiff_t)y * j->dstride + x * j->out_size, n, j->ctx);
+        k += n;
     }
     return flags;
+}
+
+/* Run fn over every row piece, in blocks whose boundaries are multiples of `align` samples (a
+   multiple of the channel count, so every piece starts at channel 0). *flags: the OR of fn's
+   results. weight: work units (~0.1 ns, src/core/parallel.h) per sample. Returns the status. */
+static int run_elementwise(const imfilt_image *src, imfilt_image *dst, size_t in_size,
+                           size_t out_size, size_t align, int threads, size_t min_parallel_bytes,
+                           size_t weight, piece_fn fn, const void *ctx, unsigned *flags) {
+    const size_t row = src->width * src->channels;
+    tone_job j = {(const char *)src->data, (char *)dst->data, src->row_stride, dst->row_stride,
+                  in_size, out_size, src->height * row, row, 0, fn, ctx};
+    *flags = 0;
+    if (j.total == 0) return IMFILT_OK;
+    int nt = imfilt_policy_threads(threads, j.total * weight,
+                                   j.total * (in_size + out_size) >= min_parallel_bytes);
+    /* blocks of ~TONE_BLOCK_SAMPLES (a multiple of align), handed out dynamically */
+    j.blk = (TONE_BLOCK_SAMPLES + align - 1) / align * align;
+    const size_t blocks = (j.total + j.blk - 1) / j.blk;
+    if ((size_t)nt > blocks) nt = (int)blocks;
+    /* contiguous rows in both images: one long row, fewer loop starts */
+    if (src->row_stride == (ptrdiff_t)(row * in_size) &&
+        dst->row_stride == (ptrdiff_t)(row * out_size))
+        j.rlen = j.total;
+    return imfilt_parallel_blocks(blocks, nt, tone_block, &j, flags);
 }
 
 static int same_shape(const imfilt_image *a, const imfilt_image *b) {
@@ -91,13 +99,13 @@ typedef struct {
     size_t channels;
 } lut_ctx;
 
-static int piece_lut8(const void *s, void *d, size_t n, const void *ctx) {
+static unsigned piece_lut8(const void *s, void *d, size_t n, const void *ctx) {
     const lut_ctx *c = (const lut_ctx *)ctx;
     c->k->lut8[c->si]((const uint8_t *)s, d, n, &c->plan);
     return 0;
 }
 
-static int piece_lut16(const void *s, void *d, size_t n, const void *ctx) {
+static unsigned piece_lut16(const void *s, void *d, size_t n, const void *ctx) {
     const lut_ctx *c = (const lut_ctx *)ctx;
     c->k->lut16[c->si]((const uint16_t *)s, d, n, c->table, c->channels);
     return 0;
@@ -134,13 +142,6 @@ int imfilt_lut(const imfilt_image *src, imfilt_image *dst, const void *table, si
                 for (size_t b = 0; b < elem_size; b++)
                     for (size_t v = 0; v < 256; v++)
                         planes[(ch * elem_size + b) * 256 + v] = t[(v * C + ch) * elem_size + b];
-            for (size_t ph = 0; ph < C; ph++)
-                for (size_t ch = 0; ch < C; ch++) {
-                    uint64_t m = 0;
-                    for (size_t j = 0; j < 64; j++)
-                        if ((ph + j) % C == ch) m |= 1ULL << j;
-                    c.plan.chmask[ph][ch] = m;
-                }
             c.plan.planes = planes;
         }
     }
@@ -148,10 +149,12 @@ int imfilt_lut(const imfilt_image *src, imfilt_image *dst, const void *table, si
     size_t align = 64 * C;
     /* weight: a 256-entry table stays in L1, a 65536-entry one does not (~4x slower) */
     const int small_table = src->dtype == IMFILT_U8;
-    run_elementwise(src, dst, in_size, elem_size, align, threads, TONE_LUT_MIN_PARALLEL_BYTES,
-                    small_table ? 1 : 4, small_table ? piece_lut8 : piece_lut16, &c);
+    unsigned none;
+    const int status = run_elementwise(src, dst, in_size, elem_size, align, threads,
+                                       TONE_LUT_MIN_PARALLEL_BYTES, small_table ? 1 : 4,
+                                       small_table ? piece_lut8 : piece_lut16, &c, &none);
     imfilt_aligned_free(planes);
-    return IMFILT_OK;
+    return status;
 }
 
 /* ------------------------------------------------------------------ power */
@@ -161,13 +164,13 @@ typedef struct {
     double g, gain;
 } pow_ctx;
 
-static int piece_pow_fast(const void *s, void *d, size_t n, const void *ctx) {
+static unsigned piece_pow_fast(const void *s, void *d, size_t n, const void *ctx) {
     const pow_ctx *c = (const pow_ctx *)ctx;
-    return c->k->pow_f32((const float *)s, (float *)d, n, &c->p);
+    return (unsigned)c->k->pow_f32((const float *)s, (float *)d, n, &c->p);
 }
 
 /* Gammas beyond the polynomial's range: libm's double pow, rounded to float32. */
-static int piece_pow_libm(const void *s, void *d, size_t n, const void *ctx) {
+static unsigned piece_pow_libm(const void *s, void *d, size_t n, const void *ctx) {
     const pow_ctx *c = (const pow_ctx *)ctx;
     const float *x = (const float *)s;
     float *y = (float *)d;
@@ -180,11 +183,11 @@ static int piece_pow_libm(const void *s, void *d, size_t n, const void *ctx) {
     return neg;
 }
 
-static int piece_negative(const void *s, void *d, size_t n, const void *ctx) {
+static unsigned piece_negative(const void *s, void *d, size_t n, const void *ctx) {
     (void)d;
     const imfilt_tone_table *k = IMFILT_ISA_ACTIVE(imfilt_tone_table, imfilt_tone);
-    return *(const int *)ctx == IMFILT_F32 ? k->negative_f32((const float *)s, n)
-                                           : k->negative_f64((const double *)s, n);
+    return (unsigned)(*(const int *)ctx == IMFILT_F32 ? k->negative_f32((const float *)s, n)
+                                                      : k->negative_f64((const double *)s, n));
 }
 
 int imfilt_any_negative(const imfilt_image *src, int threads, int *found) {
@@ -194,9 +197,11 @@ int imfilt_any_negative(const imfilt_image *src, int threads, int *found) {
     int dt = src->dtype;
     size_t sz = imfilt_dtype_size(dt);
     none.row_stride = 0; /* no output */
-    *found = run_elementwise(src, &none, sz, 0, 1024, threads, TONE_LUT_MIN_PARALLEL_BYTES, 1,
-                             piece_negative, &dt);
-    return IMFILT_OK;
+    unsigned neg;
+    const int status = run_elementwise(src, &none, sz, 0, 1024, threads,
+                                       TONE_LUT_MIN_PARALLEL_BYTES, 1, piece_negative, &dt, &neg);
+    *found = neg != 0;
+    return status;
 }
 
 int imfilt_pow(const imfilt_image *src, imfilt_image *dst, double gamma, double gain,
@@ -223,7 +228,9 @@ int imfilt_pow(const imfilt_image *src, imfilt_image *dst, double gamma, double 
     double gd = (double)c.p.g;
     c.p.odd_int = gd == floor(gd) && fmod(gd, 2.0) == 1.0;
     int fast = c.p.g <= IMFILT_POW_FAST_MAX_GAMMA;
-    *negative = run_elementwise(src, dst, 4, 4, 64, threads, TONE_POW_MIN_PARALLEL_BYTES, 8,
-                                fast ? piece_pow_fast : piece_pow_libm, &c);
-    return IMFILT_OK;
+    unsigned neg;
+    const int status = run_elementwise(src, dst, 4, 4, 64, threads, TONE_POW_MIN_PARALLEL_BYTES,
+                                       8, fast ? piece_pow_fast : piece_pow_libm, &c, &neg);
+    *negative = neg != 0;
+    return status;
 }

@@ -1,13 +1,12 @@
 /* Tone family (lookup tables, gamma): the per-ISA kernel table shared by the driver
-   (src/tone.c, compiled once) and the hot loops (src/tone_isa.c, compiled once per ISA level). */
+   (src/tone/tone.c, compiled once) and the hot loops (src/tone/tone_isa.c, compiled once per
+   ISA level). */
 #ifndef IMFILT_TONE_H
 #define IMFILT_TONE_H
 #include <stdint.h>
 #include "core/imfilt.h"
 #include "core/isa.h"
 
-/* Largest per-channel table count the byte-plane SIMD paths take; more channels run scalar. */
-#define IMFILT_LUT_SIMD_CHANNELS 4
 /* Element sizes (bytes) handled: 1, 2, 4, 8, 16 -> index 0..4. */
 #define IMFILT_LUT_NSIZES 5
 
@@ -15,14 +14,11 @@
    - table: the caller's table, entry (v, c) of elem_size bytes at (v * channels + c) * elem_size.
    - planes (only when channels <= the kernel table's lut8_plane_channels[size]): the table split
      into byte planes, byte b of entry (v, c) at planes[(c * elem_size + b) * 256 + v], 64-byte
-     aligned, so that SIMD byte permutes can look up every byte of an entry independently.
-   - chmask[p][c]: bit j set when lane j of a vector whose first element has channel phase p
-     holds channel c ((p + j) mod channels == c). */
+     aligned, so that SIMD byte permutes can look up every byte of an entry independently. */
 typedef struct {
     const void *table;
     const uint8_t *planes;
     size_t channels;
-    uint64_t chmask[IMFILT_LUT_SIMD_CHANNELS][IMFILT_LUT_SIMD_CHANNELS];
 } imfilt_lut8_plan;
 
 /* Constants of the float32 power x ** g * gain (see tone_isa.c for the algorithm). */

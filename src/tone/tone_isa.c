@@ -1,12 +1,12 @@
 /* Tone family hot loops (lookup tables, float32 power), compiled once per ISA level.
-   - Byte-indexed tables: AVX-512 VBMI looks every byte of a 64-pixel vector up with two
-     vpermi2b (128 table bytes each) and a blend on the index's top bit; an entry wider than a
-     byte is looked up plane by plane (its bytes stored as separate 256-byte tables) and the
-     planes are interleaved back with vpermt2b/w/d. Per-channel tables (up to 4) blend the
-     channels' lookups by the lane's channel. AVX2 looks bytes up with 16 pshufb (one per
-     16-byte slice of the table) and a vpblendvb tree on the index's high nibble. Everything
-     else (uint16 images, per-channel or wide tables on AVX2, the baseline) is a scalar gather
-     (tone_lut_tmpl.h).
+   - Byte-indexed tables: AVX-512 VBMI looks every byte of a 64-sample vector up with two
+     two-source byte permutes (128 table bytes each) and a blend on the index's top bit; an
+     entry wider than a byte is looked up plane by plane (its bytes stored as separate
+     256-byte tables) and the planes are interleaved back into entries. Per-channel tables
+     (up to 4) blend the channels' lookups by the lane's channel. AVX2 looks bytes up with 16
+     pshufb (one per 16-byte slice of the table) and a blend tree on the index's high nibble.
+     Everything else (uint16 images, per-channel or wide tables on AVX2, the baseline) is a
+     scalar gather (tone_lut_tmpl.h).
    - float32 power: exp2(g * log2(x)) by polynomials; a branch-free portable loop the compiler
      vectorises (baseline, AVX2) and an AVX-512 version with vgetexp/vgetmant/vscalef/vfixupimm
      and a 16-entry vpermps table (see pow_f32 and pow_f32_avx512 for the error bounds). */
@@ -14,197 +14,167 @@
 #include <string.h>
 #include <stdint.h>
 #include "tone.h"
-#if defined(__AVX2__) || defined(__AVX512BW__)
-#include <immintrin.h>
-#endif
+#include "simd/vec.h"
 
 typedef struct { uint64_t lo, hi; } tone_e16;
 
-/* ------------------------------------------------------------------ scalar gathers */
-#include "tone/tone_lut_instances.h"
+/* ------------------------------------------------------------------ byte-plane lookups */
+/* Each level with a plane kernel defines lut8_planes(src, dst, n, plan, E) for entries of
+   E <= TONE_PLANE_BYTES bytes and up to TONE_PLANE_CHANNELS per-channel tables; the driver
+   builds the planes only for those (lut8_plane_channels). */
+#if IMFILT_VEC_BYTES == 64 && defined(__AVX512VBMI__) && defined(__AVX512BW__)
+#define TONE_PLANE_BYTES 8
+#define TONE_PLANE_CHANNELS 4
 
-/* scalar entry points with the plan signature */
-#define PLAN_SCALAR(E) \
-    __attribute__((unused)) static void lut8_plain_##E(const uint8_t *s, void *d, size_t n, const imfilt_lut8_plan *p) { \
-        lut8_scalar_##E(s, d, n, p->table, p->channels); }
-PLAN_SCALAR(1)
-PLAN_SCALAR(2)
-PLAN_SCALAR(4)
-PLAN_SCALAR(8)
-PLAN_SCALAR(16)
-
-/* ------------------------------------------------------------------ AVX-512 VBMI */
-#if defined(__AVX512BW__) && defined(__AVX512VBMI__)
-
-#define Q2(M, b) M(b), M(b + 1)
-#define Q4(M, b) Q2(M, b), Q2(M, b + 2)
-#define Q8(M, b) Q4(M, b), Q4(M, b + 4)
-#define Q16(M, b) Q8(M, b), Q8(M, b + 8)
-#define Q32(M, b) Q16(M, b), Q16(M, b + 16)
-/* Interleaving indices for vpermt2b/w/d: unit j of the first source, then unit j of the second */
-#define R8(j) (j), (64 + (j))
-#define R16(j) (j), (32 + (j))
-#define R32(j) (j), (16 + (j))
-static const uint8_t IL8[2][64] __attribute__((aligned(64))) = {{Q32(R8, 0)}, {Q32(R8, 32)}};
-static const uint16_t IL16[2][32] __attribute__((aligned(64))) = {{Q16(R16, 0)}, {Q16(R16, 16)}};
-static const uint32_t IL32[2][16] __attribute__((aligned(64))) = {{Q8(R32, 0)}, {Q8(R32, 8)}};
-
-/* table[idx] for 64 byte indices: two 128-entry permutes, the index's top bit picks one */
-static inline __m512i lk512(__m512i idx, __mmask64 top, const uint8_t *pl) {
-    __m512i lo = _mm512_permutex2var_epi8(_mm512_load_si512((const void *)pl), idx,
-                                          _mm512_load_si512((const void *)(pl + 64)));
-    __m512i hi = _mm512_permutex2var_epi8(_mm512_load_si512((const void *)(pl + 128)), idx,
-                                          _mm512_load_si512((const void *)(pl + 192)));
-    return _mm512_mask_blend_epi8(top, lo, hi);
+/* T[idx] for 64 byte indices, T a 256-byte table held in four vectors t[0..3]: two 128-entry
+   permutes, the index's top bit picks one */
+static inline imfilt_vu8 lookup256(imfilt_vu8 idx, const imfilt_vu8 *t) {
+    return IMFILT_VSELECT((imfilt_vi8)idx < 0, imfilt_vpermute2_u8(t[2], idx, t[3]),
+                          imfilt_vpermute2_u8(t[0], idx, t[1]));
 }
 
-static inline __mmask64 first_n(size_t len) { return len >= 64 ? ~0ULL : ((1ULL << len) - 1); }
+/* A 256-byte plane as four vectors */
+static inline void plane_vectors(const uint8_t *pl, imfilt_vu8 *t) {
+    for (size_t k = 0; k < 4; k++) t[k] = IMFILT_VLOAD(imfilt_vu8, pl + 64 * k);
+}
 
-/* One table of bytes: 128 pixels per iteration, masked tail. */
-static void lut8_avx512_b1(const uint8_t *src, uint8_t *dst, size_t n, const uint8_t *pl) {
-    const __m512i t0 = _mm512_load_si512((const void *)pl), t1 = _mm512_load_si512((const void *)(pl + 64));
-    const __m512i t2 = _mm512_load_si512((const void *)(pl + 128)), t3 = _mm512_load_si512((const void *)(pl + 192));
+/* lookup256 from a plane in memory */
+static inline imfilt_vu8 plane_lookup(imfilt_vu8 idx, const uint8_t *pl) {
+    imfilt_vu8 t[4];
+    plane_vectors(pl, t);
+    return lookup256(idx, t);
+}
+
+/* One table of bytes, held in registers: 128 samples per iteration, masked tail. */
+static void lut8_planes_b1(const uint8_t *src, uint8_t *dst, size_t n, const uint8_t *pl) {
+    imfilt_vu8 t[4];
+    plane_vectors(pl, t);
     size_t i = 0;
     for (; i + 128 <= n; i += 128) {
-        __m512i a = _mm512_loadu_si512((const void *)(src + i));
-        __m512i b = _mm512_loadu_si512((const void *)(src + i + 64));
-        __m512i alo = _mm512_permutex2var_epi8(t0, a, t1), ahi = _mm512_permutex2var_epi8(t2, a, t3);
-        __m512i blo = _mm512_permutex2var_epi8(t0, b, t1), bhi = _mm512_permutex2var_epi8(t2, b, t3);
-        _mm512_storeu_si512((void *)(dst + i), _mm512_mask_blend_epi8(_mm512_movepi8_mask(a), alo, ahi));
-        _mm512_storeu_si512((void *)(dst + i + 64), _mm512_mask_blend_epi8(_mm512_movepi8_mask(b), blo, bhi));
+        const imfilt_vu8 a = IMFILT_VLOAD(imfilt_vu8, src + i);
+        const imfilt_vu8 b = IMFILT_VLOAD(imfilt_vu8, src + i + 64);
+        IMFILT_VSTORE(dst + i, lookup256(a, t));
+        IMFILT_VSTORE(dst + i + 64, lookup256(b, t));
     }
-    for (; i < n; i += 64) {
-        __mmask64 m = first_n(n - i);
-        __m512i a = _mm512_maskz_loadu_epi8(m, src + i);
-        __m512i r = _mm512_mask_blend_epi8(_mm512_movepi8_mask(a), _mm512_permutex2var_epi8(t0, a, t1),
-                                           _mm512_permutex2var_epi8(t2, a, t3));
-        _mm512_mask_storeu_epi8(dst + i, m, r);
-    }
+    for (; i < n; i += 64)
+        imfilt_vstore_tail_u8(dst + i, lookup256(imfilt_vload_tail_u8(src + i, n - i), t), n - i);
 }
 
-/* E-byte entries, C per-channel tables (E, C compile-time constants after inlining). */
-static inline __attribute__((always_inline)) void
-lut8_avx512_gen(const uint8_t *src, uint8_t *dst, size_t n, const imfilt_lut8_plan *p,
-                const size_t E, const size_t C) {
-    const __m512i il8lo = _mm512_load_si512((const void *)IL8[0]), il8hi = _mm512_load_si512((const void *)IL8[1]);
-    const __m512i il16lo = _mm512_load_si512((const void *)IL16[0]), il16hi = _mm512_load_si512((const void *)IL16[1]);
-    const __m512i il32lo = _mm512_load_si512((const void *)IL32[0]), il32hi = _mm512_load_si512((const void *)IL32[1]);
-    const uint8_t *planes = p->planes;
+/* E-byte entries, C per-channel tables (E, C compile-time constants after inlining): every
+   byte plane looked up, the channels' lookups blended by the lane's channel, then the planes
+   interleaved back into entries (bytes into 2-byte units, those into 4, then 8). */
+static inline __attribute__((always_inline)) void lut8_planes_gen(
+        const uint8_t *src, uint8_t *dst, size_t n, const uint8_t *planes, const size_t E,
+        const size_t C) {
+    const size_t L = IMFILT_VLANES(uint8_t);
+    /* lane_ch[ph]: each lane's channel in a vector whose first sample has channel ph */
+    const imfilt_vu8 id = imfilt_vindex_u8();
+    imfilt_vu8 lane_ch[TONE_PLANE_CHANNELS];
+    for (size_t ph = 0; ph < C; ph++) lane_ch[ph] = (id + (uint8_t)ph) % (uint8_t)C;
     size_t phase = 0;
-    const size_t step = 64 % C;
-    for (size_t i = 0; i < n; i += 64) {
-        size_t len = n - i < 64 ? n - i : 64;
-        __m512i idx = _mm512_maskz_loadu_epi8(first_n(len), src + i);
-        __mmask64 top = _mm512_movepi8_mask(idx);
-        __m512i u[8], w[8], o[8];
+    for (size_t i = 0; i < n; i += L) {
+        const size_t len = n - i < L ? n - i : L;
+        const imfilt_vu8 idx = imfilt_vload_tail_u8(src + i, len);
+        imfilt_vu8 u[8], w[8], o[8];
         for (size_t b = 0; b < E; b++) {
-            __m512i r = lk512(idx, top, planes + b * 256);
+            imfilt_vu8 r = plane_lookup(idx, planes + b * 256);
             for (size_t c = 1; c < C; c++)
-                r = _mm512_mask_blend_epi8(p->chmask[phase][c], r, lk512(idx, top, planes + (c * E + b) * 256));
+                r = IMFILT_VSELECT(lane_ch[phase] == (uint8_t)c,
+                                   plane_lookup(idx, planes + (c * E + b) * 256), r);
             u[b] = r;
         }
         if (E == 1) {
             o[0] = u[0];
         } else {
-            /* bytes -> 16-bit units: plane pairs (2a, 2a+1) give 2 vectors of 32 units each */
-            for (size_t a = 0; a < E / 2; a++) {
-                w[2 * a] = _mm512_permutex2var_epi8(u[2 * a], il8lo, u[2 * a + 1]);
-                w[2 * a + 1] = _mm512_permutex2var_epi8(u[2 * a], il8hi, u[2 * a + 1]);
-            }
+            /* bytes -> 2-byte units: plane pairs (2a, 2a+1) give 2 vectors of 32 units each */
+            for (size_t a = 0; a < E / 2; a++)
+                imfilt_vzip_u8(u[2 * a], u[2 * a + 1], 1, &w[2 * a], &w[2 * a + 1]);
             if (E == 2) {
                 o[0] = w[0]; o[1] = w[1];
             } else {
-                /* 16-bit -> 32-bit units: unit planes (w[0..1], w[2..3]) and (w[4..5], w[6..7]) */
+                /* 2-byte -> 4-byte units: unit planes (w[0..1], w[2..3]) and (w[4..5], w[6..7]) */
                 for (size_t a = 0; a < E / 4; a++)
-                    for (size_t q = 0; q < 2; q++) {
-                        u[4 * a + 2 * q] = _mm512_permutex2var_epi16(w[4 * a + q], il16lo, w[4 * a + 2 + q]);
-                        u[4 * a + 2 * q + 1] = _mm512_permutex2var_epi16(w[4 * a + q], il16hi, w[4 * a + 2 + q]);
-                    }
+                    for (size_t q = 0; q < 2; q++)
+                        imfilt_vzip_u8(w[4 * a + q], w[4 * a + 2 + q], 2, &u[4 * a + 2 * q],
+                                       &u[4 * a + 2 * q + 1]);
                 if (E == 4) {
                     for (size_t k = 0; k < 4; k++) o[k] = u[k];
                 } else {
-                    for (size_t q = 0; q < 4; q++) {
-                        o[2 * q] = _mm512_permutex2var_epi32(u[q], il32lo, u[4 + q]);
-                        o[2 * q + 1] = _mm512_permutex2var_epi32(u[q], il32hi, u[4 + q]);
-                    }
+                    for (size_t q = 0; q < 4; q++)
+                        imfilt_vzip_u8(u[q], u[4 + q], 4, &o[2 * q], &o[2 * q + 1]);
                 }
             }
         }
-        size_t bytes = len * E;
-        for (size_t k = 0; k < E; k++) {
-            if (bytes <= 64 * k) break;
-            if (bytes >= 64 * (k + 1))
-                _mm512_storeu_si512((void *)(dst + i * E + 64 * k), o[k]);
-            else
-                _mm512_mask_storeu_epi8(dst + i * E + 64 * k, first_n(bytes - 64 * k), o[k]);
+        const size_t bytes = len * E;
+        for (size_t k = 0; k < E && bytes > L * k; k++) {
+            if (bytes >= L * (k + 1)) IMFILT_VSTORE(dst + i * E + L * k, o[k]);
+            else imfilt_vstore_tail_u8(dst + i * E + L * k, o[k], bytes - L * k);
         }
-        phase += step;
-        if (phase >= C) phase -= C;
+        phase = (phase + L % C) % C;
     }
 }
 
-#define GEN_E(E) \
-    static void lut8_simd_##E(const uint8_t *s, void *d, size_t n, const imfilt_lut8_plan *p) { \
-        if (!p->planes) { lut8_scalar_##E(s, d, n, p->table, p->channels); return; } \
-        switch (p->channels) { \
-        case 1: \
-            if (E == 1) lut8_avx512_b1(s, (uint8_t *)d, n, p->planes); \
-            else lut8_avx512_gen(s, (uint8_t *)d, n, p, E, 1); \
-            break; \
-        case 2: lut8_avx512_gen(s, (uint8_t *)d, n, p, E, 2); break; \
-        case 3: lut8_avx512_gen(s, (uint8_t *)d, n, p, E, 3); break; \
-        default: lut8_avx512_gen(s, (uint8_t *)d, n, p, E, 4); break; \
-        } \
+/* The plane kernel for E-byte entries, the channel count made a constant. */
+static inline __attribute__((always_inline)) void lut8_planes(const uint8_t *src, uint8_t *dst,
+                                                              size_t n, const imfilt_lut8_plan *p,
+                                                              const size_t E) {
+    switch (p->channels) {
+    case 1:
+        if (E == 1) lut8_planes_b1(src, dst, n, p->planes);
+        else lut8_planes_gen(src, dst, n, p->planes, E, 1);
+        break;
+    case 2: lut8_planes_gen(src, dst, n, p->planes, E, 2); break;
+    case 3: lut8_planes_gen(src, dst, n, p->planes, E, 3); break;
+    default: lut8_planes_gen(src, dst, n, p->planes, E, 4); break;
     }
-GEN_E(1)
-GEN_E(2)
-GEN_E(4)
-GEN_E(8)
-#define LUT8_TABLE {lut8_simd_1, lut8_simd_2, lut8_simd_4, lut8_simd_8, lut8_plain_16}
-#define LUT8_PLANES {4, 4, 4, 4, 0}
-
-
-/* ------------------------------------------------------------------ AVX2 */
-#elif defined(__AVX2__)
-
-/* table[idx] for 32 byte indices: 16 pshufb look the low nibble up in every 16-byte slice of
-   the table, then a tree of 15 vpblendvb picks the slice by the index's bits 4, 5, 6, 7 (each
-   shifted up to bit 7, the only bit vpblendvb reads). */
-static inline __m256i lk256(__m256i idx, const uint8_t *pl) {
-    const __m256i lo = _mm256_and_si256(idx, _mm256_set1_epi8(0x0f));
-    const __m256i m4 = _mm256_slli_epi16(idx, 3), m5 = _mm256_slli_epi16(idx, 2),
-                  m6 = _mm256_slli_epi16(idx, 1);
-#define SL(s) _mm256_shuffle_epi8(_mm256_broadcastsi128_si256(_mm_load_si128((const __m128i *)(pl + 16 * (s)))), lo)
-#define B4(s) _mm256_blendv_epi8(SL(s), SL((s) + 1), m4)
-#define B5(s) _mm256_blendv_epi8(B4(s), B4((s) + 2), m5)
-#define B6(s) _mm256_blendv_epi8(B5(s), B5((s) + 4), m6)
-    return _mm256_blendv_epi8(B6(0), B6(8), idx);
-#undef SL
-#undef B4
-#undef B5
-#undef B6
 }
 
-/* One table: the pshufb tree, 32 pixels per step, scalar tail. Per-channel tables would need
-   one tree per channel: measured slower than the scalar gather (2.6 vs 1.7 ms for 1080p RGB),
-   so they, and wider entries, stay scalar. */
-static void lut8_simd_1(const uint8_t *src, void *dv, size_t n, const imfilt_lut8_plan *p) {
-    if (!p->planes || p->channels != 1) { lut8_scalar_1(src, dv, n, p->table, p->channels); return; }
-    uint8_t *dst = (uint8_t *)dv;
-    const uint8_t *t = (const uint8_t *)p->table;
+#elif IMFILT_VEC_BYTES == 32 && defined(__AVX2__)
+/* One table of bytes only: per-channel tables would need one pshufb tree per channel,
+   measured slower than the scalar gather (2.6 vs 1.7 ms for 1080p RGB), so they, and wider
+   entries, stay scalar. */
+#define TONE_PLANE_BYTES 1
+#define TONE_PLANE_CHANNELS 1
+
+/* pl[idx] for 32 byte indices: 16 pshufb look the low nibble up in every 16-byte slice of the
+   plane, then a tree of 15 blends picks the slice by the index's bits 4, 5, 6, 7, each shifted
+   up to bit 7, the bit the blends read (the 16-bit shifts carry bits into the next byte's low
+   bits, which nothing reads). */
+static inline imfilt_vu8 plane_lookup(imfilt_vu8 idx, const uint8_t *pl) {
+    const imfilt_vu8 lo = idx & 0x0f;
+    const imfilt_vu16 w = (imfilt_vu16)idx;
+    const imfilt_vi8 b4 = (imfilt_vi8)(w << 3), b5 = (imfilt_vi8)(w << 2), b6 = (imfilt_vi8)(w << 1),
+                     b7 = (imfilt_vi8)idx;
+    imfilt_vu8 s[16];
+    for (size_t k = 0; k < 16; k++) s[k] = imfilt_vlookup16_u8(pl + 16 * k, lo);
+    for (size_t k = 0; k < 8; k++) s[k] = IMFILT_VSELECT(b4 < 0, s[2 * k + 1], s[2 * k]);
+    for (size_t k = 0; k < 4; k++) s[k] = IMFILT_VSELECT(b5 < 0, s[2 * k + 1], s[2 * k]);
+    for (size_t k = 0; k < 2; k++) s[k] = IMFILT_VSELECT(b6 < 0, s[2 * k + 1], s[2 * k]);
+    return IMFILT_VSELECT(b7 < 0, s[1], s[0]);
+}
+
+/* One byte table (E == 1, one channel): 32 samples per step, scalar tail. */
+static inline void lut8_planes(const uint8_t *src, uint8_t *dst, size_t n,
+                               const imfilt_lut8_plan *p, const size_t E) {
+    (void)E;
+    const size_t L = IMFILT_VLANES(uint8_t);
     size_t i = 0;
-    for (; i + 32 <= n; i += 32)
-        _mm256_storeu_si256((__m256i *)(dst + i),
-                            lk256(_mm256_loadu_si256((const __m256i *)(src + i)), p->planes));
-    for (; i < n; i++) dst[i] = t[src[i]];
+    for (; i + L <= n; i += L)
+        IMFILT_VSTORE(dst + i, plane_lookup(IMFILT_VLOAD(imfilt_vu8, src + i), p->planes));
+    for (; i < n; i++) dst[i] = p->planes[src[i]];
 }
-#define LUT8_TABLE {lut8_simd_1, lut8_plain_2, lut8_plain_4, lut8_plain_8, lut8_plain_16}
-#define LUT8_PLANES {1, 0, 0, 0, 0}
 
 #else
-#define LUT8_TABLE {lut8_plain_1, lut8_plain_2, lut8_plain_4, lut8_plain_8, lut8_plain_16}
-#define LUT8_PLANES {0, 0, 0, 0, 0}
+#define TONE_PLANE_BYTES 0
+#define TONE_PLANE_CHANNELS 0
 #endif
+
+/* lut8_plane_channels of entries of E bytes */
+#define TONE_PLANES_FOR(E) ((E) <= TONE_PLANE_BYTES ? TONE_PLANE_CHANNELS : 0)
+
+/* ------------------------------------------------------------------ scalar gathers */
+/* lut8_scalar_<E>, lut16_scalar_<E>, and lut8_<E>, the table's entry for byte images */
+#include "tone/tone_lut_instances.h"
 
 /* ------------------------------------------------------------------ float32 power */
 /* Algorithm: x ** g = 2 ** (g * log2 x), all in float32 lanes, no tables:
@@ -387,15 +357,7 @@ static int pow_f32_avx512(const float *src, float *dst, size_t n, const imfilt_p
     }
     return neg != 0;
 }
-#define POW_F32 pow_f32_avx512
-#else
-#define POW_F32 pow_f32
 #endif
-/* 65536-entry tables (uint16 images) stay scalar gathers at every level: on this machine
-   vpgatherdd / vpgatherdq measured 1.3-1.6x slower than the unrolled scalar loop for 1-, 2-,
-   4- and 8-byte entries (0.75 vs 0.46 ms for 1080p uint16 -> uint16), which already runs at
-   ~0.7 cycles per sample. */
-#define LUT16_TABLE {lut16_scalar_1, lut16_scalar_2, lut16_scalar_4, lut16_scalar_8, lut16_scalar_16}
 
 /* accumulators as wide as the samples, so that the loops vectorise */
 static int negative_f32(const float *x, size_t n) {
@@ -411,10 +373,19 @@ static int negative_f64(const double *x, size_t n) {
 
 const imfilt_tone_table IMFILT_ISA_TABLE(imfilt_tone) = {
     .name = IMFILT_ISA_LEVEL_NAME,
-    .lut8 = LUT8_TABLE,
-    .lut8_plane_channels = LUT8_PLANES,
-    .lut16 = LUT16_TABLE,
-    .pow_f32 = POW_F32,
+    .lut8 = {lut8_1, lut8_2, lut8_4, lut8_8, lut8_16},
+    .lut8_plane_channels = {TONE_PLANES_FOR(1), TONE_PLANES_FOR(2), TONE_PLANES_FOR(4),
+                            TONE_PLANES_FOR(8), TONE_PLANES_FOR(16)},
+    /* 65536-entry tables (uint16 images) stay scalar gathers at every level: on this machine
+       vpgatherdd / vpgatherdq measured 1.3-1.6x slower than the unrolled scalar loop for 1-,
+       2-, 4- and 8-byte entries (0.75 vs 0.46 ms for 1080p uint16 -> uint16), which already
+       runs at ~0.7 cycles per sample. */
+    .lut16 = {lut16_scalar_1, lut16_scalar_2, lut16_scalar_4, lut16_scalar_8, lut16_scalar_16},
+#if defined(__AVX512F__) && defined(__AVX512DQ__)
+    .pow_f32 = pow_f32_avx512,
+#else
+    .pow_f32 = pow_f32,
+#endif
     .negative_f32 = negative_f32,
     .negative_f64 = negative_f64,
 };

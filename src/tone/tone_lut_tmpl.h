@@ -1,7 +1,9 @@
 /* Scalar table lookup lut<index bits>_scalar_<entry bytes> for every (index type IT, entry
    type ET): dst[i] = T[src[i] * channels + i mod channels]. Algorithm: a plain gather,
    unrolled by four with every index read before its slot is written, so dst == src (in
-   place) is safe. Expanded by tools/expand_template.py into tone_lut_instances.h.
+   place) is safe. For byte indices also lut8_<entry bytes>, the table's entry point: the
+   level's plane kernel (tone_isa.c) when the driver built planes, else the gather.
+   Expanded by tools/expand_template.py into tone_lut_instances.h.
    instances:
      IB=8  IT=uint8_t  EB=1  ET=uint8_t
      IB=8  IT=uint8_t  EB=2  ET=uint16_t
@@ -37,3 +39,15 @@ static void lut@IB@_scalar_@EB@(const IT *src, void *dstv, size_t n, const void 
             for (size_t c = 0; c < channels; c++) dst[i + c] = t[(size_t)src[i + c] * channels + c];
     }
 }
+
+#if IB == 8
+static void lut8_@EB@(const uint8_t *src, void *dst, size_t n, const imfilt_lut8_plan *p) {
+#if EB <= TONE_PLANE_BYTES
+    if (p->planes) {
+        lut8_planes(src, (uint8_t *)dst, n, p, EB);
+        return;
+    }
+#endif
+    lut8_scalar_@EB@(src, dst, n, p->table, p->channels);
+}
+#endif
