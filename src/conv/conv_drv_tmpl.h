@@ -307,11 +307,7 @@ static int dense_@WS@(const imfilt_conv_table *T, const W *x, const W *w, const 
 /* ---------------------------------------------------------------------------------------- */
 #include "core/bordered_row_tmpl.h"
 
-/* filter2d on an image of the work type itself (float32 with float, float64 with double):
-   no conversion passes. Output columns whose taps stay inside the image (a multiple of the
-   micro-kernel width) read the source rows in place and write the destination row in place;
-   only the few edge columns go through bordered copies. Every sample takes the same
-   correlation loop, so the split never changes a value. Strips: rows of the image. */
+/* One filter2d call's shared state; strips are rows of the image. */
 typedef struct {
     const imfilt_separable_table *KK;
     const imfilt_conv_table *T;
@@ -321,11 +317,18 @@ typedef struct {
     size_t kh, kw, ay, ax;
     W delta, cval;
     int border;
-    size_t eL, pm, tw, row_len;  /* in-place columns [eL, eL + pm) in tiles of tw */
-} filter2d_direct_job_@WS@;
+    size_t tw, row_len;     /* column tile, scratch row length */
+    size_t eL, pm;          /* direct: the in-place columns [eL, eL + pm) */
+    imfilt_out_rule rule;   /* converted: the output rule */
+} filter2d_job_@WS@;
 
+/* filter2d on an image of the work type itself (float32 with float, float64 with double):
+   no conversion passes. Output columns whose taps stay inside the image (a multiple of the
+   micro-kernel width) read the source rows in place and write the destination row in place;
+   only the few edge columns go through bordered copies. Every sample takes the same
+   correlation loop, so the split never changes a value. */
 static int filter2d_direct_strip_@WS@(void *job_, size_t y0, size_t y1, int tid, int *status) {
-    const filter2d_direct_job_@WS@ *job = job_;
+    const filter2d_job_@WS@ *job = job_;
     const imfilt_image *src = job->src, *dst = job->dst;
     const imfilt_conv_table *T = job->T;
     const size_t H = src->height, C = src->channels, width = src->width;
@@ -386,12 +389,11 @@ static int filter2d_direct_strip_@WS@(void *job_, size_t y0, size_t y1, int tid,
     return IMFILT_OK;
 }
 
-static int filter2d_direct_@WS@(const imfilt_image *src, imfilt_image *dst, const W *k,
-                                size_t kh, size_t kw, size_t ay, size_t ax, W delta, int border,
-                                W cval, int threads) {
-    const imfilt_conv_table *T = IMFILT_ISA_ACTIVE(imfilt_conv_table, imfilt_conv);
+static int filter2d_direct_@WS@(filter2d_job_@WS@ *job, int threads) {
+    const imfilt_image *src = job->src;
     const size_t H = src->height, C = src->channels, width = src->width;
-    const size_t slack = 64 / sizeof(W), nb = T->gemm_nb_@WS@;
+    const size_t kh = job->kh, kw = job->kw, ax = job->ax;
+    const size_t slack = FILTER2D_SLACK_BYTES / sizeof(W), nb = job->T->gemm_nb_@WS@;
     const size_t right = kw - 1 - ax;
     /* pixels [eL, eL + pm) are read in place: their taps cover columns [eL - ax, ...) inside */
     const size_t eL = ax < width ? ax : width;
@@ -404,38 +406,26 @@ static int filter2d_direct_@WS@(const imfilt_image *src, imfilt_image *dst, cons
     if (tw < nb) tw = nb;
     /* scratch: kh bordered edge rows and one row of cval, O((tile + kw) * kh) */
     const size_t edge = eL > width - eL - pm ? eL : width - eL - pm;
-    filter2d_direct_job_@WS@ job = {
-        .KK = imfilt_separable_active(), .T = T, .src = src, .dst = dst, .k = k, .kh = kh,
-        .kw = kw, .ay = ay, .ax = ax, .delta = delta, .cval = cval, .border = border, .eL = eL,
-        .pm = pm, .tw = tw, .row_len = ((edge > tw ? edge : tw) + kw - 1) * C + slack};
+    job->eL = eL;
+    job->pm = pm;
+    job->tw = tw;
+    job->row_len = ((edge > tw ? edge : tw) + kw - 1) * C + slack;
     const int nt = imfilt_choose_threads(threads, H, tap_weighted(width * C, kh * kw));
-    return imfilt_parallel_rows(H, 1, nt, filter2d_direct_strip_@WS@, &job);
+    return imfilt_parallel_rows(H, 1, nt, filter2d_direct_strip_@WS@, job);
 }
 
 /* filter2d of any other image: column tiles of input rows converted to W into a ring of
    kh + 1 bordered rows, two output rows per correlation, stored through the separable
-   table's output rule. Strips: rows of the image. */
-typedef struct {
-    const imfilt_separable_table *KK;
-    const imfilt_conv_table *T;
-    const imfilt_image *src;
-    imfilt_image *dst;
-    const W *k;
-    size_t kh, kw, ay, ax;
-    W delta, cval;
-    int border;
-    size_t tw, row_len;  /* column tile, ring row length */
-    imfilt_out_rule rule;
-} filter2d_run_job_@WS@;
-
+   table's output rule. */
 static int filter2d_run_strip_@WS@(void *job_, size_t y0, size_t y1, int tid, int *status) {
-    const filter2d_run_job_@WS@ *job = job_;
+    const filter2d_job_@WS@ *job = job_;
     const imfilt_image *src = job->src, *dst = job->dst;
     const imfilt_separable_table *KK = job->KK;
     const imfilt_conv_table *T = job->T;
     const size_t H = src->height, C = src->channels, width = src->width;
     const size_t kh = job->kh, kw = job->kw, ay = job->ay, ax = job->ax;
-    const size_t slack = 64 / sizeof(W), nring = kh + 1, tw = job->tw, tn = tw * C;
+    const size_t slack = FILTER2D_SLACK_BYTES / sizeof(W), nring = kh + 1, tw = job->tw;
+    const size_t tn = tw * C;
     const size_t row_len = job->row_len, esz = imfilt_dtype_size(dst->dtype);
     const W *k = job->k;
     (void)tid;
@@ -487,34 +477,34 @@ static int filter2d_run_strip_@WS@(void *job_, size_t y0, size_t y1, int tid, in
 
 static int filter2d_run_@WS@(const imfilt_image *src, imfilt_image *dst, const double *kd,
                              size_t kh, size_t kw, size_t ay, size_t ax, double delta, int border,
-                             double cval_d, int threads) {
+                             double cval, int threads) {
     const size_t H = src->height, C = src->channels, width = src->width;
-    const W cval = (W)cval_d;
-    const size_t slack = 64 / sizeof(W);
-    const size_t nring = kh + 1;
-    size_t tile_samples = FILTER2D_TILE_BYTES / (nring * sizeof(W));
-    if (tile_samples < 256) tile_samples = 256;
-    size_t tw = tile_samples / C;
-    if (tw >= 64) tw -= tw % 64;
-    if (tw < 1) tw = 1;
-    if (tw >= width || width - tw < kw) tw = width;
     W *k = malloc(kh * kw * sizeof(W));
     if (!k) return IMFILT_ENOMEM;
     for (size_t i = 0; i < kh * kw; i++) k[i] = (W)kd[i];
-    if (src->dtype == WCODE && dst->dtype == WCODE) {
-        int st = filter2d_direct_@WS@(src, dst, k, kh, kw, ay, ax, (W)delta, border, cval, threads);
-        free(k);
-        return st;
-    }
-    filter2d_run_job_@WS@ job = {
+    filter2d_job_@WS@ job = {
         .KK = imfilt_separable_active(), .T = IMFILT_ISA_ACTIVE(imfilt_conv_table, imfilt_conv),
         .src = src, .dst = dst, .k = k, .kh = kh, .kw = kw, .ay = ay, .ax = ax,
-        .delta = (W)delta, .cval = cval, .border = border, .tw = tw,
-        .row_len = (tw + kw - 1) * C + slack,
-        .rule = {.scale = 1.0, .mode = dst->dtype == IMFILT_F32 || dst->dtype == IMFILT_F64
-                                           ? IMFILT_OUT_CAST : IMFILT_OUT_ROUND}};
-    const int nt = imfilt_choose_threads(threads, H, tap_weighted(width * C, kh * kw));
-    const int status = imfilt_parallel_rows(H, 1, nt, filter2d_run_strip_@WS@, &job);
+        .delta = (W)delta, .cval = (W)cval, .border = border};
+    int status;
+    if (src->dtype == WCODE && dst->dtype == WCODE) {
+        status = filter2d_direct_@WS@(&job, threads);
+    } else {
+        /* column tiles keep the ring of kh + 1 rows within ~L1 */
+        size_t tile_samples = FILTER2D_TILE_BYTES / ((kh + 1) * sizeof(W));
+        if (tile_samples < 256) tile_samples = 256;
+        size_t tw = tile_samples / C;
+        if (tw >= 64) tw -= tw % 64;
+        if (tw < 1) tw = 1;
+        if (tw >= width || width - tw < kw) tw = width;
+        job.tw = tw;
+        job.row_len = (tw + kw - 1) * C + FILTER2D_SLACK_BYTES / sizeof(W);
+        job.rule = (imfilt_out_rule){
+            .scale = 1.0, .mode = dst->dtype == IMFILT_F32 || dst->dtype == IMFILT_F64
+                                      ? IMFILT_OUT_CAST : IMFILT_OUT_ROUND};
+        const int nt = imfilt_choose_threads(threads, H, tap_weighted(width * C, kh * kw));
+        status = imfilt_parallel_rows(H, 1, nt, filter2d_run_strip_@WS@, &job);
+    }
     free(k);
     return status;
 }
