@@ -76,7 +76,11 @@ static int depthwise_strip_@WS@(void *job_, size_t it0, size_t it1, int tid, int
     const depthwise_job_@WS@ *job = job_;
     const conv_geom *g = job->g;
     const size_t R = IMFILT_DW_ROWS, NR = job->NR, L = job->L, XC = job->XC;
-    const size_t Cout = job->Cout, mult = Cout / job->C, tiles = job->tiles, nbands = job->nbands;
+    const size_t C = job->C, Cout = job->Cout, mult = Cout / C, tiles = job->tiles;
+    const size_t nbands = job->nbands;
+    const imfilt_conv_table *T = job->T;
+    const W *x = job->x, *w = job->w, *bias = job->bias;
+    W *y = job->y;
     (void)tid;
     W *ring = malloc(NR * g->sw * L * sizeof(W));
     void *aux = malloc(NR * (2 * sizeof(ptrdiff_t) + sizeof(W *)) + g->kw * sizeof(size_t));
@@ -96,10 +100,10 @@ static int depthwise_strip_@WS@(void *job_, size_t it0, size_t it1, int tid, int
         if (imfilt_stopped(status)) break;
         const size_t plane = it / nbands, b = it % nbands;
         const size_t n = plane / Cout, oc = plane % Cout, ic = oc / mult;
-        const W *in = job->x + (n * job->C + ic) * g->h * g->w;
-        W *out = job->y + plane * g->oh * g->ow;
-        const W *k = job->w + oc * g->kh * g->kw;
-        const W bv = job->bias ? job->bias[oc] : (W)0;
+        const W *in = x + (n * C + ic) * g->h * g->w;
+        W *out = y + plane * g->oh * g->ow;
+        const W *k = w + oc * g->kh * g->kw;
+        const W bv = bias ? bias[oc] : (W)0;
         const size_t oyA = tiles * b / nbands * R;
         size_t oyB = tiles * (b + 1) / nbands * R;
         if (oyB > g->oh) oyB = g->oh;
@@ -115,15 +119,15 @@ static int depthwise_strip_@WS@(void *job_, size_t it0, size_t it1, int tid, int
                     W *buf = ring + s * g->sw * L;
                     if (slot_row[s] != iy) {
                         const int inside = iy >= 0 && iy < (ptrdiff_t)g->h;
-                        fill_phases_@WS@(job->T, inside ? in + (size_t)iy * g->w : NULL, g->w, ox0,
+                        fill_phases_@WS@(T, inside ? in + (size_t)iy * g->w : NULL, g->w, ox0,
                                          g->sw, g->pw, L, slot_pads[s] == (ptrdiff_t)ox0, buf);
                         slot_row[s] = iy;
                         slot_pads[s] = (ptrdiff_t)ox0;
                     }
                     rows[t] = buf;
                 }
-                job->T->dw_@WS@(rows, nr, g->sh, g->dh, g->kh, g->kw, xoff, k, bv,
-                                out + oy * g->ow + ox0, g->ow, cw);
+                T->dw_@WS@(rows, nr, g->sh, g->dh, g->kh, g->kw, xoff, k, bv,
+                           out + oy * g->ow + ox0, g->ow, cw);
             }
         }
     }
@@ -167,6 +171,10 @@ static int pointwise_strip_@WS@(void *job_, size_t it0, size_t it1, int tid, int
     const size_t cin = job->cin, cout = job->cout, groups = job->groups, K = job->K;
     const size_t ocb = job->T->gemm_ocb_@WS@, nb = job->T->gemm_nb_@WS@, nblk = job->nblk;
     const size_t plane_out = g->oh * g->ow, plane_in = g->h * g->w, PC = job->PC;
+    const size_t C = job->C, Cout = job->Cout, chunks = job->chunks;
+    const imfilt_conv_table *T = job->T;
+    const W *x = job->x, *wp = job->wp, *bp = job->bp;
+    W *y = job->y;
     (void)tid;
     const W **ptr = malloc(cin * sizeof(W *) + 1);
     W *tail = malloc(cin * nb * sizeof(W) + 1);
@@ -177,15 +185,14 @@ static int pointwise_strip_@WS@(void *job_, size_t it0, size_t it1, int tid, int
     }
     for (size_t it = it0; it < it1; it++) {
         if (imfilt_stopped(status)) break;
-        const size_t c = it % job->chunks, ng = it / job->chunks;
+        const size_t c = it % chunks, ng = it / chunks;
         const size_t n = ng / groups, gr = ng % groups;
         const size_t p0 = c * PC, pn = plane_in - p0 < PC ? plane_in - p0 : PC;
         const size_t main = pn / nb * nb, rem = pn - main;
-        const W *wg = job->wp + gr * nblk * K * ocb, *bg = job->bp + gr * nblk * ocb;
-        W *outp = job->y + (n * job->Cout + gr * cout) * plane_out + p0;
-        for (size_t ic = 0; ic < cin; ic++)
-            ptr[ic] = job->x + (n * job->C + gr * cin + ic) * plane_in + p0;
-        if (main) job->T->gemm_@WS@(ptr, K, wg, bg, cout, outp, plane_out, main);
+        const W *wg = wp + gr * nblk * K * ocb, *bg = bp + gr * nblk * ocb;
+        W *outp = y + (n * Cout + gr * cout) * plane_out + p0;
+        for (size_t ic = 0; ic < cin; ic++) ptr[ic] = x + (n * C + gr * cin + ic) * plane_in + p0;
+        if (main) T->gemm_@WS@(ptr, K, wg, bg, cout, outp, plane_out, main);
         if (rem) {  /* the last pixels through a zero-padded copy: same arithmetic */
             for (size_t ic = 0; ic < cin; ic++) {
                 W *t = tail + ic * nb;
@@ -193,7 +200,7 @@ static int pointwise_strip_@WS@(void *job_, size_t it0, size_t it1, int tid, int
                 memset(t + rem, 0, (nb - rem) * sizeof(W));
                 ptr[ic] = t;
             }
-            job->T->gemm_@WS@(ptr, K, wg, bg, cout, outp + main, plane_out, rem);
+            T->gemm_@WS@(ptr, K, wg, bg, cout, outp + main, plane_out, rem);
         }
     }
     free((void *)ptr);
@@ -208,6 +215,10 @@ static int dense_strip_@WS@(void *job_, size_t it0, size_t it1, int tid, int *st
     const size_t cin = job->cin, cout = job->cout, groups = job->groups, K = job->K;
     const size_t ocb = job->T->gemm_ocb_@WS@, nblk = job->nblk, nbands = job->nbands;
     const size_t plane_out = g->oh * g->ow, plane_in = g->h * g->w, XC = job->XC, L = job->L;
+    const size_t C = job->C, Cout = job->Cout;
+    const imfilt_conv_table *T = job->T;
+    const W *x = job->x, *wp = job->wp, *bp = job->bp;
+    W *y = job->y;
     (void)tid;
     W *buf = malloc(cin * g->kh * g->sw * L * sizeof(W) + 1);
     const W **ptr = malloc(K * sizeof(W *) + 1);
@@ -225,9 +236,9 @@ static int dense_strip_@WS@(void *job_, size_t it0, size_t it1, int tid, int *st
         const size_t u = it / nbands, b = it % nbands;
         const size_t n = u / groups, gr = u % groups;
         const size_t oyA = g->oh * b / nbands, oyB = g->oh * (b + 1) / nbands;
-        const W *wg = job->wp + gr * nblk * K * ocb, *bg = job->bp + gr * nblk * ocb;
-        const W *in = job->x + (n * job->C + gr * cin) * plane_in;
-        W *outp = job->y + (n * job->Cout + gr * cout) * plane_out;
+        const W *wg = wp + gr * nblk * K * ocb, *bg = bp + gr * nblk * ocb;
+        const W *in = x + (n * C + gr * cin) * plane_in;
+        W *outp = y + (n * Cout + gr * cout) * plane_out;
         for (size_t ox0 = 0; ox0 < g->ow; ox0 += XC) {
             const size_t cw = g->ow - ox0 < XC ? g->ow - ox0 : XC;
             for (size_t oy = oyA; oy < oyB; oy++) {
@@ -235,11 +246,11 @@ static int dense_strip_@WS@(void *job_, size_t it0, size_t it1, int tid, int *st
                     for (size_t ky = 0; ky < g->kh; ky++) {
                         const ptrdiff_t iy = (ptrdiff_t)(oy * g->sh + ky * g->dh) - (ptrdiff_t)g->ph;
                         const int inside = iy >= 0 && iy < (ptrdiff_t)g->h;
-                        fill_phases_@WS@(job->T, inside ? in + ic * plane_in + (size_t)iy * g->w : NULL,
+                        fill_phases_@WS@(T, inside ? in + ic * plane_in + (size_t)iy * g->w : NULL,
                                          g->w, ox0, g->sw, g->pw, L, oy != oyA,
                                          buf + (ic * g->kh + ky) * g->sw * L);
                     }
-                job->T->gemm_@WS@(ptr, K, wg, bg, cout, outp + oy * g->ow + ox0, plane_out, cw);
+                T->gemm_@WS@(ptr, K, wg, bg, cout, outp + oy * g->ow + ox0, plane_out, cw);
             }
         }
     }
@@ -330,11 +341,14 @@ typedef struct {
 static int filter2d_direct_strip_@WS@(void *job_, size_t y0, size_t y1, int tid, int *status) {
     const filter2d_job_@WS@ *job = job_;
     const imfilt_image *src = job->src, *dst = job->dst;
+    const imfilt_separable_table *KK = job->KK;
     const imfilt_conv_table *T = job->T;
     const size_t H = src->height, C = src->channels, width = src->width;
     const size_t kh = job->kh, kw = job->kw, ay = job->ay, ax = job->ax, row_len = job->row_len;
     const size_t eL = job->eL, pm = job->pm, tw = job->tw;
     const W *k = job->k;
+    const W delta = job->delta, cval = job->cval;
+    const int border = job->border;
     (void)tid;
     W *mem = calloc((kh + 1) * row_len, sizeof(W));
     const W **rows = malloc((kh + 1) * sizeof(W *));
@@ -344,7 +358,7 @@ static int filter2d_direct_strip_@WS@(void *job_, size_t y0, size_t y1, int tid,
         return IMFILT_ENOMEM;
     }
     W *bord = mem, *const_row = mem + kh * row_len;
-    for (size_t i = 0; i < row_len; i++) const_row[i] = job->cval;
+    for (size_t i = 0; i < row_len; i++) const_row[i] = cval;
     for (size_t t0 = 0; t0 < pm; t0 += tw) {
         if (imfilt_stopped(status)) break;
         const size_t t1 = t0 + tw < pm ? t0 + tw : pm;
@@ -352,7 +366,7 @@ static int filter2d_direct_strip_@WS@(void *job_, size_t y0, size_t y1, int tid,
             const size_t nrows = y + 1 < y1 ? kh + 1 : kh;
             for (size_t j = 0; j < nrows; j++) {
                 const ptrdiff_t sy = imfilt_border_index((ptrdiff_t)(y + j) - (ptrdiff_t)ay,
-                                                         (ptrdiff_t)H, job->border);
+                                                         (ptrdiff_t)H, border);
                 rows[j] = sy < 0 ? const_row
                                  : (const W *)((const char *)src->data + sy * src->row_stride) +
                                        (eL - ax + t0) * C;
@@ -360,9 +374,9 @@ static int filter2d_direct_strip_@WS@(void *job_, size_t y0, size_t y1, int tid,
             W *d0 = (W *)((char *)dst->data + (ptrdiff_t)y * dst->row_stride) + (eL + t0) * C;
             if (nrows == kh + 1) {
                 W *d1 = (W *)((char *)d0 + dst->row_stride);
-                T->corr2_@WS@(rows, kh, kw, C, k, job->delta, d0, d1, (t1 - t0) * C);
+                T->corr2_@WS@(rows, kh, kw, C, k, delta, d0, d1, (t1 - t0) * C);
             } else {
-                T->corr_@WS@(rows, kh, kw, C, k, job->delta, d0, (t1 - t0) * C);
+                T->corr_@WS@(rows, kh, kw, C, k, delta, d0, (t1 - t0) * C);
             }
         }
     }
@@ -375,13 +389,13 @@ static int filter2d_direct_strip_@WS@(void *job_, size_t y0, size_t y1, int tid,
             if (x1 <= x0) continue;
             for (size_t j = 0; j < kh; j++) {
                 const ptrdiff_t sy = imfilt_border_index((ptrdiff_t)(y + j) - (ptrdiff_t)ay,
-                                                         (ptrdiff_t)H, job->border);
+                                                         (ptrdiff_t)H, border);
                 if (sy < 0) { rows[j] = const_row; continue; }
                 W *row = bord + j * row_len;
-                bordered_row_@WS@(job->KK, src, row, sy, x0, x1, kw, ax, job->border, job->cval);
+                bordered_row_@WS@(KK, src, row, sy, x0, x1, kw, ax, border, cval);
                 rows[j] = row;
             }
-            T->corr_@WS@(rows, kh, kw, C, k, job->delta, drow + x0 * C, (x1 - x0) * C);
+            T->corr_@WS@(rows, kh, kw, C, k, delta, drow + x0 * C, (x1 - x0) * C);
         }
     }
     free(mem);
@@ -428,6 +442,9 @@ static int filter2d_run_strip_@WS@(void *job_, size_t y0, size_t y1, int tid, in
     const size_t tn = tw * C;
     const size_t row_len = job->row_len, esz = imfilt_dtype_size(dst->dtype);
     const W *k = job->k;
+    const W delta = job->delta, cval = job->cval;
+    const int border = job->border;
+    const imfilt_out_rule *rule = &job->rule;
     (void)tid;
     W *mem = calloc((nring + 1) * row_len + 2 * (tn + slack), sizeof(W));
     const W **ptrs = malloc(2 * nring * sizeof(W *));
@@ -439,7 +456,7 @@ static int filter2d_run_strip_@WS@(void *job_, size_t y0, size_t y1, int tid, in
     W *ring = mem, *const_row = mem + nring * row_len, *acc = const_row + row_len;
     W *acc1 = acc + tn + slack;
     const W **slot = ptrs, **rows = ptrs + nring;
-    for (size_t i = 0; i < row_len; i++) const_row[i] = job->cval;
+    for (size_t i = 0; i < row_len; i++) const_row[i] = cval;
     for (size_t x0 = 0; x0 < width; x0 += tw) {
         if (imfilt_stopped(status)) break;
         const size_t x1 = x0 + tw < width ? x0 + tw : width, m = (x1 - x0) * C;
@@ -451,22 +468,22 @@ static int filter2d_run_strip_@WS@(void *job_, size_t y0, size_t y1, int tid, in
             if (next < first) next = first;
             for (; next <= last; next++) {
                 const size_t sl = (size_t)imfilt_mod(next, (ptrdiff_t)nring);
-                const ptrdiff_t sy = imfilt_border_index(next, (ptrdiff_t)H, job->border);
+                const ptrdiff_t sy = imfilt_border_index(next, (ptrdiff_t)H, border);
                 if (sy < 0) { slot[sl] = const_row; continue; }
                 W *row = ring + sl * row_len;
-                bordered_row_@WS@(KK, src, row, sy, x0, x1, kw, ax, job->border, job->cval);
+                bordered_row_@WS@(KK, src, row, sy, x0, x1, kw, ax, border, cval);
                 slot[sl] = row;
             }
             for (size_t j = 0; j < nrows; j++)
                 rows[j] = slot[imfilt_mod(first + (ptrdiff_t)j, (ptrdiff_t)nring)];
             char *drow = (char *)dst->data + (ptrdiff_t)y * dst->row_stride + x0 * C * esz;
             if (nrows == kh + 1) {
-                T->corr2_@WS@(rows, kh, kw, C, k, job->delta, acc, acc1, m);
-                KK->store_@WS@[dst->dtype](acc, drow, m, &job->rule);
-                KK->store_@WS@[dst->dtype](acc1, drow + dst->row_stride, m, &job->rule);
+                T->corr2_@WS@(rows, kh, kw, C, k, delta, acc, acc1, m);
+                KK->store_@WS@[dst->dtype](acc, drow, m, rule);
+                KK->store_@WS@[dst->dtype](acc1, drow + dst->row_stride, m, rule);
             } else {
-                T->corr_@WS@(rows, kh, kw, C, k, job->delta, acc, m);
-                KK->store_@WS@[dst->dtype](acc, drow, m, &job->rule);
+                T->corr_@WS@(rows, kh, kw, C, k, delta, acc, m);
+                KK->store_@WS@[dst->dtype](acc, drow, m, rule);
             }
         }
     }
