@@ -1,9 +1,9 @@
 /* Convolution drivers: conv2d (NCHW, zero padding; depthwise, dense, grouped, pointwise) and
    filter2d (2-D correlation of interleaved images with any border). Traversal, padding and
-   threads live here; the hot loops in the ISA table (src/conv.h, src/conv_isa.c). Work items
-   are planes / images x groups x row bands, and every output is computed by the same
-   arithmetic whichever item or thread owns it, so results are bit-identical for any thread
-   count. */
+   threads live here (the instances of conv_drv_tmpl.h); the hot loops in the ISA table
+   (conv.h, conv_isa.c). Work items are planes / images x groups x row bands, and every output
+   is computed by the same arithmetic whichever item or thread owns it, so results are
+   bit-identical for any thread count. */
 #include <stdlib.h>
 #include <string.h>
 #include "core/imfilt.h"
@@ -25,21 +25,16 @@ static size_t round_up(size_t v, size_t m) { return (v + m - 1) / m * m; }
    imfilt_choose_threads weighs rows by (eight taps per unit). */
 static size_t tap_weighted(size_t samples, size_t taps) { return samples * (taps > 8 ? taps / 8 : 1); }
 
-#define W float
-#define WS f32
-#define WCODE IMFILT_F32
-#include "conv_drv_tmpl.h"
-#undef W
-#undef WS
-#undef WCODE
+/* Column tiles keep the kh + 1 rows of a filter2d tile within ~L1 (the correlation reads
+   kh * kw taps of them for every output sample). */
+#define FILTER2D_TILE_BYTES (32 * 1024)
+/* Slack after each scratch row: the correlation's last vector reads up to one vector (of the
+   widest level) past the row. */
+#define FILTER2D_SLACK_BYTES 64
 
-#define W double
-#define WS f64
-#define WCODE IMFILT_F64
-#include "conv_drv_tmpl.h"
-#undef W
-#undef WS
-#undef WCODE
+/* the bordered input rows bordered_row_f32/_f64 (src/separable/bordered_row_tmpl.h) */
+#include "separable/bordered_row_instances.h"
+#include "conv/conv_drv_instances.h"
 
 int imfilt_conv2d(const void *x, const void *w, const void *bias, void *y, int dtype,
                   size_t n, size_t c, size_t h, size_t wd, size_t cout, size_t kh, size_t kw,

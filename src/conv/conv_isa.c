@@ -1,12 +1,10 @@
 /* Convolution hot loops, compiled once per ISA level (IMFILT_ISA_SOURCES in CMakeLists.txt):
    depthwise register tiles, the dense/pointwise GEMM micro-kernel and the filter2d correlation,
-   for float and double (src/conv_tmpl.h included twice). */
+   for float and double (the instances of conv_tmpl.h). */
 #include <string.h>
 #include <stdint.h>
-#if defined(__AVX2__) || defined(__AVX512F__)
-#include <immintrin.h>
-#endif
 #include "conv.h"
+#include "simd/vec.h"
 
 /* GEMM micro-tile: GEMM_OCB output channels x GEMM_NV vectors of pixels in registers
    (AVX-512: 8 x 32 floats = 16 accumulators of 32 zmm; AVX2: 6 x 16 = 12 of 16 ymm;
@@ -20,22 +18,15 @@
 #endif
 #define GEMM_NV 2
 
-#define W float
-#define WS f32
-#include "conv_tmpl.h"
-#undef W
-#undef WS
+/* Which taps the filter2d correlation multiplies: all, or only the nonzero ones. */
+typedef enum { CONV_ALL_TAPS, CONV_SKIP_ZERO_TAPS } conv_taps;
 
-#define W double
-#define WS f64
-#include "conv_tmpl.h"
-#undef W
-#undef WS
+#include "conv/conv_instances.h"
 
 const imfilt_conv_table IMFILT_ISA_TABLE(imfilt_conv) = {
     .name = IMFILT_ISA_LEVEL_NAME,
     .dw_f32 = dw_f32, .gemm_f32 = gemm_f32, .corr_f32 = corr_f32, .corr2_f32 = corr2_f32, .deint2_f32 = deint2_f32,
-    .gemm_ocb_f32 = GEMM_OCB, .gemm_nb_f32 = GEMM_NV * (IMFILT_VEC_BYTES / sizeof(float)),
+    .gemm_ocb_f32 = GEMM_OCB, .gemm_nb_f32 = GEMM_NV * IMFILT_VLANES(float),
     .dw_f64 = dw_f64, .gemm_f64 = gemm_f64, .corr_f64 = corr_f64, .corr2_f64 = corr2_f64, .deint2_f64 = deint2_f64,
-    .gemm_ocb_f64 = GEMM_OCB, .gemm_nb_f64 = GEMM_NV * (IMFILT_VEC_BYTES / sizeof(double)),
+    .gemm_ocb_f64 = GEMM_OCB, .gemm_nb_f64 = GEMM_NV * IMFILT_VLANES(double),
 };

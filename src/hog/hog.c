@@ -71,14 +71,22 @@ static void l2hys_cv(float *h, size_t n, float thresh) {
 }
 
 /* ------------------------------------------------------------------------------------------
+   The border maps: map[i] = the image coordinate that plane or row index i reads, index i
+   holding coordinate i - offset (every border goes through src/core/border.h). */
+static void border_map(ptrdiff_t *map, size_t n, size_t offset, size_t size, int mode) {
+    for (size_t i = 0; i < n; i++)
+        map[i] = imfilt_border_index((ptrdiff_t)i - (ptrdiff_t)offset, (ptrdiff_t)size, mode);
+}
+
+/* ------------------------------------------------------------------------------------------
    OpenCV semantics. Block grid over the image framed by (pad_y, pad_x): blocks at
    (by * stride_y, bx * stride_x), out[by][bx][(cx * ncy + cy) * nbins + bin] (cells
    column-major, as OpenCV). */
-typedef imfilt_hog_axis_weight axis_weight;
 
 /* OpenCV's per-position weights along one axis of a block: gaussian (centred at size / 2)
    times the linear interpolation between cell centres, cells outside the block dropped. */
-static void axis_weights(axis_weight *aw, size_t size, size_t cell, size_t ncells, float scale) {
+static void axis_weights(imfilt_hog_axis_weight *aw, size_t size, size_t cell, size_t ncells,
+                         float scale) {
     float half = (float)size * 0.5f;
     for (size_t j = 0; j < size; j++) {
         float d = (float)j - half;
@@ -99,6 +107,102 @@ static void axis_weights(axis_weight *aw, size_t size, size_t cell, size_t ncell
     }
 }
 
+/* One OpenCV call's shared state; strips are ranges of block rows. */
+typedef struct {
+    const imfilt_hog_table *tab;
+    const imfilt_image *src;
+    const imfilt_hog_params *p;
+    float *out;
+    const ptrdiff_t *xmap, *ymap;             /* border maps of plane columns and gradient rows */
+    const imfilt_hog_axis_weight *xw, *yw;    /* block weights per position */
+    const size_t *xj, *xn;                    /* xw by cell (see axis_weights' caller) */
+    const float *xwt;
+    size_t nbx, nby, ncx, ncy, L, xend, lo, hi, first_tail;
+    float angle_scale, thresh;
+} hog_cv_job;
+
+static int hog_cv_strip(void *job_, size_t b0, size_t b1, int tid, int *status) {
+    const hog_cv_job *job = job_;
+    const imfilt_hog_table *tab = job->tab;
+    const imfilt_image *src = job->src;
+    const imfilt_hog_params *p = job->p;
+    const size_t C = src->channels, nb = p->nbins, bh = p->block_h, bw = p->block_w;
+    const size_t sy = p->stride_y, sx = p->stride_x, nbx = job->nbx, nby = job->nby;
+    const size_t ncx = job->ncx, ncy = job->ncy, L = job->L, xend = job->xend;
+    const ptrdiff_t *ymap = job->ymap;
+    const imfilt_hog_axis_weight *yw = job->yw;
+    (void)tid;
+    size_t pstride = xend + 2;
+    const size_t nbp = (nb + tab->lanes - 1) / tab->lanes * tab->lanes;
+    /* block rows in flight at once: at most ceil(bh / sy), and of this thread's */
+    size_t nslots = (bh + sy - 1) / sy;
+    if (nslots > b1 - b0) nslots = b1 - b0;
+    const size_t aslot = nbx * ncx * ncy * nbp;
+    size_t nbuf = 3 * C * pstride + 7 * xend + nbx * ncx * nbp + xend * nbp + 3 * C * 2 +
+                  nslots * aslot;
+    /* R and V start on a 64-byte boundary (whole-vector rows) */
+    float *buf = malloc((nbuf + 16) * sizeof(float) + 2 * xend * sizeof(uint16_t));
+    if (!buf) return IMFILT_ENOMEM;
+    row_cache rc = {{-1, -1, -1}, {buf, buf + C * pstride, buf + 2 * C * pstride},
+                    pstride, sizeof(float)};
+    float *w0 = buf + 3 * C * pstride, *w1 = w0 + xend, *scratch = w1 + xend;
+    float *R = scratch + 4 * xend;
+    R += (64 - (uintptr_t)R % 64) % 64 / sizeof(float);
+    float *V = R + nbx * ncx * nbp;
+    float *A = V + xend * nbp;
+    uint16_t *bin = (uint16_t *)(A + nslots * aslot);
+    const float *up[64], *mid[64], *down[64];
+    float *pl[64];
+    for (size_t gy = b0 * sy; gy < (b1 - 1) * sy + bh; gy++) {
+        if ((gy & 7) == 0 && imfilt_stopped(status)) break; /* 8 gradient rows */
+        ptrdiff_t need[3] = {ymap[gy], ymap[gy + 1], ymap[gy + 2]};
+        const float *rows[3];
+        for (int k = 0; k < 3; k++) {
+            int slot;
+            float *planes = cache_get(&rc, need[k], need, &slot);
+            if (slot >= 0) {
+                const uint8_t *row = (const uint8_t *)src->data + need[k] * src->row_stride;
+                for (size_t c = 0; c < C; c++) pl[c] = planes + c * pstride;
+                tab->load_f32[src->dtype](row, C, job->xmap, xend + 2, job->lo, job->hi,
+                                          -1 - (ptrdiff_t)p->pad_x, p->gamma, pl);
+            }
+            rows[k] = planes;
+        }
+        for (size_t c = 0; c < C; c++) {
+            up[c] = rows[0] + c * pstride + 1;
+            mid[c] = rows[1] + c * pstride + 1;
+            down[c] = rows[2] + c * pstride + 1;
+        }
+        tab->votes_cv(up, mid, down, C, xend, job->first_tail, job->angle_scale, (int)nb, bin,
+                      w0, w1, scratch);
+        /* row pass: R[bx][cx][bin] = sum_j X_cx(j) * votes(bx * sx + j) */
+        tab->rows_cv(bin, w0, w1, xend, nbp, job->xw, job->xj, job->xwt, job->xn, bw, ncx, nbx,
+                     sx, V, R);
+        /* column pass into the padded accumulator of every block row of this strip
+           containing gy; a finished block row is compacted into out and normalised */
+        size_t by_lo = gy + 1 > bh ? (gy + 1 - bh + sy - 1) / sy : 0, by_hi = gy / sy;
+        if (by_lo < b0) by_lo = b0;
+        if (by_hi > b1 - 1) by_hi = b1 - 1;
+        for (size_t by = by_lo; by <= by_hi && by_lo <= by_hi; by++) {
+            size_t i = gy - by * sy;
+            float *acc = A + (by % nslots) * aslot;
+            if (i == 0) memset(acc, 0, aslot * sizeof(float));
+            for (size_t k = 0; k < yw[i].count; k++)
+                tab->cols_cv(R, nbp, nbx * ncx, ncy, yw[i].cell[k], yw[i].w[k], acc);
+            if (i == bh - 1)
+                for (size_t bx = 0; bx < nbx; bx++) {
+                    float *h = job->out + (p->column_major ? bx * nby + by : by * nbx + bx) * L;
+                    const float *a = acc + bx * ncx * ncy * nbp;
+                    for (size_t q = 0; q < ncx * ncy; q++)
+                        memcpy(h + q * nb, a + q * nbp, nb * sizeof(float));
+                    l2hys_cv(h, L, job->thresh);
+                }
+        }
+    }
+    free(buf);
+    return IMFILT_OK;
+}
+
 static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float *out,
                       int threads) {
     const imfilt_hog_table *tab = IMFILT_ISA_ACTIVE(imfilt_hog_table, imfilt_hog);
@@ -107,13 +211,13 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
     const size_t GH = H + 2 * p->pad_y, GW = W + 2 * p->pad_x;
     if (GH < bh || GW < bw) return IMFILT_OK;
     const size_t nby = (GH - bh) / sy + 1, nbx = (GW - bw) / sx + 1;
-    const size_t ncx = bw / p->cell_w, ncy = bh / p->cell_h, L = ncx * ncy * nb;
+    const size_t ncx = bw / p->cell_w, ncy = bh / p->cell_h;
     const size_t xend = (nbx - 1) * sx + bw, yend = (nby - 1) * sy + bh;
     if (!tab->load_f32[src->dtype]) return IMFILT_EDTYPE;
 
     ptrdiff_t *xmap = malloc((xend + 2) * sizeof *xmap);
     ptrdiff_t *ymap = malloc((yend + 2) * sizeof *ymap);
-    axis_weight *xw = malloc(bw * sizeof *xw), *yw = malloc(bh * sizeof *yw);
+    imfilt_hog_axis_weight *xw = malloc(bw * sizeof *xw), *yw = malloc(bh * sizeof *yw);
     size_t *xj = malloc((ncx * bw + ncx) * sizeof *xj);
     float *xwt = malloc(ncx * bw * sizeof *xwt);
     if (!xmap || !ymap || !xw || !yw || !xj || !xwt) {
@@ -121,12 +225,10 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
         return IMFILT_ENOMEM;
     }
     size_t *xn = xj + ncx * bw;
-    for (size_t i = 0; i < xend + 2; i++)
-        xmap[i] = imfilt_border_index((ptrdiff_t)i - 1 - (ptrdiff_t)p->pad_x, (ptrdiff_t)W,
-                                      IMFILT_BORDER_REFLECT101);
-    for (size_t i = 0; i < yend + 2; i++)
-        ymap[i] = imfilt_border_index((ptrdiff_t)i - 1 - (ptrdiff_t)p->pad_y, (ptrdiff_t)H,
-                                      IMFILT_BORDER_REFLECT101);
+    /* OpenCV frames the image with reflect101 pixels; index 0 is the gradient's extra column
+       (row) before the frame */
+    border_map(xmap, xend + 2, 1 + p->pad_x, W, IMFILT_BORDER_REFLECT101);
+    border_map(ymap, yend + 2, 1 + p->pad_y, H, IMFILT_BORDER_REFLECT101);
     float sigma = (float)p->win_sigma, gscale = 1.f / (sigma * sigma * 2);
     axis_weights(xw, bw, p->cell_w, ncx, gscale);
     axis_weights(yw, bh, p->cell_h, ncy, gscale);
@@ -143,96 +245,17 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
     size_t lo = p->pad_x + 1, hi = p->pad_x + 1 + W;
     if (hi > xend + 2) hi = xend + 2;
     if (lo > hi) lo = hi;
-    const float angle_scale = p->signed_gradient ? (float)(nb / (2.0 * 3.14159265358979323846))
-                                                 : (float)(nb / 3.14159265358979323846);
-    const size_t first_tail = GW - GW % 4;      /* OpenCV's 4-lane body covers [0, first_tail) */
-    const float thresh = (float)p->threshold;
-
+    hog_cv_job job = {
+        .tab = tab, .src = src, .p = p, .out = out, .xmap = xmap, .ymap = ymap, .xw = xw,
+        .yw = yw, .xj = xj, .xn = xn, .xwt = xwt, .nbx = nbx, .nby = nby, .ncx = ncx,
+        .ncy = ncy, .L = ncx * ncy * nb, .xend = xend, .lo = lo, .hi = hi,
+        .first_tail = GW - GW % 4,            /* OpenCV's 4-lane body covers [0, first_tail) */
+        .angle_scale = p->signed_gradient ? (float)(nb / (2.0 * 3.14159265358979323846))
+                                          : (float)(nb / 3.14159265358979323846),
+        .thresh = (float)p->threshold};
     int nth = imfilt_choose_threads(threads, yend, xend * C * 16); /* ~20 ns a pixel */
     if ((size_t)nth > nby) nth = (int)nby;
-    int status = IMFILT_OK;
-#ifdef _OPENMP
-#pragma omp parallel num_threads(nth)
-#endif
-    {
-        size_t b0, b1;
-        imfilt_team_rows(nby, 1, &b0, &b1);
-        size_t pstride = xend + 2;
-        float *buf = NULL;
-        const size_t nbp = (nb + tab->lanes - 1) / tab->lanes * tab->lanes;
-        /* block rows in flight at once: at most ceil(bh / sy), and of this thread's */
-        size_t nslots = (bh + sy - 1) / sy;
-        if (b1 > b0 && nslots > b1 - b0) nslots = b1 - b0;
-        const size_t aslot = nbx * ncx * ncy * nbp;
-        size_t nbuf = 3 * C * pstride + 7 * xend + nbx * ncx * nbp + xend * nbp + 3 * C * 2 +
-                      nslots * aslot;
-        float *raw = NULL;         /* R and V start on a 64-byte boundary (whole-vector rows) */
-        if (b0 < b1) raw = malloc((nbuf + 16) * sizeof(float) + 2 * xend * sizeof(uint16_t));
-        if (raw) buf = raw;
-        if (b0 < b1 && !buf) {
-            imfilt_set_status(&status, IMFILT_ENOMEM);
-        } else if (b0 < b1) {
-            row_cache rc = {{-1, -1, -1}, {buf, buf + C * pstride, buf + 2 * C * pstride},
-                            pstride, sizeof(float)};
-            float *w0 = buf + 3 * C * pstride, *w1 = w0 + xend, *scratch = w1 + xend;
-            float *R = scratch + 4 * xend;
-            R += (64 - (uintptr_t)R % 64) % 64 / sizeof(float);
-            float *V = R + nbx * ncx * nbp;
-            float *A = V + xend * nbp;
-            uint16_t *bin = (uint16_t *)(A + nslots * aslot);
-            const float *up[64], *mid[64], *down[64];
-            float *pl[64];
-            for (size_t gy = b0 * sy; gy < (b1 - 1) * sy + bh; gy++) {
-                if ((gy & 7) == 0 && imfilt_stopped(&status)) break; /* 8 gradient rows */
-                ptrdiff_t need[3] = {ymap[gy], ymap[gy + 1], ymap[gy + 2]};
-                const float *rows[3];
-                for (int k = 0; k < 3; k++) {
-                    int slot;
-                    float *planes = cache_get(&rc, need[k], need, &slot);
-                    if (slot >= 0) {
-                        const uint8_t *row = (const uint8_t *)src->data +
-                                             need[k] * src->row_stride;
-                        for (size_t c = 0; c < C; c++) pl[c] = planes + c * pstride;
-                        tab->load_f32[src->dtype](row, C, xmap, xend + 2, lo, hi,
-                                                  -1 - (ptrdiff_t)p->pad_x, p->gamma, pl);
-                    }
-                    rows[k] = planes;
-                }
-                for (size_t c = 0; c < C; c++) {
-                    up[c] = rows[0] + c * pstride + 1;
-                    mid[c] = rows[1] + c * pstride + 1;
-                    down[c] = rows[2] + c * pstride + 1;
-                }
-                tab->votes_cv(up, mid, down, C, xend, first_tail, angle_scale, (int)nb, bin,
-                              w0, w1, scratch);
-                /* row pass: R[bx][cx][bin] = sum_j X_cx(j) * votes(bx * sx + j) */
-                tab->rows_cv(bin, w0, w1, xend, nbp, xw, xj, xwt, xn, bw, ncx, nbx, sx, V, R);
-                /* column pass into the padded accumulator of every block row of this
-                   thread containing gy; a finished block row is compacted into out and
-                   normalised */
-                size_t by_lo = gy + 1 > bh ? (gy + 1 - bh + sy - 1) / sy : 0, by_hi = gy / sy;
-                if (by_lo < b0) by_lo = b0;
-                if (by_hi > b1 - 1) by_hi = b1 - 1;
-                for (size_t by = by_lo; by <= by_hi && by_lo <= by_hi; by++) {
-                    size_t i = gy - by * sy;
-                    float *acc = A + (by % nslots) * aslot;
-                    if (i == 0) memset(acc, 0, aslot * sizeof(float));
-                    for (size_t k = 0; k < yw[i].count; k++)
-                        tab->cols_cv(R, nbp, nbx * ncx, ncy, yw[i].cell[k], yw[i].w[k], acc);
-                    if (i == bh - 1)
-                        for (size_t bx = 0; bx < nbx; bx++) {
-                            float *h = out + (p->column_major ? bx * nby + by
-                                                              : by * nbx + bx) * L;
-                            const float *a = acc + bx * ncx * ncy * nbp;
-                            for (size_t q = 0; q < ncx * ncy; q++)
-                                memcpy(h + q * nb, a + q * nbp, nb * sizeof(float));
-                            l2hys_cv(h, L, thresh);
-                        }
-                }
-            }
-            free(raw);
-        }
-    }
+    const int status = imfilt_parallel_rows(nby, 1, nth, hog_cv_strip, &job);
     free(xmap); free(ymap); free(xw); free(yw); free(xj); free(xwt);
     return status;
 }
@@ -272,6 +295,102 @@ static size_t lower_bound(const int64_t *pos, size_t n, int64_t key) {
     return lo;
 }
 
+/* One scikit-image cell pass's shared state; strips are ranges of the cell rows to compute. */
+typedef struct {
+    const imfilt_hog_table *tab;
+    const imfilt_image *src;
+    const imfilt_hog_params *p;
+    float *cells;
+    const int64_t *pos;         /* second pass: the listed pixels and their orientations */
+    const double *orient;
+    size_t npos;
+    const size_t *rowlist;      /* the cell rows to compute (NULL: all) */
+    const ptrdiff_t *xmap, *ymap;
+    const uint16_t *edge;       /* sk_edge_bins */
+    amb_list *amb;              /* per thread: the pixels it left to NumPy */
+} hog_sk_job;
+
+static int hog_sk_strip(void *job_, size_t r0, size_t r1, int tid, int *status) {
+    const hog_sk_job *job = job_;
+    const imfilt_hog_table *tab = job->tab;
+    const imfilt_image *src = job->src;
+    const imfilt_hog_params *p = job->p;
+    const size_t H = src->height, W = src->width, C = src->channels, nb = p->nbins;
+    const size_t ch = p->cell_h, cw = p->cell_w, ncx = W / cw, n = ncx * cw;
+    const size_t npos = job->npos;
+    const int f32 = src->dtype == IMFILT_F32;
+    const double per180 = 180.0 / (double)nb;
+    amb_list *mine = &job->amb[tid];
+    size_t pstride = W + 2;
+    double *buf = malloc((3 * C * pstride + 8 * n) * sizeof(double) + n * sizeof(uint16_t));
+    if (!buf) return IMFILT_ENOMEM;
+    row_cache rc = {{-1, -1, -1}, {buf, buf + C * pstride, buf + 2 * C * pstride},
+                    pstride, sizeof(double)};
+    double *mag = buf + 3 * C * pstride, *scratch = mag + n;
+    uint16_t *bin = (uint16_t *)(scratch + 7 * n);
+    const double *up[64], *mid[64], *down[64];
+    double *pl[64];
+    for (size_t r = r0; r < r1; r++) {
+        if (imfilt_stopped(status)) break; /* one row of cells */
+        const size_t cy = job->rowlist ? job->rowlist[r] : r;
+        float *crow = job->cells + cy * ncx * nb;
+        memset(crow, 0, ncx * nb * sizeof(float));
+        for (size_t y = cy * ch; y < (cy + 1) * ch; y++) {
+            ptrdiff_t need[3] = {job->ymap[y], job->ymap[y + 1], job->ymap[y + 2]};
+            const double *rows[3];
+            for (int k = 0; k < 3; k++) {
+                int slot;
+                double *planes = cache_get(&rc, need[k], need, &slot);
+                if (slot >= 0) {
+                    const uint8_t *row = (const uint8_t *)src->data + need[k] * src->row_stride;
+                    for (size_t c = 0; c < C; c++) pl[c] = planes + c * pstride;
+                    tab->load_f64[src->dtype](row, C, job->xmap, W + 2, 1, W + 1, -1, p->gamma,
+                                              pl);
+                }
+                rows[k] = planes;
+            }
+            for (size_t c = 0; c < C; c++) {
+                up[c] = rows[0] + c * pstride + 1;
+                mid[c] = rows[1] + c * pstride + 1;
+                down[c] = rows[2] + c * pstride + 1;
+            }
+            tab->votes_sk(up, mid, down, C, n, W, y == 0 || y + 1 == H, f32, nb, job->edge,
+                          bin, mag, scratch);
+            if (npos) {     /* second pass: the listed pixels' orientations, NumPy's */
+                size_t i = lower_bound(job->pos, npos, (int64_t)(y * W));
+                for (; i < npos && (size_t)job->pos[i] < (y + 1) * W; i++) {
+                    size_t x = (size_t)job->pos[i] - y * W;
+                    if (x < n) bin[x] = imfilt_hog_sk_bin(job->orient[i], nb, per180);
+                }
+            }
+            /* float32 sums in raster order, as skimage's cell loop. Cells innermost:
+               consecutive updates hit different cells, so a run of equal bins in one cell
+               makes no read-after-write chain, while each cell still sums its pixels in
+               raster order. A pixel NumPy must bin is listed; its cell row is summed again
+               in the second pass. */
+            for (size_t k = 0; k < cw; k++) {
+                float *acc = crow;
+                for (size_t x = k; x < n; x += cw, acc += nb) {
+                    size_t b = bin[x];
+                    if (b < nb) {
+                        acc[b] = (float)((double)acc[b] + mag[x]);
+                    } else if (b == IMFILT_HOG_ALL_BINS) {
+                        /* NaN orientation: every comparison fails, every bin adds */
+                        for (size_t i = 0; i < nb; i++)
+                            acc[i] = (float)((double)acc[i] + mag[x]);
+                    } else if (b == IMFILT_HOG_AMBIGUOUS &&
+                               !amb_push(mine, (double)y, (double)x, scratch[n + x],
+                                         scratch[x])) {
+                        imfilt_set_status(status, IMFILT_ENOMEM);
+                    }
+                }
+            }
+        }
+    }
+    free(buf);
+    return IMFILT_OK;
+}
+
 int imfilt_hog_cells(const imfilt_image *src, const imfilt_hog_params *p, float *cells,
                      const int64_t *pos, const double *orient, size_t npos, double **amb,
                      size_t *amb_count, int threads) {
@@ -282,8 +401,8 @@ int imfilt_hog_cells(const imfilt_image *src, const imfilt_hog_params *p, float 
         (npos && !(pos && orient)))
         return IMFILT_EINVAL;
     if (!tab->load_f64[src->dtype]) return IMFILT_EDTYPE;
-    const size_t H = src->height, W = src->width, C = src->channels, nb = p->nbins;
-    const size_t ch = p->cell_h, cw = p->cell_w, ncy = H / ch, ncx = W / cw, n = ncx * cw;
+    const size_t H = src->height, W = src->width, C = src->channels;
+    const size_t ch = p->cell_h, ncy = H / ch, ncx = W / p->cell_w;
     *amb = NULL;
     *amb_count = 0;
     if (ncy == 0 || ncx == 0) return IMFILT_OK;
@@ -298,127 +417,50 @@ int imfilt_hog_cells(const imfilt_image *src, const imfilt_hog_params *p, float 
             if (cy < ncy && (nrows == 0 || rowlist[nrows - 1] != cy)) rowlist[nrows++] = cy;
         }
     }
-    ptrdiff_t *xmap = malloc((W + 2) * sizeof *xmap);
-    if (!xmap) {
+    int nth = imfilt_choose_threads(threads, nrows * ch, W * C * 16);
+    if ((size_t)nth > nrows) nth = nrows ? (int)nrows : 1;
+    /* scikit-image's gradient repeats the edge pixels (index i holds coordinate i - 1) */
+    ptrdiff_t *xmap = malloc((W + 2 + H + 2) * sizeof *xmap);
+    amb_list *lists = calloc((size_t)nth, sizeof *lists);
+    if (!xmap || !lists) {
         free(rowlist);
+        free(xmap);
+        free(lists);
         return IMFILT_ENOMEM;
     }
-    for (size_t i = 0; i < W + 2; i++)
-        xmap[i] = imfilt_border_index((ptrdiff_t)i - 1, (ptrdiff_t)W, IMFILT_BORDER_REPLICATE);
-    const int f32 = src->dtype == IMFILT_F32;
-    const double per180 = 180.0 / (double)nb;
-    int status = IMFILT_OK;
-    amb_list all = {NULL, 0, 0};
-    uint16_t edge[12];
-    tab->sk_edge_bins(nb, edge);
-
-    int nth = imfilt_choose_threads(threads, nrows * ch, W * C * 16);
-    if ((size_t)nth > nrows) nth = (int)nrows;
-#ifdef _OPENMP
-#pragma omp parallel num_threads(nth)
-#endif
-    {
-        size_t r0, r1;
-        imfilt_team_rows(nrows, 1, &r0, &r1);
-        size_t pstride = W + 2;
-        double *buf = NULL;
-        amb_list mine = {NULL, 0, 0};
-        if (r0 < r1)
-            buf = malloc((3 * C * pstride + 8 * n) * sizeof(double) + n * sizeof(uint16_t));
-        if (r0 < r1 && !buf) {
-            imfilt_set_status(&status, IMFILT_ENOMEM);
-        } else if (r0 < r1) {
-            row_cache rc = {{-1, -1, -1}, {buf, buf + C * pstride, buf + 2 * C * pstride},
-                            pstride, sizeof(double)};
-            double *mag = buf + 3 * C * pstride, *scratch = mag + n;
-            uint16_t *bin = (uint16_t *)(scratch + 7 * n);
-            const double *up[64], *mid[64], *down[64];
-            double *pl[64];
-            for (size_t r = r0; r < r1; r++) {
-                if (imfilt_stopped(&status)) break; /* one row of cells */
-                const size_t cy = rowlist ? rowlist[r] : r;
-                float *crow = cells + cy * ncx * nb;
-                memset(crow, 0, ncx * nb * sizeof(float));
-                for (size_t y = cy * ch; y < (cy + 1) * ch; y++) {
-                    ptrdiff_t need[3] = {y > 0 ? (ptrdiff_t)y - 1 : 0, (ptrdiff_t)y,
-                                         y + 1 < H ? (ptrdiff_t)y + 1 : (ptrdiff_t)H - 1};
-                    const double *rows[3];
-                    for (int k = 0; k < 3; k++) {
-                        int slot;
-                        double *planes = cache_get(&rc, need[k], need, &slot);
-                        if (slot >= 0) {
-                            const uint8_t *row = (const uint8_t *)src->data +
-                                                 need[k] * src->row_stride;
-                            for (size_t c = 0; c < C; c++) pl[c] = planes + c * pstride;
-                            tab->load_f64[src->dtype](row, C, xmap, W + 2, 1, W + 1, -1,
-                                                      p->gamma, pl);
-                        }
-                        rows[k] = planes;
-                    }
-                    for (size_t c = 0; c < C; c++) {
-                        up[c] = rows[0] + c * pstride + 1;
-                        mid[c] = rows[1] + c * pstride + 1;
-                        down[c] = rows[2] + c * pstride + 1;
-                    }
-                    tab->votes_sk(up, mid, down, C, n, W, y == 0 || y + 1 == H, f32, nb, edge,
-                                  bin, mag, scratch);
-                    if (npos) {     /* second pass: the listed pixels' orientations, NumPy's */
-                        size_t i = lower_bound(pos, npos, (int64_t)(y * W));
-                        for (; i < npos && (size_t)pos[i] < (y + 1) * W; i++) {
-                            size_t x = (size_t)pos[i] - y * W;
-                            if (x < n) bin[x] = imfilt_hog_sk_bin(orient[i], nb, per180);
-                        }
-                    }
-                    /* float32 sums in raster order, as skimage's cell loop. Cells
-                       innermost: consecutive updates hit different cells, so a run of
-                       equal bins in one cell makes no read-after-write chain, while each
-                       cell still sums its pixels in raster order. A pixel NumPy must bin
-                       is listed; its cell row is summed again in the second pass. */
-                    for (size_t k = 0; k < cw; k++) {
-                        float *acc = crow;
-                        for (size_t x = k; x < n; x += cw, acc += nb) {
-                            size_t b = bin[x];
-                            if (b < nb) {
-                                acc[b] = (float)((double)acc[b] + mag[x]);
-                            } else if (b == IMFILT_HOG_ALL_BINS) {
-                                /* NaN orientation: every comparison fails, every bin adds */
-                                for (size_t i = 0; i < nb; i++)
-                                    acc[i] = (float)((double)acc[i] + mag[x]);
-                            } else if (b == IMFILT_HOG_AMBIGUOUS &&
-                                       !amb_push(&mine, (double)y, (double)x, scratch[n + x],
-                                                 scratch[x])) {
-                                imfilt_set_status(&status, IMFILT_ENOMEM);
-                            }
-                        }
-                    }
-                }
-            }
-            free(buf);
-        }
-        if (mine.n) {
-#ifdef _OPENMP
-#pragma omp critical(imfilt_hog_amb)
-#endif
-            {
-                if (all.v == NULL) {
-                    all = mine;
-                    mine.v = NULL;
-                } else {
-                    double *v = realloc(all.v, (all.n + mine.n) * 4 * sizeof *v);
-                    if (v) {
-                        memcpy(v + 4 * all.n, mine.v, mine.n * 4 * sizeof *v);
-                        all.v = v;
-                        all.n += mine.n;
-                    } else {
-                        imfilt_set_status(&status, IMFILT_ENOMEM);
-                    }
-                }
-            }
-        }
-        free(mine.v);
-    }
+    ptrdiff_t *ymap = xmap + W + 2;
+    border_map(xmap, W + 2, 1, W, IMFILT_BORDER_REPLICATE);
+    border_map(ymap, H + 2, 1, H, IMFILT_BORDER_REPLICATE);
+    uint16_t edge[IMFILT_HOG_EDGE_BINS];
+    tab->sk_edge_bins(p->nbins, edge);
+    hog_sk_job job = {.tab = tab, .src = src, .p = p, .cells = cells, .pos = pos,
+                      .orient = orient, .npos = npos, .rowlist = rowlist, .xmap = xmap,
+                      .ymap = ymap, .edge = edge, .amb = lists};
+    int status = imfilt_parallel_rows(nrows, 1, nth, hog_sk_strip, &job);
     free(xmap);
     free(rowlist);
+    /* the threads' lists, joined in thread order */
+    amb_list all = {NULL, 0, 0};
+    for (int t = 0; t < nth; t++) {
+        amb_list *l = &lists[t];
+        if (status == IMFILT_OK && l->n) {
+            if (all.v == NULL) {
+                all = *l;
+                l->v = NULL;
+            } else {
+                double *v = realloc(all.v, (all.n + l->n) * 4 * sizeof *v);
+                if (v) {
+                    memcpy(v + 4 * all.n, l->v, l->n * 4 * sizeof *v);
+                    all.v = v;
+                    all.n += l->n;
+                } else {
+                    status = IMFILT_ENOMEM;
+                }
+            }
+        }
+        free(l->v);
+    }
+    free(lists);
     if (status != IMFILT_OK) {
         free(all.v);
         return status;
@@ -428,44 +470,52 @@ int imfilt_hog_cells(const imfilt_image *src, const imfilt_hog_params *p, float 
     return status;
 }
 
+/* One scikit-image block pass's shared state; strips are ranges of block rows. */
+typedef struct {
+    const imfilt_hog_table *tab;
+    const float *cells;
+    size_t ncx, nbx;
+    const imfilt_hog_params *p;
+    void *out;
+} hog_sk_blocks_job;
+
+static int hog_sk_blocks_strip(void *job_, size_t by0, size_t by1, int tid, int *status) {
+    const hog_sk_blocks_job *job = job_;
+    const imfilt_hog_params *p = job->p;
+    const size_t nb = p->nbins, brow = p->block_h, bcol = p->block_w, L = brow * bcol * nb;
+    const size_t ncx = job->ncx, nbx = job->nbx;
+    (void)tid;
+    (void)status;  /* not polled: this pass is short next to the cell pass */
+    double *v = malloc(L * sizeof(double));
+    if (!v) return IMFILT_ENOMEM;
+    for (size_t by = by0; by < by1; by++) {
+        for (size_t bx = 0; bx < nbx; bx++) {
+            size_t k = 0, base = (by * nbx + bx) * L;
+            /* double output: the block is gathered and normalised in place */
+            double *w = p->out_dtype == IMFILT_F64 ? (double *)job->out + base : v;
+            for (size_t r = 0; r < brow; r++) {
+                const float *cr = job->cells + ((by + r) * ncx + bx) * nb;
+                for (size_t i = 0; i < bcol * nb; i++) w[k++] = cr[i];
+            }
+            job->tab->norm_sk(w, L, p->norm, p->threshold);
+            if (p->out_dtype != IMFILT_F64)
+                for (size_t i = 0; i < L; i++) ((float *)job->out)[base + i] = (float)v[i];
+        }
+    }
+    free(v);
+    return IMFILT_OK;
+}
+
 int imfilt_hog_cell_blocks(const float *cells, size_t ncy, size_t ncx,
                            const imfilt_hog_params *p, void *out, int threads) {
     const size_t nb = p->nbins, brow = p->block_h, bcol = p->block_w;
     if (!cells || !out || nb == 0 || brow == 0 || bcol == 0 || ncy < brow || ncx < bcol)
         return IMFILT_EINVAL;
-    const imfilt_hog_table *tab = IMFILT_ISA_ACTIVE(imfilt_hog_table, imfilt_hog);
     const size_t nby = ncy - brow + 1, nbx = ncx - bcol + 1, L = brow * bcol * nb;
-    int status = IMFILT_OK;
-    int nth = imfilt_choose_threads(threads, nby * 8, nbx * L * 2);
-#ifdef _OPENMP
-#pragma omp parallel num_threads(nth)
-#endif
-    {
-        double *v = malloc(L * sizeof(double));
-        if (!v) {
-            imfilt_set_status(&status, IMFILT_ENOMEM);
-        }
-#ifdef _OPENMP
-#pragma omp for schedule(static)
-#endif
-        for (size_t by = 0; by < nby; by++) {
-            if (!v) continue;
-            for (size_t bx = 0; bx < nbx; bx++) {
-                size_t k = 0, base = (by * nbx + bx) * L;
-                /* double output: the block is gathered and normalised in place */
-                double *w = p->out_dtype == IMFILT_F64 ? (double *)out + base : v;
-                for (size_t r = 0; r < brow; r++) {
-                    const float *cr = cells + ((by + r) * ncx + bx) * nb;
-                    for (size_t i = 0; i < bcol * nb; i++) w[k++] = cr[i];
-                }
-                tab->norm_sk(w, L, p->norm, p->threshold);
-                if (p->out_dtype != IMFILT_F64)
-                    for (size_t i = 0; i < L; i++) ((float *)out)[base + i] = (float)v[i];
-            }
-        }
-        free(v);
-    }
-    return status;
+    hog_sk_blocks_job job = {.tab = IMFILT_ISA_ACTIVE(imfilt_hog_table, imfilt_hog),
+                             .cells = cells, .ncx = ncx, .nbx = nbx, .p = p, .out = out};
+    const int nth = imfilt_choose_threads(threads, nby * 8, nbx * L * 2);
+    return imfilt_parallel_rows(nby, 1, nth, hog_sk_blocks_strip, &job);
 }
 
 int imfilt_hog_blocks(const imfilt_image *src, const imfilt_hog_params *p, float *out,

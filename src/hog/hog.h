@@ -1,6 +1,6 @@
-/* HOG family: the per-ISA table of row loops (src/hog/hog_isa.c, compiled once per level) used by the
-   driver src/hog/hog.c. The driver decides which rows, blocks and threads; these loops only turn
-   image rows into per-pixel orientation votes as fast as the level allows. */
+/* HOG family: the per-ISA table of row loops (src/hog/hog_isa.c, compiled once per level) used
+   by the driver src/hog/hog.c. The driver decides which rows, blocks and threads; these loops
+   only turn image rows into per-pixel orientation votes as fast as the level allows. */
 #ifndef IMFILT_HOG_H
 #define IMFILT_HOG_H
 #include <stdint.h>
@@ -11,6 +11,16 @@
 #define IMFILT_HOG_AMBIGUOUS 0xFFFEu
 /* the bin of a NaN orientation: scikit-image's range tests all fail, so every bin adds it */
 #define IMFILT_HOG_ALL_BINS 0xFFFCu
+
+/* The exact directions, whose scikit-image bins sk_edge_bins tabulates in
+   edge[kind * 4 + signbit(dx) * 2 + signbit(dy)] (atan2 there depends only on the signs). */
+typedef enum {
+    IMFILT_HOG_EDGE_DY0 = 0,  /* dy == 0 */
+    IMFILT_HOG_EDGE_DX0 = 1,  /* dx == 0 */
+    IMFILT_HOG_EDGE_DIAG = 2, /* |dx| == |dy| */
+    IMFILT_HOG_EDGE_NONE = 3  /* any other direction: not in the table */
+} imfilt_hog_edge_kind;
+#define IMFILT_HOG_EDGE_BINS (4 * IMFILT_HOG_EDGE_NONE)
 
 /* scikit-image's bin of orientation o (degrees in [0, 180), NumPy's value): i with
    per180 * i <= o < per180 * (i + 1), its two comparisons exactly; nbins when no bin holds o
@@ -54,15 +64,6 @@ typedef struct imfilt_hog_table {
     void (*votes_cv)(const float *const *up, const float *const *mid, const float *const *down,
                      size_t channels, size_t n, size_t first_tail, float angle_scale,
                      int nbins, uint16_t *bin, float *w0, float *w1, float *scratch);
-    /* scikit-image votes of one row (hard binning): dx = mid[x+1] - mid[x-1] (0 at x == 0 and
-       x == width - 1), dy = down[x] - up[x] (0 when zero_dy), differences rounded to float when
-       f32; the channel of largest magnitude wins (first on ties, a NaN before any number);
-       mag = sqrt(dx^2 + dy^2) (hypot where that is not finite); bin[x] = i with
-       per180 * i <= o < per180 * (i + 1), o = degrees(atan2(dy, dx)) mod 180 as NumPy computes
-       it, nbins when no bin holds o, IMFILT_HOG_ALL_BINS for a NaN dx or dy,
-       IMFILT_HOG_AMBIGUOUS when only NumPy's arctan2 can tell (infinite ones too). edge: the
-       12 bins of the exact directions, from sk_edge_bins.
-       scratch: 7 * n doubles (the chosen dx at scratch[x], dy at scratch[n + x]). */
     /* OpenCV's row pass over one gradient row: R[(bx * ncx + cx) * nbp + b] (b < nbp, nbp a
        multiple of lanes) = sum over j ascending of xw[j]'s weight for cell cx times the vote
        vector of pixel bx * sx + j, whose lane bin[x] holds w0[x], lane bin[n + x] w1[x] (their
@@ -77,10 +78,20 @@ typedef struct imfilt_hog_table {
        wt * R[q * nbp + b] for q < nq (q = bx * ncx + cx), b < nbp. */
     void (*cols_cv)(const float *R, size_t nbp, size_t nq, size_t ncy, size_t cy, float wt,
                     float *acc);
+    /* scikit-image votes of one row (hard binning): dx = mid[x+1] - mid[x-1] (0 at x == 0 and
+       x == width - 1), dy = down[x] - up[x] (0 when zero_dy), differences rounded to float when
+       f32; the channel of largest magnitude wins (first on ties, a NaN before any number);
+       mag = sqrt(dx^2 + dy^2) (hypot where that is not finite); bin[x] = i with
+       per180 * i <= o < per180 * (i + 1), o = degrees(atan2(dy, dx)) mod 180 as NumPy computes
+       it, nbins when no bin holds o, IMFILT_HOG_ALL_BINS for a NaN dx or dy,
+       IMFILT_HOG_AMBIGUOUS when only NumPy's arctan2 can tell (infinite ones too). edge: the
+       bins of the exact directions, from sk_edge_bins.
+       scratch: 7 * n doubles (the chosen dx at scratch[x], dy at scratch[n + x]). */
     void (*votes_sk)(const double *const *up, const double *const *mid, const double *const *down,
                      size_t channels, size_t n, size_t width, int zero_dy, int f32,
                      size_t nbins, const uint16_t *edge, uint16_t *bin, double *mag,
                      double *scratch);
+    /* edge[IMFILT_HOG_EDGE_BINS]: scikit-image's bins of the exact directions for nbins */
     void (*sk_edge_bins)(size_t nbins, uint16_t *edge);
     /* scikit-image's block normalisation of v[0 .. n) in place (IMFILT_HOG_NORM_*) */
     void (*norm_sk)(double *v, size_t n, int norm, double thresh);

@@ -10,44 +10,14 @@
 #include <math.h>
 #include <stdint.h>
 #include "hog.h"
-
-/* whole-vector float/int32 types (unaligned access allowed) */
-#define HOG_VL (IMFILT_VEC_BYTES / 4)
-typedef float hog_vf __attribute__((vector_size(IMFILT_VEC_BYTES), aligned(4)));
-typedef int32_t hog_vi __attribute__((vector_size(IMFILT_VEC_BYTES), aligned(4)));
+#include "simd/vec.h"
 
 /* ------------------------------------------------------------------------------------------
    Row loading: pixel type -> float/double planes, optional square root ("gamma"). */
-#define ROOT_F(v) sqrtf(v)
-#define ROOT_D(v) sqrt(v)
-#define ROOT_DF(v) ((double)sqrtf((float)(v))) /* float32 input rooted in float, as NumPy */
+/* float32 input into double planes is rooted in float, as NumPy does */
+static inline double sqrt_in_float(double v) { return (double)sqrtf((float)v); }
 
-#define HOG_LOAD(NAME, T, W, ROOT)                                                              \
-    static void NAME(const void *row_, size_t ch, const ptrdiff_t *xmap, size_t n, size_t lo,   \
-                     size_t hi, ptrdiff_t base, int gamma, W *const *planes) {                  \
-        const T *row = (const T *)row_;                                                         \
-        for (size_t c = 0; c < ch; c++) {                                                       \
-            W *d = planes[c];                                                                   \
-            for (size_t i = 0; i < lo; i++) d[i] = (W)row[(size_t)xmap[i] * ch + c];            \
-            const T *s = row + (base + (ptrdiff_t)lo) * (ptrdiff_t)ch + (ptrdiff_t)c;           \
-            if (ch == 1)                                                                        \
-                for (size_t i = lo; i < hi; i++) d[i] = (W)s[i - lo];                           \
-            else                                                                                \
-                for (size_t i = lo; i < hi; i++) d[i] = (W)s[(i - lo) * ch];                    \
-            for (size_t i = hi; i < n; i++) d[i] = (W)row[(size_t)xmap[i] * ch + c];            \
-            if (gamma)                                                                          \
-                for (size_t i = 0; i < n; i++) d[i] = ROOT(d[i]);                               \
-        }                                                                                       \
-    }
-
-HOG_LOAD(load_f32_u8, uint8_t, float, ROOT_F)
-HOG_LOAD(load_f32_u16, uint16_t, float, ROOT_F)
-HOG_LOAD(load_f32_f32, float, float, ROOT_F)
-HOG_LOAD(load_f32_f64, double, float, ROOT_F)
-HOG_LOAD(load_f64_u8, uint8_t, double, ROOT_D)
-HOG_LOAD(load_f64_u16, uint16_t, double, ROOT_D)
-HOG_LOAD(load_f64_f32, float, double, ROOT_DF)
-HOG_LOAD(load_f64_f64, double, double, ROOT_D)
+#include "hog/hog_load_instances.h"
 
 /* ------------------------------------------------------------------------------------------
    OpenCV votes. Angle: OpenCV's fast atan2 (degree-7 odd polynomial in min/max, in degrees,
@@ -60,17 +30,19 @@ HOG_LOAD(load_f64_f64, double, double, ROOT_D)
 static void votes_cv(const float *const *up, const float *const *mid, const float *const *down,
                      size_t channels, size_t n, size_t first_tail, float angle_scale, int nbins,
                      uint16_t *bin, float *w0, float *w1, float *scratch) {
+    const size_t vl = IMFILT_VLANES(float);
     float *bdx = scratch, *bdy = scratch + n, *bm = scratch + 2 * n;
     size_t split = first_tail < n ? first_tail : n;
     {
         const float *u = up[0], *m = mid[0], *d = down[0];
         size_t x = 0;
-        for (; x + HOG_VL <= n; x += HOG_VL) {    /* explicit vectors: GCC keeps this scalar */
-            hog_vf dx = *(const hog_vf *)(m + x + 1) - *(const hog_vf *)(m + x - 1);
-            hog_vf dy = *(const hog_vf *)(d + x) - *(const hog_vf *)(u + x);
-            *(hog_vf *)(bdx + x) = dx;
-            *(hog_vf *)(bdy + x) = dy;
-            *(hog_vf *)(bm + x) = dx * dx + dy * dy;
+        for (; x + vl <= n; x += vl) {    /* explicit vectors: GCC keeps this scalar */
+            imfilt_vf32_a4 dx = *(const imfilt_vf32_a4 *)(m + x + 1) -
+                                 *(const imfilt_vf32_a4 *)(m + x - 1);
+            imfilt_vf32_a4 dy = *(const imfilt_vf32_a4 *)(d + x) - *(const imfilt_vf32_a4 *)(u + x);
+            *(imfilt_vf32_a4 *)(bdx + x) = dx;
+            *(imfilt_vf32_a4 *)(bdy + x) = dy;
+            *(imfilt_vf32_a4 *)(bm + x) = dx * dx + dy * dy;
         }
         for (; x < n; x++) {
             float dx = m[x + 1] - m[x - 1], dy = d[x] - u[x];
@@ -82,15 +54,16 @@ static void votes_cv(const float *const *up, const float *const *mid, const floa
     for (size_t c = 1; c < channels; c++) {
         const float *u = up[c], *m = mid[c], *d = down[c];
         size_t x = 0;
-        for (; x + HOG_VL <= split; x += HOG_VL) {  /* OpenCV's vector body: first maximum */
-            hog_vf dx = *(const hog_vf *)(m + x + 1) - *(const hog_vf *)(m + x - 1);
-            hog_vf dy = *(const hog_vf *)(d + x) - *(const hog_vf *)(u + x);
-            hog_vf mm = dx * dx + dy * dy, *pm = (hog_vf *)(bm + x);
-            hog_vi take = mm > *pm;
-            hog_vf *px = (hog_vf *)(bdx + x), *py = (hog_vf *)(bdy + x);
-            *px = (hog_vf)((take & (hog_vi)dx) | (~take & (hog_vi)*px));
-            *py = (hog_vf)((take & (hog_vi)dy) | (~take & (hog_vi)*py));
-            *pm = (hog_vf)((take & (hog_vi)mm) | (~take & (hog_vi)*pm));
+        for (; x + vl <= split; x += vl) {  /* OpenCV's vector body: first maximum */
+            imfilt_vf32_a4 dx = *(const imfilt_vf32_a4 *)(m + x + 1) -
+                                 *(const imfilt_vf32_a4 *)(m + x - 1);
+            imfilt_vf32_a4 dy = *(const imfilt_vf32_a4 *)(d + x) - *(const imfilt_vf32_a4 *)(u + x);
+            imfilt_vf32_a4 mm = dx * dx + dy * dy, *pm = (imfilt_vf32_a4 *)(bm + x);
+            imfilt_vi32_a4 take = mm > *pm;
+            imfilt_vf32_a4 *px = (imfilt_vf32_a4 *)(bdx + x), *py = (imfilt_vf32_a4 *)(bdy + x);
+            *px = IMFILT_VSELECT(take, dx, *px);
+            *py = IMFILT_VSELECT(take, dy, *py);
+            *pm = IMFILT_VSELECT(take, mm, *pm);
         }
         for (; x < split; x++) {
             float dx = m[x + 1] - m[x - 1], dy = d[x] - u[x], mm = dx * dx + dy * dy;
@@ -144,16 +117,18 @@ static void rows_cv(const uint16_t *bin, const float *w0, const float *w1, size_
                     const imfilt_hog_axis_weight *xw, const size_t *xj, const float *xwt,
                     const size_t *xn, size_t bw, size_t ncx, size_t nbx, size_t sx, float *V,
                     float *R) {
-    const size_t nch = nbp / HOG_VL;
-    hog_vi iota;
-    for (int l = 0; l < HOG_VL; l++) iota[l] = l;
+    const size_t vl = IMFILT_VLANES(float), nch = nbp / vl;
+    imfilt_vi32_a4 iota;
+    for (size_t l = 0; l < vl; l++) iota[l] = (int32_t)l;
     for (size_t x = 0; x < n; x++) {
-        hog_vi b0 = (hog_vi){0} + (int32_t)bin[x], b1 = (hog_vi){0} + (int32_t)bin[n + x];
-        hog_vi u0 = (hog_vi)((hog_vf){0} + w0[x]), u1 = (hog_vi)((hog_vf){0} + w1[x]);
-        hog_vf *v = (hog_vf *)(V + x * nbp);
+        imfilt_vi32_a4 b0 = IMFILT_VSPLAT(imfilt_vi32_a4, (int32_t)bin[x]),
+                       b1 = IMFILT_VSPLAT(imfilt_vi32_a4, (int32_t)bin[n + x]);
+        imfilt_vi32_a4 u0 = (imfilt_vi32_a4)IMFILT_VSPLAT(imfilt_vf32_a4, w0[x]),
+                       u1 = (imfilt_vi32_a4)IMFILT_VSPLAT(imfilt_vf32_a4, w1[x]);
+        imfilt_vf32_a4 *v = (imfilt_vf32_a4 *)(V + x * nbp);
         for (size_t c = 0; c < nch; c++) {
-            hog_vi lane = iota + (int32_t)(c * HOG_VL);
-            v[c] = (hog_vf)(u0 & (lane == b0)) + (hog_vf)(u1 & (lane == b1));
+            imfilt_vi32_a4 lane = iota + (int32_t)(c * vl);
+            v[c] = (imfilt_vf32_a4)(u0 & (lane == b0)) + (imfilt_vf32_a4)(u1 & (lane == b1));
         }
     }
     const size_t rstep = ncx * nbp, vstep = sx * nbp;
@@ -162,7 +137,7 @@ static void rows_cv(const uint16_t *bin, const float *w0, const float *w1, size_
            (independent chains), over j ascending as below */
         for (size_t cx = 0; cx < ncx; cx++)
             for (size_t bx = 0; bx < nbx; bx += 4) {
-                hog_vf a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+                imfilt_vf32_a4 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
                 const size_t m = nbx - bx < 4 ? nbx - bx : 4;
                 const float *v0 = V + bx * vstep, *v1 = v0 + (m > 1) * vstep,
                             *v2 = v0 + (m > 2) * 2 * vstep, *v3 = v0 + (m > 3) * 3 * vstep;
@@ -171,16 +146,16 @@ static void rows_cv(const uint16_t *bin, const float *w0, const float *w1, size_
                 for (size_t e = 0; e < xn[cx]; e++) {
                     const float wt = ww[e];
                     const size_t o = jj[e] * nbp;
-                    a0 += wt * *(const hog_vf *)(v0 + o);
-                    a1 += wt * *(const hog_vf *)(v1 + o);
-                    a2 += wt * *(const hog_vf *)(v2 + o);
-                    a3 += wt * *(const hog_vf *)(v3 + o);
+                    a0 += wt * *(const imfilt_vf32_a4 *)(v0 + o);
+                    a1 += wt * *(const imfilt_vf32_a4 *)(v1 + o);
+                    a2 += wt * *(const imfilt_vf32_a4 *)(v2 + o);
+                    a3 += wt * *(const imfilt_vf32_a4 *)(v3 + o);
                 }
                 float *r = R + (bx * ncx + cx) * nbp;
-                *(hog_vf *)r = a0;
-                if (m > 1) *(hog_vf *)(r + rstep) = a1;
-                if (m > 2) *(hog_vf *)(r + 2 * rstep) = a2;
-                if (m > 3) *(hog_vf *)(r + 3 * rstep) = a3;
+                *(imfilt_vf32_a4 *)r = a0;
+                if (m > 1) *(imfilt_vf32_a4 *)(r + rstep) = a1;
+                if (m > 2) *(imfilt_vf32_a4 *)(r + 2 * rstep) = a2;
+                if (m > 3) *(imfilt_vf32_a4 *)(r + 3 * rstep) = a3;
             }
         return;
     }
@@ -192,7 +167,7 @@ static void rows_cv(const uint16_t *bin, const float *w0, const float *w1, size_
             const float wt = xw[j].w[k];
             for (size_t bx = 0; bx < nbx; bx++, r += rstep, v += vstep)
                 for (size_t c = 0; c < nch; c++)
-                    ((hog_vf *)r)[c] += wt * ((const hog_vf *)v)[c];
+                    ((imfilt_vf32_a4 *)r)[c] += wt * ((const imfilt_vf32_a4 *)v)[c];
         }
     }
 }
@@ -202,9 +177,9 @@ static void rows_cv(const uint16_t *bin, const float *w0, const float *w1, size_
    same single multiply and add as a scalar loop. */
 static void cols_cv(const float *R, size_t nbp, size_t nq, size_t ncy, size_t cy, float wt,
                     float *acc) {
-    const size_t nch = nbp / HOG_VL;
-    const hog_vf *r = (const hog_vf *)R;
-    hog_vf *a = (hog_vf *)(acc + cy * nbp);
+    const size_t nch = nbp / IMFILT_VLANES(float);
+    const imfilt_vf32_a4 *r = (const imfilt_vf32_a4 *)R;
+    imfilt_vf32_a4 *a = (imfilt_vf32_a4 *)(acc + cy * nbp);
     const size_t astep = ncy * nch;
     if (nch == 1) {
         for (size_t q = 0; q < nq; q++) a[q * astep] += wt * r[q];
@@ -238,17 +213,16 @@ static uint16_t sk_exact_bin(double dy, double dx, size_t nbins, double per180) 
     return imfilt_hog_sk_bin(r, nbins, per180);  /* nbins: in no bin */
 }
 
-/* The bins of the exact directions, computed once per call (edge[12], see hog.h):
-   kind * 4 + signbit(dx) * 2 + signbit(dy), kind 0: dy == 0, 1: dx == 0, 2: |dx| == |dy|.
-   atan2 of these depends only on the signs (and on which direction), so one representative
-   per entry gives the bin of every such pixel. */
+/* The bins of the exact directions, computed once per call (edge[IMFILT_HOG_EDGE_BINS], see
+   imfilt_hog_edge_kind): atan2 of these depends only on the signs (and on which direction),
+   so one representative per entry gives the bin of every such pixel. */
 static void sk_edge_bins(size_t nbins, uint16_t *edge) {
     const double per180 = 180.0 / (double)nbins;
-    for (int i = 0; i < 12; i++) {
+    for (int i = 0; i < IMFILT_HOG_EDGE_BINS; i++) {
         int kind = i / 4, sx = (i >> 1) & 1, sy = i & 1;
         double one_x = sx ? -1.0 : 1.0, one_y = sy ? -1.0 : 1.0;
-        double dx = kind == 1 ? (sx ? -0.0 : 0.0) : one_x;
-        double dy = kind == 0 ? (sy ? -0.0 : 0.0) : one_y;
+        double dx = kind == IMFILT_HOG_EDGE_DX0 ? (sx ? -0.0 : 0.0) : one_x;
+        double dy = kind == IMFILT_HOG_EDGE_DY0 ? (sy ? -0.0 : 0.0) : one_y;
         edge[i] = sk_exact_bin(dy, dx, nbins, per180);
     }
 }
@@ -386,9 +360,12 @@ static void votes_sk(const double *const *up, const double *const *mid, const do
     for (size_t x = 0; x < n; x++) {
         if (bin[x] != SK_NEAR) continue;
         double dx = bdx[x], dy = bdy[x];
-        int kind = dy == 0 ? 0 : (dx == 0 ? 1 : (fabs(dx) == fabs(dy) ? 2 : 3));
-        bin[x] = kind == 3 ? IMFILT_HOG_AMBIGUOUS
-                           : edge[kind * 4 + (signbit(dx) ? 2 : 0) + (signbit(dy) ? 1 : 0)];
+        int kind = dy == 0 ? IMFILT_HOG_EDGE_DY0
+                 : dx == 0 ? IMFILT_HOG_EDGE_DX0
+                 : fabs(dx) == fabs(dy) ? IMFILT_HOG_EDGE_DIAG : IMFILT_HOG_EDGE_NONE;
+        bin[x] = kind == IMFILT_HOG_EDGE_NONE
+                     ? IMFILT_HOG_AMBIGUOUS
+                     : edge[kind * 4 + (signbit(dx) ? 2 : 0) + (signbit(dy) ? 1 : 0)];
     }
 }
 
@@ -447,13 +424,13 @@ static void norm_sk(double *v, size_t n, int norm, double thresh) {
     }
 }
 
-#define LOAD_ROW(W) { load_##W##_u8, load_##W##_u16, NULL, load_##W##_f32, load_##W##_f64, NULL }
-
 const imfilt_hog_table IMFILT_ISA_TABLE(imfilt_hog) = {
     .name = IMFILT_ISA_LEVEL_NAME,
-    .load_f32 = LOAD_ROW(f32),
-    .load_f64 = LOAD_ROW(f64),
-    .lanes = HOG_VL,
+    .load_f32 = {[IMFILT_U8] = load_f32_u8, [IMFILT_U16] = load_f32_u16,
+                 [IMFILT_F32] = load_f32_f32, [IMFILT_F64] = load_f32_f64},
+    .load_f64 = {[IMFILT_U8] = load_f64_u8, [IMFILT_U16] = load_f64_u16,
+                 [IMFILT_F32] = load_f64_f32, [IMFILT_F64] = load_f64_f64},
+    .lanes = IMFILT_VLANES(float),
     .votes_cv = votes_cv,
     .rows_cv = rows_cv,
     .cols_cv = cols_cv,

@@ -4,6 +4,9 @@
 #include "core/imfilt.h"
 #include "png.h"
 
+/* The row filter types (ISO/IEC 15948, 9.2): the byte that starts each filtered row. */
+enum { PNG_NONE = 0, PNG_SUB = 1, PNG_UP = 2, PNG_AVERAGE = 3, PNG_PAETH = 4, PNG_NTYPES = 5 };
+
 /* The Paeth predictor of the left (a), up (b) and up-left (c) bytes: a when pa <= pb and
    pa <= pc, else b when pb <= pc, else c. Selected with masks, not branches: the choice is
    data-dependent and mispredicted branches made decoding 3x slower. */
@@ -22,25 +25,25 @@ static int unfilter_row(int type, const uint8_t *f, uint8_t *x, const uint8_t *u
 {
     size_t i, lead = bpp < n ? bpp : n; /* the first pixel has no left neighbour: a = c = 0 */
     switch (type) {
-    case 0:
+    case PNG_NONE:
         memcpy(x, f, n);
         return 0;
-    case 1:
+    case PNG_SUB:
         memcpy(x, f, lead);
         for (i = lead; i < n; i++)
             x[i] = (uint8_t)(f[i] + x[i - bpp]);
         return 0;
-    case 2:
+    case PNG_UP:
         for (i = 0; i < n; i++)
             x[i] = (uint8_t)(f[i] + up[i]);
         return 0;
-    case 3:
+    case PNG_AVERAGE:
         for (i = 0; i < lead; i++)
             x[i] = (uint8_t)(f[i] + (up[i] >> 1));
         for (; i < n; i++)
             x[i] = (uint8_t)(f[i] + ((x[i - bpp] + up[i]) >> 1));
         return 0;
-    case 4:
+    case PNG_PAETH:
         for (i = 0; i < lead; i++)
             x[i] = (uint8_t)(f[i] + up[i]); /* paeth(0, b, 0) = b */
         for (; i < n; i++)
@@ -57,25 +60,26 @@ static void filter_row(int type, const uint8_t *x, const uint8_t *up, uint8_t *f
 {
     size_t i, lead = bpp < n ? bpp : n;
     switch (type) {
-    case 0:
+    case PNG_NONE:
         memcpy(f, x, n);
         break;
-    case 1:
+    case PNG_SUB:
         memcpy(f, x, lead);
         for (i = lead; i < n; i++)
             f[i] = (uint8_t)(x[i] - x[i - bpp]);
         break;
-    case 2:
+    case PNG_UP:
         for (i = 0; i < n; i++)
             f[i] = (uint8_t)(x[i] - up[i]);
         break;
-    case 3:
+    case PNG_AVERAGE:
         for (i = 0; i < lead; i++)
             f[i] = (uint8_t)(x[i] - (up[i] >> 1));
         for (; i < n; i++)
             f[i] = (uint8_t)(x[i] - ((x[i - bpp] + up[i]) >> 1));
         break;
-    default:
+    case PNG_PAETH:
+    default: /* the callers pass types below PNG_NTYPES */
         for (i = 0; i < lead; i++)
             f[i] = (uint8_t)(x[i] - up[i]);
         for (; i < n; i++)
@@ -136,7 +140,7 @@ int imfilt_png_filter(const uint8_t *raw, ptrdiff_t raw_stride, uint8_t *out,
         const uint8_t *x = raw + (ptrdiff_t)y * raw_stride;
         uint8_t *o = out + (ptrdiff_t)y * out_stride;
         if (types != NULL) {
-            if (types[y] > 4) {
+            if (types[y] >= PNG_NTYPES) {
                 status = IMFILT_EINVAL;
                 break;
             }
@@ -144,7 +148,7 @@ int imfilt_png_filter(const uint8_t *raw, ptrdiff_t raw_stride, uint8_t *out,
             filter_row(types[y], x, prev, o + 1, row_bytes, bpp);
         } else { /* the candidate with the smallest cost ends up in o + 1 */
             uint64_t best = UINT64_MAX;
-            for (int t = 0; t < 5; t++) {
+            for (int t = PNG_NONE; t < PNG_NTYPES; t++) {
                 filter_row(t, x, prev, candidate, row_bytes, bpp);
                 uint64_t cost = signed_abs_sum(candidate, row_bytes);
                 if (cost < best) {

@@ -247,4 +247,54 @@ static inline imfilt_vu8 imfilt_vlookup16_u8(const uint8_t *t, imfilt_vu8 idx) {
 #endif
 }
 
+/* All lanes equal to x exactly, -0.0 included: x - 0 is x for every x, so this is one
+   broadcast (IMFILT_VSPLAT's 0 + x costs an add and turns -0.0 into +0.0). */
+#define IMFILT_VBROADCAST(VT, x) ((x) - (VT){0})
+
+/* Stores of whole float / double vectors as functions: GCC optimises a function's body
+   before inlining it, and the kernels built on these (conv) unroll and schedule differently
+   with IMFILT_VSTORE's in-place expansion. */
+static inline void imfilt_vstore_f32(float *p, imfilt_vf32 v) { memcpy(p, &v, sizeof v); }
+static inline void imfilt_vstore_f64(double *p, imfilt_vf64 v) { memcpy(p, &v, sizeof v); }
+
+/* Masked tail stores: the first n lanes of v to p (n < lanes), one masked store where the
+   level has one (IMFILT_VSTORE_TAIL's variable-size memcpy is a library call, which short
+   rows pay on every row tail). */
+static inline void imfilt_vstore_tail_f32(float *p, imfilt_vf32 v, size_t n) {
+#if IMFILT_VEC_BYTES == 64 && defined(__AVX512F__)
+    _mm512_mask_storeu_ps(p, (__mmask16)((1u << n) - 1), (__m512)v);
+#elif IMFILT_VEC_BYTES == 32 && defined(__AVX2__)
+    static const int32_t ones_then_zeros[16] = {-1, -1, -1, -1, -1, -1, -1, -1};
+    _mm256_maskstore_ps(p, _mm256_loadu_si256((const __m256i *)(ones_then_zeros + 8 - n)),
+                        (__m256)v);
+#else
+    for (size_t i = 0; i < n; i++) p[i] = v[i];
+#endif
+}
+static inline void imfilt_vstore_tail_f64(double *p, imfilt_vf64 v, size_t n) {
+#if IMFILT_VEC_BYTES == 64 && defined(__AVX512F__)
+    _mm512_mask_storeu_pd(p, (__mmask8)((1u << n) - 1), (__m512d)v);
+#elif IMFILT_VEC_BYTES == 32 && defined(__AVX2__)
+    /* two int32 mask lanes per double */
+    static const int32_t ones_then_zeros[16] = {-1, -1, -1, -1, -1, -1, -1, -1};
+    const __m256i m = _mm256_loadu_si256(
+        (const __m256i *)(ones_then_zeros + 8 - n * sizeof(double) / sizeof(int32_t)));
+    _mm256_maskstore_pd(p, m, (__m256d)v);
+#else
+    for (size_t i = 0; i < n; i++) p[i] = v[i];
+#endif
+}
+
+/* Keep a loaded vector in a register: an empty asm that claims to change v, so GCC cannot
+   fold the load into every instruction using it (which reloads it once per use). */
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#if defined(__AVX512F__)
+#define IMFILT_IN_REG(v) __asm__("" : "+v"(v))
+#else
+#define IMFILT_IN_REG(v) __asm__("" : "+x"(v))
+#endif
+#else
+#define IMFILT_IN_REG(v) ((void)0)
+#endif
+
 #endif
