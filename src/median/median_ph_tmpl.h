@@ -17,7 +17,11 @@
 
 /* 16 column counts widened to the window histogram's uint16 lanes. */
 static inline imfilt_u16x16 ldc_@PS@(const @CT@ *p) {
-    return __builtin_convertvector(IMFILT_VLOAD(@CVT@, p), imfilt_u16x16);
+    @CT@ a[16];
+    memcpy(a, p, sizeof a);
+    imfilt_u16x16 v;
+    for (int i = 0; i < 16; i++) v[i] = a[i];
+    return v;
 }
 /* Prefix-sum column histograms: adding value v adds 1 to coarse bins >= v >> 4 and to the
    fine bins >= v & 15 of segment v >> 4. */

@@ -72,7 +72,8 @@ typedef int32_t imfilt_vi32_a4 __attribute__((vector_size(IMFILT_VEC_BYTES), ali
 #define IMFILT_VMAX(a, b) IMFILT_VSELECT((a) > (b), (a), (b))
 
 /* Integer lane-wise minimum / maximum: one instruction where the level has it (GCC lowers the
-   generic IMFILT_VMIN to a compare and a blend); elsewhere IMFILT_VMIN / IMFILT_VMAX. */
+   generic IMFILT_VMIN to a compare and a blend). Elsewhere both select on a < b, so a min / max
+   pair of the same operands (a compare-exchange) shares one compare. */
 #if IMFILT_VEC_BYTES == 64 && defined(__AVX512BW__)
 #define IMFILT_X86_INT_OP(op, a, b) ((__typeof__(a))_mm512_##op((__m512i)(a), (__m512i)(b)))
 #define IMFILT_HAVE_MIN_U16 1
@@ -101,7 +102,7 @@ static inline imfilt_vu8 imfilt_vmax_u8(imfilt_vu8 a, imfilt_vu8 b) {
 #ifdef IMFILT_X86_INT_OP
     return IMFILT_X86_INT_OP(max_epu8, a, b);
 #else
-    return IMFILT_VMAX(a, b);
+    return IMFILT_VSELECT(a < b, b, a);
 #endif
 }
 /* SSE2 has no unsigned 16-bit min / max: min(a, b) = a - sat(a - b), max(a, b) = b + sat(a - b). */
@@ -120,7 +121,7 @@ static inline imfilt_vu16 imfilt_vmax_u16(imfilt_vu16 a, imfilt_vu16 b) {
 #elif defined(IMFILT_X86_INT_OP)
     return b + IMFILT_X86_INT_OP(subs_epu16, a, b);
 #else
-    return IMFILT_VMAX(a, b);
+    return IMFILT_VSELECT(a < b, b, a);
 #endif
 }
 static inline imfilt_vi16 imfilt_vmin_i16(imfilt_vi16 a, imfilt_vi16 b) {
@@ -134,7 +135,7 @@ static inline imfilt_vi16 imfilt_vmax_i16(imfilt_vi16 a, imfilt_vi16 b) {
 #ifdef IMFILT_X86_INT_OP
     return IMFILT_X86_INT_OP(max_epi16, a, b);
 #else
-    return IMFILT_VMAX(a, b);
+    return IMFILT_VSELECT(a < b, b, a);
 #endif
 }
 static inline imfilt_vi32 imfilt_vmin_i32(imfilt_vi32 a, imfilt_vi32 b) {
@@ -148,7 +149,7 @@ static inline imfilt_vi32 imfilt_vmax_i32(imfilt_vi32 a, imfilt_vi32 b) {
 #if defined(IMFILT_X86_INT_OP) && IMFILT_HAVE_MIN_I32
     return IMFILT_X86_INT_OP(max_epi32, a, b);
 #else
-    return IMFILT_VMAX(a, b);
+    return IMFILT_VSELECT(a < b, b, a);
 #endif
 }
 static inline imfilt_vi64 imfilt_vmin_i64(imfilt_vi64 a, imfilt_vi64 b) {
@@ -162,7 +163,7 @@ static inline imfilt_vi64 imfilt_vmax_i64(imfilt_vi64 a, imfilt_vi64 b) {
 #if defined(IMFILT_X86_INT_OP) && IMFILT_HAVE_MIN_I64
     return IMFILT_X86_INT_OP(max_epi64, a, b);
 #else
-    return IMFILT_VMAX(a, b);
+    return IMFILT_VSELECT(a < b, b, a);
 #endif
 }
 
