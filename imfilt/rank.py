@@ -1,33 +1,10 @@
 """Rank filters: median."""
 from __future__ import annotations
 
-import numpy as np
-
 from . import _core
 from . import _normalize as N
 from ._docs import fill
 from ._typing import Border, Image, ImageLike, Number, Out, Size, Threads
-
-# Float windows of more samples than this take the whole-image rank route (see median).
-_TILE_MAX = 65536
-
-
-def _call(arr, target, kh, kw, border, cval, threads):
-    channels = arr.shape[2] if arr.ndim == 3 else 1
-    _core.median(N.byte_rows(arr), N.byte_rows(target), arr.shape[1], channels,
-                 N.DTYPE_CODES[arr.dtype.newbyteorder("=")], kh, kw, border, cval, threads)
-
-
-def _median_by_ranks(arr, target, kh, kw, border, cval, threads):
-    """Float windows larger than a rank tile (only kernels far larger than a small image):
-    the image's values (and cval) are replaced by their ranks as uint16, the 16-bit engine
-    filters the ranks, and the ranks map back. Exact; NaN sorts last as in numpy.sort."""
-    flat = np.concatenate([arr.reshape(-1), np.array([cval], arr.dtype)])
-    values, inverse = np.unique(flat, return_inverse=True)
-    ranks = inverse.astype(np.uint16)
-    res = np.empty(arr.shape, np.uint16)
-    _call(ranks[:-1].reshape(arr.shape), res, kh, kw, border, float(ranks[-1]), threads)
-    target[...] = values[res]
 
 
 @fill()
@@ -63,6 +40,12 @@ def median(image: ImageLike, size: Size, *, border: Border = "replicate", cval: 
     larger uint16 / int16 / float windows a rank transform (each tile sorted once, values replaced by
     dense 16-bit ranks) feeding Huang's sliding histogram with two-level counts.
     """
+    return _median(image, size, border, cval, out, threads)
+
+
+def _median(image, size, border, cval, out, threads):
+    """Validates the call and makes the one C call; the C driver chooses the algorithm
+    (median_plan in src/median/median.c)."""
     arr = N.check_image(image)
     kh, kw = N.odd_pair(size, "size")
     border_c = N.border_code(border)
@@ -79,11 +62,10 @@ def median(image: ImageLike, size: Size, *, border: Border = "replicate", cval: 
         return result
     if not arr.dtype.isnative:
         arr = arr.astype(dtype)
-    if dtype.kind == "f" and kh * kw > _TILE_MAX and not (kh == kw and kh in (3, 5, 7)):
-        if arr.size + 1 > 65536:
-            raise ValueError(f"size {(kh, kw)}: float windows above {_TILE_MAX} samples are "
-                             f"supported only on images of at most 65535 samples")
-        _median_by_ranks(arr, target, kh, kw, border_c, cval_v, nthreads)
-    else:
-        _call(arr, target, kh, kw, border_c, cval_v, nthreads)
+    tile = _core.MEDIAN_TILE_MAX  # float windows above it rank the whole image (and cval) at once
+    if dtype.kind == "f" and kh * kw > tile and arr.size + 1 > tile:
+        raise ValueError(f"size {(kh, kw)}: float windows above {tile} samples are "
+                         f"supported only on images of at most {tile - 1} samples")
+    _core.median(N.byte_rows(arr), N.byte_rows(target), arr.shape[1], channels,
+                 N.DTYPE_CODES[dtype], kh, kw, border_c, cval_v, nthreads)
     return N.finish(target, result)

@@ -1,5 +1,6 @@
-/* The median filter's hot loops, one table per ISA level (src/median_isa.c compiled once per
-   level), chosen once at import. The driver (src/median.c) owns traversal, borders, threads. */
+/* The median filter's table type (one table per ISA level: median_isa.c compiled once per
+   level, chosen once at import) and the constants the driver (median.c) and the binding share.
+   The driver owns the choice of algorithm, traversal, borders and threads. */
 #ifndef IMFILT_MEDIAN_H
 #define IMFILT_MEDIAN_H
 #include <stddef.h>
@@ -8,13 +9,21 @@
 #include "core/isa.h"
 #include "simd/edge8.h"
 
+/* Samples of one rank-transform tile: its dense ranks fit 16 bits. Float windows of more
+   samples rank the whole image at once (image plus cval at most this many samples; the
+   Python layer refuses larger images with this number, read through the binding). */
+#define IMFILT_MEDIAN_TILE_MAX 65536
+
 /* Key types: every dtype is filtered as integers whose order is the value order.
    u8, u16, i16: the values themselves; float32 / float64: int32 / int64 keys (see median.c,
    NaN above +inf). Key type index == dtype code (U8, U16, I16, F32 -> i32, F64 -> i64). */
-#define IMF_MED_NKEYS 5
-#define IMF_MED_NNETS 3 /* 3x3, 5x5, 7x7 */
+#define IMFILT_MEDIAN_NKEYS 5
+/* The sorting networks' index in the table: window 3x3, 5x5, 7x7. */
+typedef enum {
+    IMFILT_MEDIAN_NET3, IMFILT_MEDIAN_NET5, IMFILT_MEDIAN_NET7, IMFILT_MEDIAN_NNETS
+} imfilt_median_net;
 
-/* Per-thread state of the uint8 Perreault-Hebert engine (see median_isa.c). */
+/* Per-thread column histograms of the uint8 Perreault-Hebert engine (median_ph_tmpl.h). */
 typedef struct {
     size_t ncols;      /* columns = width * channels */
     void *fine;        /* ncols x 256 column histograms (uint8 counts if kh <= 255, else uint16) */
@@ -24,13 +33,13 @@ typedef struct {
 typedef struct imfilt_median_table {
     const char *name;
     /* ranks[r][x] = rank r of rows[0..k-1][x] for x < n (n may be rounded up to a vector) */
-    void (*colsort[IMF_MED_NKEYS][IMF_MED_NNETS])(const void *const *rows, void *const *ranks,
-                                                  size_t n);
+    void (*colsort[IMFILT_MEDIAN_NKEYS][IMFILT_MEDIAN_NNETS])(const void *const *rows,
+                                                             void *const *ranks, size_t n);
     /* dst[x] = median of ranks[i][x + j * step] (i, j < k) for x < n; ranks are column-sorted */
-    void (*mednet[IMF_MED_NKEYS][IMF_MED_NNETS])(const void *const *ranks, size_t step,
-                                                 void *dst, size_t n);
+    void (*mednet[IMFILT_MEDIAN_NKEYS][IMFILT_MEDIAN_NNETS])(const void *const *ranks,
+                                                            size_t step, void *dst, size_t n);
     /* 3x3 uint8 of one output row straight from 3 unpadded image rows of n >= 64 samples,
-       step (channels) < 32, with one-pixel borders left / right (src/edge8.h). NULL where
+       step (channels) < 32, with one-pixel borders left / right (src/simd/edge8.h). NULL where
        the level has no such kernel. */
     void (*med3_rows_u8)(const uint8_t *const *rows, const imf_edge8 *left,
                          const imf_edge8 *right, uint8_t cv, size_t step, size_t n,

@@ -1,125 +1,15 @@
 /* Median filter hot loops, compiled once per ISA level (IMFILT_VEC_BYTES, IMFILT_ISA_SUFFIX):
-   sorting networks on every key type (src/median_tmpl.h), Huang's sliding histogram on 16-bit
-   keys, and the Perreault-Hebert O(1) column-histogram engine for uint8. */
+   sorting networks on every key type (median_tmpl.h), the 3x3 uint8 kernels that read image
+   rows in place, Huang's sliding histogram on 16-bit keys, and the Perreault-Hebert O(1)
+   column-histogram engine for uint8 (median_ph_tmpl.h). */
 #include <string.h>
 #include <stdint.h>
-#if defined(__SSE2__)
-#include <immintrin.h>
-#endif
 #include "median.h"
+#include "simd/vec.h"
 #include "simd/edge8.h"
 #include "median_networks.h"
 
-/* Portable vector min/max through a comparison mask (GCC/Clang vector extensions). */
-#define GMIN(a, b) ({ __typeof__(a) a_ = (a), b_ = (b); __typeof__(a) m_ = (__typeof__(a))(a_ < b_); (a_ & m_) | (b_ & ~m_); })
-#define GMAX(a, b) ({ __typeof__(a) a_ = (a), b_ = (b); __typeof__(a) m_ = (__typeof__(a))(a_ < b_); (b_ & m_) | (a_ & ~m_); })
-
-#if IMFILT_VEC_BYTES == 64 && defined(__AVX512BW__)
-#define VI __m512i
-#define XMIN(op, a, b) ((__typeof__(a))_mm512_##op((VI)(a), (VI)(b)))
-#define HAVE_U16MIN 1
-#define HAVE_I32MIN 1
-#define HAVE_I64MIN 1
-#elif IMFILT_VEC_BYTES == 32 && defined(__AVX2__)
-#define VI __m256i
-#define XMIN(op, a, b) ((__typeof__(a))_mm256_##op((VI)(a), (VI)(b)))
-#define HAVE_U16MIN 1
-#define HAVE_I32MIN 1
-#define HAVE_I64MIN 0
-#elif IMFILT_VEC_BYTES == 16 && defined(__SSE2__)
-#define VI __m128i
-#define XMIN(op, a, b) ((__typeof__(a))_mm_##op((VI)(a), (VI)(b)))
-#define HAVE_U16MIN 0
-#define HAVE_I32MIN 0
-#define HAVE_I64MIN 0
-#endif
-
-#ifdef VI
-#define HAVE_U8MIN 1
-#else
-#define HAVE_U8MIN 0
-#define HAVE_U16MIN 0
-#define HAVE_I32MIN 0
-#define HAVE_I64MIN 0
-#endif
-
-#define KT uint8_t
-#define KS u8
-#if HAVE_U8MIN
-#define VMIN(a, b) XMIN(min_epu8, a, b)
-#define VMAX(a, b) XMIN(max_epu8, a, b)
-#else
-#define VMIN GMIN
-#define VMAX GMAX
-#endif
-#include "median_tmpl.h"
-#undef KT
-#undef KS
-#undef VMIN
-#undef VMAX
-
-#define KT uint16_t
-#define KS u16
-#if HAVE_U16MIN
-#define VMIN(a, b) XMIN(min_epu16, a, b)
-#define VMAX(a, b) XMIN(max_epu16, a, b)
-#elif HAVE_U8MIN /* SSE2: min(a, b) = a - sat(a - b), max(a, b) = b + sat(a - b) */
-#define VMIN(a, b) ({ __typeof__(a) a_ = (a); a_ - XMIN(subs_epu16, a_, b); })
-#define VMAX(a, b) ({ __typeof__(a) b_ = (b); b_ + XMIN(subs_epu16, a, b_); })
-#else
-#define VMIN GMIN
-#define VMAX GMAX
-#endif
-#include "median_tmpl.h"
-#undef KT
-#undef KS
-#undef VMIN
-#undef VMAX
-
-#define KT int16_t
-#define KS i16
-#if HAVE_U8MIN
-#define VMIN(a, b) XMIN(min_epi16, a, b)
-#define VMAX(a, b) XMIN(max_epi16, a, b)
-#else
-#define VMIN GMIN
-#define VMAX GMAX
-#endif
-#include "median_tmpl.h"
-#undef KT
-#undef KS
-#undef VMIN
-#undef VMAX
-
-#define KT int32_t
-#define KS i32
-#if HAVE_I32MIN
-#define VMIN(a, b) XMIN(min_epi32, a, b)
-#define VMAX(a, b) XMIN(max_epi32, a, b)
-#else
-#define VMIN GMIN
-#define VMAX GMAX
-#endif
-#include "median_tmpl.h"
-#undef KT
-#undef KS
-#undef VMIN
-#undef VMAX
-
-#define KT int64_t
-#define KS i64
-#if HAVE_I64MIN
-#define VMIN(a, b) XMIN(min_epi64, a, b)
-#define VMAX(a, b) XMIN(max_epi64, a, b)
-#else
-#define VMIN GMIN
-#define VMAX GMAX
-#endif
-#include "median_tmpl.h"
-#undef KT
-#undef KS
-#undef VMIN
-#undef VMAX
+#include "median/median_instances.h"
 
 /* ------------------------------------------------------------------------------------------
    Huang (1979) sliding histogram on 16-bit keys, with two-level counts (256 coarse bins of 256
@@ -166,31 +56,21 @@ static void hist16(const uint16_t *const *rows, const uint32_t *wts, size_t nrow
 #undef H_SUB
 }
 
-/* ------------------------------------------------------------------------------------------
-   Perreault & Hebert (2007), O(1) per pixel for uint8: one 256-bin (plus 16-bin coarse)
-   histogram per image column, slid down one row per output row; the kernel histogram slides
-   right by adding the entering column's histogram and subtracting the leaving one; the median
-   is found in the coarse bins, then in 16 fine bins. Histograms are stored as prefix sums
-   (the coarse one over its 16 bins, the fine one within each 16-bin segment): a column update
-   is one vector add, and finding the median's bin is one compare of the prefix sums. */
-typedef uint16_t v16u16 __attribute__((vector_size(32)));
-typedef uint8_t v16u8 __attribute__((vector_size(16)));
-static inline v16u16 ld16(const uint16_t *p) { v16u16 v; memcpy(&v, p, sizeof v); return v; }
-
+/* ---------------------------------------------------------------------------- Perreault-Hebert */
 /* Index of the bin holding sample rank t (broadcast in tv), given the inclusive prefix sums p
    of a 16-bin histogram; *rest = tv minus the count of the bins before it (the rank within the
    bin, broadcast). One compare, no branches. */
-static inline size_t find16(v16u16 p, v16u16 tv, v16u16 *rest) {
+static inline size_t find16(imfilt_u16x16 p, imfilt_u16x16 tv, imfilt_u16x16 *rest) {
 #if defined(__AVX512BW__) && defined(__AVX512VL__)
     __mmask16 le = _mm256_cmple_epu16_mask((__m256i)p, (__m256i)tv);
     size_t b = (size_t)__builtin_popcount((unsigned)le);
     /* index b - 1 in the 32-entry table {p, 0}: b = 0 wraps to 31, a zero lane */
     __m256i below = _mm256_permutex2var_epi16((__m256i)p, _mm256_set1_epi16((short)(b - 1)),
                                               _mm256_setzero_si256());
-    *rest = tv - (v16u16)below;
+    *rest = tv - (imfilt_u16x16)below;
     return b;
 #else
-    uint16_t ps[16], t = tv[0];
+    uint16_t ps[16];
     memcpy(ps, &p, sizeof ps);
 #if defined(__AVX2__)
     __m256i x = (__m256i)p;
@@ -198,7 +78,7 @@ static inline size_t find16(v16u16 p, v16u16 tv, v16u16 *rest) {
     size_t b = (size_t)__builtin_popcount((unsigned)_mm256_movemask_epi8(le)) / 2;
 #else
     size_t b = 0;
-    for (int i = 0; i < 16; i++) b += ps[i] <= t;
+    for (int i = 0; i < 16; i++) b += ps[i] <= tv[0];
 #endif
     *rest = tv - (uint16_t)(b ? ps[b - 1] : 0);
     return b;
@@ -206,36 +86,23 @@ static inline size_t find16(v16u16 p, v16u16 tv, v16u16 *rest) {
 }
 
 typedef struct {
-    v16u16 hc, seg;  /* coarse kernel histogram; fine segment of coarse bin `cur` */
-    size_t cur;      /* 16: none */
+    imfilt_u16x16 hc, seg; /* coarse kernel histogram; fine segment of coarse bin `cur` */
+    size_t cur;            /* 16: none */
     uint16_t hf[256];
     ptrdiff_t last[16];
 } ph_state;
 /* the per-step registers of a walk, kept apart from ph_state's arrays so that the compiler
    keeps them in registers instead of spilling the whole state every step */
 typedef struct {
-    v16u16 hc, seg;
+    imfilt_u16x16 hc, seg;
     size_t cur;
 } ph_regs;
 
-#define CT uint8_t
-#define PS c8
-#define VCT v16u8
-#include "median_ph_tmpl.h"
-#undef VCT
-#undef CT
-#undef PS
-#define CT uint16_t
-#define PS c16
-#define VCT v16u16
-#include "median_ph_tmpl.h"
-#undef VCT
-#undef CT
-#undef PS
+#include "median/median_ph_instances.h"
 
 #if defined(__AVX512VBMI__) && defined(__AVX512BW__)
 /* The 3x3 uint8 median of one output row straight from three unpadded image rows of n samples
-   (src/edge8.h: no copy; left / right: the rows' one-pixel borders).
+   (src/simd/edge8.h: no copy; left / right: the rows' one-pixel borders).
    Each 64-byte vector of each row is loaded and its columns sorted (low, middle, high) once,
    in registers; the neighbours at +step and +2*step come from one two-source byte permute
    (vpermt2b) each. Left edge, branch-free interior, right edge; same network as mednet3_u8. */
@@ -366,14 +233,14 @@ static void med3_padded_u8(const uint8_t *const *P, size_t step, size_t n, uint8
 #define MED3_PADDED_MAX_STEP 0
 #endif
 
-#define NETS(kind, KS) { kind##3_##KS, kind##5_##KS, kind##7_##KS }
-
 const imfilt_median_table IMFILT_ISA_TABLE(imfilt_median) = {
     .name = IMFILT_ISA_LEVEL_NAME,
-    .colsort = { NETS(colsort, u8), NETS(colsort, u16), NETS(colsort, i16), NETS(colsort, i32),
-                 NETS(colsort, i64) },
-    .mednet = { NETS(mednet, u8), NETS(mednet, u16), NETS(mednet, i16), NETS(mednet, i32),
-                NETS(mednet, i64) },
+    .colsort = {{colsort3_u8, colsort5_u8, colsort7_u8}, {colsort3_u16, colsort5_u16, colsort7_u16},
+                {colsort3_i16, colsort5_i16, colsort7_i16}, {colsort3_i32, colsort5_i32, colsort7_i32},
+                {colsort3_i64, colsort5_i64, colsort7_i64}},
+    .mednet = {{mednet3_u8, mednet5_u8, mednet7_u8}, {mednet3_u16, mednet5_u16, mednet7_u16},
+               {mednet3_i16, mednet5_i16, mednet7_i16}, {mednet3_i32, mednet5_i32, mednet7_i32},
+               {mednet3_i64, mednet5_i64, mednet7_i64}},
     .med3_rows_u8 = MED3_ROWS_U8,
     .med3_padded_u8 = MED3_PADDED_U8,
     .med3_padded_max_step = MED3_PADDED_MAX_STEP,

@@ -1,42 +1,51 @@
-/* Perreault-Hebert engine for one column-count type CT (suffix PS): uint8 counts when the
-   window is at most 255 rows tall (column histograms half the size, cache-resident), uint16
-   otherwise. Included by median_isa.c. Not a public header.
+/* Perreault & Hebert (2007), O(1) per pixel for uint8, for one column-count type CT (name
+   suffix PS, 16-count vector CVT): uint8 counts when the window is at most 255 rows tall (column
+   histograms half the size, cache-resident), uint16 otherwise. Algorithm: one 256-bin (plus
+   16-bin coarse) histogram per image column, slid down one row per output row; the kernel
+   histogram slides right by adding the entering column's histogram and subtracting the leaving
+   one; the median is found in the coarse bins, then in 16 fine bins. Histograms are stored as
+   prefix sums (the coarse one over its 16 bins, the fine one within each 16-bin segment): a
+   column update is one vector add, and finding the median's bin is one compare of the prefix
+   sums (find16, median_isa.c). Expanded by tools/expand_template.py into median_ph_instances.h.
    No overflow: a column count is at most kh (<= 255 for uint8 counts, <= 65535 otherwise) and
    the window histogram at most kh * kw <= 65535 (median.c takes this path only then), so uint16
-   window counts cannot wrap. */
-#define PFN(name) IMFILT_CAT(IMFILT_CAT(name, _), PS)
-#define LDC(p) PFN(ldc)(p)
-static inline v16u16 PFN(ldc)(const CT *p) {
-    CT a[16];
+   window counts cannot wrap.
+   instances:
+     PS=c8  CT=uint8_t  CVT=imfilt_u8x16
+     PS=c16 CT=uint16_t CVT=imfilt_u16x16
+*/
+
+/* 16 column counts widened to the window histogram's uint16 lanes. */
+static inline imfilt_u16x16 ldc_@PS@(const @CT@ *p) {
+    @CT@ a[16];
     memcpy(a, p, sizeof a);
-    v16u16 v;
+    imfilt_u16x16 v;
     for (int i = 0; i < 16; i++) v[i] = a[i];
     return v;
 }
 /* Prefix-sum column histograms: adding value v adds 1 to coarse bins >= v >> 4 and to the
    fine bins >= v & 15 of segment v >> 4. */
-/* STEP[i]: all ones (= -1) in lanes >= i */
-#define SL(i, l) (CT)((l) >= (i) ? -1 : 0)
+/* step_PS[i]: all ones (= -1) in lanes >= i */
+#define SL(i, l) (@CT@)((l) >= (i) ? -1 : 0)
 #define SROW(i) {SL(i, 0), SL(i, 1), SL(i, 2), SL(i, 3), SL(i, 4), SL(i, 5), SL(i, 6), SL(i, 7), \
                  SL(i, 8), SL(i, 9), SL(i, 10), SL(i, 11), SL(i, 12), SL(i, 13), SL(i, 14), SL(i, 15)}
-static const VCT PFN(step)[16] = {SROW(0), SROW(1), SROW(2), SROW(3), SROW(4), SROW(5), SROW(6),
+static const @CVT@ step_@PS@[16] = {SROW(0), SROW(1), SROW(2), SROW(3), SROW(4), SROW(5), SROW(6),
     SROW(7), SROW(8), SROW(9), SROW(10), SROW(11), SROW(12), SROW(13), SROW(14), SROW(15)};
 #undef SL
 #undef SROW
 
-static inline void PFN(bump)(CT *p, unsigned from, int sign) {
-    VCT v, m = PFN(step)[from];
-    memcpy(&v, p, sizeof v);
+static inline void bump_@PS@(@CT@ *p, unsigned from, int sign) {
+    @CVT@ v = IMFILT_VLOAD(@CVT@, p), m = step_@PS@[from];
     if (sign > 0) v -= m; else v += m;
-    memcpy(p, &v, sizeof v);
+    IMFILT_VSTORE(p, v);
 }
 
-static void PFN(ph_update)(imf_ph_cols *cols, const uint8_t *add, const uint8_t *sub) {
-    CT *fine = (CT *)cols->fine, *coarse = (CT *)cols->coarse;
+static void ph_update_@PS@(imf_ph_cols *cols, const uint8_t *add, const uint8_t *sub) {
+    @CT@ *fine = (@CT@ *)cols->fine, *coarse = (@CT@ *)cols->coarse;
     const size_t n = cols->ncols;
     size_t e0 = 0;
 #if defined(__AVX512VBMI__) && defined(__AVX512BW__)
-    if (sub && sizeof(CT) == 1) {
+    if (sub && sizeof(@CT@) == 1) {
         /* uint8 counts: the coarse prefix sums of 4 columns are one 64-byte vector; bin i of a
            column gains 1 when i >= v >> 4, i.e. v <= 16 i + 15: one byte compare against the
            column's value broadcast over its 16 lanes (vpermb), then masked +-1 */
@@ -55,7 +64,7 @@ static void PFN(ph_update)(imf_ph_cols *cols, const uint8_t *add, const uint8_t 
             __m512i ra = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(add + e0)));
             __m512i rs = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(sub + e0)));
             for (int g = 0; g < 4; g++) {
-                CT *p = coarse + (e0 + 4 * (size_t)g) * 16;
+                @CT@ *p = coarse + (e0 + 4 * (size_t)g) * 16;
                 __m512i c = _mm512_loadu_si512(p);
                 __mmask64 ka = _mm512_cmple_epu8_mask(_mm512_permutexvar_epi8(idx[g], ra), t);
                 __mmask64 ks = _mm512_cmple_epu8_mask(_mm512_permutexvar_epi8(idx[g], rs), t);
@@ -66,26 +75,25 @@ static void PFN(ph_update)(imf_ph_cols *cols, const uint8_t *add, const uint8_t 
         }
         for (size_t e = 0; e < e0; e++) {  /* their fine bins */
             unsigned va = add[e], vs = sub[e];
-            PFN(bump)(fine + e * 256 + (vs & ~15u), vs & 15, -1);
-            PFN(bump)(fine + e * 256 + (va & ~15u), va & 15, 1);
+            bump_@PS@(fine + e * 256 + (vs & ~15u), vs & 15, -1);
+            bump_@PS@(fine + e * 256 + (va & ~15u), va & 15, 1);
         }
     }
 #endif
     if (sub) /* one pass: both changes of a column, one coarse load/store */
         for (size_t e = e0; e < n; e++) {
             unsigned va = add[e], vs = sub[e];
-            VCT c;
-            memcpy(&c, coarse + e * 16, sizeof c);
-            c += PFN(step)[vs >> 4] - PFN(step)[va >> 4];
-            memcpy(coarse + e * 16, &c, sizeof c);
-            PFN(bump)(fine + e * 256 + (vs & ~15u), vs & 15, -1);
-            PFN(bump)(fine + e * 256 + (va & ~15u), va & 15, 1);
+            @CVT@ c = IMFILT_VLOAD(@CVT@, coarse + e * 16);
+            c += step_@PS@[vs >> 4] - step_@PS@[va >> 4];
+            IMFILT_VSTORE(coarse + e * 16, c);
+            bump_@PS@(fine + e * 256 + (vs & ~15u), vs & 15, -1);
+            bump_@PS@(fine + e * 256 + (va & ~15u), va & 15, 1);
         }
     else
         for (size_t e = 0; e < n; e++) {
             unsigned v = add[e];
-            PFN(bump)(fine + e * 256 + (v & ~15u), v & 15, 1);
-            PFN(bump)(coarse + e * 16, v >> 4, 1);
+            bump_@PS@(fine + e * 256 + (v & ~15u), v & 15, 1);
+            bump_@PS@(coarse + e * 16, v >> 4, 1);
         }
 }
 
@@ -94,9 +102,9 @@ static void PFN(ph_update)(imf_ph_cols *cols, const uint8_t *add, const uint8_t 
    smooth images touch about one segment per step. Each row is walked as two independent
    halves stepped together: two dependency chains per iteration keep the core busy. */
 
-static inline void PFN(ph_init)(ph_state *S, const CT *const *cp, size_t x0, size_t kw) {
-    S->hc = (v16u16){0};
-    for (size_t j = 0; j < kw; j++) S->hc += LDC(cp[x0 + j]);
+static inline void ph_init_@PS@(ph_state *S, const @CT@ *const *cp, size_t x0, size_t kw) {
+    S->hc = (imfilt_u16x16){0};
+    for (size_t j = 0; j < kw; j++) S->hc += ldc_@PS@(cp[x0 + j]);
     for (int b = 0; b < 16; b++) S->last[b] = PTRDIFF_MIN / 2;
     S->cur = 16;
 }
@@ -104,68 +112,66 @@ static inline void PFN(ph_init)(ph_state *S, const CT *const *cp, size_t x0, siz
 /* One step: the fine segment of the median's coarse bin lives in a register while the median
    stays in that bin (the common case on photographs); others are parked in hf with the
    window position they are valid for. */
-static inline uint8_t PFN(ph_step)(ph_state *S, ph_regs *R, const CT *const *fp, const CT *const *cp,
-                                   size_t x, int slide, size_t kw, v16u16 tv) {
-    if (slide) R->hc += LDC(cp[x + kw - 1]) - LDC(cp[x - 1]);
-    v16u16 rest;
+static inline uint8_t ph_step_@PS@(ph_state *S, ph_regs *R, const @CT@ *const *fp, const @CT@ *const *cp,
+                                   size_t x, int slide, size_t kw, imfilt_u16x16 tv) {
+    if (slide) R->hc += ldc_@PS@(cp[x + kw - 1]) - ldc_@PS@(cp[x - 1]);
+    imfilt_u16x16 rest;
     const size_t cb = find16(R->hc, tv, &rest), off = cb * 16;
-    v16u16 seg;
+    imfilt_u16x16 seg;
     if (cb == R->cur) {
-        seg = R->seg + LDC(fp[x + kw - 1] + off) - LDC(fp[x - 1] + off);
+        seg = R->seg + ldc_@PS@(fp[x + kw - 1] + off) - ldc_@PS@(fp[x - 1] + off);
     } else {
         if (R->cur < 16) {
-            memcpy(S->hf + R->cur * 16, &R->seg, sizeof seg);
+            IMFILT_VSTORE(S->hf + R->cur * 16, R->seg);
             S->last[R->cur] = (ptrdiff_t)x - 1;
         }
         const ptrdiff_t xl = (ptrdiff_t)x, lb = S->last[cb];
         if ((size_t)(xl - lb) * 2 < kw) {
-            seg = ld16(S->hf + off);
+            seg = IMFILT_VLOAD(imfilt_u16x16, S->hf + off);
             for (size_t s = (size_t)lb + 1; s <= x; s++)
-                seg += LDC(fp[s + kw - 1] + off) - LDC(fp[s - 1] + off);
+                seg += ldc_@PS@(fp[s + kw - 1] + off) - ldc_@PS@(fp[s - 1] + off);
         } else {
-            v16u16 s0 = (v16u16){0}, s1 = s0;
+            imfilt_u16x16 s0 = (imfilt_u16x16){0}, s1 = s0;
             size_t j = 0;
             for (; j + 2 <= kw; j += 2) {
-                s0 += LDC(fp[x + j] + off);
-                s1 += LDC(fp[x + j + 1] + off);
+                s0 += ldc_@PS@(fp[x + j] + off);
+                s1 += ldc_@PS@(fp[x + j + 1] + off);
             }
-            if (j < kw) s0 += LDC(fp[x + j] + off);
+            if (j < kw) s0 += ldc_@PS@(fp[x + j] + off);
             seg = s0 + s1;
         }
         R->cur = cb;
     }
     R->seg = seg;
-    v16u16 unused;
+    imfilt_u16x16 unused;
     return (uint8_t)(off + find16(seg, rest, &unused));
 }
 
-static void PFN(ph_row)(const void *const *fpv, const void *const *cpv, size_t width,
+static void ph_row_@PS@(const void *const *fpv, const void *const *cpv, size_t width,
                         size_t channels, size_t kh, size_t kw, uint8_t *out) {
     const size_t pw = width + kw - 1;
     ph_state S0, S1;
     const size_t half = width / 2;
-    const v16u16 tv = (v16u16){0} + (uint16_t)((kh * kw - 1) / 2);
+    const imfilt_u16x16 tv = IMFILT_VSPLAT(imfilt_u16x16, (uint16_t)((kh * kw - 1) / 2));
     for (size_t c = 0; c < channels; c++) {
-        const CT *const *fp = (const CT *const *)fpv + c * pw, *const *cp = (const CT *const *)cpv + c * pw;
+        const @CT@ *const *fp = (const @CT@ *const *)fpv + c * pw, *const *cp = (const @CT@ *const *)cpv + c * pw;
         uint8_t *o = out + c;
-        PFN(ph_init)(&S0, cp, 0, kw);
-        PFN(ph_init)(&S1, cp, half, kw);
-        ph_regs R0 = {S0.hc, (v16u16){0}, 16}, R1 = {S1.hc, (v16u16){0}, 16};
+        ph_init_@PS@(&S0, cp, 0, kw);
+        ph_init_@PS@(&S1, cp, half, kw);
+        ph_regs R0 = {S0.hc, (imfilt_u16x16){0}, 16}, R1 = {S1.hc, (imfilt_u16x16){0}, 16};
         const size_t x1 = half ? 1 : 0;  /* the first step of a walk does not slide */
         if (half) {
-            o[0] = PFN(ph_step)(&S0, &R0, fp, cp, 0, 0, kw, tv);
-            o[half * channels] = PFN(ph_step)(&S1, &R1, fp, cp, half, 0, kw, tv);
+            o[0] = ph_step_@PS@(&S0, &R0, fp, cp, 0, 0, kw, tv);
+            o[half * channels] = ph_step_@PS@(&S1, &R1, fp, cp, half, 0, kw, tv);
         }
         for (size_t x = x1; x < half; x++) {
-            uint8_t a = PFN(ph_step)(&S0, &R0, fp, cp, x, 1, kw, tv);
-            uint8_t b = PFN(ph_step)(&S1, &R1, fp, cp, half + x, 1, kw, tv);
+            uint8_t a = ph_step_@PS@(&S0, &R0, fp, cp, x, 1, kw, tv);
+            uint8_t b = ph_step_@PS@(&S1, &R1, fp, cp, half + x, 1, kw, tv);
             o[x * channels] = a;
             o[(half + x) * channels] = b;
         }
         for (size_t x = 2 * half; x < width; x++)  /* odd width: the last pixel */
-            o[x * channels] = PFN(ph_step)(&S1, &R1, fp, cp, x, x > half, kw, tv);
+            o[x * channels] = ph_step_@PS@(&S1, &R1, fp, cp, x, x > half, kw, tv);
     }
 }
 
-#undef PFN
-#undef LDC

@@ -71,6 +71,102 @@ typedef int32_t imfilt_vi32_a4 __attribute__((vector_size(IMFILT_VEC_BYTES), ali
 #define IMFILT_VMIN(a, b) IMFILT_VSELECT((a) < (b), (a), (b))
 #define IMFILT_VMAX(a, b) IMFILT_VSELECT((a) > (b), (a), (b))
 
+/* Integer lane-wise minimum / maximum: one instruction where the level has it (GCC lowers the
+   generic IMFILT_VMIN to a compare and a blend). Elsewhere both select on a < b, so a min / max
+   pair of the same operands (a compare-exchange) shares one compare. */
+#if IMFILT_VEC_BYTES == 64 && defined(__AVX512BW__)
+#define IMFILT_X86_INT_OP(op, a, b) ((__typeof__(a))_mm512_##op((__m512i)(a), (__m512i)(b)))
+#define IMFILT_HAVE_MIN_U16 1
+#define IMFILT_HAVE_MIN_I32 1
+#define IMFILT_HAVE_MIN_I64 1
+#elif IMFILT_VEC_BYTES == 32 && defined(__AVX2__)
+#define IMFILT_X86_INT_OP(op, a, b) ((__typeof__(a))_mm256_##op((__m256i)(a), (__m256i)(b)))
+#define IMFILT_HAVE_MIN_U16 1
+#define IMFILT_HAVE_MIN_I32 1
+#define IMFILT_HAVE_MIN_I64 0
+#elif IMFILT_VEC_BYTES == 16 && defined(__SSE2__)
+#define IMFILT_X86_INT_OP(op, a, b) ((__typeof__(a))_mm_##op((__m128i)(a), (__m128i)(b)))
+#define IMFILT_HAVE_MIN_U16 0
+#define IMFILT_HAVE_MIN_I32 0
+#define IMFILT_HAVE_MIN_I64 0
+#endif
+
+static inline imfilt_vu8 imfilt_vmin_u8(imfilt_vu8 a, imfilt_vu8 b) {
+#ifdef IMFILT_X86_INT_OP
+    return IMFILT_X86_INT_OP(min_epu8, a, b);
+#else
+    return IMFILT_VMIN(a, b);
+#endif
+}
+static inline imfilt_vu8 imfilt_vmax_u8(imfilt_vu8 a, imfilt_vu8 b) {
+#ifdef IMFILT_X86_INT_OP
+    return IMFILT_X86_INT_OP(max_epu8, a, b);
+#else
+    return IMFILT_VSELECT(a < b, b, a);
+#endif
+}
+/* SSE2 has no unsigned 16-bit min / max: min(a, b) = a - sat(a - b), max(a, b) = b + sat(a - b). */
+static inline imfilt_vu16 imfilt_vmin_u16(imfilt_vu16 a, imfilt_vu16 b) {
+#if defined(IMFILT_X86_INT_OP) && IMFILT_HAVE_MIN_U16
+    return IMFILT_X86_INT_OP(min_epu16, a, b);
+#elif defined(IMFILT_X86_INT_OP)
+    return a - IMFILT_X86_INT_OP(subs_epu16, a, b);
+#else
+    return IMFILT_VMIN(a, b);
+#endif
+}
+static inline imfilt_vu16 imfilt_vmax_u16(imfilt_vu16 a, imfilt_vu16 b) {
+#if defined(IMFILT_X86_INT_OP) && IMFILT_HAVE_MIN_U16
+    return IMFILT_X86_INT_OP(max_epu16, a, b);
+#elif defined(IMFILT_X86_INT_OP)
+    return b + IMFILT_X86_INT_OP(subs_epu16, a, b);
+#else
+    return IMFILT_VSELECT(a < b, b, a);
+#endif
+}
+static inline imfilt_vi16 imfilt_vmin_i16(imfilt_vi16 a, imfilt_vi16 b) {
+#ifdef IMFILT_X86_INT_OP
+    return IMFILT_X86_INT_OP(min_epi16, a, b);
+#else
+    return IMFILT_VMIN(a, b);
+#endif
+}
+static inline imfilt_vi16 imfilt_vmax_i16(imfilt_vi16 a, imfilt_vi16 b) {
+#ifdef IMFILT_X86_INT_OP
+    return IMFILT_X86_INT_OP(max_epi16, a, b);
+#else
+    return IMFILT_VSELECT(a < b, b, a);
+#endif
+}
+static inline imfilt_vi32 imfilt_vmin_i32(imfilt_vi32 a, imfilt_vi32 b) {
+#if defined(IMFILT_X86_INT_OP) && IMFILT_HAVE_MIN_I32
+    return IMFILT_X86_INT_OP(min_epi32, a, b);
+#else
+    return IMFILT_VMIN(a, b);
+#endif
+}
+static inline imfilt_vi32 imfilt_vmax_i32(imfilt_vi32 a, imfilt_vi32 b) {
+#if defined(IMFILT_X86_INT_OP) && IMFILT_HAVE_MIN_I32
+    return IMFILT_X86_INT_OP(max_epi32, a, b);
+#else
+    return IMFILT_VSELECT(a < b, b, a);
+#endif
+}
+static inline imfilt_vi64 imfilt_vmin_i64(imfilt_vi64 a, imfilt_vi64 b) {
+#if defined(IMFILT_X86_INT_OP) && IMFILT_HAVE_MIN_I64
+    return IMFILT_X86_INT_OP(min_epi64, a, b);
+#else
+    return IMFILT_VMIN(a, b);
+#endif
+}
+static inline imfilt_vi64 imfilt_vmax_i64(imfilt_vi64 a, imfilt_vi64 b) {
+#if defined(IMFILT_X86_INT_OP) && IMFILT_HAVE_MIN_I64
+    return IMFILT_X86_INT_OP(max_epi64, a, b);
+#else
+    return IMFILT_VSELECT(a < b, b, a);
+#endif
+}
+
 /* The IMFILT_VLANES(uint16_t) uint8 samples at p, widened to uint16 lanes: one vpmovzxbw
    where the level has it (GCC's generic conversion of a full vector splits and inserts). */
 static inline imfilt_vu16 imfilt_load_widen_u8(const uint8_t *p) {
