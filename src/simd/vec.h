@@ -196,30 +196,8 @@ static inline imfilt_vu16 imfilt_mulhi_u16(imfilt_vu16 a, imfilt_vu16 b) {
 #endif
 }
 
-/* ---- Minimum / maximum in one instruction where the level has it (GCC lowers the generic
-   IMFILT_VMIN / IMFILT_VMAX to a compare and a blend); the same rule as those. */
-static inline imfilt_vu8 imfilt_vmin_u8(imfilt_vu8 a, imfilt_vu8 b) {
-#if IMFILT_VEC_BYTES == 64 && defined(__AVX512BW__)
-    return (imfilt_vu8)_mm512_min_epu8((__m512i)a, (__m512i)b);
-#elif IMFILT_VEC_BYTES == 32 && defined(__AVX2__)
-    return (imfilt_vu8)_mm256_min_epu8((__m256i)a, (__m256i)b);
-#elif IMFILT_VEC_BYTES == 16 && defined(__SSE2__)
-    return (imfilt_vu8)_mm_min_epu8((__m128i)a, (__m128i)b);
-#else
-    return IMFILT_VMIN(a, b);
-#endif
-}
-static inline imfilt_vu8 imfilt_vmax_u8(imfilt_vu8 a, imfilt_vu8 b) {
-#if IMFILT_VEC_BYTES == 64 && defined(__AVX512BW__)
-    return (imfilt_vu8)_mm512_max_epu8((__m512i)a, (__m512i)b);
-#elif IMFILT_VEC_BYTES == 32 && defined(__AVX2__)
-    return (imfilt_vu8)_mm256_max_epu8((__m256i)a, (__m256i)b);
-#elif IMFILT_VEC_BYTES == 16 && defined(__SSE2__)
-    return (imfilt_vu8)_mm_max_epu8((__m128i)a, (__m128i)b);
-#else
-    return IMFILT_VMAX(a, b);
-#endif
-}
+/* ---- Float minimum / maximum in one instruction where the level has it (GCC lowers the
+   generic IMFILT_VMIN / IMFILT_VMAX to a compare and a blend); the same rule as those. */
 /* Floats: a < b ? a : b (a > b ? a : b), so the second operand when either is NaN: minps. */
 static inline imfilt_vf32 imfilt_vmin_f32(imfilt_vf32 a, imfilt_vf32 b) {
 #if IMFILT_VEC_BYTES == 64 && defined(__AVX512F__)
