@@ -65,9 +65,10 @@ def _check_scratch(shape, kh, kw, work):
                     "per thread; refusing", kh, kw, shape[1])
 
 
-def _run_separable(arr, kx, ky, ax, ay, border, cval, work, rule, out, out_dtype,
-                   threads, box=False):
-    """Shared tail of every separable filter: out handling, the byte views, one binding call."""
+def run_separable(arr, kx, ky, ax, ay, border, cval, work, rule, out, out_dtype,
+                  threads, box=False):
+    """The separable engine on checked arguments (gaussian, mean, rank-1 filter2d kernels):
+    out handling, the fold for kernels far larger than the image, one binding call."""
     shape = arr.shape
     target, result = N.prepare_out(out, shape, out_dtype, arr)
     if arr.size == 0:
@@ -163,7 +164,7 @@ def _gaussian(image, sigma, ksize, border, cval, out, threads):
         _check_scratch(arr.shape, kh, kw, WORK_F64 if dtype.itemsize > 1 and dtype != np.float32
                        else WORK_F32)
     kx, ky, rule, work = _gaussian_plan(dtype.char, kh, kw, sy, sx)
-    return _run_separable(arr, kx, ky, kw // 2, kh // 2, border_c, cval_v, work, rule,
+    return run_separable(arr, kx, ky, kw // 2, kh // 2, border_c, cval_v, work, rule,
                           out, dtype, nthreads)
 
 
@@ -289,5 +290,5 @@ def mean_with_tails(image, size, normalize=True, border="reflect101", cval=0.0, 
         if any(tail_pad):
             channels = arr.shape[2] if arr.ndim == 3 else 1
             rule = dict(rule, tail_pad=(tail_pad[0] * channels, tail_pad[1] * channels))
-    return _run_separable(arr, kw, kh, kw // 2, kh // 2, border_c, cval_v, work, rule,
+    return run_separable(arr, kw, kh, kw // 2, kh // 2, border_c, cval_v, work, rule,
                           out, out_dtype, nthreads, box=True)
