@@ -4,10 +4,10 @@ from typing import Any, Callable, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])  # decorators keep the signature (type checkers)
 
-LAYOUT = "any strides, byte order or writeability"
+LAYOUT = "Any strides, byte order or writeability."
 
 IMAGE = f"""image : ndarray, shape (H, W) or (H, W, C)
-        uint8, uint16, int16, float32 or float64; {LAYOUT}."""
+        uint8, uint16, int16, float32 or float64. {LAYOUT}"""
 
 MODES = """'reflect101' (dcb|abcd|cba), 'reflect' (cba|abcd|dcb), 'replicate' (aaa|abcd|ddd),
         'constant' (cval), 'wrap' (bcd|abcd|abc); scipy's 'mirror' and 'nearest' are accepted
@@ -28,9 +28,11 @@ THREADS = """threads : int or None, keyword-only
         awake. An explicit count is used as given (tiny images always run on one thread).
         The result is bit-identical for any thread count."""
 
-OUT = f"""out : ndarray, optional, keyword-only
+OUT_ARRAY = """out : ndarray, optional, keyword-only
         Where to write the result: same shape and dtype as the result, writable. It may be the
-        input itself; the result is still exact.
+        input itself; the result is still exact."""
+
+OUT = f"""{OUT_ARRAY}
     {THREADS}"""
 
 SAME = """ndarray of the input's shape and dtype."""
@@ -40,7 +42,8 @@ RETURNS_SAME = f"""Returns
     {SAME}"""
 
 _FRAGMENTS = dict(LAYOUT=LAYOUT, IMAGE=IMAGE, MODES=MODES, CVAL=CVAL, BORDER=BORDER,
-                  THREADS=THREADS, OUT=OUT, SAME=SAME, RETURNS_SAME=RETURNS_SAME)
+                  THREADS=THREADS, OUT_ARRAY=OUT_ARRAY, OUT=OUT, SAME=SAME,
+                  RETURNS_SAME=RETURNS_SAME)
 
 
 def fill(doc: str = "", **words: str) -> Callable[[F], F]:

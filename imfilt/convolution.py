@@ -48,7 +48,8 @@ def conv2d(x: ImageLike, weight: ImageLike, bias: Optional[ImageLike] = None, *,
     Depthwise convolutions run a native NCHW kernel vectorised along the width with register
     tiles of output rows; dense, grouped and 1x1 convolutions a register-blocked GEMM
     micro-kernel on zero-padded input rows. Every output is bias + the taps summed in
-    (channel, kernel row, kernel column) order in x's precision.
+    (channel, kernel row, kernel column) order in x's precision. Threads share the batch,
+    the channels and bands of rows.
     """
     return _conv2d(x, weight, bias, stride, padding, dilation, groups, threads)
 
