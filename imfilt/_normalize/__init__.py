@@ -10,19 +10,20 @@ module checks an argument on its own (Python validates, C trusts).
   anchors, conv2d geometry, HOG geometry)."""
 import os
 
-from .arrays import (CONV_DTYPES, DTYPE_CODES, GAMMA_DTYPES, HOG_DTYPES, LUT_DTYPES,
-                     SUPPORTED_DTYPES, TABLE_LENGTHS, as_array, byte_rows, check_image,
-                     conv_operand, finish, footprint_mask, gamma_image, hog_image, hog_values,
-                     kernel2d, lut_image, lut_table, native, prepare_out, refuse_lazy,
-                     same_elements)
-from .families import (HOG_NORMS, MAX_NBINS, anchor, box_window, conv2d_output, conv2d_shapes,
-                       conv_output_size, conv_padding, gaussian_ksize, gaussian_window,
-                       hog_grid, hog_params, hog_window_plan, hog_windows, skimage_cells,
-                       skimage_image, skimage_norm)
-from .scalars import (BORDER_ALIASES, BORDER_CODES, BORDERS, MAX_KERNEL, MAX_OUTPUT_BYTES,
-                      MAX_SCRATCH_BYTES, MAX_THREADS, boolean, border_code, check_output,
-                      check_scratch, cval_arg, integer, is_number, number, odd_pair, pair, real,
-                      threads_arg, window)
+# the public names of the three modules, each used as N.<name>
+from .arrays import (  # noqa: F401
+    CONV_DTYPES, DTYPE_CODES, GAMMA_DTYPES, HOG_DTYPES, LUT_DTYPES, SUPPORTED_DTYPES,
+    TABLE_LENGTHS, as_array, byte_rows, check_image, check_ndim, conv_operand, finish,
+    footprint_mask, gamma_image, hog_image, hog_values, kernel2d, lut_image, lut_table, native,
+    prepare_out, refuse_lazy, same_elements)
+from .families import (  # noqa: F401
+    HOG_NORMS, MAX_NBINS, anchor, box_window, conv2d_output, conv2d_shapes, conv_output_size,
+    conv_padding, gaussian_ksize, gaussian_window, hog_grid, hog_params, hog_window_plan,
+    hog_windows, skimage_cells, skimage_image, skimage_norm)
+from .scalars import (  # noqa: F401
+    BORDER_ALIASES, BORDER_CODES, BORDERS, MAX_KERNEL, MAX_OUTPUT_BYTES, MAX_SCRATCH_BYTES,
+    MAX_THREADS, boolean, border_code, check_output, check_scratch, cval_arg, integer, is_number,
+    number, odd_pair, pair, real, threads_arg, window)
 
 
 def cpu_request():

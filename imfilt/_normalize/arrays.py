@@ -63,10 +63,15 @@ def check_image(image, name="image", dtypes=SUPPORTED_DTYPES, what=""):
     if arr.dtype.kind not in "uif" or arr.dtype.newbyteorder("=").name not in dtypes:
         raise TypeError(f"{name} has unsupported dtype {arr.dtype}{' for ' + what if what else ''}"
                         f"; supported dtypes: {', '.join(dtypes)}")
-    if arr.ndim not in (2, 3):
-        raise ValueError(f"{name} must have 2 dimensions (H, W) or 3 (H, W, C), "
-                         f"got shape {arr.shape}")
+    check_ndim(arr.shape, name)
     return arr
+
+
+def check_ndim(shape, name="image"):
+    """An image's shape: (H, W) or (H, W, C)."""
+    if len(shape) not in (2, 3):
+        raise ValueError(f"{name} must have 2 dimensions (H, W) or 3 (H, W, C), "
+                         f"got shape {shape}")
 
 
 def lut_image(image):

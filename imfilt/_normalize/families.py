@@ -7,8 +7,8 @@ import math
 
 import numpy as np
 
-from .arrays import check_image, hog_image, as_array
-from .scalars import (MAX_KERNEL, boolean, check_output, integer, number, pair, real)
+from .arrays import as_array, hog_image
+from .scalars import MAX_KERNEL, boolean, check_output, integer, pair, real
 
 # Codes shared with src/core/imfilt.h (imfilt_hog_norm); L2-Hys-cv is OpenCV's variant.
 HOG_NORMS = {"L2-Hys-cv": 0, "L1": 1, "L1-sqrt": 2, "L2": 3, "L2-Hys": 4}

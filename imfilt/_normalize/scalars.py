@@ -28,7 +28,8 @@ def is_number(v):
     """A real number: Python's, NumPy's or any numbers.Real; bools are not numbers here."""
     if type(v) in (int, float):
         return True
-    return isinstance(v, (numbers.Real, np.floating, np.integer)) and not isinstance(v, (bool, np.bool_))
+    return (isinstance(v, (numbers.Real, np.floating, np.integer))
+            and not isinstance(v, (bool, np.bool_)))
 
 
 def number(value, name, *, minimum=None, integral=False, finite=True, allow_zero=False,
@@ -60,7 +61,8 @@ def number(value, name, *, minimum=None, integral=False, finite=True, allow_zero
 
 def real(value, name, *, minimum=None):
     """A finite real scalar -> float (`number`), at least `minimum` if given."""
-    if type(value) is float and -math.inf < value < math.inf and (minimum is None or value >= minimum):
+    if (type(value) is float and -math.inf < value < math.inf
+            and (minimum is None or value >= minimum)):
         return value  # the common case
     return number(value, name, minimum=minimum)
 
