@@ -179,8 +179,7 @@ def _gamma(image, gamma, gain, out, threads):
     g = N.real(gamma, "gamma", minimum=0)
     k = N.real(gain, "gain", minimum=0)
     nthreads = N.threads_arg(threads)
-    arr = N.gamma_image(arr)
-    dt = N.native(arr.dtype)
+    dt = N.gamma_dtype(arr)
     if dt in N.TABLE_LENGTHS:
         table, table_bytes = _gamma_table(dt.char, g, k)
         return _apply(arr, table, out, nthreads, table_bytes)

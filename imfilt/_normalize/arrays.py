@@ -20,7 +20,10 @@ DTYPE_CODES = {np.dtype(np.uint8): 0, np.dtype(np.uint16): 1, np.dtype(np.int16)
 # Entries per lookup table, by image dtype.
 TABLE_LENGTHS = {np.dtype(np.uint8): 256, np.dtype(np.uint16): 65536}
 
-_SUPPORTED_SET = frozenset(np.dtype(t) for t in SUPPORTED_DTYPES)
+# each tuple of dtype names as a set of native dtypes (dtype.name is slow to compute)
+_DTYPE_SETS = {names: frozenset(np.dtype(t) for t in names)
+               for names in (SUPPORTED_DTYPES, HOG_DTYPES, LUT_DTYPES, CONV_DTYPES)}
+_GAMMA_SET = _DTYPE_SETS[GAMMA_DTYPES]
 _CONV_SHAPES = {1: "(C_out,)", 3: "(C, H, W)", 4: "(N, C, H, W)"}
 
 
@@ -52,9 +55,8 @@ def as_array(value, name):
 def check_image(image, name="image", dtypes=SUPPORTED_DTYPES, what=""):
     """Return `image` as an ndarray of one of `dtypes` (names) with 2 or 3 dimensions; `what`
     names the function in the message when its dtypes differ from the filters'."""
-    if (type(image) is np.ndarray and image.ndim in (2, 3) and
-            (image.dtype in _SUPPORTED_SET if dtypes is SUPPORTED_DTYPES
-             else image.dtype.isnative and image.dtype.name in dtypes)):
+    if (type(image) is np.ndarray and image.ndim in (2, 3)
+            and image.dtype in _DTYPE_SETS.get(dtypes, ())):
         return image  # the common case, without the generic checks below
     if image is None:
         raise TypeError(f"{name} must be an array, got None; supported dtypes: "
@@ -79,13 +81,14 @@ def lut_image(image):
     return check_image(image, "image", dtypes=LUT_DTYPES, what="lut")
 
 
-def gamma_image(image):
-    """An image `gamma` takes: uint8, uint16 (through a table), float32 or float64 (>= 0, which
-    the C core checks while it computes)."""
-    arr = as_array(image, "image")
-    dt = native(arr.dtype)
-    if dt.name in GAMMA_DTYPES:
-        return arr if arr.ndim in (2, 3) else check_image(arr)
+def gamma_dtype(arr):
+    """The native dtype of an image `gamma` takes: uint8, uint16 (through a table), float32 or
+    float64 (>= 0, which the C core checks while it computes)."""
+    dt = arr.dtype if arr.dtype.isnative else arr.dtype.newbyteorder("=")
+    if dt in _GAMMA_SET:
+        if arr.ndim not in (2, 3):
+            check_ndim(arr.shape)
+        return dt
     if dt.kind in "uif" and dt.name in SUPPORTED_DTYPES:
         raise TypeError(f"image has dtype {dt}, which gamma does not support (no [0, max] "
                         f"range to normalise by); supported dtypes: {', '.join(GAMMA_DTYPES)}")
@@ -234,10 +237,10 @@ def prepare_out(out, shape, dtype, image, elementwise=False):
     copied into `out` afterwards, so aliasing never changes the result. `elementwise`: the
     kernel reads each sample before writing the same position, so `out` being exactly the
     input (same_elements) is written directly; any other overlap still gets a temporary."""
-    dtype = np.dtype(dtype)
     if out is None:
         res = np.empty(shape, dtype)
         return res, res
+    dtype = np.dtype(dtype)
     if not isinstance(out, np.ndarray):
         raise TypeError(f"out must be a numpy.ndarray or None, got {type(out).__name__}")
     if out.shape != tuple(shape):

@@ -61,9 +61,9 @@ def number(value, name, *, minimum=None, integral=False, finite=True, allow_zero
 
 def real(value, name, *, minimum=None):
     """A finite real scalar -> float (`number`), at least `minimum` if given."""
-    if (type(value) is float and -math.inf < value < math.inf
-            and (minimum is None or value >= minimum)):
-        return value  # the common case
+    # the common case: a finite float (x - x is NaN for NaN and infinities)
+    if type(value) is float and value - value == 0.0 and (minimum is None or value >= minimum):
+        return value
     return number(value, name, minimum=minimum)
 
 
@@ -94,8 +94,10 @@ def pair(value, name, *, integer, minimum=None, allow_zero=False, single=False):
     """A scalar or a (height, width) pair -> a tuple of two numbers, each checked by `number`
     (`integer`: whole numbers, as ints). `single`: a one-element sequence stands for both axes
     too (torch's rule for conv2d)."""
-    if type(value) is int and integer and (minimum is None or value >= minimum):
-        return (value, value)  # the common case
+    t = type(value)
+    if (t is int if integer else t is float and value - value == 0.0) and (
+            minimum is None or value >= minimum or (allow_zero and value == 0)):
+        return (value, value)  # the common cases: an int size, a finite float sigma
     if value is None:
         raise TypeError(f"{name} must be a number or a (height, width) pair, got None")
     if isinstance(value, (str, bytes)):
@@ -118,7 +120,7 @@ def pair(value, name, *, integer, minimum=None, allow_zero=False, single=False):
                          quoted=value) for v in items])
 
 
-def window(value, name, *, odd=False):
+def window(value, name, odd=False):
     """A window size: a positive int or (height, width) pair, odd if asked, at most MAX_KERNEL
     per axis."""
     kh, kw = pair(value, name, integer=True, minimum=1)
@@ -131,7 +133,7 @@ def window(value, name, *, odd=False):
 
 def odd_pair(value, name):
     """A window of odd sizes, e.g. a median's."""
-    return window(value, name, odd=True)
+    return window(value, name, True)
 
 
 def border_code(border, name="border"):
@@ -150,9 +152,12 @@ def cval_arg(cval, dtype):
     """The constant border value in the image's (native) type: integers saturate and round half
     to even, as OpenCV's saturate_cast does with the border value; a float image takes any
     value, NaN and inf included."""
-    if isinstance(cval, np.ndarray) and cval.ndim == 0:
-        cval = cval.item()
-    v = number(cval, "cval", finite=False)
+    if type(cval) is float or type(cval) is int:
+        v = float(cval)  # the common case
+    else:
+        if isinstance(cval, np.ndarray) and cval.ndim == 0:
+            cval = cval.item()
+        v = number(cval, "cval", finite=False)
     if dtype.kind in "ui":
         if not math.isfinite(v):
             raise ValueError(f"cval must be finite for an integer image ({dtype}), got {cval!r}")
