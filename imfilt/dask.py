@@ -75,7 +75,8 @@ def _size_reach(dtype, kw):
 
 
 def _gaussian_reach(dtype, kw):
-    _, _, kh, kw_ = N.gaussian_window(kw["sigma"], kw["ksize"], dtype)
+    sigmas, ksizes = N.gaussian_args(kw["sigma"], kw["ksize"])
+    kh, kw_ = N.gaussian_sizes(sigmas, ksizes, dtype, kw["ksize"])
     return _window(kh), _window(kw_)
 
 

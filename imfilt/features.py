@@ -78,6 +78,7 @@ def hog_blocks(image: ImageLike, *, block_size: Pair = (16, 16), block_stride: P
 
 def _hog_blocks(image, block_size, block_stride, cell_size, nbins, signed, gamma_correction,
                 win_sigma, l2hys_threshold, padding, threads):
+    """hog_blocks' checked image and parameters; the grid in one C call."""
     arr = N.hog_image(image)
     params = N.hog_params(block_size, block_stride, cell_size, nbins, signed, gamma_correction,
                           win_sigma, l2hys_threshold)

@@ -155,15 +155,16 @@ def _gaussian(image, sigma, ksize, border, cval, out, threads):
     """gaussian's checked arguments, its cached kernels, the separable engine."""
     arr = N.check_image(image)
     dtype = N.native(arr.dtype)
-    sy, sx, kh, kw = N.gaussian_window(sigma, ksize, dtype)
+    sigmas, ksizes = N.gaussian_args(sigma, ksize)
     border_c = N.border_code(border)
     cval_v = N.cval_arg(cval, dtype)
     nthreads = N.threads_arg(threads)
+    kh, kw = N.gaussian_sizes(sigmas, ksizes, dtype, ksize)
     if arr.size and not _fold.should_fold(arr.shape, kh, kw):
         # refuse before the (O(ksize) Python) kernel quantisation of a huge kernel
         _check_scratch(arr.shape, kh, kw, WORK_F64 if dtype.itemsize > 1 and dtype != np.float32
                        else WORK_F32)
-    kx, ky, rule, work = _gaussian_plan(dtype.char, kh, kw, sy, sx)
+    kx, ky, rule, work = _gaussian_plan(dtype.char, kh, kw, *sigmas)
     return run_separable(arr, kx, ky, kw // 2, kh // 2, border_c, cval_v, work, rule,
                           out, dtype, nthreads)
 
@@ -276,12 +277,13 @@ def mean_with_tails(image, size, normalize=True, border="reflect101", cval=0.0, 
     is cv2 run on a copyMakeBorder padding of (size // 2, size - 1 - size // 2) pixels, the
     others on the image itself. imfilt.dask places the tails of its blocks with it."""
     arr = N.check_image(image)
-    kh, kw = N.box_window(size, arr.shape)
+    kh, kw = N.pair(size, "size", integer=True, minimum=1)
     normalize = N.boolean(normalize, "normalize")
     border_c = N.border_code(border)
     dtype = N.native(arr.dtype)
     cval_v = N.cval_arg(cval, dtype)
     nthreads = N.threads_arg(threads)
+    N.box_limits(kh, kw, arr.shape)
     work, rule, out_dtype = _mean_plan(dtype.char, kh, kw, normalize)
     if "tail_block" in rule:
         if tail_pad is None:

@@ -90,6 +90,7 @@ def lut(image: ImageLike, table: ImageLike, *, out: Out = None, threads: Threads
 
 
 def _lut(image, table, out, threads):
+    """lut's checked image, table and threads; the lookup."""
     arr = N.lut_image(image)
     return _apply(arr, N.lut_table(table, arr), out, N.threads_arg(threads))
 

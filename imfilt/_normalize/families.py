@@ -22,15 +22,21 @@ def gaussian_ksize(sigma, dtype):
     return int(round(sigma * (3 if np.dtype(dtype) == np.uint8 else 4) * 2 + 1)) | 1
 
 
-def gaussian_window(sigma, ksize, dtype):
-    """(sigma_y, sigma_x, kh, kw) of a Gaussian: sigmas >= 0, odd kernel sizes; a size of 0
-    (or ksize None) is derived from its sigma as OpenCV does, which then must be positive and
-    need at most MAX_KERNEL taps."""
-    sy, sx = pair(sigma, "sigma", integer=False, minimum=0.0)
-    kh, kw = pair(0 if ksize is None else ksize, "ksize", integer=True, minimum=1,
+def gaussian_args(sigma, ksize):
+    """((sigma_y, sigma_x), (kh, kw)) as given: sigmas >= 0, sizes >= 1 or 0 (None: 0), the
+    0s to derive (gaussian_sizes)."""
+    sigmas = pair(sigma, "sigma", integer=False, minimum=0.0)
+    ksizes = pair(0 if ksize is None else ksize, "ksize", integer=True, minimum=1,
                   allow_zero=True)
+    return sigmas, ksizes
+
+
+def gaussian_sizes(sigmas, ksizes, dtype, ksize):
+    """The Gaussian's (kh, kw) from gaussian_args: odd given sizes, at most MAX_KERNEL; a size
+    of 0 is derived from its sigma as OpenCV does (which then must be positive and need at most
+    MAX_KERNEL taps). `ksize`: the argument as given, for the messages."""
     sizes = []
-    for k, s, axis in ((kh, sy, "height"), (kw, sx, "width")):
+    for k, s, axis in ((ksizes[0], sigmas[0], "height"), (ksizes[1], sigmas[1], "width")):
         if k == 0:
             if s <= 0:
                 raise ValueError("sigma and ksize cannot both be 0: give a positive sigma or "
@@ -45,13 +51,12 @@ def gaussian_window(sigma, ksize, dtype):
         elif k > MAX_KERNEL:
             raise ValueError(f"ksize {k} exceeds the largest kernel, {MAX_KERNEL}")
         sizes.append(k)
-    return sy, sx, sizes[0], sizes[1]
+    return sizes[0], sizes[1]
 
 
-def box_window(size, shape):
-    """A mean window: positive sizes, above MAX_KERNEL per axis only where the window folds
-    onto a small image (imfilt/_fold.py), and then at most MAX_FOLDED_AREA samples."""
-    kh, kw = pair(size, "size", integer=True, minimum=1)
+def box_limits(kh, kw, shape):
+    """A mean window above MAX_KERNEL per axis only where it folds onto a small image
+    (imfilt/_fold.py), and then of at most MAX_FOLDED_AREA samples."""
     if kh > MAX_KERNEL or kw > MAX_KERNEL:
         from .. import _fold  # imported here: _fold imports this package
         if not (math.prod(shape) and _fold.should_fold(shape, kh, kw)):
@@ -61,7 +66,6 @@ def box_window(size, shape):
         if kh * kw > _fold.MAX_FOLDED_AREA:
             raise ValueError(f"size {(kh, kw)} exceeds the largest window, "
                              f"{_fold.MAX_FOLDED_AREA} samples in all")
-    return kh, kw
 
 
 # -------------------------------------------------------------------------------- filter2d
@@ -216,7 +220,7 @@ def _hog_window_plan(win_size, block_size, block_stride, cell_size, nbins, signe
             window_params)
 
 
-_HOG_PLANS = {}
+_HOG_PLANS: dict = {}  # hog_window_plan's arguments -> their plan
 
 
 def hog_window_plan(*args):
