@@ -35,10 +35,9 @@ def _gamma_table(dtype_char, g, k):
     return t, t.view(np.uint8)
 
 
-def _apply(arr, tab, out, nthreads, tab_bytes=None):
-    """The lookup of a checked image in a checked table: out handling, byte views, one C call
-    (NumPy gathers entries wider than the C core copies)."""
-    dtype = N.native(arr.dtype)
+def _apply(arr, dtype, tab, out, nthreads, tab_bytes=None):
+    """The lookup of a checked image (`dtype`: its native dtype) in a checked table: out
+    handling, byte views, one C call (NumPy gathers entries wider than the C core copies)."""
     channels = arr.shape[2] if arr.ndim == 3 else 1
     target, result = N.prepare_out(out, arr.shape, tab.dtype, arr, elementwise=True)
     if arr.size == 0:
@@ -92,7 +91,7 @@ def lut(image: ImageLike, table: ImageLike, *, out: Out = None, threads: Threads
 def _lut(image, table, out, threads):
     """lut's checked image, table and threads; the lookup."""
     arr = N.lut_image(image)
-    return _apply(arr, N.lut_table(table, arr), out, N.threads_arg(threads))
+    return _apply(arr, N.native(arr.dtype), N.lut_table(table, arr), out, N.threads_arg(threads))
 
 
 def _numpy_gamma(arr, g, k, target, nthreads, check):
@@ -183,7 +182,7 @@ def _gamma(image, gamma, gain, out, threads):
     dt = N.gamma_dtype(arr)
     if dt in N.TABLE_LENGTHS:
         table, table_bytes = _gamma_table(dt.char, g, k)
-        return _apply(arr, table, out, nthreads, table_bytes)
+        return _apply(arr, dt, table, out, nthreads, table_bytes)
     channels = arr.shape[2] if arr.ndim == 3 else 1
     target, result = N.prepare_out(out, arr.shape, dt, arr, elementwise=True)
     if arr.size == 0:

@@ -102,11 +102,6 @@ def conv_padding(padding, stride, dilation, kh, kw):
     return ph, ph, pw, pw
 
 
-def conv_output_size(size, pad_total, dilation, k, stride):
-    """(H + 2P - D * (K - 1) - 1) // S + 1, with 2P the total padding."""
-    return (size + pad_total - dilation * (k - 1) - 1) // stride + 1
-
-
 def conv2d_shapes(x_shape, w_shape, bias, groups):
     """x (N, C, H, W), weight (C_out, C / groups, kh, kw) and bias (C_out,) agree."""
     c, (cout, cin_g, kh, kw) = x_shape[1], w_shape
@@ -131,8 +126,9 @@ def conv2d_output(x_shape, w_shape, itemsize, stride, padding, dilation):
     cout, _, kh, kw = w_shape
     (sh, sw), (dh, dw) = stride, dilation
     pt, pb, pl, pr = conv_padding(padding, stride, dilation, kh, kw)
-    oh = conv_output_size(h, pt + pb, dh, kh, sh)
-    ow = conv_output_size(w, pl + pr, dw, kw, sw)
+    # (H + 2P - D * (K - 1) - 1) // S + 1, with 2P the total padding
+    oh = (h + pt + pb - dh * (kh - 1) - 1) // sh + 1
+    ow = (w + pl + pr - dw * (kw - 1) - 1) // sw + 1
     if oh < 1 or ow < 1:
         raise ValueError(f"kernel of {kh}x{kw} with dilation {(dh, dw)} spans "
                          f"{dh * (kh - 1) + 1}x{dw * (kw - 1) + 1}, larger than the padded "

@@ -123,6 +123,8 @@ def pair(value, name, *, integer, minimum=None, allow_zero=False, single=False):
 def window(value, name, odd=False):
     """A window size: a positive int or (height, width) pair, odd if asked, at most MAX_KERNEL
     per axis."""
+    if type(value) is int and 1 <= value <= MAX_KERNEL and (value & 1 or not odd):
+        return (value, value)  # the common case
     kh, kw = pair(value, name, integer=True, minimum=1)
     if odd and (kh % 2 == 0 or kw % 2 == 0):
         raise ValueError(f"{name} must be odd, got {value!r}")
