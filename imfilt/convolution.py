@@ -205,13 +205,13 @@ def _separable(arr, factors, ay, ax, delta, border_c, cval_v, out, nthreads):
     if delta == 0:
         rule = dict(mode=OUT_ROUND if dtype.kind in "ui" else OUT_CAST, scale=1.0)
         return run_separable(arr, kx, ky, ax, ay, border_c, cval_v, work, rule, out,
-                              dtype, nthreads)
+                             dtype, nthreads)
     # delta goes in before the rounding: filter to float, add, then round and saturate
     # (out is validated first, so a bad out fails before any filtering)
     target, result = N.prepare_out(out, arr.shape, dtype, arr)
     tdtype = np.float64 if dtype == np.float64 else np.float32
     tmp = run_separable(arr, kx, ky, ax, ay, border_c, cval_v, work,
-                         dict(mode=OUT_CAST, scale=1.0), None, tdtype, nthreads)
+                        dict(mode=OUT_CAST, scale=1.0), None, tdtype, nthreads)
     tmp += tdtype(delta)
     if dtype.kind in "ui":
         info = np.iinfo(dtype)

@@ -166,7 +166,7 @@ def _gaussian(image, sigma, ksize, border, cval, out, threads):
                        else WORK_F32)
     kx, ky, rule, work = _gaussian_plan(dtype.char, kh, kw, *sigmas)
     return run_separable(arr, kx, ky, kw // 2, kh // 2, border_c, cval_v, work, rule,
-                          out, dtype, nthreads)
+                         out, dtype, nthreads)
 
 
 def box8_mulhi(area, delta, mul):
@@ -293,4 +293,4 @@ def mean_with_tails(image, size, normalize=True, border="reflect101", cval=0.0, 
             channels = arr.shape[2] if arr.ndim == 3 else 1
             rule = dict(rule, tail_pad=(tail_pad[0] * channels, tail_pad[1] * channels))
     return run_separable(arr, kw, kh, kw // 2, kh // 2, border_c, cval_v, work, rule,
-                          out, out_dtype, nthreads, box=True)
+                         out, out_dtype, nthreads, box=True)
