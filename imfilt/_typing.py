@@ -1,5 +1,5 @@
 """Type aliases of the public signatures (the annotations say what each argument accepts;
-the validator, imfilt/_normalize.py, enforces it). typing.Union / Optional rather than `|`,
+the validator, imfilt/_normalize/, enforces it). typing.Union / Optional rather than `|`,
 so typing.get_type_hints resolves them on every supported Python."""
 from __future__ import annotations
 

@@ -75,10 +75,9 @@ def _size_reach(dtype, kw):
 
 
 def _gaussian_reach(dtype, kw):
-    from .smooth import gaussian_ksize
-    sigmas = N.pair(kw["sigma"], "sigma", integer=False, minimum=0.0)
-    ksizes = N.pair(kw["ksize"] or 0, "ksize", integer=True, minimum=1, allow_zero=True)
-    return tuple(_window(k if k else gaussian_ksize(s, dtype)) for k, s in zip(ksizes, sigmas))
+    sigmas, ksizes = N.gaussian_args(kw["sigma"], kw["ksize"])
+    kh, kw_ = N.gaussian_sizes(sigmas, ksizes, dtype, kw["ksize"])
+    return _window(kh), _window(kw_)
 
 
 def _morph_reach(dtype, kw):
@@ -90,16 +89,13 @@ def _morph_reach(dtype, kw):
 
 def _filter2d_reach(dtype, kw):
     kh, kw_ = np.shape(kw["kernel"])
-    anchor = kw["anchor"]
-    ay, ax = (-1, -1) if anchor is None else N.pair(anchor, "anchor", integer=True)
-    ay = kh // 2 if ay == -1 else ay
-    ax = kw_ // 2 if ax == -1 else ax
+    ay, ax = N.anchor(kw["anchor"], kh, kw_)
     return (ay, kh - 1 - ay), (ax, kw_ - 1 - ax)
 
 
 # Float box sums run down the columns and restart at image rows that are multiples of this
-# (IMFILT_BOX_RESTART_ROWS in src/separable/separable.c): blocks must start their sums on the same rows.
-BOX_RESTART_ROWS = 64
+# (IMFILT_BOX_RESTART_ROWS, read through the binding): blocks must start their sums on the same rows.
+BOX_RESTART_ROWS = _core.BOX_RESTART_ROWS
 
 
 def _box_phase(dtype, kw):
@@ -251,9 +247,7 @@ def _edge_rule(spec, dtype, kwargs):
 def _sample_call(name, x, kwargs):
     """Validate every argument now with the in-memory function on a tiny image of the same
     dtype and channels; return the result's dtype."""
-    if x.ndim not in (2, 3):
-        raise ValueError(f"image must have 2 dimensions (H, W) or 3 (H, W, C), got shape "
-                         f"{x.shape}")
+    N.check_ndim(x.shape)
     sample = np.zeros((1, 1) + tuple(x.shape[2:]), x.dtype)
     return _filter(name)(sample, **kwargs).dtype
 

@@ -2,101 +2,31 @@
 skimage.feature.hog (`hog_skimage`), one C core (src/hog/hog.c) for both."""
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from . import _core
 from . import _normalize as N
+from ._docs import fill
 from ._typing import Image, ImageLike, Optional, Pair, Threads, Tuple, Union
-
-HOG_DTYPES = ("uint8", "uint16", "float32", "float64")
-_NORMS = {"L2-Hys-cv": 0, "L1": 1, "L1-sqrt": 2, "L2": 3, "L2-Hys": 4}
-MAX_NBINS = 255                 # OpenCV keeps bins in a byte
-MAX_OUTPUT_BYTES = 1 << 34      # refuse descriptors over 16 GiB before allocating
-
-
-def _check_hog_image(image, name="image"):
-    arr = N.check_image(image, name, dtypes=HOG_DTYPES, what="HOG")
-    if arr.ndim == 3 and not 1 <= arr.shape[2] <= 64:
-        raise ValueError(f"{name} must have 1 to 64 channels, got {arr.shape[2]}")
-    return arr
-
-
-def _bool_arg(v, name):
-    if not isinstance(v, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {v!r}")
-    return bool(v)
 
 
 def _src(arr):
+    """The image arguments of the HOG bindings: byte rows, width, channels, dtype code."""
     channels = arr.shape[2] if arr.ndim == 3 else 1
-    if arr.flags.c_contiguous and arr.dtype.isnative and arr.flags.aligned:  # common, cheap
-        rows = arr.reshape(arr.shape[0], -1).view(np.uint8)
-    else:
-        rows = N.byte_rows(arr)
-    return rows, arr.shape[1], channels, N.DTYPE_CODES[arr.dtype.newbyteorder("=")]
+    return N.byte_rows(arr), arr.shape[1], channels, N.DTYPE_CODES[N.native(arr.dtype)]
 
 
 # ---------------------------------------------------------------------------------- OpenCV
-def _cv_params(block_size, block_stride, cell_size, nbins, signed, gamma_correction,
-               win_sigma, l2hys_threshold):
-    bh, bw = N.pair(block_size, "block_size", integer=True, minimum=1)
-    sy, sx = N.pair(block_stride, "block_stride", integer=True, minimum=1)
-    ch, cw = N.pair(cell_size, "cell_size", integer=True, minimum=1)
-    nbins = N.integer(nbins, "nbins", minimum=1, maximum=MAX_NBINS)
-    signed = _bool_arg(signed, "signed")
-    gamma = _bool_arg(gamma_correction, "gamma_correction")
-    if bh % ch or bw % cw:
-        raise ValueError(f"block_size {(bh, bw)} must be a multiple of cell_size {(ch, cw)}")
-    sigma = None if win_sigma is None else N.real(win_sigma, "win_sigma")
-    if sigma is None or sigma <= 0:
-        sigma = (bw + bh) / 8.0        # OpenCV's default (winSigma <= 0)
-    threshold = N.real(l2hys_threshold, "l2hys_threshold")
-    return dict(nbins=nbins, signed=int(signed), gamma=int(gamma),
-                cell=(ch, cw), block=(bh, bw), stride=(sy, sx), win_sigma=sigma,
-                norm=_NORMS["L2-Hys-cv"], threshold=threshold)
-
-
-def _check_float_values(arr, gamma):
-    """OpenCV's HOG takes 8-bit images only: a float image must be finite (NaN and inf have no
-    OpenCV HOG to follow, so they are refused rather than given arbitrary bins), and
-    non-negative under gamma correction."""
-    if arr.dtype.kind != "f" or not arr.size:
-        return
-    lo, hi = arr.min(), arr.max()
-    if not (np.isfinite(lo) and np.isfinite(hi)):
-        raise ValueError("image must be finite for hog: it contains NaN or inf (OpenCV's HOG "
-                         "takes 8-bit images; hog_skimage propagates NaN as scikit-image)")
-    if gamma and lo < 0:
-        raise ValueError("gamma_correction takes the square root of the intensities: a float "
-                         "image must not have negative values (or pass gamma_correction=False)")
-
-
 def _blocks(arr, params, pad, threads):
-    H, W = arr.shape[:2]
-    bh, bw = params["block"]
-    sy, sx = params["stride"]
-    gh, gw = H + 2 * pad[0], W + 2 * pad[1]
-    nby = (gh - bh) // sy + 1 if gh >= bh else 0
-    nbx = (gw - bw) // sx + 1 if gw >= bw else 0
-    L = (bh // params["cell"][0]) * (bw // params["cell"][1]) * params["nbins"]
-    # the pixels the blocks read (each at most once per overlapping block): refuse a geometry
-    # that mostly reads padding, e.g. padding=2**19 with 2**20-pixel blocks on a small image
-    covered = ((nby - 1) * sy + bh) * ((nbx - 1) * sx + bw) if nby and nbx else 0
-    if covered > max(16 * H * W, 1 << 32):
-        raise ValueError(f"padding {pad} and block_size {(bh, bw)} make the blocks cover "
-                         f"{covered:.3g} pixels for a {H}x{W} image; refusing")
-    if nby * nbx * L * 4 > MAX_OUTPUT_BYTES:
-        raise ValueError(f"the block grid would take {nby * nbx * L * 4 / 2**30:.1f} GiB; "
-                         f"refusing")
-    out = np.empty((nby, nbx, L), np.float32)
+    """The block grid of a checked image and parameters, framed by `pad`: one C call."""
+    out = np.empty(N.hog_grid(arr.shape, params, pad), np.float32)
     if out.size:
         p = params if params.get("pad") == pad else dict(params, pad=pad)
         _core.hog_blocks(*_src(arr), p, out.reshape(-1), threads)
     return out
 
 
+@fill()
 def hog_blocks(image: ImageLike, *, block_size: Pair = (16, 16), block_stride: Pair = (8, 8),
                cell_size: Pair = (8, 8), nbins: int = 9, signed: bool = False,
                gamma_correction: bool = True, win_sigma: Optional[float] = None,
@@ -112,8 +42,8 @@ def hog_blocks(image: ImageLike, *, block_size: Pair = (16, 16), block_stride: P
     Parameters
     ----------
     image : ndarray, shape (H, W) or (H, W, C)
-        uint8 (as OpenCV; gray or colour), uint16, float32 or float64. Other dtypes raise
-        TypeError. Non-uint8 images use the same arithmetic on the raw values: intensities
+        uint8 (as OpenCV; gray or colour), uint16, float32 or float64; {LAYOUT} Other dtypes
+        raise TypeError. Non-uint8 images use the same arithmetic on the raw values: intensities
         are converted to float32, gamma_correction takes their square root (float images must
         then be non-negative), the gradient is [-1, 0, 1] of those values. Float images must
         be finite (NaN or inf: ValueError; OpenCV has no float HOG to follow). With several
@@ -133,8 +63,7 @@ def hog_blocks(image: ImageLike, *, block_size: Pair = (16, 16), block_stride: P
         The L2-Hys clipping value.
     padding : int or (height, width)
         Pixels added on each side of the image (OpenCV's compute pads the same way).
-    threads : int or None
-        OpenMP threads over block rows; None uses all cores. Bit-identical for any count.
+    {THREADS}
 
     Returns
     -------
@@ -143,56 +72,23 @@ def hog_blocks(image: ImageLike, *, block_size: Pair = (16, 16), block_stride: P
         nbins * cells per block, cells in OpenCV's column-major order (cell x outer, cell y
         inner), then bins.
     """
-    arr = _check_hog_image(image)
-    params = _cv_params(block_size, block_stride, cell_size, nbins, signed, gamma_correction,
-                        win_sigma, l2hys_threshold)
+    return _hog_blocks(image, block_size, block_stride, cell_size, nbins, signed,
+                       gamma_correction, win_sigma, l2hys_threshold, padding, threads)
+
+
+def _hog_blocks(image, block_size, block_stride, cell_size, nbins, signed, gamma_correction,
+                win_sigma, l2hys_threshold, padding, threads):
+    """hog_blocks' checked image and parameters; the grid in one C call."""
+    arr = N.hog_image(image)
+    params = N.hog_params(block_size, block_stride, cell_size, nbins, signed, gamma_correction,
+                          win_sigma, l2hys_threshold)
     pad = N.pair(padding, "padding", integer=True, minimum=0)
     nthreads = N.threads_arg(threads)
-    _check_float_values(arr, params["gamma"])
+    N.hog_values(arr, params["gamma"])
     return _blocks(arr, params, pad, nthreads)
 
 
-_PLANS = {}
-
-
-def _cv_window_plan(win_size, block_size, block_stride, cell_size, nbins, signed,
-                    gamma_correction, win_sigma, l2hys_threshold, win_stride, padding):
-    """Validated geometry of `hog` (cached: it costs more than a 64x128 window's HOG)."""
-    params = _cv_params(block_size, block_stride, cell_size, nbins, signed, gamma_correction,
-                        win_sigma, l2hys_threshold)
-    wh, ww = N.pair(win_size, "win_size", integer=True, minimum=1)
-    bh, bw = params["block"]
-    sy, sx = params["stride"]
-    if bh > wh or bw > ww:
-        raise ValueError(f"block_size {(bh, bw)} is larger than win_size {(wh, ww)}")
-    if (wh - bh) % sy or (ww - bw) % sx:
-        raise ValueError(f"win_size {(wh, ww)} minus block_size {(bh, bw)} must be a multiple "
-                         f"of block_stride {(sy, sx)}")
-    wsy, wsx = params["cell"]          # OpenCV's default winStride (also for (0, 0))
-    if win_stride is not None:
-        ws = N.pair(win_stride, "win_stride", integer=True, minimum=1, allow_zero=True)
-        if ws != (0, 0):
-            if 0 in ws:
-                raise ValueError(f"win_stride must be positive, got {win_stride!r}")
-            wsy, wsx = ws
-    py, px = N.pair(padding, "padding", integer=True, minimum=0)
-    gy, gx = math.gcd(wsy, sy), math.gcd(wsx, sx)
-    py, px = _align(py, gy), _align(px, gx)
-    nbi, nbj = (wh - bh) // sy + 1, (ww - bw) // sx + 1
-    L = (bh // params["cell"][0]) * (bw // params["cell"][1]) * params["nbins"]
-    grid_params = dict(params, stride=(gy, gx), block_stride=(sy, sx), pad=(py, px))
-    # one window whose blocks are the whole grid: the core writes it in window order
-    window_params = dict(grid_params, column_major=1) if (gy, gx) == (sy, sx) else None
-    return (grid_params, (wh, ww), (wsy, wsx), (gy, gx), (py, px), (nbi, nbj), L,
-            window_params)
-
-
-def _align(v, a):
-    """OpenCV's alignSize: (v + a - 1) & -a. That rounds up to a multiple of `a` only for
-    powers of two (e.g. 6 -> 10 for a = 6); compute() pads by it all the same."""
-    return (v + a - 1) & -a
-
-
+@fill()
 def hog(image: ImageLike, *, win_size: Pair = (128, 64), block_size: Pair = (16, 16),
         block_stride: Pair = (8, 8), cell_size: Pair = (8, 8), nbins: int = 9,
         signed: bool = False, gamma_correction: bool = True, win_sigma: Optional[float] = None,
@@ -221,8 +117,7 @@ def hog(image: ImageLike, *, win_size: Pair = (128, 64), block_size: Pair = (16,
         Pixels added on each side, aligned as OpenCV's compute does: (pad + g - 1) & -g with
         g = gcd(win_stride, block_stride) (a multiple of g when g is a power of two); windows
         start at -padding.
-    threads : int or None
-        OpenMP threads; None uses all cores. Bit-identical for any count.
+    {THREADS}
     visualize : bool, keyword-only
         Also return an RGB uint8 picture: per cell, the block-averaged histogram drawn as
         oriented line glyphs over a dimmed copy of the (unpadded) image (`hog_picture`).
@@ -242,35 +137,24 @@ def hog(image: ImageLike, *, win_size: Pair = (128, 64), block_size: Pair = (16,
         block_stride, block larger than the window), an image smaller than a window after
         padding, or a float image holding NaN or inf.
     """
-    arr = _check_hog_image(image)
-    args = (win_size, block_size, block_stride, cell_size, nbins, signed, gamma_correction,
-            win_sigma, l2hys_threshold, win_stride, padding)
-    # cache key with the types (True == 1 and 8 == 8.0 must not share a validation)
-    key = (args, tuple(map(type, args)),
-           tuple([tuple(map(type, v)) for v in args if type(v) is tuple]))
-    try:
-        plan = _PLANS.get(key)
-    except TypeError:                  # unhashable arguments (lists, arrays): no cache
-        key = None
-        plan = None
-    if plan is None:
-        plan = _cv_window_plan(*args)
-        if key is not None:
-            if len(_PLANS) > 256:
-                _PLANS.clear()
-            _PLANS[key] = plan
+    return _hog(image, win_size, block_size, block_stride, cell_size, nbins, signed,
+                gamma_correction, win_sigma, l2hys_threshold, win_stride, padding, threads,
+                visualize)
+
+
+def _hog(image, win_size, block_size, block_stride, cell_size, nbins, signed, gamma_correction,
+         win_sigma, l2hys_threshold, win_stride, padding, threads, visualize):
+    """hog's checked image and (cached) geometry; one window whose blocks are the whole grid
+    is computed straight into its descriptor, any other call gathers windows from the grid."""
+    arr = N.hog_image(image)
+    plan = N.hog_window_plan(win_size, block_size, block_stride, cell_size, nbins, signed,
+                             gamma_correction, win_sigma, l2hys_threshold, win_stride, padding)
     params, (wh, ww), (wsy, wsx), (gy, gx), (py, px), (nbi, nbj), L, window_params = plan
-    nthreads = threads if type(threads) is int and 1 <= threads <= 1024 else N.threads_arg(threads)
+    nthreads = N.threads_arg(threads)
     if arr.dtype.kind == "f":
-        _check_float_values(arr, params["gamma"])
+        N.hog_values(arr, params["gamma"])
+    nwy, nwx = N.hog_windows(arr.shape, plan)
     H, W = arr.shape[:2]
-    if H + 2 * py < wh or W + 2 * px < ww:
-        raise ValueError(f"image of {H}x{W} pixels (plus padding {(py, px)} on each side) is "
-                         f"smaller than win_size {(wh, ww)}")
-    nwy, nwx = (H + 2 * py - wh) // wsy + 1, (W + 2 * px - ww) // wsx + 1
-    if nwy * nwx * nbi * nbj * L * 4 > MAX_OUTPUT_BYTES:
-        raise ValueError(f"{nwy * nwx} windows of {nbi * nbj * L} floats would take "
-                         f"{nwy * nwx * nbi * nbj * L * 4 / 2**30:.1f} GiB; refusing")
     (sy, sx) = params["block_stride"]
     if (window_params is not None and not visualize and nwy == nwx == 1
             and (H + 2 * py - wh) // sy == 0 and (W + 2 * px - ww) // sx == 0):
@@ -289,20 +173,15 @@ def hog(image: ImageLike, *, win_size: Pair = (128, 64), block_size: Pair = (16,
     bh, bw = params["block"]
     if visualize:
         from ._hogdraw import hog_picture
-        pic = hog_picture(arr, hog_blocks(arr, block_size=(bh, bw), block_stride=(sy, sx),
-                                          cell_size=params["cell"], nbins=params["nbins"],
-                                          signed=bool(params["signed"]),
-                                          gamma_correction=bool(params["gamma"]),
-                                          win_sigma=params["win_sigma"],
-                                          l2hys_threshold=params["threshold"],
-                                          threads=threads),
-                          block_size=(bh, bw), block_stride=(sy, sx), cell_size=params["cell"],
-                          signed=bool(params["signed"]))
+        blocks = _blocks(arr, dict(params, stride=(sy, sx)), (0, 0), nthreads)
+        pic = hog_picture(arr, blocks, block_size=(bh, bw), block_stride=(sy, sx),
+                          cell_size=params["cell"], signed=bool(params["signed"]))
         return desc, pic
     return desc
 
 
 # ---------------------------------------------------------------------------- scikit-image
+@fill()
 def hog_skimage(image: ImageLike, orientations: int = 9, pixels_per_cell: Pair = (8, 8),
                 cells_per_block: Pair = (3, 3), block_norm: str = "L2-Hys",
                 visualize: bool = False, transform_sqrt: bool = False,
@@ -317,8 +196,7 @@ def hog_skimage(image: ImageLike, orientations: int = 9, pixels_per_cell: Pair =
         in float64, float32 for float32 images, as scikit-image).
     orientations, pixels_per_cell, cells_per_block, block_norm, visualize, transform_sqrt,
     feature_vector, channel_axis : as skimage.feature.hog ('L1', 'L1-sqrt', 'L2', 'L2-Hys').
-    threads : int or None, keyword-only
-        OpenMP threads; None uses all cores. Bit-identical for any count.
+    {THREADS}
 
     Returns
     -------
@@ -335,39 +213,28 @@ def hog_skimage(image: ImageLike, orientations: int = 9, pixels_per_cell: Pair =
     as scikit-image). NaN and inf propagate as in scikit-image: a NaN gradient orientation
     adds its magnitude to every bin of its cell, and a block holding NaN is NaN.
     """
-    arr = N.as_array(image, "image")
-    if channel_axis is not None:
-        channel_axis = N.integer(channel_axis, "channel_axis")
-        if arr.ndim != 3:
-            raise ValueError("Only images with two spatial dimensions are supported; with "
-                             f"channel_axis, image must have 3 dimensions, got {arr.shape}")
-        arr = np.moveaxis(arr, int(channel_axis), -1)
-    elif arr.ndim == 1 or arr.ndim == 0:
-        arr = np.atleast_2d(arr)
-    if channel_axis is None and arr.ndim != 2:
-        raise ValueError("Only images with two spatial dimensions are supported. If using "
-                         "with color/multichannel images, specify `channel_axis`.")
-    arr = _check_hog_image(arr)
+    return _hog_skimage(image, orientations, pixels_per_cell, cells_per_block, block_norm,
+                        visualize, transform_sqrt, feature_vector, channel_axis, threads)
+
+
+def _hog_skimage(image, orientations, pixels_per_cell, cells_per_block, block_norm, visualize,
+                 transform_sqrt, feature_vector, channel_axis, threads):
+    """hog_skimage's checked arguments; the cell histograms, then their blocks, in C."""
+    arr = N.skimage_image(image, channel_axis)
     n = N.integer(orientations, "orientations", minimum=1, maximum=0xFFEF)
     ch, cw = N.pair(pixels_per_cell, "pixels_per_cell", integer=True, minimum=1)
     br, bc = N.pair(cells_per_block, "cells_per_block", integer=True, minimum=1)
-    if block_norm not in ("L1", "L1-sqrt", "L2", "L2-Hys"):
-        raise ValueError("Selected block normalization method is invalid: "
-                         f"{block_norm!r}; valid: 'L1', 'L1-sqrt', 'L2', 'L2-Hys'")
-    visualize = _bool_arg(visualize, "visualize")
-    transform_sqrt = _bool_arg(transform_sqrt, "transform_sqrt")
-    feature_vector = _bool_arg(feature_vector, "feature_vector")
+    norm = N.skimage_norm(block_norm)
+    visualize = N.boolean(visualize, "visualize")
+    transform_sqrt = N.boolean(transform_sqrt, "transform_sqrt")
+    feature_vector = N.boolean(feature_vector, "feature_vector")
     nthreads = N.threads_arg(threads)
+    ncy, ncx = N.skimage_cells(arr.shape, (ch, cw), (br, bc))
     H, W = arr.shape[:2]
-    ncy, ncx = H // ch, W // cw
     nby, nbx = ncy - br + 1, ncx - bc + 1
-    if nby <= 0 or nbx <= 0:
-        raise ValueError("The input image is too small given the values of pixels_per_cell "
-                         f"and cells_per_block. It should have at least: {br * ch} rows and "
-                         f"{bc * cw} cols.")
-    out_dtype = np.float32 if arr.dtype.newbyteorder("=") == np.float32 else np.float64
+    out_dtype = np.float32 if N.native(arr.dtype) == np.float32 else np.float64
     params = dict(nbins=n, gamma=int(transform_sqrt), cell=(ch, cw), block=(br, bc),
-                  norm=_NORMS[block_norm], threshold=0.2,
+                  norm=norm, threshold=0.2,
                   out_dtype=N.DTYPE_CODES[np.dtype(out_dtype)])
     cells = _skimage_cells(arr, params, nthreads).reshape(ncy, ncx, n)
     out = np.empty((nby, nbx, br, bc, n), out_dtype)

@@ -5,8 +5,8 @@ import numpy as np
 
 from . import _core
 from . import _normalize as N
-from ._docs import F, fill
-from ._typing import Border, Callable, Image, ImageLike, Number, Optional, Out, Size, Threads
+from ._docs import fill
+from ._typing import Border, Image, ImageLike, Number, Optional, Out, Size, Threads
 
 MORPH_MIN, MORPH_MAX = 0, 1   # imfilt.h: IMFILT_MORPH_MIN / IMFILT_MORPH_MAX
 
@@ -29,17 +29,13 @@ _DOC = """{WHAT} filter: each output pixel is the {word} of the input over a win
         None (default): pixels outside the image are ignored, as cv2.{CV2}'s default border:
         a constant that never wins (the type's extreme for integers, -+FLT_MAX / -+DBL_MAX
         for floats, as OpenCV; a window that holds no image pixel, possible with a
-        footprint that excludes its centre, gives that constant). Otherwise how pixels outside the image are read:
-        'reflect101' (dcb|abcd|cba), 'reflect' (cba|abcd|dcb), 'replicate' (aaa|abcd|ddd),
-        'constant' (cval), 'wrap' (bcd|abcd|abc); scipy's 'mirror' and 'nearest' are accepted
-        for reflect101 and replicate. Windows larger than the image repeat the pattern.
-    cval : float, keyword-only
-        The value outside the image for border='constant' (saturated to the image's type).
+        footprint that excludes its centre, gives that constant). Otherwise how pixels outside
+        the image are read:
+        {MODES}
+    {CVAL}
     {OUT}
 
-    Returns
-    -------
-    {SAME}
+    {RETURNS_SAME}
 
     Notes
     -----
@@ -61,35 +57,18 @@ _DOC = """{WHAT} filter: each output pixel is the {word} of the input over a win
 """
 
 
-def _footprint_arg(footprint):
-    fp = N.as_array(footprint, "footprint")
-    if fp.ndim != 2:
-        raise ValueError(f"footprint must be a 2-D array, got shape {fp.shape}")
-    if fp.dtype.kind not in "biuf":
-        raise TypeError(f"footprint must be a boolean or numeric array, got dtype {fp.dtype}")
-    if fp.size == 0 or fp.shape[0] > N.MAX_KERNEL or fp.shape[1] > N.MAX_KERNEL:
-        raise ValueError(f"footprint shape {fp.shape} must be between 1 and {N.MAX_KERNEL} "
-                         f"per axis")
-    if fp.dtype.kind == "f" and np.isnan(fp).any():
-        raise ValueError("footprint must not contain NaN")
-    mask = np.ascontiguousarray(fp != 0, dtype=np.uint8)
-    if not mask.any():
-        raise ValueError("footprint has no nonzero cell: the window would be empty")
-    return mask
-
-
-def _run(image, size, footprint, border, cval, out, threads, op):
+def _filter(image, size, footprint, border, cval, out, threads, op):
+    """minimum and maximum: the checked arguments, the border that never wins for border=None,
+    one C call (`op` chooses the extremum)."""
     arr = N.check_image(image)
-    dtype = arr.dtype.newbyteorder("=")
+    dtype = N.native(arr.dtype)
     if footprint is not None:
-        mask = _footprint_arg(footprint)
+        mask = N.footprint_mask(footprint)
         kh, kw = mask.shape
         if mask.all():
             mask = None  # a full rectangle: the separable path
     else:
-        kh, kw = N.pair(size, "size", integer=True, minimum=1)
-        if kh > N.MAX_KERNEL or kw > N.MAX_KERNEL:
-            raise ValueError(f"size {(kh, kw)} exceeds the largest window, {N.MAX_KERNEL}")
+        kh, kw = N.window(size, "size")
         mask = None
     if border is None:
         border_c = N.BORDER_CODES["constant"]
@@ -110,10 +89,9 @@ def _run(image, size, footprint, border, cval, out, threads, op):
     # scratch per thread: padded rows plus the van Herk suffix rows (rectangles) or the ring of
     # run-length rows (footprints, bounded in C by rounding run lengths to powers of two)
     rows = (kh + 4) if mask is None else kh * min(kw, 2 + kw.bit_length()) + 3
-    scratch = rows * (shape[1] + kw) * channels * dtype.itemsize
-    if scratch > N.MAX_SCRATCH_BYTES:
-        raise ValueError(f"a {kh}x{kw} window on a {shape[1]}-pixel-wide image needs "
-                         f"{scratch / 2**30:.1f} GiB of scratch per thread; refusing")
+    N.check_scratch(rows * (shape[1] + kw) * channels * dtype.itemsize,
+                    "a {}x{} window on a {}-pixel-wide image needs {gib:.1f} GiB of scratch "
+                    "per thread; refusing", kh, kw, shape[1])
     target, result = N.prepare_out(out, shape, dtype, arr)
     if arr.size == 0:
         return result
@@ -124,23 +102,15 @@ def _run(image, size, footprint, border, cval, out, threads, op):
     return N.finish(target, result)
 
 
-def _documented(**words: str) -> Callable[[F], F]:
-    """Give the function the shared docstring, filled with its words and _docs' fragments."""
-    def deco(fn: F) -> F:
-        fn.__doc__ = _DOC
-        return fill(**words)(fn)
-    return deco
-
-
-@_documented(WHAT="Minimum", word="minimum", CV2="erode", short="min")
+@fill(_DOC, WHAT="Minimum", word="minimum", CV2="erode", short="min")
 def minimum(image: ImageLike, size: Size = 3, *, footprint: Optional[ImageLike] = None,
             border: Optional[Border] = None, cval: Number = 0, out: Out = None,
             threads: Threads = None) -> Image:
-    return _run(image, size, footprint, border, cval, out, threads, MORPH_MIN)
+    return _filter(image, size, footprint, border, cval, out, threads, MORPH_MIN)
 
 
-@_documented(WHAT="Maximum", word="maximum", CV2="dilate", short="max")
+@fill(_DOC, WHAT="Maximum", word="maximum", CV2="dilate", short="max")
 def maximum(image: ImageLike, size: Size = 3, *, footprint: Optional[ImageLike] = None,
             border: Optional[Border] = None, cval: Number = 0, out: Out = None,
             threads: Threads = None) -> Image:
-    return _run(image, size, footprint, border, cval, out, threads, MORPH_MAX)
+    return _filter(image, size, footprint, border, cval, out, threads, MORPH_MAX)

@@ -9,6 +9,7 @@ import numpy as np
 from . import _core, _fold
 from . import _normalize as N
 from ._docs import fill
+from ._normalize import gaussian_ksize  # noqa: F401 (OpenCV's kernel rules are public here)
 from ._typing import Border, Image, ImageLike, Number, Optional, Out, Sigma, Size, Threads
 
 # cv2's fixed kernels for sigma <= 0 (getGaussianKernel's small-kernel table)
@@ -20,14 +21,10 @@ _SMALL_GAUSSIAN = {
     9: [4 / 256, 13 / 256, 30 / 256, 51 / 256, 60 / 256, 51 / 256, 30 / 256, 13 / 256, 4 / 256],
 }
 
-OUT_CAST, OUT_FLOOR_SHIFT, OUT_ROUND, OUT_BOX8 = 0, 1, 2, 3   # imfilt_out_mode
-WORK_F32, WORK_F64, WORK_U16 = 0, 1, 2                         # imfilt_work
+# the C core's output rules and work types (src/binding/_core.pxd)
+OUT_CAST, OUT_FLOOR_SHIFT, OUT_ROUND, OUT_BOX8 = (int(m) for m in _core.imfilt_out_mode)
+WORK_F32, WORK_F64, WORK_U16 = (int(w) for w in _core.imfilt_work)
 _WORK_BYTES = {WORK_F32: 4, WORK_F64: 8, WORK_U16: 2}
-
-
-def gaussian_ksize(sigma, dtype):
-    """OpenCV's kernel size for ksize 0: round(sigma * (3 for uint8 else 4) * 2 + 1) | 1."""
-    return int(round(sigma * (3 if np.dtype(dtype) == np.uint8 else 4) * 2 + 1)) | 1
 
 
 def gaussian_kernel(n, sigma):
@@ -61,17 +58,18 @@ def fixed_point_kernel(k, bits):
 
 
 def _check_scratch(shape, kh, kw, work):
-    """Refuse a strip-engine call whose per-thread scratch would be absurd (before allocating)."""
+    """Refuse a strip-engine call whose per-thread scratch (kh + 4 bordered rows of the work
+    type) would be absurd, before allocating."""
     channels = shape[2] if len(shape) == 3 else 1
-    scratch = (shape[1] + kw) * channels * (kh + 4) * _WORK_BYTES[work]
-    if scratch > N.MAX_SCRATCH_BYTES:
-        raise ValueError(f"kernel of {kh}x{kw} on a {shape[1]}-pixel-wide image needs "
-                         f"{scratch / 2**30:.1f} GiB of scratch per thread; refusing")
+    N.check_scratch((shape[1] + kw) * channels * (kh + 4) * _WORK_BYTES[work],
+                    "kernel of {}x{} on a {}-pixel-wide image needs {gib:.1f} GiB of scratch "
+                    "per thread; refusing", kh, kw, shape[1])
 
 
-def _run_separable(arr, kx, ky, ax, ay, border, cval, work, rule, out, out_dtype,
-                   threads, box=False):
-    """Shared tail of every separable filter: out handling, the byte views, one binding call."""
+def run_separable(arr, kx, ky, ax, ay, border, cval, work, rule, out, out_dtype,
+                  threads, box=False):
+    """The separable engine on checked arguments (gaussian, mean, rank-1 filter2d kernels):
+    out handling, the fold for kernels far larger than the image, one binding call."""
     shape = arr.shape
     target, result = N.prepare_out(out, shape, out_dtype, arr)
     if arr.size == 0:
@@ -84,7 +82,7 @@ def _run_separable(arr, kx, ky, ax, ay, border, cval, work, rule, out, out_dtype
     _check_scratch(shape, kh, kw, work)
     src = N.byte_rows(arr)
     dst = N.byte_rows(target)
-    sc, dc = N.DTYPE_CODES[arr.dtype.newbyteorder("=")], N.DTYPE_CODES[np.dtype(out_dtype)]
+    sc, dc = N.DTYPE_CODES[N.native(arr.dtype)], N.DTYPE_CODES[np.dtype(out_dtype)]
     if box:
         _core.boxfilter(src, dst, shape[1], channels, sc, dc, kx, ax, ky, ay, border, cval,
                         work, rule, threads)
@@ -140,9 +138,7 @@ def gaussian(image: ImageLike, sigma: Sigma = 0.0, *, ksize: Optional[Size] = No
     {BORDER}
     {OUT}
 
-    Returns
-    -------
-    {SAME}
+    {RETURNS_SAME}
 
     Notes
     -----
@@ -153,39 +149,25 @@ def gaussian(image: ImageLike, sigma: Sigma = 0.0, *, ksize: Optional[Size] = No
     float64). int16 sums OpenCV's float32 kernel in float64 and rounds half to even (OpenCV
     sums in float32: within 1); float32 and float64 filter in their own precision.
     """
+    return _gaussian(image, sigma, ksize, border, cval, out, threads)
+
+
+def _gaussian(image, sigma, ksize, border, cval, out, threads):
+    """gaussian's checked arguments, its cached kernels, the separable engine."""
     arr = N.check_image(image)
-    sy, sx = N.pair(sigma, "sigma", integer=False, minimum=0.0)
-    if ksize is None:
-        ksize = 0
-    kh, kw = N.pair(ksize, "ksize", integer=True, minimum=1, allow_zero=True)
+    dtype = N.native(arr.dtype)
+    sigmas, ksizes = N.gaussian_args(sigma, ksize)
     border_c = N.border_code(border)
-    cval_v = N.cval_arg(cval, arr.dtype.newbyteorder("="))
+    cval_v = N.cval_arg(cval, dtype)
     nthreads = N.threads_arg(threads)
-    dtype = arr.dtype.newbyteorder("=")
-    sizes = []
-    for k, s, axis in ((kh, sy, "height"), (kw, sx, "width")):
-        if k == 0:
-            if s <= 0:
-                raise ValueError("sigma and ksize cannot both be 0: give a positive sigma or "
-                                 "an odd ksize")
-            limit = (N.MAX_KERNEL - 1) / (2 * (3 if dtype == np.uint8 else 4))
-            if s > limit:
-                raise ValueError(f"sigma={s:g} ({axis}) needs a kernel of more than "
-                                 f"{N.MAX_KERNEL} taps; the largest sigma is {limit:g}")
-            k = gaussian_ksize(s, dtype)
-        elif k % 2 == 0:
-            raise ValueError(f"ksize must be odd (or 0 to derive it from sigma), got {ksize!r}")
-        elif k > N.MAX_KERNEL:
-            raise ValueError(f"ksize {k} exceeds the largest kernel, {N.MAX_KERNEL}")
-        sizes.append(k)
-    kh, kw = sizes
+    kh, kw = N.gaussian_sizes(sigmas, ksizes, dtype, ksize)
     if arr.size and not _fold.should_fold(arr.shape, kh, kw):
         # refuse before the (O(ksize) Python) kernel quantisation of a huge kernel
         _check_scratch(arr.shape, kh, kw, WORK_F64 if dtype.itemsize > 1 and dtype != np.float32
                        else WORK_F32)
-    kx, ky, rule, work = _gaussian_plan(dtype.char, kh, kw, sy, sx)
-    return _run_separable(arr, kx, ky, kw // 2, kh // 2, border_c, cval_v, work, rule,
-                          out, dtype, nthreads)
+    kx, ky, rule, work = _gaussian_plan(dtype.char, kh, kw, *sigmas)
+    return run_separable(arr, kx, ky, kw // 2, kh // 2, border_c, cval_v, work, rule,
+                         out, dtype, nthreads)
 
 
 def box8_mulhi(area, delta, mul):
@@ -234,10 +216,10 @@ def _mean_plan(dtype_char, kh, kw, normalize):
         if area == 1:
             rule = dict(mode=OUT_CAST, scale=1.0)  # OpenCV copies a 1x1 window
         elif dtype == np.uint8 and area <= 256:
-            f = float(1 << 23) / area
-            mul = int(math.floor(f))
+            # OpenCV's multiplier: 2**23 / area rounded to nearest, the rounding moved into delta
+            mul, rem = divmod(1 << 23, area)
             delta = area // 2
-            if f - mul < 0.5:
+            if 2 * rem < area:
                 delta += 1
             else:
                 mul += 1
@@ -274,6 +256,10 @@ def mean(image: ImageLike, size: Size, *, normalize: bool = True, border: Border
     {BORDER}
     {OUT}
 
+    Returns
+    -------
+    ndarray of the input's shape: its dtype, or int64 / float64 sums when not normalize.
+
     Notes
     -----
     Running sums (O(1) per pixel down the columns, O(log size) along the rows). uint8 is
@@ -282,34 +268,24 @@ def mean(image: ImageLike, size: Size, *, normalize: bool = True, border: Border
     float32(sum) * float32(1 / area); uint16 and int16 likewise use float32(sum) * float32(1 / area).
     Float images sum in float64.
     """
-    return mean_with_tails(image, size, normalize=normalize, border=border, cval=cval, out=out,
-                           threads=threads)
+    return mean_with_tails(image, size, normalize, border, cval, out, threads)
 
 
-def mean_with_tails(image, size, *, tail_pad=None, normalize=True, border="reflect101",
-                    cval=0.0, out=None, threads=None):
+def mean_with_tails(image, size, normalize=True, border="reflect101", cval=0.0, out=None,
+                    threads=None, tail_pad=None):
     """`mean`, with OpenCV's scalar row tails (see _mean_plan) placed as if each row had
     tail_pad = (before, after) more pixels. None: as cv2 does on this border -- border='wrap'
     is cv2 run on a copyMakeBorder padding of (size // 2, size - 1 - size // 2) pixels, the
     others on the image itself. imfilt.dask places the tails of its blocks with it."""
     arr = N.check_image(image)
     kh, kw = N.pair(size, "size", integer=True, minimum=1)
-    if not isinstance(normalize, (bool, np.bool_)):
-        raise TypeError(f"normalize must be True or False, got {normalize!r}")
+    normalize = N.boolean(normalize, "normalize")
     border_c = N.border_code(border)
-    dtype = arr.dtype.newbyteorder("=")
+    dtype = N.native(arr.dtype)
     cval_v = N.cval_arg(cval, dtype)
     nthreads = N.threads_arg(threads)
-    if kh > N.MAX_KERNEL or kw > N.MAX_KERNEL:
-        # only a window folded onto a small image costs nothing per tap (_fold)
-        if not (arr.size and _fold.should_fold(arr.shape, kh, kw)):
-            raise ValueError(f"size {(kh, kw)} exceeds the largest window, {N.MAX_KERNEL} "
-                             f"per axis (any size on images of at most {_fold.FOLD_MAX_SIDE} "
-                             "pixels a side)")
-        if kh * kw > _fold.MAX_FOLDED_AREA:
-            raise ValueError(f"size {(kh, kw)} exceeds the largest window, "
-                             f"{_fold.MAX_FOLDED_AREA} samples in all")
-    work, rule, out_dtype = _mean_plan(dtype.char, kh, kw, bool(normalize))
+    N.box_limits(kh, kw, arr.shape)
+    work, rule, out_dtype = _mean_plan(dtype.char, kh, kw, normalize)
     if "tail_block" in rule:
         if tail_pad is None:
             wrap = border_c == N.BORDER_CODES["wrap"]
@@ -317,5 +293,5 @@ def mean_with_tails(image, size, *, tail_pad=None, normalize=True, border="refle
         if any(tail_pad):
             channels = arr.shape[2] if arr.ndim == 3 else 1
             rule = dict(rule, tail_pad=(tail_pad[0] * channels, tail_pad[1] * channels))
-    return _run_separable(arr, kw, kh, kw // 2, kh // 2, border_c, cval_v, work, rule,
-                          out, out_dtype, nthreads, box=True)
+    return run_separable(arr, kw, kh, kw // 2, kh // 2, border_c, cval_v, work, rule,
+                         out, out_dtype, nthreads, box=True)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import functools
-import math
 
 import numpy as np
 
@@ -11,11 +10,7 @@ from . import _normalize as N
 from ._docs import fill
 from ._typing import Image, ImageLike, Out, Threads
 
-_U8, _U16 = np.dtype(np.uint8), np.dtype(np.uint16)
-_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
-_TABLE_LEN = {_U8: 256, _U16: 65536}
-_CODE = {_U8: 0, _U16: 1}
-_GAMMA_DTYPES = "uint8, uint16, float32, float64"
+_F32 = np.dtype(np.float32)
 # byte sizes the C core copies as opaque entries
 _ENTRY_SIZES = (1, 2, 4, 8, 16)
 # float64 gamma runs NumPy's own power in row strips on this many threads at most
@@ -24,20 +19,13 @@ _F64_STRIP = 1 << 17  # samples per strip (1 MB)
 _pool = None
 
 
-def _scalar_arg(value, name):
-    """A finite, non-negative real number (gamma, gain)."""
-    if type(value) is float and 0.0 <= value < math.inf:  # fast path
-        return value
-    return N.real(value, name, minimum=0)
-
-
 @functools.lru_cache(maxsize=64)
 def _gamma_table(dtype_char, g, k):
     """The exact table for an integer type: saturate(round_half_even(maxval * gain *
     linspace(0, 1, maxval + 1) ** gamma)) in float64, as skimage.exposure.adjust_gamma builds
     it for uint8. (maxval * gain overflowing to inf times 0 ** gamma, NaN, gives 0.)"""
     dtype = np.dtype(dtype_char)
-    maxval = _TABLE_LEN[dtype] - 1
+    maxval = N.TABLE_LENGTHS[dtype] - 1
     with np.errstate(all="ignore"):
         t = maxval * k * (np.linspace(0, 1, maxval + 1) ** g)
         t = np.minimum(np.rint(t), maxval)
@@ -47,42 +35,9 @@ def _gamma_table(dtype_char, g, k):
     return t, t.view(np.uint8)
 
 
-def _table_arg(table, image_dtype, channels):
-    """The table as a contiguous native (entries, C) or (entries,) array, validated."""
-    tab = N.as_array(table, "table")
-    if tab.dtype.kind not in "biufc":
-        raise TypeError(f"table must have a numeric dtype (bool, integer, float or complex), "
-                        f"got {tab.dtype}")
-    n = _TABLE_LEN[image_dtype]
-    shape = tab.shape
-    # accepted: (n,), cv2's (1, n) and (n, 1), per channel (n, C), (1, n, C), (n, 1, C)
-    if tab.ndim == 2 and shape[0] == 1 and shape[1] == n:
-        tab = tab.reshape(n)
-    elif tab.ndim == 3 and 1 in shape[:2] and shape[0] * shape[1] == n:
-        tab = tab.reshape(n, shape[2])
-    if tab.ndim not in (1, 2) or tab.shape[0] != n:
-        raise ValueError(f"table must have {n} entries for a {image_dtype} image: shape ({n},) "
-                         f"or ({n}, channels); got shape {shape}")
-    if tab.ndim == 2:
-        if tab.shape[1] == 1:
-            tab = tab.reshape(n)
-        elif tab.shape[1] != channels:
-            raise ValueError(f"table has {tab.shape[1]} per-channel columns (shape {shape}) but "
-                             f"the image has {channels} channel(s); give ({n},) or ({n}, "
-                             f"{channels})")
-    if not tab.dtype.isnative:
-        tab = tab.astype(tab.dtype.newbyteorder("="))
-    tab = np.ascontiguousarray(tab)
-    return tab if tab.flags.aligned else tab.copy()
-
-
-def _lut_image(image, what):
-    return N.check_image(image, what, dtypes=("uint8", "uint16"), what="lut")
-
-
-def _apply(arr, tab, out, nthreads, tab_bytes=None):
-    """One call into the C lookup: out handling, byte views."""
-    dtype = arr.dtype if arr.dtype.isnative else arr.dtype.newbyteorder("=")
+def _apply(arr, dtype, tab, out, nthreads, tab_bytes=None):
+    """The lookup of a checked image (`dtype`: its native dtype) in a checked table: out
+    handling, byte views, one C call (NumPy gathers entries wider than the C core copies)."""
     channels = arr.shape[2] if arr.ndim == 3 else 1
     target, result = N.prepare_out(out, arr.shape, tab.dtype, arr, elementwise=True)
     if arr.size == 0:
@@ -94,10 +49,10 @@ def _apply(arr, tab, out, nthreads, tab_bytes=None):
         else:
             target[...] = tab[idx, np.arange(channels)]
         return N.finish(target, result)
-    _core.lut(N.byte_rows(arr), N.byte_rows(target), arr.shape[1], channels, _CODE[dtype],
+    _core.lut(N.byte_rows(arr), N.byte_rows(target), arr.shape[1], channels,
+              N.DTYPE_CODES[dtype],
               tab.reshape(-1).view(np.uint8) if tab_bytes is None else tab_bytes,
-              tab.dtype.itemsize,
-              1 if tab.ndim == 1 else channels, nthreads)
+              tab.dtype.itemsize, 1 if tab.ndim == 1 else channels, nthreads)
     return N.finish(target, result)
 
 
@@ -108,15 +63,15 @@ def lut(image: ImageLike, table: ImageLike, *, out: Out = None, threads: Threads
     Parameters
     ----------
     image : ndarray, shape (H, W) or (H, W, C)
-        uint8 (256-entry tables) or uint16 (65536-entry tables); any strides, byte order or
-        writeability.
+        uint8 (256-entry tables) or uint16 (65536-entry tables).
+        {LAYOUT}
     table : array_like
         Any numeric dtype (bool, integers, floats, complex); the result takes its dtype. Shape
         (N,) — one table for every channel — or (N, C) — one column per channel (also accepted:
         OpenCV's (1, N), (N, 1), (1, N, C)); N is 256 for uint8 images, 65536 for uint16.
-    {OUT}
-        When out is the image itself (a table of the image's dtype) the lookup runs in place,
-        without a temporary.
+    {OUT_ARRAY} When out is the image itself (a
+        table of the image's dtype) the lookup runs in place, without a temporary.
+    {THREADS}
 
     Returns
     -------
@@ -130,11 +85,13 @@ def lut(image: ImageLike, table: ImageLike, *, out: Out = None, threads: Threads
     Exact: every output is a copy of a table entry. Entries wider than 16 bytes
     (clongdouble) are gathered by NumPy.
     """
-    arr = _lut_image(image, "image")
-    channels = arr.shape[2] if arr.ndim == 3 else 1
-    tab = _table_arg(table, arr.dtype if arr.dtype.isnative else arr.dtype.newbyteorder("="),
-                     channels)
-    return _apply(arr, tab, out, N.threads_arg(threads))
+    return _lut(image, table, out, threads)
+
+
+def _lut(image, table, out, threads):
+    """lut's checked image, table and threads; the lookup."""
+    arr = N.lut_image(image)
+    return _apply(arr, N.native(arr.dtype), N.lut_table(table, arr), out, N.threads_arg(threads))
 
 
 def _numpy_gamma(arr, g, k, target, nthreads, check):
@@ -185,8 +142,8 @@ def gamma(image: ImageLike, gamma: float, gain: float = 1.0, *, out: Out = None,
     Parameters
     ----------
     image : ndarray, shape (H, W) or (H, W, C)
-        uint8, uint16, float32 or float64; any strides, byte order or writeability. Float
-        images must be >= 0 (NaN and inf are allowed).
+        uint8, uint16, float32 or float64; float images must be >= 0 (NaN and inf are
+        allowed). {LAYOUT}
     gamma : float
         Finite exponent >= 0.
     gain : float
@@ -212,25 +169,20 @@ def gamma(image: ImageLike, gamma: float, gain: float = 1.0, *, out: Out = None,
     the image itself when out is the image).
     int16 raises TypeError: it has no [0, max] range to normalise by; convert first.
     """
+    return _gamma(image, gamma, gain, out, threads)
+
+
+def _gamma(image, gamma, gain, out, threads):
+    """gamma's checked arguments; integer images through a cached table (`_apply`), float32
+    in C, float64 with NumPy's power; negative pixels refused as they are met."""
     arr = N.as_array(image, "image")
-    g = _scalar_arg(gamma, "gamma")
-    k = _scalar_arg(gain, "gain")
+    g = N.real(gamma, "gamma", minimum=0)
+    k = N.real(gain, "gain", minimum=0)
     nthreads = N.threads_arg(threads)
-    dt = arr.dtype
-    if not dt.isnative:
-        dt = dt.newbyteorder("=")
-    if dt in _TABLE_LEN:
-        if arr.ndim not in (2, 3):
-            N.check_image(arr)
+    dt = N.gamma_dtype(arr)
+    if dt in N.TABLE_LENGTHS:
         table, table_bytes = _gamma_table(dt.char, g, k)
-        return _apply(arr, table, out, nthreads, table_bytes)
-    if dt != _F32 and dt != _F64:
-        if dt.kind in "uif" and dt.name in N.SUPPORTED_DTYPES:
-            raise TypeError(f"image has dtype {dt}, which gamma does not support (no [0, max] "
-                            f"range to normalise by); supported dtypes: {_GAMMA_DTYPES}")
-        raise TypeError(f"image has unsupported dtype {arr.dtype}; supported dtypes: "
-                        f"{_GAMMA_DTYPES}")
-    arr = N.check_image(arr)
+        return _apply(arr, dt, table, out, nthreads, table_bytes)
     channels = arr.shape[2] if arr.ndim == 3 else 1
     target, result = N.prepare_out(out, arr.shape, dt, arr, elementwise=True)
     if arr.size == 0:

@@ -40,6 +40,11 @@ cdef extern from "core/imfilt.h":
     int imfilt_max_threads()
     void imfilt_set_interrupt_hook(int (*hook)() noexcept nogil)
 
+cdef extern from "separable/separable.h":
+    enum: IMFILT_BOX_RESTART_ROWS
+
+BOX_RESTART_ROWS = IMFILT_BOX_RESTART_ROWS
+
 cdef extern from *:
     """
     /* The interrupt hook (src/core/parallel.h imfilt_stopped): run Python's signal handlers in the

@@ -20,8 +20,6 @@ const imfilt_separable_table *imfilt_separable_active(void) {
     return IMFILT_ISA_ACTIVE(imfilt_separable_table, imfilt_separable);
 }
 
-/* Float box sums restart at row multiples of this, so results never depend on the strips. */
-#define IMFILT_BOX_RESTART_ROWS 64
 /* Column tiles keep the ring of row-pass outputs within ~L1: the column pass reads kh rows
    for every output row, and from L2 that traffic, not the arithmetic, would bound the speed. */
 #define IMFILT_TILE_BYTES (24 * 1024)

@@ -7,6 +7,10 @@
 #include "core/imfilt.h"
 #include "core/isa.h"
 
+/* Float box sums restart at row multiples of this, so results never depend on the strips
+   (the Dask adapter reads it through the binding: its blocks start on the same rows). */
+#define IMFILT_BOX_RESTART_ROWS 64
+
 typedef struct imfilt_separable_table {
     const char *name;
     /* dst[i] = (W)src[i] for each input pixel type */
