@@ -5,25 +5,17 @@ import pytest
 
 from references import photograph
 
-
-@pytest.fixture(scope="session")
-def camera():
-    return photograph("camera")
+PHOTOGRAPHS = ("camera", "astronaut", "coffee", "chelsea")
 
 
-@pytest.fixture(scope="session")
-def astronaut():
-    return photograph("astronaut")
+def _photograph_fixture(name):
+    @pytest.fixture(scope="session", name=name)
+    def fixture():
+        return photograph(name)
+    return fixture
 
 
-@pytest.fixture(scope="session")
-def coffee():
-    return photograph("coffee")
-
-
-@pytest.fixture(scope="session")
-def chelsea():
-    return photograph("chelsea")
+camera, astronaut, coffee, chelsea = (_photograph_fixture(n) for n in PHOTOGRAPHS)
 
 
 @pytest.fixture(scope="session")

@@ -121,17 +121,30 @@ cdef imfilt_out_rule _rule(dict r):
     return rule
 
 
+cdef struct engine_call:
+    imfilt_image src, dst
+    imfilt_out_rule rule
+
+
+cdef engine_call _engine_call(const uint8_t[:, :] src, uint8_t[:, :] dst, size_t width,
+                              size_t channels, int src_dtype, int dst_dtype, dict rule):
+    """The images and output rule shared by the separable engine's two entries."""
+    cdef engine_call c
+    c.src = _image(src, width, channels, src_dtype)
+    c.dst = _image(dst, width, channels, dst_dtype)
+    c.rule = _rule(rule)
+    return c
+
+
 def sepfilter(const uint8_t[:, :] src not None, uint8_t[:, :] dst not None,
               size_t width, size_t channels, int src_dtype, int dst_dtype,
               const double[::1] kx not None, size_t ax, const double[::1] ky not None, size_t ay,
               int border, double cval, int work, dict rule, int threads):
-    cdef imfilt_image s = _image(src, width, channels, src_dtype)
-    cdef imfilt_image d = _image(dst, width, channels, dst_dtype)
-    cdef imfilt_out_rule r = _rule(rule)
+    cdef engine_call c = _engine_call(src, dst, width, channels, src_dtype, dst_dtype, rule)
     cdef int st
     with nogil:
-        st = imfilt_sepfilter(&s, &d, &kx[0], kx.shape[0], ax, &ky[0], ky.shape[0], ay,
-                              border, cval, work, &r, threads)
+        st = imfilt_sepfilter(&c.src, &c.dst, &kx[0], kx.shape[0], ax, &ky[0], ky.shape[0], ay,
+                              border, cval, work, &c.rule, threads)
     _check(st, "sepfilter")
 
 
@@ -139,12 +152,10 @@ def boxfilter(const uint8_t[:, :] src not None, uint8_t[:, :] dst not None,
               size_t width, size_t channels, int src_dtype, int dst_dtype,
               size_t kw, size_t ax, size_t kh, size_t ay,
               int border, double cval, int work, dict rule, int threads):
-    cdef imfilt_image s = _image(src, width, channels, src_dtype)
-    cdef imfilt_image d = _image(dst, width, channels, dst_dtype)
-    cdef imfilt_out_rule r = _rule(rule)
+    cdef engine_call c = _engine_call(src, dst, width, channels, src_dtype, dst_dtype, rule)
     cdef int st
     with nogil:
-        st = imfilt_boxfilter(&s, &d, kw, ax, kh, ay, border, cval, work, &r, threads)
+        st = imfilt_boxfilter(&c.src, &c.dst, kw, ax, kh, ay, border, cval, work, &c.rule, threads)
     _check(st, "boxfilter")
 
 

@@ -17,7 +17,7 @@ import imfilt
 from imfilt.convolution import conv_padding, separable_factors
 from _assert import assert_close, assert_identical
 from references import CV_BORDER, as_dtype, border_index, per_channel
-from simd_levels import each_level, run_levels
+from simd_levels import each_level, results_fixture
 
 if torch is not None:
     torch.set_num_threads(2)
@@ -510,9 +510,7 @@ def test_filter2d_bad_input(photos):
 
 # ------------------------------------------------------------------------------ SIMD levels
 
-@pytest.fixture(scope="module")
-def simd_results(tmp_path_factory):
-    return run_levels("conv", tmp_path_factory.mktemp("conv_simd"))
+simd_results = results_fixture("conv")
 
 
 def test_simd_levels_agree_and_match_references(simd_results):

@@ -12,7 +12,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 import imfilt
 from _assert import assert_identical
 from references import ALL_BORDERS, DTYPES, as_dtype, np_pad
-from simd_levels import each_level, run_levels
+from simd_levels import each_level, results_fixture
 
 SCIPY_MODE = {"reflect101": "mirror", "reflect": "reflect", "replicate": "nearest",
               "constant": "constant", "wrap": "wrap"}
@@ -206,9 +206,7 @@ def test_threads_bit_identical(photos):
 
 
 # --------------------------------------------------------------------------- SIMD levels
-@pytest.fixture(scope="module")
-def simd_results(tmp_path_factory):
-    return run_levels("median", tmp_path_factory.mktemp("simd_median"))
+simd_results = results_fixture("median")
 
 
 def test_simd_levels_identical(simd_results):

@@ -18,7 +18,7 @@ from _assert import assert_close, assert_identical
 from references import (ALL_BORDERS, DTYPES, as_dtype, border_index, cv_gaussian, cv_mean,
                         np_box_mean, np_box_sum, np_gaussian_fixed, np_pad, tolerance,
                         wrap_reference)
-from simd_levels import each_level, run_levels
+from simd_levels import each_level, results_fixture
 
 SIGMAS = (0.3, 0.5, 0.8, 1.0, 1.3, 2.0, 3.7, 5.0, 8.0)
 KSIZES = (1, 3, 5, 7, 9, 11, 15)
@@ -739,9 +739,7 @@ def test_threads_bit_identical_rgb(full_hd, dtype):
 
 
 # =========================================================================== SIMD levels
-@pytest.fixture(scope="module")
-def simd_results(tmp_path_factory):
-    return run_levels("smooth", tmp_path_factory.mktemp("simd"))
+simd_results = results_fixture("smooth")
 
 
 def test_simd_levels_report_requested_level(simd_results):

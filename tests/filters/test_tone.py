@@ -14,7 +14,7 @@ from skimage import exposure
 import imfilt
 from _assert import assert_identical
 from references import as_dtype
-from simd_levels import each_level, run_levels
+from simd_levels import each_level, results_fixture
 
 GAMMAS = (0.0, 0.3, 1 / 2.2, 0.5, 1.0, 2.0, 2.2, 5.0)
 NUMERIC = ("bool", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64",
@@ -434,9 +434,7 @@ def test_bad_input():
 
 
 # --------------------------------------------------------------------------- SIMD levels
-@pytest.fixture(scope="module")
-def simd_results(tmp_path_factory):
-    return run_levels("tone", tmp_path_factory.mktemp("tone_simd"))
+simd_results = results_fixture("tone")
 
 
 def test_simd_levels_agree(simd_results):

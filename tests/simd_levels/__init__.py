@@ -14,10 +14,19 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 import imfilt
 
 RUN_LEVEL = Path(__file__).with_name("run_level.py")
+
+
+def results_fixture(family):
+    """A module-scoped `simd_results` fixture: run_levels(family) once per test module."""
+    @pytest.fixture(scope="module", name="simd_results")
+    def simd_results(tmp_path_factory):
+        return run_levels(family, tmp_path_factory.mktemp(f"simd_{family}"))
+    return simd_results
 
 
 def run_levels(family, tmp):
