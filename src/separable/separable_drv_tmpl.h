@@ -166,9 +166,12 @@ static int sep_strip_@WS@(void *job, size_t y0, size_t y1, int tid, int *status)
     (void)tid;
     sep_scratch_@WS@ s;
     memset(&s, 0, sizeof s);
-    /* one allocation per thread: O(tile width * kernel height) */
-    size_t nw = ext_len + nring * tn + tn + tn + (j->box ? 2 * ext_len : 0);
-    W *mem = malloc(nw * sizeof(W));
+    /* one allocation per thread: O(tile width * kernel height). It and the ring start on a
+       cache line (ext padded to whole lines), so whether the vector loads of the ring rows
+       split lines no longer depends on where malloc puts the buffer. */
+    const size_t line = 64 / sizeof(W), ext_pad = (ext_len + line - 1) / line * line;
+    size_t nw = ext_pad + nring * tn + tn + tn + (j->box ? 2 * ext_pad : 0);
+    W *mem = imfilt_aligned_alloc(64, nw * sizeof(W));
     void *pmem = malloc((nring + j->kmax + 1) * sizeof(W *));
     int ok8 = 1;
 #if U8_ROWS
@@ -182,11 +185,11 @@ static int sep_strip_@WS@(void *job, size_t y0, size_t y1, int tid, int *status)
         rc = IMFILT_ENOMEM;
     } else {
         s.ext = mem;
-        s.ring = s.ext + ext_len;
+        s.ring = s.ext + ext_pad;
         s.const_row = s.ring + nring * tn;
         s.acc = s.const_row + tn;
         s.t1 = j->box ? s.acc + tn : NULL;
-        s.t2 = j->box ? s.t1 + ext_len : NULL;
+        s.t2 = j->box ? s.t1 + ext_pad : NULL;
         s.slot = (const W **)pmem;
         s.ptrs = s.slot + nring;
         for (size_t x0 = 0; x0 < j->src->width; x0 += j->tw) {
@@ -195,7 +198,7 @@ static int sep_strip_@WS@(void *job, size_t y0, size_t y1, int tid, int *status)
             sep_tile_@WS@(j, &s, y0, y1, x0, x1);
         }
     }
-    free(mem);
+    imfilt_aligned_free(mem);
     free(pmem);
     free(s.ext8);
     return rc;
