@@ -163,16 +163,16 @@ static ptrdiff_t *column_map(const med_ctx *m) {
 
 /* A padded row (W + kw - 1 pixels of C keys of es bytes, the image's W from pixel rw on): its
    rw pixels on each side copied from its middle through the column map, or the constant. */
-static void pad_row_ends(const med_ctx *m, uint8_t *row, size_t es, const void *ckey) {
+static inline void pad_row_ends(const med_ctx *m, uint8_t *row, size_t es, const void *ckey) {
     const size_t C = m->C, rw = m->rw, pix = C * es;
-    for (int side = 0; side < 2; side++)
-        for (size_t j = side ? rw + m->W : 0, end = side ? 2 * rw + m->W : rw; j < end; j++) {
-            const ptrdiff_t mx = m->cmap[j];
-            if (mx < 0)
-                for (size_t c = 0; c < C; c++) memcpy(row + j * pix + c * es, ckey, es);
-            else
-                memcpy(row + j * pix, row + (rw + (size_t)mx) * pix, pix);
-        }
+    for (size_t i = 0; i < 2 * rw; i++) {
+        const size_t j = i < rw ? i : m->W + i; /* the padded column */
+        const ptrdiff_t mx = m->cmap[j];
+        if (mx < 0)
+            for (size_t c = 0; c < C; c++) memcpy(row + j * pix + c * es, ckey, es);
+        else
+            memcpy(row + j * pix, row + (rw + (size_t)mx) * pix, pix);
+    }
 }
 
 /* One padded key row: virtual row yy's keys in the middle, its ends padded. */

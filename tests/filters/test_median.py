@@ -163,6 +163,15 @@ def test_nan_policy_examples():
     assert imfilt.median(b, (1, 3), border="wrap")[0].tolist() == [np.inf] * 3
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_signed_zero_order_in_windows_larger_than_a_tile(dtype):
+    """-0.0 orders below +0.0 on the whole-image rank route too (windows of more than
+    65536 samples): a window of almost only the +0.0 border is +0.0, and the reverse."""
+    neg, pos = np.full((3, 4), -0.0, dtype), np.full((3, 4), 0.0, dtype)
+    assert not np.signbit(imfilt.median(neg, (301, 257), border="constant", cval=0.0)).any()
+    assert np.signbit(imfilt.median(pos, (301, 257), border="constant", cval=-0.0)).all()
+
+
 # --------------------------------------------------------------------------- layouts, out
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_views_and_out(photos, dtype):
