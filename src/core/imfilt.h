@@ -160,7 +160,7 @@ int imfilt_pow(const imfilt_image *src, imfilt_image *dst, double gamma, double 
                int threads, int *negative);
 /* *found = 1 when some sample of a F32 / F64 image is < 0. */
 int imfilt_any_negative(const imfilt_image *src, int threads, int *found);
-/* ---- median (src/median.c) ----
+/* ---- median (src/median/median.c) ----
    out = the median of the kh x kw window (both odd) centred on each pixel, per channel;
    floats order NaN above +inf. */
 int imfilt_median(const imfilt_image *src, imfilt_image *dst, size_t kh, size_t kw,
