@@ -106,12 +106,13 @@ typedef struct {
     size_t kh, kw, rh, rw, H, W, C;
     int border, dtype;
     double cval;
-    median_path path;
     imfilt_median_net net;  /* the network of the NET and MED3 paths */
     imf_edge8 edges[2];     /* MED3 paths: the rows' one-pixel left / right borders */
     const ptrdiff_t *cmap;  /* padded column j < W + kw - 1 reads image column cmap[j] (-1: cval) */
 } med_ctx;
 
+/* The path of a call from its dtype, window and the active level's kernels; sets the
+   network and the border vectors the path needs. */
 static median_path median_plan(med_ctx *m) {
     const size_t k = m->kh, area = m->kh * m->kw;
     const int isf = m->dtype == IMFILT_F32 || m->dtype == IMFILT_F64;
@@ -702,7 +703,6 @@ static int run_image_ranks(const med_ctx *m, int nt) {
         r.dst = &rdst;
         r.dtype = IMFILT_U16;
         r.cval = B.rk[n];
-        r.path = MEDIAN_HIST16;
         st = imfilt_parallel_rows(H, 1, nt, hist16_strip, &r);
         if (!st)
             for (size_t y = 0; y < H; y++)
@@ -714,6 +714,7 @@ static int run_image_ranks(const med_ctx *m, int nt) {
 }
 
 /* ---------------------------------------------------------------------------- entry */
+/* Each path's strip (MEDIAN_IMAGE_RANKS runs MEDIAN_HIST16's on its rank image). */
 static const imfilt_strip_fn median_strips[] = {
     [MEDIAN_COPY] = copy_strip,
     [MEDIAN_MED3_DIRECT] = med3_direct_strip,
@@ -734,13 +735,13 @@ int imfilt_median(const imfilt_image *src, imfilt_image *dst, size_t kh, size_t 
     med_ctx m = {.src = src, .dst = dst, .t = IMFILT_ISA_ACTIVE(imfilt_median_table, imfilt_median),
                  .kh = kh, .kw = kw, .rh = kh / 2, .rw = kw / 2, .H = src->height, .W = src->width,
                  .C = src->channels, .border = border, .dtype = src->dtype, .cval = cval};
-    m.path = median_plan(&m);
+    const median_path path = median_plan(&m);
     ptrdiff_t *cmap = column_map(&m);
     if (!cmap) return IMFILT_ENOMEM;
     m.cmap = cmap;
     const int nt = imfilt_choose_threads(threads, m.H, m.W * m.C * (kh * kw > 9 ? 8 : 1));
-    if (m.path == MEDIAN_IMAGE_RANKS) st = run_image_ranks(&m, nt);
-    else st = imfilt_parallel_rows(m.H, 1, nt, median_strips[m.path], &m);
+    if (path == MEDIAN_IMAGE_RANKS) st = run_image_ranks(&m, nt);
+    else st = imfilt_parallel_rows(m.H, 1, nt, median_strips[path], &m);
     free(cmap);
     return st;
 }

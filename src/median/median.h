@@ -46,7 +46,7 @@ typedef struct imfilt_median_table {
                          uint8_t *dst);
     /* The same from 3 border-padded rows P (output x reads P[x .. x + 2 * step], P readable
        64 bytes past P[n]), step <= med3_padded_max_step: levels without masked byte loads
-       (the driver pads only the rows' ends, see run_med3_padded). NULL: none. */
+       (the driver pads only the rows' ends, see med3_padded_strip). NULL: none. */
     void (*med3_padded_u8)(const uint8_t *const *P, size_t step, size_t n, uint8_t *dst);
     size_t med3_padded_max_step;
     /* Huang's sliding histogram on 16-bit keys with two-level counts: out[x * ostep] = median
@@ -61,7 +61,7 @@ typedef struct imfilt_median_table {
     void (*ph_update[2])(imf_ph_cols *cols, const uint8_t *add, const uint8_t *sub);
     /* one output row of the uint8 engine, channel-interleaved: fp[c * pw + j], cp[c * pw + j]
        (j < pw = width + kw - 1) point at the fine (256) and coarse (16) column histograms of
-       padded column j, channel c (built once by the driver, see ph_tables in median.c) */
+       padded column j, channel c (built once per strip by the driver, see ph_strip) */
     void (*ph_row[2])(const void *const *fp, const void *const *cp, size_t width,
                       size_t channels, size_t kh, size_t kw, uint8_t *out);
 } imfilt_median_table;
