@@ -26,9 +26,12 @@ static void op2_@ON@_@TS@(void *dv, const void *av, const void *bv, size_t n) {
     const T *a = av, *b = bv;
     const size_t lanes = sizeof(VT) / sizeof(T);
     size_t i = 0;
+    /* integers (one lane) use only the plain loop below, which GCC vectorises with the
+       byte/word min/max instructions (through the memcpy loads it widens to 32-bit compares) */
 #pragma GCC ivdep
-    for (; i + lanes <= n; i += lanes)
+    for (; lanes > 1 && i + lanes <= n; i += lanes)
         IMFILT_VSTORE(d + i, (VT)VOP(IMFILT_VLOAD(VT, a + i), IMFILT_VLOAD(VT, b + i)));
+#pragma GCC ivdep
     for (; i < n; i++) d[i] = OP(a[i], b[i]);
 }
 
@@ -39,9 +42,10 @@ static void op3_@ON@_@TS@(void *dv, const void *av, const void *bv, const void *
     const size_t lanes = sizeof(VT) / sizeof(T);
     size_t i = 0;
 #pragma GCC ivdep
-    for (; i + lanes <= n; i += lanes)
+    for (; lanes > 1 && i + lanes <= n; i += lanes)
         IMFILT_VSTORE(d + i, (VT)VOP(VOP(IMFILT_VLOAD(VT, a + i), IMFILT_VLOAD(VT, b + i)),
                                  IMFILT_VLOAD(VT, c + i)));
+#pragma GCC ivdep
     for (; i < n; i++) d[i] = OP(OP(a[i], b[i]), c[i]);
 }
 
