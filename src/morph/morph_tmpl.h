@@ -1,7 +1,9 @@
 /* Minimum / maximum row loops (the kernels of src/morph/morph.h), one instance per
    operation ON and pixel type TS, ending in the instance's kernel set morph_<ON>_<TS>.
    Every loop steps through the row by VT, then finishes with scalar samples: OP is the
-   operation on samples, VOP the same on VT. Integers step by T itself (one lane): the
+   operation on samples, VOP the same on VT. Integer instances (one lane) skip the VT loop:
+   GCC vectorises their plain ivdep loop with pminub/pmaxsw..., but widens the memcpy-loaded
+   form to 32-bit compares (3x slower at AVX2, measured). Integers step by T itself (one lane): the
    compiler vectorises those loops at the level's width (pminub, pmaxsw...). Floats step by
    the level's vector with the family's NaN rule (morph_isa.c), which compilers do not
    derive reliably from the scalar form (measured 1.04-1.14x slower). uint8 (FAST_U8) adds
@@ -26,8 +28,6 @@ static void op2_@ON@_@TS@(void *dv, const void *av, const void *bv, size_t n) {
     const T *a = av, *b = bv;
     const size_t lanes = sizeof(VT) / sizeof(T);
     size_t i = 0;
-    /* integers (one lane) use only the plain loop below, which GCC vectorises with the
-       byte/word min/max instructions (through the memcpy loads it widens to 32-bit compares) */
 #pragma GCC ivdep
     for (; lanes > 1 && i + lanes <= n; i += lanes)
         IMFILT_VSTORE(d + i, (VT)VOP(IMFILT_VLOAD(VT, a + i), IMFILT_VLOAD(VT, b + i)));
@@ -58,13 +58,14 @@ static inline __attribute__((always_inline)) void optree_@ON@_@TS@(T *d, const T
     const size_t lanes = sizeof(VT) / sizeof(T);
     size_t i = 0;
 #pragma GCC ivdep
-    for (; i + lanes <= n; i += lanes) {
+    for (; lanes > 1 && i + lanes <= n; i += lanes) {
         VT x = VOP(VOP(IMFILT_VLOAD(VT, r0 + i), IMFILT_VLOAD(VT, r1 + i)),
                    VOP(IMFILT_VLOAD(VT, r2 + i), IMFILT_VLOAD(VT, r3 + i)));
         if (k == 5) x = VOP(x, IMFILT_VLOAD(VT, r4 + i));
         if (k == 6) x = VOP(x, VOP(IMFILT_VLOAD(VT, r4 + i), IMFILT_VLOAD(VT, r5 + i)));
         IMFILT_VSTORE(d + i, x);
     }
+#pragma GCC ivdep
     for (; i < n; i++) {
         T x = OP(OP(r0[i], r1[i]), OP(r2[i], r3[i]));
         if (k == 5) x = OP(x, r4[i]);
@@ -95,11 +96,12 @@ static void vstep_@ON@_@TS@(void *vv, void *pv, const void *rv, const void *sv, 
     const size_t lanes = sizeof(VT) / sizeof(T);
     size_t i = 0;
 #pragma GCC ivdep
-    for (; i + lanes <= n; i += lanes) {
+    for (; lanes > 1 && i + lanes <= n; i += lanes) {
         const VT t = VOP(IMFILT_VLOAD(VT, p + i), IMFILT_VLOAD(VT, r + i));
         IMFILT_VSTORE(p + i, t);
         IMFILT_VSTORE(v + i, (VT)VOP(IMFILT_VLOAD(VT, s + i), t));
     }
+#pragma GCC ivdep
     for (; i < n; i++) {
         const T t = OP(p[i], r[i]);
         p[i] = t;
