@@ -25,6 +25,7 @@
 #include "core/entry.h"
 #include "core/border.h"
 #include "core/parallel.h"
+#include "core/portable.h"
 #include "median.h"
 
 IMFILT_ISA_DECLARE(imfilt_median_table, imfilt_median);
@@ -314,22 +315,26 @@ static int med3_padded_strip(void *job, size_t y0, size_t y1, int tid, int *stat
 static int network_inplace_strip(void *job, size_t y0, size_t y1, int tid, int *status) {
     const med_ctx *m = job;
     const size_t k = m->kh, es = imfilt_dtype_size(m->dtype), C = m->C, n = m->W * C;
-    const size_t Lp = (m->W + k - 1) * C, pre = m->rw * C, bytes = (Lp + VPAD) * es;
+    const size_t Lp = (m->W + k - 1) * C, pre = m->rw * C;
     const size_t vl = 64 / es, nmain = n / vl * vl;
+    /* each sorted row's middle (where colsort stores) starts a cache line: full-vector stores
+       never split, and the layout does not depend on the heap (up to 18% on uint16 3x3) */
+    const size_t bytes = ((Lp + VPAD) * es + 63) / 64 * 64, lead = (64 - pre * es % 64) % 64;
     (void)tid;
     uint8_t ckey[8];
     cval_key(m->cval, m->dtype, KEYS_NATIVE, ckey);
-    uint8_t *ranks_mem = calloc(k, bytes), *crow = malloc((n + VPAD) * es);
+    uint8_t *ranks_mem = imfilt_aligned_alloc(64, k * bytes + 64), *crow = malloc((n + VPAD) * es);
     uint8_t *tail = calloc(2 * k, VPAD * es);
     if (!ranks_mem || !crow || !tail) {
-        free(ranks_mem); free(crow); free(tail);
+        imfilt_aligned_free(ranks_mem); free(crow); free(tail);
         return IMFILT_ENOMEM;
     }
+    memset(ranks_mem, 0, k * bytes + 64);
     for (size_t i = 0; i < n + VPAD; i++) memcpy(crow + i * es, ckey, es);
     const void *rows[7], *trows[7];
     void *ranks[7], *rmid[7], *tranks[7];
     for (size_t i = 0; i < k; i++) {
-        ranks[i] = ranks_mem + i * bytes;
+        ranks[i] = ranks_mem + lead + i * bytes;
         rmid[i] = (uint8_t *)ranks[i] + pre * es;
         trows[i] = tail + i * VPAD * es;
         tranks[i] = tail + (k + i) * VPAD * es;
@@ -349,7 +354,7 @@ static int network_inplace_strip(void *job, size_t y0, size_t y1, int tid, int *
         for (size_t i = 0; i < k; i++) pad_row_ends(m, ranks[i], es, ckey);
         m->t->mednet[m->dtype][m->net]((const void *const *)ranks, C, dst_row(m, y), n);
     }
-    free(ranks_mem); free(crow); free(tail);
+    imfilt_aligned_free(ranks_mem); free(crow); free(tail);
     return IMFILT_OK;
 }
 
