@@ -16,10 +16,12 @@ a row whose outputs differ is marked.
 
 The modules:
     runner   options, the run over cases and sizes, the exit status (main)
-    rows     each Case and the callables that run it per library
+    rows     each Case and the callables that run it per library; the overhead section's cases
     images   the input images at each size and type
-    timing   the agreement check, then the interleaved rounds of one case
-    report   the table, the JSON file, the chart
+    timing   the agreement check, then the interleaved rounds of one case (loops of calls for
+             the tiny-image overhead section)
+    report   the tables, the JSON file, the chart
+    isa      --isa: one subprocess per instruction-set level, both libraries capped
 """
 from .rows import CASES
 from .runner import main

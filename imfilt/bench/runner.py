@@ -8,14 +8,18 @@ import time
 
 import numpy as np
 
+from . import isa
 from .images import base_images, make_input
-from .report import plot, print_summary, write_json
-from .rows import CASES
-from .timing import add_speedups, time_case
+from .report import plot, print_overhead, print_side_by_side, print_summary, write_json
+from .rows import CASES, OVERHEAD_CASES, OVERHEAD_TARGETS
+from .timing import add_speedups, time_case, time_overhead
 
-DEFAULT_SIZES = "1920x1080,1283x721"
+# the three sizes of issue 16's targets
+DEFAULT_SIZES = "512x512,1920x1080,3840x2160"
 DEFAULT_ROUNDS = 30
 QUICK_ROUNDS = 5
+# seconds per case and size (all libraries and thread settings) after which no round starts
+DEFAULT_BUDGET = 2.0
 
 
 def _comma_list(text, parse, what):
@@ -59,6 +63,13 @@ def _parse_threads(text):
     return _comma_list(text, _thread_setting, "thread settings")
 
 
+def _parse_levels(text):
+    try:
+        return isa.parse_levels(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
 def _build_parser():
     ap = argparse.ArgumentParser(
         prog="imfilt-bench",
@@ -76,6 +87,18 @@ def _build_parser():
     ap.add_argument("--filter", action="append", default=None, metavar="NAME",
                     help="only cases whose name contains NAME (comma-separated or repeated), "
                          "e.g. 'mean', 'gaussian_s2', 'f32'")
+    ap.add_argument("--budget", type=float, default=DEFAULT_BUDGET, metavar="SECONDS",
+                    help="per case and size: start no new round after SECONDS once 3 rounds "
+                         f"are done (default {DEFAULT_BUDGET:g}; 0: always all rounds)")
+    ap.add_argument("--overhead", choices=("run", "only", "skip"), default="run",
+                    help="the tiny-image (" + ", ".join(OVERHEAD_TARGETS) + ") per-call "
+                         "overhead section: with the rows, printed after them (default), "
+                         "only it, or skip it")
+    ap.add_argument("--isa", type=_parse_levels, default=None, metavar="LEVEL[,LEVEL...]",
+                    help="run the bench once per level (" + ", ".join(isa.LEVELS) + ") in a "
+                         "subprocess with imfilt and cv2 both capped to it, then the ratios "
+                         "side by side")
+    ap.add_argument("--isa-child", choices=isa.LEVELS, default=None, help=argparse.SUPPRESS)
     ap.add_argument("--no-others", action="store_true",
                     help="time only imfilt, cv2 and the copy floor (skip scipy and Pillow)")
     ap.add_argument("--no-settle", action="store_true",
@@ -87,11 +110,26 @@ def _build_parser():
     return ap
 
 
-def _select(filters):
+def _select(cases, filters):
     if not filters:
-        return list(CASES)
+        return list(cases)
     words = [w.strip() for f in filters for w in f.split(",") if w.strip()]
-    return [c for c in CASES if any(w in c.name for w in words)]
+    return [c for c in cases if any(w in c.name for w in words)]
+
+
+def _child_argv(args, rounds):
+    """The options of this run for an --isa subprocess (its --json and level are added)."""
+    argv = ["--rounds", str(rounds), "--budget", repr(args.budget),
+            "--threads", ",".join(t[0] for t in args.threads),
+            "--sizes", ",".join(f"{w}x{h}" for w, h in args.sizes),
+            "--overhead", args.overhead]
+    for f in args.filter or ():
+        argv += ["--filter", f]
+    if args.no_others:
+        argv.append("--no-others")
+    if args.no_settle:
+        argv.append("--no-settle")
+    return argv
 
 
 def main(argv=None) -> int:
@@ -101,6 +139,9 @@ def main(argv=None) -> int:
     if args.list:
         for c in CASES:
             print(c.name)
+        print("overhead section (" + ", ".join(OVERHEAD_TARGETS) + "):")
+        for c in OVERHEAD_CASES:
+            print(f"  {c.name}")
         return 0
     try:
         import cv2
@@ -110,8 +151,42 @@ def main(argv=None) -> int:
         return 2
     import imfilt
 
+    cases = [] if args.overhead == "only" else _select(CASES, args.filter)
+    tiny = [] if args.overhead == "skip" else _select(OVERHEAD_CASES, args.filter)
+    if not cases and not tiny:
+        print(f"no case matches {args.filter!r}; cases: {', '.join(c.name for c in CASES)}; "
+              f"overhead cases: {', '.join(c.name for c in OVERHEAD_CASES)}", file=sys.stderr)
+        return 2
+    rounds = args.rounds if args.rounds is not None else (
+        QUICK_ROUNDS if args.quick else DEFAULT_ROUNDS)
+    if rounds < 1:
+        print("--rounds must be >= 1", file=sys.stderr)
+        return 2
+    if args.budget < 0:
+        print("--budget must be >= 0", file=sys.stderr)
+        return 2
+    cfg = imfilt.config()
+    if args.isa:
+        if args.plot:
+            print("--plot draws the chart of one run; it does not combine with --isa",
+                  file=sys.stderr)
+            return 2
+        status, docs = isa.run_levels(args.isa, _child_argv(args, rounds), cfg, cv2)
+        if len(docs) == len(args.isa):
+            print_side_by_side(docs)
+            if args.json:
+                write_json(args.json, None, args=args, argv=argv, cfg=cfg, mods={"cv2": cv2},
+                           rounds=rounds, levels=docs)
+        return status
+    cap = None
+    if args.isa_child:
+        cap = isa.check_cap(args.isa_child, cfg, cv2)
+        if not cap["ok"]:
+            print(f"imfilt bench: --isa {args.isa_child}: {isa.describe(cap)}", file=sys.stderr)
+            return 2
+
     mods = {"cv2": cv2, "numpy": np}
-    if not args.no_others:
+    if not args.no_others and cases:
         try:
             import scipy.ndimage as ndi
             mods["scipy"] = ndi
@@ -123,41 +198,41 @@ def main(argv=None) -> int:
         except ImportError:
             print("note: Pillow not installed; pillow column left empty")
 
-    cases = _select(args.filter)
-    if not cases:
-        print(f"no case matches {args.filter!r}; cases: {', '.join(c.name for c in CASES)}",
-              file=sys.stderr)
-        return 2
-    rounds = args.rounds if args.rounds is not None else (
-        QUICK_ROUNDS if args.quick else DEFAULT_ROUNDS)
-    if rounds < 1:
-        print("--rounds must be >= 1", file=sys.stderr)
-        return 2
-
-    cfg = imfilt.config()
     bases = base_images()
     cv2_threads_before = cv2.getNumThreads()
+    ipp = cv2.ipp.getIppVersion() if cv2.ipp.useIPP() else "off"
     print(f"imfilt {cfg.get('version')} (SIMD {cfg.get('isa_active')}, OpenMP "
           f"{'yes' if cfg.get('openmp') else 'no'}, {cfg.get('max_threads')} threads), "
-          f"cv2 {cv2.__version__}, cpu_count {os.cpu_count()}; images: {bases[2]}; "
-          f"{rounds} rounds, interleaved; times in ms (best/median); ratio = imfilt/cv2 best")
+          f"cv2 {cv2.__version__} (IPP {ipp}), cpu_count {os.cpu_count()}; images: {bases[2]}; "
+          f"{rounds} rounds (budget {args.budget:g} s per row), interleaved; times in ms "
+          f"(best/median); ratio = imfilt/cv2 best")
+    if cap:
+        print(isa.describe(cap))
+    budget = args.budget or None
     t_start = time.perf_counter()
-    rows = []
+    rows, overhead = [], []
     try:
+        for case in tiny:
+            for size in OVERHEAD_TARGETS:
+                (w, h), = _parse_sizes(size)
+                img = make_input(cv2, bases, case.dtype, case.channels, w, h)
+                overhead.append(time_overhead(case, img, rounds, {"cv2": cv2, "numpy": np}))
+        t_rows = time.perf_counter()
         for case in cases:
             sizes = [_parse_sizes(case.size)[0]] if case.size else args.sizes
             for (w, h) in sizes:
                 img = make_input(cv2, bases, case.dtype, case.channels, w, h)
                 rows.extend(time_case(case, img, args.threads, rounds, mods,
-                                      settle=not args.no_settle))
+                                      settle=not args.no_settle, budget=budget))
     finally:
         cv2.setNumThreads(cv2_threads_before)
-    elapsed = time.perf_counter() - t_start
+    t_end = time.perf_counter()
     add_speedups(rows)
-    bad = print_summary(rows, elapsed)
+    bad = print_summary(rows, t_end - t_rows) if rows else []
+    bad += print_overhead(overhead, t_rows - t_start) if overhead else []
     if args.json:
         write_json(args.json, rows, args=args, argv=argv, cfg=cfg, mods=mods, images=bases[2],
-                   rounds=rounds, elapsed=elapsed)
-    if args.plot:
+                   rounds=rounds, elapsed=t_end - t_start, overhead=overhead, cap=cap)
+    if args.plot and rows:
         plot(rows, args.plot)
     return 1 if bad else 0
