@@ -199,7 +199,28 @@ def print_summary(rows, elapsed):
               f"rows, {len(slow)} under {SCALING_TARGET:g}"
               + (": " + ", ".join(f"{r['case']} {r['size']} {r['imfilt_b2b_speedup']:.2f}"
                                   for r in slow) if slow else ""))
+    flat = kernel_size_flatness(rows)
+    if flat:
+        print(f"time flat in kernel size, t(63) / t(15) (target {FLATNESS_TARGET:g}): "
+              + ", ".join(f"{f} {size} t={th} {v:.2f}{' *' if v > FLATNESS_TARGET else ''}"
+                          for f, size, th, v in flat))
     return _report_bad(rows)
+
+
+FLATNESS_TARGET = 1.3  # issue 16: median and maximum cost the same at size 63 as at 15
+
+
+def kernel_size_flatness(rows):
+    """(filter, size, threads, imfilt t(63) / t(15)) for median and maximum where both ran."""
+    best = {(r["case"], r["size"], r["threads"]): r["imfilt_best_ms"] for r in rows
+            if r.get("imfilt_best_ms")}
+    out = []
+    for (case, size, th), t15 in best.items():
+        for f in ("median", "maximum"):
+            t63 = best.get((f"{f}_63", size, th))
+            if case == f"{f}_15" and t63:
+                out.append((f, size, th, t63 / t15))
+    return out
 
 
 def _report_bad(rows):

@@ -110,6 +110,19 @@ def test_two_thread_scaling_mark():
     assert lines[3].endswith("1.33 *") and not lines[6].endswith("*")
 
 
+def test_kernel_size_flatness_pairs_15_with_63():
+    """t(63) / t(15) per filter, size and thread setting, only where both rows ran."""
+    from imfilt.bench.report import kernel_size_flatness
+
+    def row(case, size, ms):
+        return {"case": case, "size": size, "threads": "1", "imfilt_best_ms": ms}
+
+    rows = [row("median_15", "a", 2.0), row("median_63", "a", 2.4), row("maximum_15", "a", 1.0),
+            row("maximum_63", "b", 9.0), row("maximum_15", "b", 3.0)]
+    assert sorted(kernel_size_flatness(rows)) == [("maximum", "b", "1", 3.0),
+                                                  ("median", "a", "1", 1.2)]
+
+
 def test_ratio_marked_against_the_row_target():
     from imfilt.bench.rows import CASES
     targets = {c.name: c.target for c in CASES}
