@@ -170,7 +170,7 @@ static inline __attribute__((always_inline)) void direct8_rows(
 }
 #endif
 
-/* Float rows at 64 bytes take their short shifts from consecutive vectors (op4s_shift). */
+/* float32 rows at 64 bytes take their short shifts from consecutive vectors (op4s_shift). */
 #if IMFILT_VEC_BYTES == 64 && defined(__AVX512F__)
 #define MORPH_FLOAT_SHIFT 1
 #else

@@ -11,7 +11,7 @@
    Vector loops first finish the samples before d's vector boundary in scalar (head_*): the
    drivers give their row buffers the image rows' phase, so loads and stores then stay whole
    cache lines (numpy rows sit 32 bytes off a line: every 64-byte access split, measured 1.4x
-   slower than AVX2). Floats (SHIFT) at 64 bytes take short shifts of one row from consecutive
+   slower than AVX2). float32 (SHIFT) at 64 bytes takes short shifts of one row from consecutive
    vectors by the two-source permute PERM (index vectors IT), one load per vector.
    Expanded by tools/expand_template.py into morph_instances.h, included once by morph_isa.c.
    instances:
@@ -23,8 +23,8 @@
      ON=max TS=i16 T=int16_t  VT=int16_t     OP=IMAX       VOP=IMAX        OPERATION=IMFILT_MORPH_MAX FAST_U8=0 IT=int PERM=none SHIFT=0
      ON=min TS=f32 T=float    VT=imfilt_vf32 OP=nanmin_f32 VOP=vnanmin_f32 OPERATION=IMFILT_MORPH_MIN FAST_U8=0 IT=imfilt_vi32 PERM=imfilt_vpermute2_f32 SHIFT=1
      ON=max TS=f32 T=float    VT=imfilt_vf32 OP=nanmax_f32 VOP=vnanmax_f32 OPERATION=IMFILT_MORPH_MAX FAST_U8=0 IT=imfilt_vi32 PERM=imfilt_vpermute2_f32 SHIFT=1
-     ON=min TS=f64 T=double   VT=imfilt_vf64 OP=nanmin_f64 VOP=vnanmin_f64 OPERATION=IMFILT_MORPH_MIN FAST_U8=0 IT=imfilt_vi64 PERM=imfilt_vpermute2_f64 SHIFT=1
-     ON=max TS=f64 T=double   VT=imfilt_vf64 OP=nanmax_f64 VOP=vnanmax_f64 OPERATION=IMFILT_MORPH_MAX FAST_U8=0 IT=imfilt_vi64 PERM=imfilt_vpermute2_f64 SHIFT=1
+     ON=min TS=f64 T=double   VT=imfilt_vf64 OP=nanmin_f64 VOP=vnanmin_f64 OPERATION=IMFILT_MORPH_MIN FAST_U8=0 IT=int PERM=none SHIFT=0
+     ON=max TS=f64 T=double   VT=imfilt_vf64 OP=nanmax_f64 VOP=vnanmax_f64 OPERATION=IMFILT_MORPH_MAX FAST_U8=0 IT=int PERM=none SHIFT=0
 */
 
 /* Samples before d reaches a vector boundary (0 where the loops are scalar). */

@@ -291,27 +291,14 @@ static inline imfilt_vu8 imfilt_vpermute2_u8(imfilt_vu8 a, imfilt_vu8 idx, imfil
     return r;
 #endif
 }
-/* Two-source float permutes: lane j is lane idx[j] mod 2L of a followed by b (L lanes each),
-   one vpermt2ps / vpermt2pd at 64 bytes. */
+/* Two-source float permute: lane j is lane idx[j] mod 2L of a followed by b (L lanes each),
+   one vpermt2ps at 64 bytes. */
 static inline imfilt_vf32 imfilt_vpermute2_f32(imfilt_vf32 a, imfilt_vi32 idx, imfilt_vf32 b) {
 #if IMFILT_VEC_BYTES == 64 && defined(__AVX512F__)
     return (imfilt_vf32)_mm512_permutex2var_ps((__m512)a, (__m512i)idx, (__m512)b);
 #else
     const size_t L = IMFILT_VLANES(float);
     imfilt_vf32 r;
-    for (size_t j = 0; j < L; j++) {
-        const size_t k = (size_t)idx[j] % (2 * L);
-        r[j] = k < L ? a[k] : b[k - L];
-    }
-    return r;
-#endif
-}
-static inline imfilt_vf64 imfilt_vpermute2_f64(imfilt_vf64 a, imfilt_vi64 idx, imfilt_vf64 b) {
-#if IMFILT_VEC_BYTES == 64 && defined(__AVX512F__)
-    return (imfilt_vf64)_mm512_permutex2var_pd((__m512d)a, (__m512i)idx, (__m512d)b);
-#else
-    const size_t L = IMFILT_VLANES(double);
-    imfilt_vf64 r;
     for (size_t j = 0; j < L; j++) {
         const size_t k = (size_t)idx[j] % (2 * L);
         r[j] = k < L ? a[k] : b[k - L];
