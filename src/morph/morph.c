@@ -213,17 +213,19 @@ static int rect_strip(const morph_job *j, size_t y0, size_t y1, int *status) {
     memset(&st, 0, sizeof st);
     st.kh = kh; st.kw = j->kw; st.ay = j->ay; st.ax = j->ax; st.pidx = j->pidx;
     const int vh = kh > MORPH_VDIRECT_MAX;
-    /* every buffer 64-byte aligned (the row buffer at its first image sample), so the vector
-       loads and stores of the passes split no cache line */
-    const size_t pitch = align64(c->rs * es), ppitch = align64(j->padded * es) + 704;
-    unsigned char *mem = malloc(3 * ppitch + (vh ? kh * pitch : 0) + 64);
+    /* the buffers' rows (the row buffer's first image sample) at the image rows' phase in a
+       cache line, so that the column pass's loads and stores all reach vector boundaries
+       after the same head (the ISA loops align their stores) */
+    const size_t phase = (size_t)((uintptr_t)c->src % 64);
+    const size_t pitch = align64(c->rs * es), ppitch = align64(j->padded * es) + 768;
+    unsigned char *mem = malloc(3 * ppitch + (vh ? kh * pitch : 0) + 128);
     st.srows = vh ? malloc(kh * sizeof(void *)) : NULL;
     int rc = IMFILT_ENOMEM;
     if (mem && (!vh || st.srows)) {
         unsigned char *base = (unsigned char *)align64((size_t)mem);
-        st.rowbuf = base + 64 - (j->ax * C * es) % 64;
+        st.rowbuf = base + 64 + phase - (j->ax * C * es) % 64;
         st.t1 = base + ppitch; st.t2 = base + 2 * ppitch;
-        st.pbuf = base + 3 * ppitch; st.sbuf = st.pbuf + pitch;
+        st.pbuf = base + 3 * ppitch + phase; st.sbuf = st.pbuf + pitch;
         st.pitch = pitch;
         rect_rows(c, &st, y0, y1, status);
         rc = IMFILT_OK;

@@ -21,16 +21,22 @@ static inline float nanmax_f32(float a, float b) { float t = a > b ? a : b; retu
 static inline float nanmin_f32(float a, float b) { float t = a < b ? a : b; return b != b ? a : t; }
 static inline double nanmax_f64(double a, double b) { double t = a > b ? a : b; return b != b ? a : t; }
 static inline double nanmin_f64(double a, double b) { double t = a < b ? a : b; return b != b ? a : t; }
+/* The operands are pinned in registers: GCC otherwise loads each twice (a register copy for
+   the compare or blend, a memory operand for the max), doubling the loads of L1-bound loops. */
 static inline imfilt_vf32 vnanmax_f32(imfilt_vf32 a, imfilt_vf32 b) {
+    IMFILT_IN_REG(a); IMFILT_IN_REG(b);
     return IMFILT_VSELECT(b != b, a, imfilt_vmax_f32(a, b));
 }
 static inline imfilt_vf32 vnanmin_f32(imfilt_vf32 a, imfilt_vf32 b) {
+    IMFILT_IN_REG(a); IMFILT_IN_REG(b);
     return IMFILT_VSELECT(b != b, a, imfilt_vmin_f32(a, b));
 }
 static inline imfilt_vf64 vnanmax_f64(imfilt_vf64 a, imfilt_vf64 b) {
+    IMFILT_IN_REG(a); IMFILT_IN_REG(b);
     return IMFILT_VSELECT(b != b, a, imfilt_vmax_f64(a, b));
 }
 static inline imfilt_vf64 vnanmin_f64(imfilt_vf64 a, imfilt_vf64 b) {
+    IMFILT_IN_REG(a); IMFILT_IN_REG(b);
     return IMFILT_VSELECT(b != b, a, imfilt_vmin_f64(a, b));
 }
 
@@ -162,6 +168,13 @@ static inline __attribute__((always_inline)) void direct8_rows(
         cur = nxt;
     }
 }
+#endif
+
+/* float32 rows at 64 bytes take their short shifts from consecutive vectors (op4s_shift). */
+#if IMFILT_VEC_BYTES == 64 && defined(__AVX512F__)
+#define MORPH_FLOAT_SHIFT 1
+#else
+#define MORPH_FLOAT_SHIFT 0
 #endif
 
 #include "morph/morph_instances.h"

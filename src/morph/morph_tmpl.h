@@ -8,26 +8,39 @@
    the level's vector with the family's NaN rule (morph_isa.c), which compilers do not
    derive reliably from the scalar form (measured 1.04-1.14x slower). uint8 (FAST_U8) adds
    the VBMI kernels of morph_isa.c where the level has them (MORPH_VBMI), for OPERATION.
+   Vector loops first finish the samples before d's vector boundary in scalar (head_*): the
+   drivers give their row buffers the image rows' phase, so loads and stores then stay whole
+   cache lines (numpy rows sit 32 bytes off a line: every 64-byte access split, measured 1.4x
+   slower than AVX2). float32 (SHIFT) at 64 bytes takes short shifts of one row from consecutive
+   vectors by the two-source permute PERM (index vectors IT), one load per vector.
    Expanded by tools/expand_template.py into morph_instances.h, included once by morph_isa.c.
    instances:
-     ON=min TS=u8  T=uint8_t  VT=uint8_t     OP=IMIN       VOP=IMIN        OPERATION=IMFILT_MORPH_MIN FAST_U8=1
-     ON=max TS=u8  T=uint8_t  VT=uint8_t     OP=IMAX       VOP=IMAX        OPERATION=IMFILT_MORPH_MAX FAST_U8=1
-     ON=min TS=u16 T=uint16_t VT=uint16_t    OP=IMIN       VOP=IMIN        OPERATION=IMFILT_MORPH_MIN FAST_U8=0
-     ON=max TS=u16 T=uint16_t VT=uint16_t    OP=IMAX       VOP=IMAX        OPERATION=IMFILT_MORPH_MAX FAST_U8=0
-     ON=min TS=i16 T=int16_t  VT=int16_t     OP=IMIN       VOP=IMIN        OPERATION=IMFILT_MORPH_MIN FAST_U8=0
-     ON=max TS=i16 T=int16_t  VT=int16_t     OP=IMAX       VOP=IMAX        OPERATION=IMFILT_MORPH_MAX FAST_U8=0
-     ON=min TS=f32 T=float    VT=imfilt_vf32 OP=nanmin_f32 VOP=vnanmin_f32 OPERATION=IMFILT_MORPH_MIN FAST_U8=0
-     ON=max TS=f32 T=float    VT=imfilt_vf32 OP=nanmax_f32 VOP=vnanmax_f32 OPERATION=IMFILT_MORPH_MAX FAST_U8=0
-     ON=min TS=f64 T=double   VT=imfilt_vf64 OP=nanmin_f64 VOP=vnanmin_f64 OPERATION=IMFILT_MORPH_MIN FAST_U8=0
-     ON=max TS=f64 T=double   VT=imfilt_vf64 OP=nanmax_f64 VOP=vnanmax_f64 OPERATION=IMFILT_MORPH_MAX FAST_U8=0
+     ON=min TS=u8  T=uint8_t  VT=uint8_t     OP=IMIN       VOP=IMIN        OPERATION=IMFILT_MORPH_MIN FAST_U8=1 IT=int PERM=none SHIFT=0
+     ON=max TS=u8  T=uint8_t  VT=uint8_t     OP=IMAX       VOP=IMAX        OPERATION=IMFILT_MORPH_MAX FAST_U8=1 IT=int PERM=none SHIFT=0
+     ON=min TS=u16 T=uint16_t VT=uint16_t    OP=IMIN       VOP=IMIN        OPERATION=IMFILT_MORPH_MIN FAST_U8=0 IT=int PERM=none SHIFT=0
+     ON=max TS=u16 T=uint16_t VT=uint16_t    OP=IMAX       VOP=IMAX        OPERATION=IMFILT_MORPH_MAX FAST_U8=0 IT=int PERM=none SHIFT=0
+     ON=min TS=i16 T=int16_t  VT=int16_t     OP=IMIN       VOP=IMIN        OPERATION=IMFILT_MORPH_MIN FAST_U8=0 IT=int PERM=none SHIFT=0
+     ON=max TS=i16 T=int16_t  VT=int16_t     OP=IMAX       VOP=IMAX        OPERATION=IMFILT_MORPH_MAX FAST_U8=0 IT=int PERM=none SHIFT=0
+     ON=min TS=f32 T=float    VT=imfilt_vf32 OP=nanmin_f32 VOP=vnanmin_f32 OPERATION=IMFILT_MORPH_MIN FAST_U8=0 IT=imfilt_vi32 PERM=imfilt_vpermute2_f32 SHIFT=1
+     ON=max TS=f32 T=float    VT=imfilt_vf32 OP=nanmax_f32 VOP=vnanmax_f32 OPERATION=IMFILT_MORPH_MAX FAST_U8=0 IT=imfilt_vi32 PERM=imfilt_vpermute2_f32 SHIFT=1
+     ON=min TS=f64 T=double   VT=imfilt_vf64 OP=nanmin_f64 VOP=vnanmin_f64 OPERATION=IMFILT_MORPH_MIN FAST_U8=0 IT=int PERM=none SHIFT=0
+     ON=max TS=f64 T=double   VT=imfilt_vf64 OP=nanmax_f64 VOP=vnanmax_f64 OPERATION=IMFILT_MORPH_MAX FAST_U8=0 IT=int PERM=none SHIFT=0
 */
+
+/* Samples before d reaches a vector boundary (0 where the loops are scalar). */
+static inline size_t head_@ON@_@TS@(const void *d, size_t n) {
+    const size_t lanes = sizeof(VT) / sizeof(T);
+    const size_t h = lanes > 1 ? (size_t)(-(uintptr_t)d) % sizeof(VT) / sizeof(T) : 0;
+    return h < n ? h : n;
+}
 
 /* d = op(a, b); d may equal a or b */
 static void op2_@ON@_@TS@(void *dv, const void *av, const void *bv, size_t n) {
     T *d = dv;
     const T *a = av, *b = bv;
-    const size_t lanes = sizeof(VT) / sizeof(T);
+    const size_t lanes = sizeof(VT) / sizeof(T), h = head_@ON@_@TS@(d, n);
     size_t i = 0;
+    for (; i < h; i++) d[i] = OP(a[i], b[i]);
 #pragma GCC ivdep
     for (; lanes > 1 && i + lanes <= n; i += lanes)
         IMFILT_VSTORE(d + i, (VT)VOP(IMFILT_VLOAD(VT, a + i), IMFILT_VLOAD(VT, b + i)));
@@ -39,8 +52,9 @@ static void op2_@ON@_@TS@(void *dv, const void *av, const void *bv, size_t n) {
 static void op3_@ON@_@TS@(void *dv, const void *av, const void *bv, const void *cv, size_t n) {
     T *d = dv;
     const T *a = av, *b = bv, *c = cv;
-    const size_t lanes = sizeof(VT) / sizeof(T);
+    const size_t lanes = sizeof(VT) / sizeof(T), h = head_@ON@_@TS@(d, n);
     size_t i = 0;
+    for (; i < h; i++) d[i] = OP(OP(a[i], b[i]), c[i]);
 #pragma GCC ivdep
     for (; lanes > 1 && i + lanes <= n; i += lanes)
         IMFILT_VSTORE(d + i, (VT)VOP(VOP(IMFILT_VLOAD(VT, a + i), IMFILT_VLOAD(VT, b + i)),
@@ -55,8 +69,14 @@ static inline __attribute__((always_inline)) void optree_@ON@_@TS@(T *d, const T
                                                                    size_t k, size_t n) {
     const T *r0 = r[0], *r1 = r[1], *r2 = r[2], *r3 = r[3];
     const T *r4 = r[k > 4 ? 4 : 0], *r5 = r[k > 5 ? 5 : 0];
-    const size_t lanes = sizeof(VT) / sizeof(T);
+    const size_t lanes = sizeof(VT) / sizeof(T), h = head_@ON@_@TS@(d, n);
     size_t i = 0;
+    for (; i < h; i++) {
+        T x = OP(OP(r0[i], r1[i]), OP(r2[i], r3[i]));
+        if (k == 5) x = OP(x, r4[i]);
+        if (k == 6) x = OP(x, OP(r4[i], r5[i]));
+        d[i] = x;
+    }
 #pragma GCC ivdep
     for (; lanes > 1 && i + lanes <= n; i += lanes) {
         VT x = VOP(VOP(IMFILT_VLOAD(VT, r0 + i), IMFILT_VLOAD(VT, r1 + i)),
@@ -93,8 +113,13 @@ static void opn_@ON@_@TS@(void *dv, const void *const *rows, size_t k, size_t n)
 static void vstep_@ON@_@TS@(void *vv, void *pv, const void *rv, const void *sv, size_t n) {
     T *v = vv, *p = pv;
     const T *r = rv, *s = sv;
-    const size_t lanes = sizeof(VT) / sizeof(T);
+    const size_t lanes = sizeof(VT) / sizeof(T), h = head_@ON@_@TS@(v, n);
     size_t i = 0;
+    for (; i < h; i++) {
+        const T t = OP(p[i], r[i]);
+        p[i] = t;
+        v[i] = OP(s[i], t);
+    }
 #pragma GCC ivdep
     for (; lanes > 1 && i + lanes <= n; i += lanes) {
         const VT t = VOP(IMFILT_VLOAD(VT, p + i), IMFILT_VLOAD(VT, r + i));
@@ -109,8 +134,40 @@ static void vstep_@ON@_@TS@(void *vv, void *pv, const void *rv, const void *sv, 
     }
 }
 
+#if SHIFT && MORPH_FLOAT_SHIFT
+/* d[i] = op(a[i], a[i + o1], a[i + o2], a[i + o3]), o3 < lanes, from ONE load per vector: the
+   shifted copies are permutes of the pair of consecutive vectors (each unaligned 64-byte load
+   splits a cache line). Whole vectors only, from d's vector boundary on (the head in scalar);
+   returns the count done. Reads a up to the last vector's a[i + 2 * lanes - 1]. */
+static inline size_t op4s_shift_@ON@_@TS@(T *d, const T *a, size_t o1, size_t o2, size_t o3,
+                                          size_t n) {
+    const size_t lanes = sizeof(VT) / sizeof(T), h = head_@ON@_@TS@(d, n);
+    if (n - h < lanes) return 0;
+    size_t i = 0;
+    for (; i < h; i++) d[i] = OP(OP(a[i], a[i + o1]), OP(a[i + o2], a[i + o3]));
+    IT id;
+    for (size_t j = 0; j < lanes; j++) id[j] = (__typeof__(id[0]))j;
+    const IT i1 = id + (__typeof__(id[0]))o1, i2 = id + (__typeof__(id[0]))o2,
+             i3 = id + (__typeof__(id[0]))o3;
+    VT lo = IMFILT_VLOAD(VT, a + i);
+    for (; i + lanes <= n; i += lanes) {
+        const VT hi = IMFILT_VLOAD(VT, a + i + lanes);
+        IMFILT_VSTORE(d + i, (VT)VOP(VOP(lo, PERM(lo, i1, hi)),
+                                     VOP(PERM(lo, i2, hi), PERM(lo, i3, hi))));
+        lo = hi;
+    }
+    return i;
+}
+#endif
+
 /* d[i] = op over a[i], a[i + o1], a[i + o2], a[i + o3] (offsets in samples) */
 static inline void op4s_@ON@_@TS@(T *d, const T *a, size_t o1, size_t o2, size_t o3, size_t n) {
+#if SHIFT && MORPH_FLOAT_SHIFT
+    if (o3 < sizeof(VT) / sizeof(T)) {
+        const size_t done = op4s_shift_@ON@_@TS@(d, a, o1, o2, o3, n);
+        d += done; a += done; n -= done;
+    }
+#endif
 #if FAST_U8 && MORPH_VBMI
     /* offsets within one vector: shuffles of consecutive vectors (whole vectors only) */
     if (o3 < 64) {
@@ -196,6 +253,13 @@ static void hrun_@ON@_@TS@(void *dv, const void *sv, void *t1v, void *t2v, size_
         /* the one-load shuffle kernel, repeating the last offset (the op is idempotent) */
         const size_t o3 = (len - 1) * step, o2 = len > 2 ? 2 * step : step;
         op4s_@ON@_@TS@(d, cur, step, o2, o3, n);
+        return;
+    }
+#endif
+#if SHIFT && MORPH_FLOAT_SHIFT
+    if (len >= 2 && len <= 4 && (len - 1) * step < sizeof(VT) / sizeof(T)) {
+        /* one load per vector (op4s_shift), repeating the last offset (the op is idempotent) */
+        op4s_@ON@_@TS@(d, cur, step, len > 2 ? 2 * step : step, (len - 1) * step, n);
         return;
     }
 #endif

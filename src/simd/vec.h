@@ -291,6 +291,21 @@ static inline imfilt_vu8 imfilt_vpermute2_u8(imfilt_vu8 a, imfilt_vu8 idx, imfil
     return r;
 #endif
 }
+/* Two-source float permute: lane j is lane idx[j] mod 2L of a followed by b (L lanes each),
+   one vpermt2ps at 64 bytes. */
+static inline imfilt_vf32 imfilt_vpermute2_f32(imfilt_vf32 a, imfilt_vi32 idx, imfilt_vf32 b) {
+#if IMFILT_VEC_BYTES == 64 && defined(__AVX512F__)
+    return (imfilt_vf32)_mm512_permutex2var_ps((__m512)a, (__m512i)idx, (__m512)b);
+#else
+    const size_t L = IMFILT_VLANES(float);
+    imfilt_vf32 r;
+    for (size_t j = 0; j < L; j++) {
+        const size_t k = (size_t)idx[j] % (2 * L);
+        r[j] = k < L ? a[k] : b[k - L];
+    }
+    return r;
+#endif
+}
 /* Interleave units of `unit` bytes (1, 2 or 4; a constant): *lo = a0 b0 a1 b1 ... from the
    low halves of a and b, *hi the same from their high halves. */
 static inline __attribute__((always_inline)) void imfilt_vzip_u8(imfilt_vu8 a, imfilt_vu8 b,
@@ -356,6 +371,85 @@ static inline void imfilt_vstore_tail_f64(double *p, imfilt_vf64 v, size_t n) {
     _mm256_maskstore_pd(p, m, (__m256d)v);
 #else
     for (size_t i = 0; i < n; i++) p[i] = v[i];
+#endif
+}
+
+/* ---- float32 arithmetic for polynomial exp2 / log2 kernels (the tone family's power) */
+/* IMFILT_HAVE_VFMA: imfilt_vfma_f32 is one fused instruction per vector. Levels without it
+   (x86's SSE2 baseline) get a correct but slow lane loop, so kernels built on it are for
+   levels with IMFILT_HAVE_VFMA. */
+#if (IMFILT_VEC_BYTES == 64 && defined(__AVX512F__)) || \
+    (IMFILT_VEC_BYTES == 32 && defined(__AVX2__) && defined(__FMA__)) || defined(__aarch64__)
+#define IMFILT_HAVE_VFMA 1
+#else
+#define IMFILT_HAVE_VFMA 0
+#endif
+/* a * b + c rounded once. */
+static inline imfilt_vf32 imfilt_vfma_f32(imfilt_vf32 a, imfilt_vf32 b, imfilt_vf32 c) {
+#if IMFILT_VEC_BYTES == 64 && defined(__AVX512F__)
+    return (imfilt_vf32)_mm512_fmadd_ps((__m512)a, (__m512)b, (__m512)c);
+#elif IMFILT_VEC_BYTES == 32 && defined(__AVX2__) && defined(__FMA__)
+    return (imfilt_vf32)_mm256_fmadd_ps((__m256)a, (__m256)b, (__m256)c);
+#else
+    imfilt_vf32 r;
+    for (size_t i = 0; i < IMFILT_VLANES(float); i++) r[i] = __builtin_fmaf(a[i], b[i], c[i]);
+    return r;
+#endif
+}
+/* The nearest integer, ties to even, for |v| < 2^22 (the generic body adds and subtracts
+   1.5 * 2^23; the x86 bodies round every v). */
+static inline imfilt_vf32 imfilt_vround_f32(imfilt_vf32 v) {
+#if IMFILT_VEC_BYTES == 64 && defined(__AVX512F__)
+    return (imfilt_vf32)_mm512_roundscale_ps((__m512)v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+#elif IMFILT_VEC_BYTES == 32 && defined(__AVX__)
+    return (imfilt_vf32)_mm256_round_ps((__m256)v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+#else
+    const imfilt_vf32 big = IMFILT_VSPLAT(imfilt_vf32, 12582912.0f);
+    return (v + big) - big;
+#endif
+}
+/* Lane j = t[idx[j]] for a 16-entry float table t and indices 0..15: one vpermps at 64
+   bytes, two and a blend on the index's bit 3 at 32. */
+static inline imfilt_vf32 imfilt_vlookup16_f32(const float *t, imfilt_vi32 idx) {
+#if IMFILT_VEC_BYTES == 64 && defined(__AVX512F__)
+    return (imfilt_vf32)_mm512_permutexvar_ps((__m512i)idx, _mm512_loadu_ps(t));
+#elif IMFILT_VEC_BYTES == 32 && defined(__AVX2__)
+    const __m256 lo = _mm256_permutevar8x32_ps(_mm256_loadu_ps(t), (__m256i)idx);
+    const __m256 hi = _mm256_permutevar8x32_ps(_mm256_loadu_ps(t + 8), (__m256i)idx);
+    return (imfilt_vf32)_mm256_blendv_ps(lo, hi, (__m256)(idx << 28));
+#else
+    imfilt_vf32 r;
+    for (size_t i = 0; i < IMFILT_VLANES(float); i++) r[i] = t[idx[i] & 15];
+    return r;
+#endif
+}
+/* |x| = 2^e * m with m in [1, 2), for finite nonzero x (subnormals included); returns m and
+   sets *e (an integer as a float). vgetmantps / vgetexpps at 64 bytes; elsewhere the bit
+   fields, subnormals first scaled by 2^23. Lanes of 0, inf or NaN hold unspecified values. */
+static inline imfilt_vf32 imfilt_vfrexp_f32(imfilt_vf32 x, imfilt_vf32 *e) {
+#if IMFILT_VEC_BYTES == 64 && defined(__AVX512F__)
+    *e = (imfilt_vf32)_mm512_getexp_ps((__m512)x);
+    return (imfilt_vf32)_mm512_getmant_ps((__m512)x, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_zero);
+#else
+    const imfilt_vi32 sub = ((imfilt_vi32)x & 0x7f800000) == 0;
+    const imfilt_vi32 b = IMFILT_VSELECT(sub, (imfilt_vi32)(x * 0x1p23f), (imfilt_vi32)x);
+    *e = __builtin_convertvector(((b >> 23) & 0xff) - 127 + (sub & -23), imfilt_vf32);
+    return (imfilt_vf32)((b & 0x007fffff) | 0x3f800000);
+#endif
+}
+/* q * 2^n rounded once, n integer-valued lanes, q in [1/2, 2): vscalefps at 64 bytes;
+   elsewhere n clamped to [-252, 254] (beyond, the result is 0 or inf either way) and applied
+   as two exact powers of two, 2^(n >> 1) first, so only the second product rounds. */
+static inline imfilt_vf32 imfilt_vldexp_f32(imfilt_vf32 q, imfilt_vf32 n) {
+#if IMFILT_VEC_BYTES == 64 && defined(__AVX512F__)
+    return (imfilt_vf32)_mm512_scalef_ps((__m512)q, (__m512)n);
+#else
+    const imfilt_vf32 lo = IMFILT_VSPLAT(imfilt_vf32, -252.0f), hi = IMFILT_VSPLAT(imfilt_vf32, 254.0f);
+    /* NaN lanes (unspecified results) go to lo, so the conversion sees only integers */
+    const imfilt_vi32 k = __builtin_convertvector(
+        IMFILT_VSELECT(n >= lo, IMFILT_VSELECT(n <= hi, n, hi), lo), imfilt_vi32);
+    const imfilt_vi32 k1 = k >> 1, k2 = k - k1;
+    return (q * (imfilt_vf32)((k1 + 127) << 23)) * (imfilt_vf32)((k2 + 127) << 23);
 #endif
 }
 

@@ -7,9 +7,10 @@
      pshufb (one per 16-byte slice of the table) and a blend tree on the index's high nibble.
      Everything else (uint16 images, per-channel or wide tables on AVX2, the baseline) is a
      scalar gather (tone_lut_tmpl.h).
-   - float32 power: exp2(g * log2(x)) by polynomials; a branch-free portable loop the compiler
-     vectorises (baseline, AVX2) and an AVX-512 version with vgetexp/vgetmant/vscalef/vfixupimm
-     and a 16-entry vpermps table (see pow_f32 and pow_f32_avx512 for the error bounds). */
+   - float32 power: exp2(g * log2(x)) by polynomials; a vector version with a 16-entry table
+     for levels with fused multiply-add (AVX2, AVX-512, NEON: pow_f32_vec, one source through
+     src/simd/vec.h) and a portable scalar loop without it (the baseline: pow_f32); see each
+     for its error bounds. */
 #include <math.h>
 #include <string.h>
 #include <stdint.h>
@@ -177,31 +178,6 @@ static inline void lut8_planes(const uint8_t *src, uint8_t *dst, size_t n,
 #include "tone/tone_lut_instances.h"
 
 /* ------------------------------------------------------------------ float32 power */
-/* Algorithm: x ** g = 2 ** (g * log2 x), all in float32 lanes, no tables:
-   1. x = 2^e * m with m in [sqrt(1/2), sqrt(2)] (subnormals scaled by 2^23 first), f = m - 1
-      exact; log2(m) = f * P(f), P a degree-9 fit (relative error 4e-9 in exact arithmetic,
-      3.9e-8 absolute when evaluated in float32).
-   2. y = g * (e + L) is kept exact enough without FMA: g and L are split into 12-bit halves so
-      every partial product is exact; the big ones are split at the nearest integer, giving
-      y = n + r with n an integer and |r| <= 1/2 (error ~1e-7 + g * 4e-8).
-   3. 2 ** r by a degree-6 fit (relative error 2e-9 in exact arithmetic), times 2^n applied as
-      two exact powers of two so subnormal results round once.
-   Special values as C's powf / NumPy: x = 0 -> 0 (-0 for odd integer g), inf -> inf, NaN ->
-   NaN, g = 0 -> 1 for every x. Callers send g <= IMFILT_POW_FAST_MAX_GAMMA only.
-   Measured max relative error (every 97th float32 bit pattern from 0 to 3.4e38, 22 M values,
-   normal results; tests/test_tone.py sweeps every 4093rd): against float32 numpy.power
-   5.7e-7 at g = 16, 3.4e-7 at g = 8, <= 2.1e-7 for g <= 3 (numpy.power's own error against
-   float64 is 1.1e-7); subnormal results within 3.3 units of 2^-149. */
-#if defined(__FMA__)
-#define MADD(a, b, c) fmaf(a, b, c)
-#else
-#define MADD(a, b, c) ((a) * (b) + (c))
-#endif
-#define RINTF(v) (((v) + 12582912.0f) - 12582912.0f) /* nearest integer for |v| < 2^22 */
-
-static inline float bits_f(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
-static inline uint32_t f_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
-
 /* The exponents NumPy's float32 power special-cases (x ** 0.5 == sqrt(x), x ** 1 == x,
    x ** 2 == x * x), reproduced bit for bit. Returns -1 when g is none of them. */
 static int pow_numpy_cases(const float *src, float *dst, size_t n, float g, float gain) {
@@ -218,7 +194,30 @@ static int pow_numpy_cases(const float *src, float *dst, size_t n, float g, floa
     return neg;
 }
 
-__attribute__((unused)) static int pow_f32(const float *src, float *dst, size_t n, const imfilt_pow_params *p) {
+#if !IMFILT_HAVE_VFMA
+/* The portable version (levels without fused multiply-add).
+   Algorithm: x ** g = 2 ** (g * log2 x), all in float32 lanes, no tables:
+   1. x = 2^e * m with m in [sqrt(1/2), sqrt(2)] (subnormals scaled by 2^23 first), f = m - 1
+      exact; log2(m) = f * P(f), P a degree-9 fit (relative error 4e-9 in exact arithmetic,
+      3.9e-8 absolute when evaluated in float32).
+   2. y = g * (e + L) is kept exact enough without FMA: g and L are split into 12-bit halves so
+      every partial product is exact; the big ones are split at the nearest integer, giving
+      y = n + r with n an integer and |r| <= 1/2 (error ~1e-7 + g * 4e-8).
+   3. 2 ** r by a degree-6 fit (relative error 2e-9 in exact arithmetic), times 2^n applied as
+      two exact powers of two so subnormal results round once.
+   Special values as C's powf / NumPy: x = 0 -> 0 (-0 for odd integer g), inf -> inf, NaN ->
+   NaN, g = 0 -> 1 for every x. Callers send g <= IMFILT_POW_FAST_MAX_GAMMA only.
+   Measured max relative error (every 97th float32 bit pattern from 0 to 3.4e38, 22 M values,
+   normal results; tests/test_tone.py sweeps every 4093rd): against float32 numpy.power
+   5.7e-7 at g = 16, 3.4e-7 at g = 8, <= 2.1e-7 for g <= 3 (numpy.power's own error against
+   float64 is 1.1e-7); subnormal results within 3.3 units of 2^-149. */
+#define MADD(a, b, c) ((a) * (b) + (c))
+#define RINTF(v) (((v) + 12582912.0f) - 12582912.0f) /* nearest integer for |v| < 2^22 */
+
+static inline float bits_f(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
+static inline uint32_t f_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
+
+static int pow_f32(const float *src, float *dst, size_t n, const imfilt_pow_params *p) {
     const float g = p->g, gh = p->g_hi, gl = p->g_lo, gain = p->gain;
     const int odd = p->odd_int;
     int neg = pow_numpy_cases(src, dst, n, g, gain);
@@ -274,20 +273,22 @@ __attribute__((unused)) static int pow_f32(const float *src, float *dst, size_t 
     }
     return neg;
 }
+#endif
 
-#if defined(__AVX512F__) && defined(__AVX512DQ__)
-/* AVX-512 version with the hardware's exponent tools and a 16-entry table, fewer operations
-   for the same accuracy:
-   1. vgetexpps / vgetmantps split x = 2^e * m, m in [1, 2) (subnormals included). The top 4
-      mantissa bits j pick c_j = 1 + j/16 (vpermps on 1/c_j and log2(c_j), both rounded to
+#if IMFILT_HAVE_VFMA
+/* The vector version (levels with fused multiply-add, src/simd/vec.h: AVX2, AVX-512, NEON),
+   fewer operations for the same accuracy, with a 16-entry table:
+   1. x = 2^e * m, m in [1, 2) (imfilt_vfrexp_f32, subnormals included). The top 4 mantissa
+      bits j pick c_j = 1 + j/16 (imfilt_vlookup16_f32 on 1/c_j and log2(c_j), both rounded to
       float32, c_0 = 1 so that log2(1) is exactly 0); r = m / c_j - 1 = fma(m, 1/c_j, -1) lies
       in [0, 1/16) and log2(m) = log2(c_j) + r * Q(r), Q a degree-4 fit (7.1e-10 relative).
    2. y = g * e + g * L without losing the low bits: n = round(fma(g, e, g * L)), then
       r = (fma(g, e, -n) + g * L) + fma(g, L, -g * L), |r| <= 1/2 + tiny.
-   3. 2^r by the degree-6 polynomial of the portable version; vscalefps applies 2^n with one
-      rounding (overflow, subnormal and zero results included).
-   vfpclassps finds 0, inf, NaN (result: x, -0 -> +0 unless g is an odd integer) and negative
-   pixels. Measured max relative error against float32 numpy.power (same sweep as pow_f32):
+   3. 2^r by the degree-6 polynomial of the portable version; imfilt_vldexp_f32 applies 2^n
+      with one rounding (overflow, subnormal and zero results included).
+   Then 0, inf and NaN take their values (x, but +0 for -0 unless g is an odd integer).
+   Every step is exact or rounded once the same way at every level, so the levels give the
+   same bits. Measured max relative error against float32 numpy.power (same sweep as pow_f32):
    8.0e-7 at g = 16, 4.6e-7 at g = 8, 2.3e-7 at g = 2.2 and 3, 1.7e-7 at g = 1/2.2;
    subnormal results within 2.6 units of 2^-149. */
 static const float POW_INVC[16] __attribute__((aligned(64))) = {
@@ -301,34 +302,38 @@ static const float POW_LOGC[16] __attribute__((aligned(64))) = {
     0.6438562273979187f, 0.7004396915435791f, 0.7548874616622925f, 0.8073548674583435f,
     0.8579810261726379f, 0.9068905115127563f, 0.9541963338851929f};
 
-static inline __attribute__((always_inline)) __m512
-pow16(__m512 x, __m512 g, __m512 invc, __m512 logc, __m512i fix, __mmask16 *neg) {
-    const __m512 one = _mm512_set1_ps(1.0f);
-    *neg |= _mm512_fpclass_ps_mask(x, 0x50); /* negative finite, -inf */
-    __m512 m = _mm512_getmant_ps(x, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_zero);
-    __m512 e = _mm512_getexp_ps(x);
-    __m512i j = _mm512_srli_epi32(_mm512_castps_si512(m), 19); /* vpermps reads bits 0-3 */
-    __m512 r = _mm512_fmsub_ps(m, _mm512_permutexvar_ps(j, invc), one);
-    __m512 Q = _mm512_fmadd_ps(_mm512_set1_ps(0.25461649894714355f), r, _mm512_set1_ps(-0.3589205741882324f));
-    Q = _mm512_fmadd_ps(Q, r, _mm512_set1_ps(0.48086169362068176f));
-    Q = _mm512_fmadd_ps(Q, r, _mm512_set1_ps(-0.7213472723960876f));
-    Q = _mm512_fmadd_ps(Q, r, _mm512_set1_ps(1.4426950216293335f));
-    __m512 L = _mm512_fmadd_ps(r, Q, _mm512_permutexvar_ps(j, logc));
-    __m512 B = _mm512_mul_ps(g, L);
-    __m512 nn = _mm512_roundscale_ps(_mm512_fmadd_ps(g, e, B), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 t = _mm512_add_ps(_mm512_fmsub_ps(g, e, nn), B);
-    t = _mm512_add_ps(t, _mm512_fmsub_ps(g, L, B));
-    __m512 q = _mm512_fmadd_ps(_mm512_set1_ps(1.5354179777204990e-4f), t, _mm512_set1_ps(1.3398859882727265e-3f));
-    q = _mm512_fmadd_ps(q, t, _mm512_set1_ps(9.6184341236948967e-3f));
-    q = _mm512_fmadd_ps(q, t, _mm512_set1_ps(5.5503323674201965e-2f));
-    q = _mm512_fmadd_ps(q, t, _mm512_set1_ps(0.24022647738456726f));
-    q = _mm512_fmadd_ps(q, t, _mm512_set1_ps(0.69314718246459961f));
-    q = _mm512_fmadd_ps(q, t, one);
-    /* x = NaN -> NaN, 0 -> +0 (x itself when g is an odd integer), +inf -> +inf, else keep */
-    return _mm512_fixupimm_ps(_mm512_scalef_ps(q, nn), x, fix, 0);
+static inline __attribute__((always_inline)) imfilt_vf32 pow_vec(imfilt_vf32 x, imfilt_vf32 g,
+                                                                 int odd, imfilt_vi32 *neg) {
+    const imfilt_vf32 one = IMFILT_VSPLAT(imfilt_vf32, 1.0f);
+#define C(v) IMFILT_VSPLAT(imfilt_vf32, v)
+    *neg |= x < 0.0f;
+    imfilt_vf32 e;
+    const imfilt_vf32 m = imfilt_vfrexp_f32(x, &e);
+    const imfilt_vi32 j = ((imfilt_vi32)m >> 19) & 15;
+    const imfilt_vf32 r = imfilt_vfma_f32(m, imfilt_vlookup16_f32(POW_INVC, j), -one);
+    imfilt_vf32 Q = imfilt_vfma_f32(C(0.25461649894714355f), r, C(-0.3589205741882324f));
+    Q = imfilt_vfma_f32(Q, r, C(0.48086169362068176f));
+    Q = imfilt_vfma_f32(Q, r, C(-0.7213472723960876f));
+    Q = imfilt_vfma_f32(Q, r, C(1.4426950216293335f));
+    const imfilt_vf32 L = imfilt_vfma_f32(r, Q, imfilt_vlookup16_f32(POW_LOGC, j));
+    const imfilt_vf32 B = g * L;
+    const imfilt_vf32 nn = imfilt_vround_f32(imfilt_vfma_f32(g, e, B));
+    imfilt_vf32 t = imfilt_vfma_f32(g, e, -nn) + B;
+    t = t + imfilt_vfma_f32(g, L, -B);
+    imfilt_vf32 q = imfilt_vfma_f32(C(1.5354179777204990e-4f), t, C(1.3398859882727265e-3f));
+    q = imfilt_vfma_f32(q, t, C(9.6184341236948967e-3f));
+    q = imfilt_vfma_f32(q, t, C(5.5503323674201965e-2f));
+    q = imfilt_vfma_f32(q, t, C(0.24022647738456726f));
+    q = imfilt_vfma_f32(q, t, C(0.69314718246459961f));
+    q = imfilt_vfma_f32(q, t, one);
+#undef C
+    imfilt_vf32 res = imfilt_vldexp_f32(q, nn);
+    res = IMFILT_VSELECT(x == 0.0f, odd ? x : (imfilt_vf32){0}, res);
+    res = IMFILT_VSELECT(x == __builtin_inff(), x, res);
+    return IMFILT_VSELECT(x != x, x, res);
 }
 
-static int pow_f32_avx512(const float *src, float *dst, size_t n, const imfilt_pow_params *p) {
+static int pow_f32_vec(const float *src, float *dst, size_t n, const imfilt_pow_params *p) {
     if (p->g == 0.0f) { /* x ** 0 == 1 for every x */
         int neg = 0;
         for (size_t i = 0; i < n; i++) { neg |= src[i] < 0.0f; dst[i] = p->gain; }
@@ -336,26 +341,25 @@ static int pow_f32_avx512(const float *src, float *dst, size_t n, const imfilt_p
     }
     int special = pow_numpy_cases(src, dst, n, p->g, p->gain);
     if (special >= 0) return special;
-    const __m512 g = _mm512_set1_ps(p->g), gain = _mm512_set1_ps(p->gain);
-    const int scale = p->gain != 1.0f;
-    /* vfixupimmps responses per input class: QNaN, SNaN -> QNaN(x) (2); zero -> x (1) or +0
-       (8); +1 -> keep (0); -inf -> keep; +inf -> +inf (5); negative, positive -> keep */
-    const __m512i fix = _mm512_set1_epi32(0x00500022 | (p->odd_int ? 1 : 8) << 8);
-    const __m512 invc = _mm512_load_ps(POW_INVC), logc = _mm512_load_ps(POW_LOGC);
-    __mmask16 neg = 0;
+    const size_t L = IMFILT_VLANES(float);
+    const imfilt_vf32 g = IMFILT_VSPLAT(imfilt_vf32, p->g);
+    const float gain = p->gain;
+    const int scale = gain != 1.0f, odd = p->odd_int;
+    imfilt_vi32 neg = {0};
     size_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        __m512 res = pow16(_mm512_loadu_ps(src + i), g, invc, logc, fix, &neg);
-        if (scale) res = _mm512_mul_ps(res, gain);
-        _mm512_storeu_ps(dst + i, res);
+    for (; i + L <= n; i += L) {
+        imfilt_vf32 res = pow_vec(IMFILT_VLOAD(imfilt_vf32, src + i), g, odd, &neg);
+        if (scale) res = res * gain;
+        IMFILT_VSTORE(dst + i, res);
     }
     if (i < n) {
-        __mmask16 ld = (__mmask16)((1u << (n - i)) - 1);
-        __m512 res = pow16(_mm512_maskz_loadu_ps(ld, src + i), g, invc, logc, fix, &neg);
-        if (scale) res = _mm512_mul_ps(res, gain);
-        _mm512_mask_storeu_ps(dst + i, ld, res);
+        imfilt_vf32 res = pow_vec(IMFILT_VLOAD_TAIL(imfilt_vf32, src + i, n - i), g, odd, &neg);
+        if (scale) res = res * gain;
+        imfilt_vstore_tail_f32(dst + i, res, n - i);
     }
-    return neg != 0;
+    int any = 0;
+    for (size_t k = 0; k < L; k++) any |= neg[k] != 0;
+    return any;
 }
 #endif
 
@@ -381,8 +385,8 @@ const imfilt_tone_table IMFILT_ISA_TABLE(imfilt_tone) = {
        2-, 4- and 8-byte entries (0.75 vs 0.46 ms for 1080p uint16 -> uint16), which already
        runs at ~0.7 cycles per sample. */
     .lut16 = {lut16_scalar_1, lut16_scalar_2, lut16_scalar_4, lut16_scalar_8, lut16_scalar_16},
-#if defined(__AVX512F__) && defined(__AVX512DQ__)
-    .pow_f32 = pow_f32_avx512,
+#if IMFILT_HAVE_VFMA
+    .pow_f32 = pow_f32_vec,
 #else
     .pow_f32 = pow_f32,
 #endif
