@@ -5,6 +5,8 @@ imfilt is capped by IMFILT_CPU. cv2 by OPENCV_IPP (IPP's dispatch level) and
 OPENCV_CPU_DISABLE (OpenCV's own dispatched code): every feature above the level that this CPU
 has is disabled, the single AVX-512 subsets and the per-generation groups (AVX512-CLX, -CNL,
 ...) included -- disabling only AVX512F/-SKX/-COMMON/-ICL leaves AVX512-CLX code enabled.
+NumPy, the reference of the gamma float rows, by NPY_DISABLE_CPU_FEATURES: its dispatch targets
+above the level (X86_V4 and the AVX512_* groups; X86_V3 too at baseline).
 """
 from __future__ import annotations
 
@@ -20,7 +22,9 @@ LEVELS = ("native", "baseline", "avx2", "avx512")
 # OPENCV_IPP value and the mark its getIppVersion() string then carries, per capped level
 _IPP = {"baseline": ("sse42", "SSE4.2"), "avx2": ("avx2", "AVX2"), "avx512": ("avx512", "AVX-512")}
 _BELOW_AVX512_ABOVE_BASELINE = ("AVX", "AVX2", "FMA3", "FP16", "AVX_VNNI")
-_CAP_VARS = ("IMFILT_CPU", "OPENCV_IPP", "OPENCV_CPU_DISABLE")
+_CAP_VARS = ("IMFILT_CPU", "OPENCV_IPP", "OPENCV_CPU_DISABLE", "NPY_DISABLE_CPU_FEATURES")
+_NUMPY_ABOVE = {"avx2": ("X86_V4", "AVX512"), "baseline": ("X86_V4", "AVX512", "X86_V3", "AVX2",
+                                                             "FMA3", "AVX_VNNI")}
 
 
 def parse_levels(text):
@@ -42,6 +46,21 @@ def cv2_features(cv2):
     """The names of the CPU features cv2 uses now (detected and not disabled)."""
     names = (cv2.getHardwareFeatureName(i) for i in range(512))
     return {n for i, n in enumerate(names) if n and cv2.checkHardwareSupport(i)}
+
+
+def numpy_dispatch():
+    """(NumPy's dispatch targets, its features in use now)."""
+    try:
+        from numpy._core import _multiarray_umath as m
+    except ImportError:  # NumPy 1.x
+        from numpy.core import _multiarray_umath as m
+    return list(m.__cpu_dispatch__), {k for k, v in m.__cpu_features__.items() if v}
+
+
+def _numpy_above(level, targets):
+    """NumPy's dispatch targets that exceed `level`."""
+    prefixes = _NUMPY_ABOVE.get(level, ())
+    return [t for t in targets if t.startswith(prefixes)]
 
 
 def _above(level, features):
@@ -83,6 +102,9 @@ def environment(level, cv2, base=None):
     off = sorted(_above(level, cv2_features(cv2)))
     if off:
         env["OPENCV_CPU_DISABLE"] = ",".join(off)
+    np_off = _numpy_above(level, numpy_dispatch()[0])
+    if np_off:
+        env["NPY_DISABLE_CPU_FEATURES"] = " ".join(np_off)
     return env
 
 
@@ -92,14 +114,17 @@ def check_cap(level, cfg, cv2):
     ipp = cv2.ipp.getIppVersion() if cv2.ipp.useIPP() else None
     native_isa = cfg.get("isa_requested") is None
     checks = {"imfilt": native_isa if level == "native" else cfg.get("isa_active") == level,
-              "cv2_features": not _above(level, feats)}
+              "cv2_features": not _above(level, feats),
+              "numpy_features": not (set(_numpy_above(level, numpy_dispatch()[0]))
+                                     & numpy_dispatch()[1])}
     if level in _IPP:
         checks["cv2_ipp"] = ipp is None or _IPP[level][1] in ipp
     return {"level": level, "ok": all(checks.values()), "checks": checks,
             "imfilt_isa_active": cfg.get("isa_active"),
             "cv2_ipp": ipp, "cv2_features_line": cv2.getCPUFeaturesLine(),
             "cv2_cpu_disable": os.environ.get("OPENCV_CPU_DISABLE"),
-            "opencv_ipp": os.environ.get("OPENCV_IPP")}
+            "opencv_ipp": os.environ.get("OPENCV_IPP"),
+            "numpy_disable": os.environ.get("NPY_DISABLE_CPU_FEATURES")}
 
 
 def describe(cap):

@@ -158,6 +158,8 @@ def test_isa_environment_caps_both_libraries():
     assert env["IMFILT_CPU"] == "avx2" and env["OPENCV_IPP"] == "avx2"
     off = set(env.get("OPENCV_CPU_DISABLE", "").split(",")) - {""}
     assert off == {f for f in isa.cv2_features(cv2) if f.startswith("AVX512")}
+    np_off = set(env.get("NPY_DISABLE_CPU_FEATURES", "").split()) - {""}
+    assert np_off == {t for t in isa.numpy_dispatch()[0] if t.startswith(("X86_V4", "AVX512"))}
     assert isa.environment("native", cv2, base={"PATH": "/bin", "IMFILT_CPU": "avx2"}) == {
         "PATH": "/bin"}
 
