@@ -204,9 +204,4 @@ def _gamma(image, gamma, gain, out, threads):
     return N.finish(target, result)
 
 
-def _gamma_fast_plan(dtype, g, k):
-    """The fast path's table for one (integer dtype, gamma, gain): (table, its bytes)."""
-    return _gamma_table(dtype.char, g, k)
-
-
-_GAMMA = _core.Route(_gamma, _gamma_fast_plan)
+_GAMMA = _core.Route(_gamma, _gamma_table)

@@ -45,7 +45,7 @@ cdef class Route:
 
 
 cdef class _Plan:
-    """What a filter computes once per parameters: kernels, output rule, work type, table."""
+    """What a filter computes once per parameters: kernels, output rule, work type."""
     cdef unsigned long long key[4]
     cdef object keep           # the builder's arrays, alive as long as the plan
     cdef const double *kx
@@ -53,7 +53,6 @@ cdef class _Plan:
     cdef size_t kh, kw
     cdef imfilt_out_rule rule
     cdef int work, out_typenum
-    cdef const void *table
 
 
 cdef inline unsigned long long _bits(double v) noexcept:
@@ -306,6 +305,10 @@ cdef object _separable(const fast_image *s, object out, const double *kx, size_t
     return res
 
 
+cdef enum:
+    _GAUSSIAN_TAPS = 1025  # kernels quantised in well under a millisecond (then cached)
+
+
 def fast_gaussian(Route route, image, sigma, ksize, border, cval, out, threads):
     """gaussian; route.plan(dtype, sigma, ksize) -> (kh, kw, kx, ky, rule, work, out dtype),
     or None when the arguments need the normaliser."""
@@ -314,8 +317,8 @@ def fast_gaussian(Route route, image, sigma, ksize, border, cval, out, threads):
     cdef long long ks = 0
     cdef int b, nt
     cdef _Plan p
-    if (_fast_image(image, &s) and _fast_real(sigma, &sg) and sg >= 0
-            and (ksize is None or _fast_int(ksize, 0, _max_kernel, &ks))
+    if (_fast_image(image, &s) and _fast_real(sigma, &sg) and 0 <= sg <= _GAUSSIAN_TAPS / 8
+            and (ksize is None or _fast_int(ksize, 0, _GAUSSIAN_TAPS, &ks))
             and _fast_border(border, &b) and _fast_cval(cval, s.im.dtype, &cv)
             and _fast_threads(threads, &nt)):
         p = _cached(route, s.im.dtype, _bits(sg), ks, 0)
@@ -501,7 +504,8 @@ def fast_lut(Route route, image, table, out, threads):
         n = 256 if s.im.dtype == IMFILT_U8 else 65536
         if (cnp.PyArray_NDIM(ta) == 1 and cnp.PyArray_DIMS(ta)[0] == n
                 and cnp.PyArray_ISNOTSWAPPED(ta) and cnp.PyArray_ISALIGNED(ta)
-                and cnp.PyArray_IS_C_CONTIGUOUS(ta) and cnp.PyTypeNum_ISNUMBER(cnp.PyArray_TYPE(ta))
+                and cnp.PyArray_IS_C_CONTIGUOUS(ta)
+                and cnp.PyTypeNum_ISNUMBER(cnp.PyArray_TYPE(ta))
                 and cnp.PyArray_ITEMSIZE(ta) in (1, 2, 4, 8, 16)):
             res = _fast_out(out, &s, cnp.PyArray_TYPE(ta), &d)
             if res is not None:
@@ -514,24 +518,21 @@ def fast_lut(Route route, image, table, out, threads):
 
 
 def fast_gamma(Route route, image, gamma, gain, out, threads):
-    """gamma of a uint8 / uint16 image through its table, route.plan(dtype, gamma, gain) ->
-    (table, its bytes), cached per (dtype, gamma, gain)."""
+    """gamma of a uint8 / uint16 image through its table: route.plan(dtype char, gamma, gain)
+    -> (table, its bytes), which caches the tables itself."""
     cdef fast_image s, d
     cdef double g, k
     cdef int nt, st
-    cdef _Plan p
+    cdef cnp.ndarray table
     if (_fast_array(image, &s) and (s.im.dtype == IMFILT_U8 or s.im.dtype == IMFILT_U16)
             and _fast_real(gamma, &g) and g >= 0 and _fast_real(gain, &k) and k >= 0
             and _fast_threads(threads, &nt)):
-        p = _cached(route, s.im.dtype, _bits(g), _bits(k), 0)
-        if p is None:
-            built = route.plan(image.dtype, g, k)
-            p = _store(route, s.im.dtype, _bits(g), _bits(k), 0, built)
-            p.table = cnp.PyArray_DATA(<cnp.ndarray>built[0])
         res = _fast_out(out, &s, s.typenum, &d)
         if res is not None:
+            table = route.plan("B" if s.im.dtype == IMFILT_U8 else "H", g, k)[0]
             with nogil:
-                st = imfilt_lut(&s.im, &d.im, p.table, 1 if s.im.dtype == IMFILT_U8 else 2, 1, nt)
+                st = imfilt_lut(&s.im, &d.im, cnp.PyArray_DATA(table),
+                                cnp.PyArray_ITEMSIZE(table), 1, nt)
             _check(st, "lut")
             return res
     return route.slow(image, gamma, gain, out, threads)
