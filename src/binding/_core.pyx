@@ -1,8 +1,9 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
-"""The binding: typed memoryviews in, one C call with the GIL released, one status mapping.
+"""The binding: arrays in, one C call with the GIL released, one status mapping.
 No filter logic lives here; imfilt/*.py has already validated and normalised everything.
 Images arrive as 2-D byte views (rows x row bytes) plus a dtype code, so one signature
-serves every pixel type."""
+serves every pixel type (filter2d: the arrays as C reads them, N.c_rows). fast.pxi: the
+compiled fast path of the image filters, which checks common calls itself."""
 
 from libc.stdint cimport uint8_t, uint16_t, int32_t
 from libc.stddef cimport ptrdiff_t
