@@ -18,55 +18,45 @@ F32[2, 3] = np.nan
 K3 = RNG.random((3, 3)) - 0.3
 TABLE = RNG.random(256)
 
-# name: (the public call, the handler it falls back to with its arguments in order, defaults)
-FILTERS = {
-    "gaussian": (lambda a: imfilt.gaussian(a["image"], a["sigma"], ksize=a["ksize"],
-                                           border=a["border"], cval=a["cval"], out=a["out"],
-                                           threads=a["threads"]),
-                 lambda a: smooth._GAUSSIAN.slow(a["image"], a["sigma"], a["ksize"], a["border"],
-                                                 a["cval"], a["out"], a["threads"]),
+# name: (public function, its route, positional and keyword arguments in the handler's order,
+# the handler's trailing constants, defaults of the filter's own arguments)
+_SPECS = {
+    "gaussian": (imfilt.gaussian, smooth._GAUSSIAN, ("image", "sigma"),
+                 ("ksize", "border", "cval", "out", "threads"), (),
                  dict(sigma=1.0, ksize=None, border="reflect101", cval=0.0)),
-    "mean": (lambda a: imfilt.mean(a["image"], a["size"], normalize=a["normalize"],
-                                   border=a["border"], cval=a["cval"], out=a["out"],
-                                   threads=a["threads"]),
-             lambda a: smooth._MEAN.slow(a["image"], a["size"], a["normalize"], a["border"],
-                                         a["cval"], a["out"], a["threads"]),
+    "mean": (imfilt.mean, smooth._MEAN, ("image", "size"),
+             ("normalize", "border", "cval", "out", "threads"), (),
              dict(size=3, normalize=True, border="reflect101", cval=0.0)),
-    "median": (lambda a: imfilt.median(a["image"], a["size"], border=a["border"], cval=a["cval"],
-                                       out=a["out"], threads=a["threads"]),
-               lambda a: rank._MEDIAN.slow(a["image"], a["size"], a["border"], a["cval"],
-                                           a["out"], a["threads"]),
+    "median": (imfilt.median, rank._MEDIAN, ("image", "size"),
+               ("border", "cval", "out", "threads"), (),
                dict(size=3, border="replicate", cval=0.0)),
-    "maximum": (lambda a: imfilt.maximum(a["image"], a["size"], footprint=a["footprint"],
-                                         border=a["border"], cval=a["cval"], out=a["out"],
-                                         threads=a["threads"]),
-                lambda a: morphology._MORPH.slow(a["image"], a["size"], a["footprint"],
-                                                 a["border"], a["cval"], a["out"], a["threads"],
-                                                 morphology.MORPH_MAX),
+    "maximum": (imfilt.maximum, morphology._MORPH, ("image", "size"),
+                ("footprint", "border", "cval", "out", "threads"), (morphology.MORPH_MAX,),
                 dict(size=3, footprint=None, border=None, cval=0.0)),
-    "minimum": (lambda a: imfilt.minimum(a["image"], a["size"], footprint=a["footprint"],
-                                         border=a["border"], cval=a["cval"], out=a["out"],
-                                         threads=a["threads"]),
-                lambda a: morphology._MORPH.slow(a["image"], a["size"], a["footprint"],
-                                                 a["border"], a["cval"], a["out"], a["threads"],
-                                                 morphology.MORPH_MIN),
+    "minimum": (imfilt.minimum, morphology._MORPH, ("image", "size"),
+                ("footprint", "border", "cval", "out", "threads"), (morphology.MORPH_MIN,),
                 dict(size=3, footprint=None, border="constant", cval=7.0)),
-    "filter2d": (lambda a: imfilt.filter2d(a["image"], a["kernel"], anchor=a["anchor"],
-                                           delta=a["delta"], border=a["border"], cval=a["cval"],
-                                           out=a["out"], threads=a["threads"]),
-                 lambda a: convolution._FILTER2D.slow(a["image"], a["kernel"], a["anchor"],
-                                                      a["delta"], a["border"], a["cval"],
-                                                      a["out"], a["threads"]),
+    "filter2d": (imfilt.filter2d, convolution._FILTER2D, ("image", "kernel"),
+                 ("anchor", "delta", "border", "cval", "out", "threads"), (),
                  dict(kernel=K3, anchor=None, delta=0.0, border="reflect101", cval=0.0)),
-    "lut": (lambda a: imfilt.lut(a["image"], a["table"], out=a["out"], threads=a["threads"]),
-            lambda a: tone._LUT.slow(a["image"], a["table"], a["out"], a["threads"]),
+    "lut": (imfilt.lut, tone._LUT, ("image", "table"), ("out", "threads"), (),
             dict(table=TABLE)),
-    "gamma": (lambda a: imfilt.gamma(a["image"], a["gamma"], a["gain"], out=a["out"],
-                                     threads=a["threads"]),
-              lambda a: tone._GAMMA.slow(a["image"], a["gamma"], a["gain"], a["out"],
-                                         a["threads"]),
+    "gamma": (imfilt.gamma, tone._GAMMA, ("image", "gamma", "gain"), ("out", "threads"), (),
               dict(gamma=0.7, gain=1.0)),
 }
+
+
+def _calls(fn, route, positional, keywords, constants, defaults):
+    """(the public call, the handler's call, defaults), each call taking the arguments dict."""
+    def public(a):
+        return fn(*[a[k] for k in positional], **{k: a[k] for k in keywords})
+
+    def handler(a):
+        return route.slow(*[a[k] for k in positional + keywords], *constants)
+    return public, handler, defaults
+
+
+FILTERS = {name: _calls(*spec) for name, spec in _SPECS.items()}
 INTEGER_ONLY = ("lut", "gamma")  # the default image of these is uint8
 
 
