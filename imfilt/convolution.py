@@ -147,7 +147,8 @@ def filter2d(image: ImageLike, kernel: ImageLike, *, anchor: Optional[Tuple[int,
     never reaches the output (an all-zero kernel gives delta, NaN where OpenCV's first tap
     reads a non-finite value).
     """
-    return _filter2d(image, kernel, anchor, delta, border, cval, out, threads)
+    return _core.fast_filter2d(_FILTER2D, image, kernel, anchor, delta, border, cval, out,
+                               threads)
 
 
 def _filter2d(image, kernel, anchor, delta, border, cval, out, threads):
@@ -174,10 +175,12 @@ def _filter2d(image, kernel, anchor, delta, border, cval, out, threads):
     N.check_scratch((kh + 2) * (min(arr.shape[1], 2048) + kw) * channels * 8,
                     "kernel of {}x{} needs {gib:.1f} GiB of scratch per thread; refusing",
                     kh, kw)
-    src, dst = N.byte_rows(arr), N.byte_rows(target)
-    _core.filter2d(src, dst, arr.shape[1], channels, N.DTYPE_CODES[dtype], k, ay, ax, delta,
-                   border_c, cval_v, nthreads)
+    _core.filter2d(N.c_rows(arr), N.c_rows(target), k, ay, ax, delta, border_c, cval_v,
+                   nthreads)
     return N.finish(target, result)
+
+
+_FILTER2D = _core.Route(_filter2d)
 
 
 def _zero_kernel(arr, k, ay, ax, delta, border, cval, out, threads):

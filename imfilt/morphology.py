@@ -102,15 +102,18 @@ def _filter(image, size, footprint, border, cval, out, threads, op):
     return N.finish(target, result)
 
 
+_MORPH = _core.Route(_filter)
+
+
 @fill(_DOC, WHAT="Minimum", word="minimum", CV2="erode", short="min")
 def minimum(image: ImageLike, size: Size = 3, *, footprint: Optional[ImageLike] = None,
             border: Optional[Border] = None, cval: Number = 0, out: Out = None,
             threads: Threads = None) -> Image:
-    return _filter(image, size, footprint, border, cval, out, threads, MORPH_MIN)
+    return _core.fast_morph(_MORPH, image, size, footprint, border, cval, out, threads, MORPH_MIN)
 
 
 @fill(_DOC, WHAT="Maximum", word="maximum", CV2="dilate", short="max")
 def maximum(image: ImageLike, size: Size = 3, *, footprint: Optional[ImageLike] = None,
             border: Optional[Border] = None, cval: Number = 0, out: Out = None,
             threads: Threads = None) -> Image:
-    return _filter(image, size, footprint, border, cval, out, threads, MORPH_MAX)
+    return _core.fast_morph(_MORPH, image, size, footprint, border, cval, out, threads, MORPH_MAX)

@@ -40,7 +40,7 @@ def median(image: ImageLike, size: Size, *, border: Border = "replicate", cval: 
     larger uint16 / int16 / float windows a rank transform (each tile sorted once, values replaced by
     dense 16-bit ranks) feeding Huang's sliding histogram with two-level counts.
     """
-    return _median(image, size, border, cval, out, threads)
+    return _core.fast_median(_MEDIAN, image, size, border, cval, out, threads)
 
 
 def _median(image, size, border, cval, out, threads):
@@ -69,3 +69,6 @@ def _median(image, size, border, cval, out, threads):
     _core.median(N.byte_rows(arr), N.byte_rows(target), arr.shape[1], channels,
                  N.DTYPE_CODES[dtype], kh, kw, border_c, cval_v, nthreads)
     return N.finish(target, result)
+
+
+_MEDIAN = _core.Route(_median)

@@ -149,7 +149,7 @@ def gaussian(image: ImageLike, sigma: Sigma = 0.0, *, ksize: Optional[Size] = No
     float64). int16 sums OpenCV's float32 kernel in float64 and rounds half to even (OpenCV
     sums in float32: within 1); float32 and float64 filter in their own precision.
     """
-    return _gaussian(image, sigma, ksize, border, cval, out, threads)
+    return _core.fast_gaussian(_GAUSSIAN, image, sigma, ksize, border, cval, out, threads)
 
 
 def _gaussian(image, sigma, ksize, border, cval, out, threads):
@@ -168,6 +168,21 @@ def _gaussian(image, sigma, ksize, border, cval, out, threads):
     kx, ky, rule, work = _gaussian_plan(dtype.char, kh, kw, *sigmas)
     return run_separable(arr, kx, ky, kw // 2, kh // 2, border_c, cval_v, work, rule,
                          out, dtype, nthreads)
+
+
+def _gaussian_fast_plan(dtype, sigma, ksize):
+    """The fast path's plan for one (dtype, sigma, ksize): sizes, kernels, rule, work and output
+    dtype; None when the arguments need `_gaussian`'s messages."""
+    sigmas, ksizes = N.gaussian_args(sigma, ksize)
+    try:
+        kh, kw = N.gaussian_sizes(sigmas, ksizes, dtype, ksize)
+    except ValueError:
+        return None
+    kx, ky, rule, work = _gaussian_plan(dtype.char, kh, kw, *sigmas)
+    return kh, kw, kx, ky, rule, work, dtype
+
+
+_GAUSSIAN = _core.Route(_gaussian, _gaussian_fast_plan)
 
 
 def box8_mulhi(area, delta, mul):
@@ -268,7 +283,7 @@ def mean(image: ImageLike, size: Size, *, normalize: bool = True, border: Border
     float32(sum) * float32(1 / area); uint16 and int16 likewise use float32(sum) * float32(1 / area).
     Float images sum in float64.
     """
-    return mean_with_tails(image, size, normalize, border, cval, out, threads)
+    return _core.fast_mean(_MEAN, image, size, normalize, border, cval, out, threads)
 
 
 def mean_with_tails(image, size, normalize=True, border="reflect101", cval=0.0, out=None,
@@ -295,3 +310,12 @@ def mean_with_tails(image, size, normalize=True, border="reflect101", cval=0.0, 
             rule = dict(rule, tail_pad=(tail_pad[0] * channels, tail_pad[1] * channels))
     return run_separable(arr, kw, kh, kw // 2, kh // 2, border_c, cval_v, work, rule,
                          out, out_dtype, nthreads, box=True)
+
+
+def _mean_fast_plan(dtype, kh, kw, normalize):
+    """The fast path's plan for one (dtype, window, normalize), in _gaussian_fast_plan's form."""
+    work, rule, out_dtype = _mean_plan(dtype.char, kh, kw, normalize)
+    return kh, kw, None, None, rule, work, out_dtype
+
+
+_MEAN = _core.Route(mean_with_tails, _mean_fast_plan)

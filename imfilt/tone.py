@@ -85,13 +85,16 @@ def lut(image: ImageLike, table: ImageLike, *, out: Out = None, threads: Threads
     Exact: every output is a copy of a table entry. Entries wider than 16 bytes
     (clongdouble) are gathered by NumPy.
     """
-    return _lut(image, table, out, threads)
+    return _core.fast_lut(_LUT, image, table, out, threads)
 
 
 def _lut(image, table, out, threads):
     """lut's checked image, table and threads; the lookup."""
     arr = N.lut_image(image)
     return _apply(arr, N.native(arr.dtype), N.lut_table(table, arr), out, N.threads_arg(threads))
+
+
+_LUT = _core.Route(_lut)
 
 
 def _numpy_gamma(arr, g, k, target, nthreads, check):
@@ -169,7 +172,7 @@ def gamma(image: ImageLike, gamma: float, gain: float = 1.0, *, out: Out = None,
     the image itself when out is the image).
     int16 raises TypeError: it has no [0, max] range to normalise by; convert first.
     """
-    return _gamma(image, gamma, gain, out, threads)
+    return _core.fast_gamma(_GAMMA, image, gamma, gain, out, threads)
 
 
 def _gamma(image, gamma, gain, out, threads):
@@ -199,3 +202,6 @@ def _gamma(image, gamma, gain, out, threads):
     if neg:
         raise ValueError("image has negative values; gamma needs a non-negative image")
     return N.finish(target, result)
+
+
+_GAMMA = _core.Route(_gamma, _gamma_table)

@@ -13,7 +13,7 @@ import os
 # the public names of the three modules, each used as N.<name>
 from .arrays import (  # noqa: F401
     CONV_DTYPES, DTYPE_CODES, GAMMA_DTYPES, HOG_DTYPES, LUT_DTYPES, SUPPORTED_DTYPES,
-    TABLE_LENGTHS, as_array, byte_rows, check_image, check_ndim, conv_operand, finish,
+    TABLE_LENGTHS, as_array, byte_rows, c_rows, check_image, check_ndim, conv_operand, finish,
     footprint_mask, gamma_dtype, hog_image, hog_values, kernel2d, lut_image, lut_table, native,
     prepare_out, refuse_lazy, same_elements)
 from .families import (  # noqa: F401

@@ -208,22 +208,25 @@ def _rows_contiguous(a):
     return a.shape[0] == 0 or a[0].flags.c_contiguous
 
 
-def byte_rows(arr):
-    """A 2-D uint8 view (rows x row bytes) of a native-endian, aligned array whose rows are
-    contiguous runs of width * channels elements; copies only when that is impossible
-    (big-endian or misaligned data, strided columns). Negative or padded row strides are kept
-    as they are."""
+def c_rows(arr):
+    """`arr` as the C core reads it in place: native-endian, aligned, each row a contiguous
+    run of width * channels elements; copies only when that is impossible (big-endian or
+    misaligned data, strided columns). Negative or padded row strides are kept as they are."""
     if arr.flags.c_contiguous and arr.dtype.isnative and arr.flags.aligned:  # common, fast
-        return arr.reshape(arr.shape[0], math.prod(arr.shape[1:])).view(np.uint8)
+        return arr
     if not arr.dtype.isnative:
         arr = arr.astype(arr.dtype.newbyteorder("="))
     if not arr.flags.aligned:  # C may vectorise assuming natural alignment: copy
         arr = arr.copy()
     if not _rows_contiguous(arr):
         arr = np.ascontiguousarray(arr)
-    h = arr.shape[0]
-    row_elems = math.prod(arr.shape[1:])
-    return arr.reshape(h, row_elems).view(np.uint8)
+    return arr
+
+
+def byte_rows(arr):
+    """A 2-D uint8 view (rows x row bytes) of `arr` as c_rows gives it."""
+    arr = c_rows(arr)
+    return arr.reshape(arr.shape[0], math.prod(arr.shape[1:])).view(np.uint8)
 
 
 def same_elements(a, b):

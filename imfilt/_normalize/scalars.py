@@ -25,6 +25,10 @@ MAX_SCRATCH_BYTES = 1 << 31   # per-thread ring of row-pass outputs
 MAX_OUTPUT_BYTES = 1 << 34    # outputs whose size the arguments choose (conv2d, HOG): 16 GiB
 MAX_THREADS = 1024            # larger counts are capped
 
+# the compiled fast path (src/binding/fast.pxi) takes exactly these names and limits
+_core.fast_setup({**BORDER_CODES, **{a: BORDER_CODES[t] for a, t in BORDER_ALIASES.items()}},
+                 MAX_KERNEL, MAX_SCRATCH_BYTES, MAX_THREADS)
+
 _INT_RANGES = {np.dtype(t): (float(np.iinfo(t).min), float(np.iinfo(t).max))
                for t in ("uint8", "uint16", "int16")}
 

@@ -1,11 +1,15 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
-"""The binding: typed memoryviews in, one C call with the GIL released, one status mapping.
+"""The binding: arrays in, one C call with the GIL released, one status mapping.
 No filter logic lives here; imfilt/*.py has already validated and normalised everything.
 Images arrive as 2-D byte views (rows x row bytes) plus a dtype code, so one signature
-serves every pixel type."""
+serves every pixel type (filter2d: the arrays as C reads them, N.c_rows). fast.pxi: the
+compiled fast path of the image filters, which checks common calls itself."""
 
 from libc.stdint cimport uint8_t, uint16_t, int32_t
 from libc.stddef cimport ptrdiff_t
+cimport numpy as cnp
+
+cnp.import_array()
 
 cdef extern from "core/imfilt.h":
     ctypedef struct imfilt_image:
@@ -104,6 +108,18 @@ cdef imfilt_image _image(const uint8_t[:, :] rows, size_t width, size_t channels
     return im
 
 
+cdef imfilt_image _array_image(cnp.ndarray a):
+    """The image of an array whose rows the C core reads in place (N.c_rows: native, aligned,
+    each row contiguous; its row stride as it is)."""
+    cdef imfilt_image im
+    im.data = cnp.PyArray_DATA(a)
+    im.row_stride = cnp.PyArray_STRIDES(a)[0]
+    im.height, im.width = cnp.PyArray_DIMS(a)[0], cnp.PyArray_DIMS(a)[1]
+    im.channels = cnp.PyArray_DIMS(a)[2] if cnp.PyArray_NDIM(a) == 3 else 1
+    im.dtype = _imfilt_dtype(cnp.PyArray_TYPE(a))
+    return im
+
+
 cdef imfilt_out_rule _rule(dict r):
     cdef imfilt_out_rule rule
     rule.mode = r.get("mode", 0)
@@ -179,10 +195,11 @@ def config():
 
 # ----------------------------------------------------------------------------------------------
 # Filter families: each binds its C entries in its own include file (src/binding/<family>.pxi), using
-# _image, _check and the nogil pattern above.
+# _image, _check and the nogil pattern above; fast.pxi holds every filter's fast path.
 include "hog.pxi"
 include "conv.pxi"
 include "morph.pxi"
 include "tone.pxi"
 include "median.pxi"
 include "png.pxi"
+include "fast.pxi"

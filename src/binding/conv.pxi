@@ -31,13 +31,14 @@ def conv2d(const uint8_t[::1] x not None, const uint8_t[::1] w not None, const u
     _check(st, "conv2d")
 
 
-def filter2d(const uint8_t[:, :] src not None, uint8_t[:, :] dst not None, size_t width,
-             size_t channels, int dtype, const double[:, ::1] kernel not None, size_t ay,
-             size_t ax, double delta, int border, double cval, int threads):
-    cdef imfilt_image s = _image(src, width, channels, dtype)
-    cdef imfilt_image d = _image(dst, width, channels, dtype)
+def filter2d(cnp.ndarray src not None, cnp.ndarray dst not None, cnp.ndarray kernel not None,
+             size_t ay, size_t ax, double delta, int border, double cval, int threads):
+    """src, dst: images the C core reads in place (N.c_rows); kernel: C-contiguous float64."""
+    cdef imfilt_image s = _array_image(src)
+    cdef imfilt_image d = _array_image(dst)
+    cdef const double *k = <const double *>cnp.PyArray_DATA(kernel)
+    cdef size_t kh = cnp.PyArray_DIMS(kernel)[0], kw = cnp.PyArray_DIMS(kernel)[1]
     cdef int st
     with nogil:
-        st = imfilt_filter2d(&s, &d, &kernel[0, 0], kernel.shape[0], kernel.shape[1], ay, ax,
-                             delta, border, cval, threads)
+        st = imfilt_filter2d(&s, &d, k, kh, kw, ay, ax, delta, border, cval, threads)
     _check(st, "filter2d")

@@ -1,6 +1,7 @@
 # Minimum / maximum (src/morph.c): one entry for rectangles and footprints.
 
 cdef extern from "core/imfilt.h":
+    enum: IMFILT_MORPH_MIN, IMFILT_MORPH_MAX
     int imfilt_morph(const imfilt_image *src, imfilt_image *dst, const uint8_t *footprint,
                      size_t kh, size_t kw, size_t ay, size_t ax, int op,
                      int border, double cval, int threads) nogil

@@ -397,6 +397,18 @@ def test_filter2d_edge_sizes():
     assert imfilt.filter2d(np.zeros((0, 5), np.uint8), K5).shape == (0, 5)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_in_place_and_copied_rows_agree(dtype):
+    """Images of the work type above FILTER2D_DIRECT_MIN_BYTES (2 MiB) are read in place,
+    smaller ones through bordered row copies: the same arithmetic, so the interior of a crop
+    equals the interior of the whole image bit for bit."""
+    img = np.random.default_rng(2).standard_normal((1000, 700)).astype(dtype)
+    for k in (K5, K37):
+        whole = imfilt.filter2d(img, k, delta=0.5, threads=2)
+        crop = imfilt.filter2d(img[100:300, 200:420], k, delta=0.5, threads=1)
+        assert_identical(crop[4:-4, 4:-4], whole[104:296, 204:416], context=(dtype, k.shape))
+
+
 def test_separable_detection(photos, monkeypatch):
     sobel = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], np.float64)
     ky, kx = separable_factors(sobel)
