@@ -20,6 +20,30 @@ static inline double sqrt_in_float(double v) { return (double)sqrtf((float)v); }
 
 #include "hog/hog_load_instances.h"
 
+/* uint8 colour rows: a table lookup per sample (OpenCV's gamma is a table too), every channel
+   written in one pass over the pixels instead of one strided pass and one root per channel */
+static void load_u8_lut(const void *row_, size_t ch, const ptrdiff_t *xmap, size_t n,
+                        size_t lo, size_t hi, ptrdiff_t base, const float *lut,
+                        float *const *planes) {
+    const uint8_t *row = (const uint8_t *)row_;
+    for (size_t c = 0; c < ch; c++)
+        for (size_t i = 0; i < lo; i++) planes[c][i] = lut[row[(size_t)xmap[i] * ch + c]];
+    const uint8_t *s = row + (base + (ptrdiff_t)lo) * (ptrdiff_t)ch;
+    if (ch == 3) {
+        float *p0 = planes[0], *p1 = planes[1], *p2 = planes[2];
+        for (size_t i = lo; i < hi; i++, s += 3) {
+            p0[i] = lut[s[0]];
+            p1[i] = lut[s[1]];
+            p2[i] = lut[s[2]];
+        }
+    } else {
+        for (size_t i = lo; i < hi; i++, s += ch)
+            for (size_t c = 0; c < ch; c++) planes[c][i] = lut[s[c]];
+    }
+    for (size_t c = 0; c < ch; c++)
+        for (size_t i = hi; i < n; i++) planes[c][i] = lut[row[(size_t)xmap[i] * ch + c]];
+}
+
 /* ------------------------------------------------------------------------------------------
    OpenCV votes. Angle: OpenCV's fast atan2 (degree-7 odd polynomial in min/max, in degrees,
    then scaled to radians), reproduced operation by operation. */
@@ -114,7 +138,6 @@ static void votes_cv(const float *const *up, const float *const *mid, const floa
    are scattered into one plane per (bin, stride phase), so the pixel at offset j of every
    block column lies in one contiguous run; each (cell, bin) sum over the cell's positions is
    then whole-vector multiply-adds over all block columns at once, four sums in flight. */
-#define ROWS_TILE 4
 /* Block columns per vector: at most 8 (one AVX2 register; a 64x128 window has 7, and Zen 4
    runs a 16-float AVX-512 operation as two 8-float halves, so wider buys nothing). */
 #if IMFILT_VEC_BYTES >= 64
@@ -123,11 +146,38 @@ typedef imfilt_vf32_half rows_vec;
 typedef imfilt_vf32 rows_vec;
 #endif
 #define ROWS_LANES (sizeof(rows_vec) / sizeof(float))
+/* sums in flight per step (independent add chains) */
+#define ROWS_TILE 6
+
+/* sums t0 .. t0 + nt - 1 of one cell (nt <= ROWS_TILE, a constant once inlined): sum t is
+   bin t / nv, block columns from (t % nv) * lanes */
+static inline __attribute__((always_inline)) void rows_tile(const float *P, size_t plane,
+                                                             size_t nv, const size_t *o,
+                                                             const float *wt, size_t m,
+                                                             size_t t0, size_t nt, float *R,
+                                                             size_t nbxp) {
+    const size_t vl = ROWS_LANES;
+    const float *src[ROWS_TILE];
+    rows_vec acc[ROWS_TILE];
+    for (size_t i = 0; i < nt; i++) {
+        const size_t t = t0 + i;
+        src[i] = P + t / nv * plane + t % nv * vl;
+        acc[i] = (rows_vec){0};
+    }
+    for (size_t e = 0; e < m; e++) {
+        const rows_vec w = IMFILT_VBROADCAST(rows_vec, wt[e]);
+        for (size_t i = 0; i < nt; i++) acc[i] += w * IMFILT_VLOAD(rows_vec, src[i] + o[e]);
+    }
+    for (size_t i = 0; i < nt; i++) {
+        const size_t t = t0 + i;
+        IMFILT_VSTORE(R + t / nv * nbxp + t % nv * vl, acc[i]);
+    }
+}
 
 static void rows_cv(const uint16_t *bin, const float *w0, const float *w1, size_t n, size_t nb,
                     size_t sx, size_t kp, const size_t *xo, const float *xwt, const size_t *xn,
                     size_t bw, size_t ncx, size_t nbxp, float *P, float *R) {
-    const size_t vl = ROWS_LANES, nv = nbxp / vl, plane = sx * kp;
+    const size_t nv = nbxp / ROWS_LANES, plane = sx * kp;
     memset(P, 0, nb * plane * sizeof(float));
     /* two bins per pixel; with one bin both votes land in it (w0 is 0 then) */
     for (size_t x = 0, ph = 0, k = 0; x < n; x++) {
@@ -140,23 +190,17 @@ static void rows_cv(const uint16_t *bin, const float *w0, const float *w1, size_
     for (size_t cx = 0; cx < ncx; cx++) {
         const size_t *o = xo + cx * bw, m = xn[cx];
         const float *wt = xwt + cx * bw;
-        for (size_t t0 = 0; t0 < nt; t0 += ROWS_TILE) {
-            const float *src[ROWS_TILE];
-            rows_vec acc[ROWS_TILE];
-            for (size_t i = 0; i < ROWS_TILE; i++) {
-                const size_t t = t0 + i < nt ? t0 + i : nt - 1;
-                src[i] = P + t / nv * plane + t % nv * vl;
-                acc[i] = (rows_vec){0};
-            }
-            for (size_t e = 0; e < m; e++) {
-                const rows_vec w = IMFILT_VBROADCAST(rows_vec, wt[e]);
-                for (size_t i = 0; i < ROWS_TILE; i++)
-                    acc[i] += w * IMFILT_VLOAD(rows_vec, src[i] + o[e]);
-            }
-            for (size_t i = 0; i < ROWS_TILE && t0 + i < nt; i++) {
-                const size_t t = t0 + i;
-                IMFILT_VSTORE(R + (cx * nb + t / nv) * nbxp + t % nv * vl, acc[i]);
-            }
+        float *Rc = R + cx * nb * nbxp;
+        size_t t0 = 0;
+        for (; t0 + ROWS_TILE <= nt; t0 += ROWS_TILE)
+            rows_tile(P, plane, nv, o, wt, m, t0, ROWS_TILE, Rc, nbxp);
+        switch (nt - t0) {
+        case 5: rows_tile(P, plane, nv, o, wt, m, t0, 5, Rc, nbxp); break;
+        case 4: rows_tile(P, plane, nv, o, wt, m, t0, 4, Rc, nbxp); break;
+        case 3: rows_tile(P, plane, nv, o, wt, m, t0, 3, Rc, nbxp); break;
+        case 2: rows_tile(P, plane, nv, o, wt, m, t0, 2, Rc, nbxp); break;
+        case 1: rows_tile(P, plane, nv, o, wt, m, t0, 1, Rc, nbxp); break;
+        default: break;
         }
     }
 }
@@ -410,6 +454,7 @@ const imfilt_hog_table IMFILT_ISA_TABLE(imfilt_hog) = {
                  [IMFILT_F32] = load_f32_f32, [IMFILT_F64] = load_f32_f64},
     .load_f64 = {[IMFILT_U8] = load_f64_u8, [IMFILT_U16] = load_f64_u16,
                  [IMFILT_F32] = load_f64_f32, [IMFILT_F64] = load_f64_f64},
+    .load_u8_lut = load_u8_lut,
     .lanes = ROWS_LANES,
     .votes_cv = votes_cv,
     .rows_cv = rows_cv,
