@@ -8,9 +8,9 @@
         bin (OpenCV: linear in orientation) or one bin (scikit-image: hard);
      3. spatial pooling. OpenCV weighs a pixel in a block by gaussian(position in block) x
         bilinear cell weights, which is separable: X_cx(j) * Y_cy(i). A row pass sums each
-        block column's pixels with X into R[bx][cx][bin] (a scatter of 2 bins per cell), a
-        column pass adds Y_cy(i) * R into a vector-padded accumulator of every block row
-        containing the row (compacted into the output when the block row is complete), so
+        block column's pixels with X into R[cx][bin][bx] (block columns in vector lanes), a
+        column pass adds Y_cy(i) * R into the accumulator of every block row containing the
+        row (gathered into the output when the block row is complete), so
         each block's histogram is computed once (Dalal & Triggs' weighting, separable
         evaluation).
         scikit-image sums each cell's magnitudes per bin in float32, in raster order, like its
