@@ -142,13 +142,38 @@ def hog(image: ImageLike, *, win_size: Pair = (128, 64), block_size: Pair = (16,
                 visualize)
 
 
+# The argument objects of hog's last call and their plan: repeated calls with the same
+# (immutable) objects skip even the plan cache's key (a 64x128 window takes ~50 us).
+_last_plan = ((), None)
+_IMMUTABLE = (int, float, bool, type(None))
+
+
+def _immutable(args):
+    """True when every argument is a number, a bool, None or a tuple of numbers."""
+    return all(type(a) in _IMMUTABLE or (type(a) is tuple and all(type(v) in _IMMUTABLE
+                                                                    for v in a)) for a in args)
+
+
+def _plan(args):
+    """N.hog_window_plan of hog's geometry arguments, the last call's when they are the same
+    objects."""
+    global _last_plan
+    last, plan = _last_plan
+    if len(last) == len(args) and all(a is b for a, b in zip(args, last)):
+        return plan
+    plan = N.hog_window_plan(*args)
+    if _immutable(args):
+        _last_plan = (args, plan)
+    return plan
+
+
 def _hog(image, win_size, block_size, block_stride, cell_size, nbins, signed, gamma_correction,
          win_sigma, l2hys_threshold, win_stride, padding, threads, visualize):
     """hog's checked image and (cached) geometry; one window whose blocks are the whole grid
     is computed straight into its descriptor, any other call gathers windows from the grid."""
     arr = N.hog_image(image)
-    plan = N.hog_window_plan(win_size, block_size, block_stride, cell_size, nbins, signed,
-                             gamma_correction, win_sigma, l2hys_threshold, win_stride, padding)
+    plan = _plan((win_size, block_size, block_stride, cell_size, nbins, signed,
+                  gamma_correction, win_sigma, l2hys_threshold, win_stride, padding))
     params, (wh, ww), (wsy, wsx), (gy, gx), (py, px), (nbi, nbj), L, window_params = plan
     nthreads = N.threads_arg(threads)
     if arr.dtype.kind == "f":
@@ -162,12 +187,15 @@ def _hog(image, win_size, block_size, block_stride, cell_size, nbins, signed, ga
         desc = np.empty((1, nbj * nbi * L), np.float32)
         _core.hog_blocks(*_src(arr), window_params, desc.reshape(-1), nthreads)
         return desc
-    # the block grid at stride gcd(win_stride, block_stride): every window's blocks are on it,
-    # each computed once; windows are strided views of it, copied in OpenCV's order
-    grid = _blocks(arr, params, (py, px), nthreads)
-    s0, s1, s2 = grid.strides
+    # the block grid at stride gcd(win_stride, block_stride), column-major: every window's
+    # blocks are on it, each computed once; windows are strided views of it, copied in
+    # OpenCV's order (a window's block column is one run of the grid when the strides agree)
+    nby, nbx, _ = N.hog_grid(arr.shape, params, (py, px))
+    grid = np.empty((nbx, nby, L), np.float32)
+    _core.hog_blocks(*_src(arr), dict(params, column_major=1), grid.reshape(-1), nthreads)
+    sbx, sby, s2 = grid.strides
     view = np.ndarray((nwy, nwx, nbj, nbi, L), np.float32, grid, 0,
-                      (wsy // gy * s0, wsx // gx * s1, sx // gx * s1, sy // gy * s0, s2))
+                      (wsy // gy * sby, wsx // gx * sbx, sx // gx * sbx, sy // gy * sby, s2))
     desc = np.empty((nwy * nwx, nbj * nbi * L), np.float32)
     np.copyto(desc.reshape(nwy, nwx, nbj, nbi, L), view)
     bh, bw = params["block"]

@@ -68,27 +68,27 @@ static void deint2_@WS@(const W *restrict src, W *restrict d0, W *restrict d1, s
    per k, GEMM_NV loads and GEMM_OCB broadcasts feed GEMM_OCB * GEMM_NV FMAs. */
 static inline __attribute__((always_inline)) void gemm_tile_@WS@(
         const W *const *restrict ptr, size_t K, const W *restrict wp, const W *restrict bias,
-        size_t ocn, W *restrict out, size_t ostride, size_t x, size_t nx) {
+        size_t ocn, W *restrict out, size_t ostride, size_t x, size_t nx, size_t nv) {
     const size_t vl = IMFILT_VLANES(W);
     VW acc[GEMM_OCB][GEMM_NV];
     for (size_t o = 0; o < GEMM_OCB; o++) {
         VW b = IMFILT_VBROADCAST(VW, bias[o]);
-        for (size_t v = 0; v < GEMM_NV; v++) acc[o][v] = b;
+        for (size_t v = 0; v < nv; v++) acc[o][v] = b;
     }
     for (size_t k = 0; k < K; k++) {
         const W *p = ptr[k] + x;
         VW in[GEMM_NV];
-        for (size_t v = 0; v < GEMM_NV; v++) in[v] = IMFILT_VLOAD(VW, p + v * vl);
+        for (size_t v = 0; v < nv; v++) in[v] = IMFILT_VLOAD(VW, p + v * vl);
         const W *a = wp + k * GEMM_OCB;
         for (size_t o = 0; o < GEMM_OCB; o++) {
             VW av = IMFILT_VBROADCAST(VW, a[o]);
-            for (size_t v = 0; v < GEMM_NV; v++) acc[o][v] += in[v] * av;
+            for (size_t v = 0; v < nv; v++) acc[o][v] += in[v] * av;
         }
     }
     for (size_t o = 0; o < GEMM_OCB; o++) {
         if (o >= ocn) break;
         W *d = out + o * ostride + x;
-        for (size_t v = 0; v < GEMM_NV; v++) {
+        for (size_t v = 0; v < nv; v++) {
             if ((v + 1) * vl <= nx) imfilt_vstore_@WS@(d + v * vl, acc[o][v]);
             else if (v * vl < nx) imfilt_vstore_tail_@WS@(d + v * vl, acc[o][v], nx - v * vl);
         }
@@ -100,8 +100,15 @@ static void gemm_@WS@(const W *const *ptr, size_t K, const W *wp, const W *bias,
     const size_t nb = GEMM_NV * IMFILT_VLANES(W);
     for (size_t x = 0; x < n; x += nb) {
         const size_t nx = n - x < nb ? n - x : nb;
-        for (size_t o = 0; o < cout; o += GEMM_OCB)
-            gemm_tile_@WS@(ptr, K, wp + o * K, bias + o, cout - o, out + o * ostride, ostride, x, nx);
+        /* a last chunk of at most one vector takes a one-vector tile (same sums per output) */
+        if (nx <= IMFILT_VLANES(W))
+            for (size_t o = 0; o < cout; o += GEMM_OCB)
+                gemm_tile_@WS@(ptr, K, wp + o * K, bias + o, cout - o, out + o * ostride,
+                               ostride, x, nx, 1);
+        else
+            for (size_t o = 0; o < cout; o += GEMM_OCB)
+                gemm_tile_@WS@(ptr, K, wp + o * K, bias + o, cout - o, out + o * ostride,
+                               ostride, x, nx, GEMM_NV);
     }
 }
 

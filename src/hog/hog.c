@@ -8,9 +8,9 @@
         bin (OpenCV: linear in orientation) or one bin (scikit-image: hard);
      3. spatial pooling. OpenCV weighs a pixel in a block by gaussian(position in block) x
         bilinear cell weights, which is separable: X_cx(j) * Y_cy(i). A row pass sums each
-        block column's pixels with X into R[bx][cx][bin] (a scatter of 2 bins per cell), a
-        column pass adds Y_cy(i) * R into a vector-padded accumulator of every block row
-        containing the row (compacted into the output when the block row is complete), so
+        block column's pixels with X into R[cx][bin][bx] (block columns in vector lanes), a
+        column pass adds Y_cy(i) * R into the accumulator of every block row containing the
+        row (gathered into the output when the block row is complete), so
         each block's histogram is computed once (Dalal & Triggs' weighting, separable
         evaluation).
         scikit-image sums each cell's magnitudes per bin in float32, in raster order, like its
@@ -114,10 +114,12 @@ typedef struct {
     const imfilt_hog_params *p;
     float *out;
     const ptrdiff_t *xmap, *ymap;             /* border maps of plane columns and gradient rows */
-    const imfilt_hog_axis_weight *xw, *yw;    /* block weights per position */
-    const size_t *xj, *xn;                    /* xw by cell (see axis_weights' caller) */
+    const imfilt_hog_axis_weight *yw;         /* block weights per row position */
+    const size_t *xo, *xn;                    /* column weights by cell (see hog_opencv) */
     const float *xwt;
     size_t nbx, nby, ncx, ncy, L, xend, lo, hi, first_tail;
+    size_t nbxp, kp;                          /* block columns padded to lanes; P's planes */
+    const float *lut;                         /* uint8 colour: each value's plane value */
     float angle_scale, thresh;
 } hog_cv_job;
 
@@ -133,14 +135,13 @@ static int hog_cv_strip(void *job_, size_t b0, size_t b1, int tid, int *status) 
     const imfilt_hog_axis_weight *yw = job->yw;
     (void)tid;
     size_t pstride = xend + 2;
-    const size_t nbp = (nb + tab->lanes - 1) / tab->lanes * tab->lanes;
+    const size_t nbxp = job->nbxp, kp = job->kp, rlen = ncx * nb * nbxp;
     /* block rows in flight at once: at most ceil(bh / sy), and of this thread's */
     size_t nslots = (bh + sy - 1) / sy;
     if (nslots > b1 - b0) nslots = b1 - b0;
-    const size_t aslot = nbx * ncx * ncy * nbp;
-    size_t nbuf = 3 * C * pstride + 7 * xend + nbx * ncx * nbp + xend * nbp + 3 * C * 2 +
-                  nslots * aslot;
-    /* R and V start on a 64-byte boundary (whole-vector rows) */
+    const size_t aslot = ncy * rlen, psize = (nb * sx * kp + 15) / 16 * 16;
+    size_t nbuf = 3 * C * pstride + 7 * xend + rlen + psize + nslots * aslot;
+    /* R, P and the accumulators start on a 64-byte boundary (whole-vector rows) */
     float *buf = malloc((nbuf + 16) * sizeof(float) + 2 * xend * sizeof(uint16_t));
     if (!buf) return IMFILT_ENOMEM;
     row_cache rc = {{-1, -1, -1}, {buf, buf + C * pstride, buf + 2 * C * pstride},
@@ -148,8 +149,8 @@ static int hog_cv_strip(void *job_, size_t b0, size_t b1, int tid, int *status) 
     float *w0 = buf + 3 * C * pstride, *w1 = w0 + xend, *scratch = w1 + xend;
     float *R = scratch + 4 * xend;
     R += (64 - (uintptr_t)R % 64) % 64 / sizeof(float);
-    float *V = R + nbx * ncx * nbp;
-    float *A = V + xend * nbp;
+    float *P = R + rlen;
+    float *A = P + psize;
     uint16_t *bin = (uint16_t *)(A + nslots * aslot);
     const float *up[64], *mid[64], *down[64];
     float *pl[64];
@@ -163,8 +164,12 @@ static int hog_cv_strip(void *job_, size_t b0, size_t b1, int tid, int *status) 
             if (slot >= 0) {
                 const uint8_t *row = (const uint8_t *)src->data + need[k] * src->row_stride;
                 for (size_t c = 0; c < C; c++) pl[c] = planes + c * pstride;
-                tab->load_f32[src->dtype](row, C, job->xmap, xend + 2, job->lo, job->hi,
-                                          -1 - (ptrdiff_t)p->pad_x, p->gamma, pl);
+                if (job->lut)
+                    tab->load_u8_lut(row, C, job->xmap, xend + 2, job->lo, job->hi,
+                                     -1 - (ptrdiff_t)p->pad_x, job->lut, pl);
+                else
+                    tab->load_f32[src->dtype](row, C, job->xmap, xend + 2, job->lo, job->hi,
+                                              -1 - (ptrdiff_t)p->pad_x, p->gamma, pl);
             }
             rows[k] = planes;
         }
@@ -175,11 +180,11 @@ static int hog_cv_strip(void *job_, size_t b0, size_t b1, int tid, int *status) 
         }
         tab->votes_cv(up, mid, down, C, xend, job->first_tail, job->angle_scale, (int)nb, bin,
                       w0, w1, scratch);
-        /* row pass: R[bx][cx][bin] = sum_j X_cx(j) * votes(bx * sx + j) */
-        tab->rows_cv(bin, w0, w1, xend, nbp, job->xw, job->xj, job->xwt, job->xn, bw, ncx, nbx,
-                     sx, V, R);
-        /* column pass into the padded accumulator of every block row of this strip
-           containing gy; a finished block row is compacted into out and normalised */
+        /* row pass: R[cx][bin][bx] = sum_j X_cx(j) * votes(bx * sx + j) */
+        tab->rows_cv(bin, w0, w1, xend, nb, sx, kp, job->xo, job->xwt, job->xn, bw, ncx, nbxp,
+                     P, R);
+        /* column pass into the accumulator [cy][cx][bin][bx] of every block row of this strip
+           containing gy; a finished block row is gathered into out and normalised */
         size_t by_lo = gy + 1 > bh ? (gy + 1 - bh + sy - 1) / sy : 0, by_hi = gy / sy;
         if (by_lo < b0) by_lo = b0;
         if (by_hi > b1 - 1) by_hi = b1 - 1;
@@ -188,14 +193,15 @@ static int hog_cv_strip(void *job_, size_t b0, size_t b1, int tid, int *status) 
             float *acc = A + (by % nslots) * aslot;
             if (i == 0) memset(acc, 0, aslot * sizeof(float));
             for (size_t k = 0; k < yw[i].count; k++)
-                tab->cols_cv(R, nbp, nbx * ncx, ncy, yw[i].cell[k], yw[i].w[k], acc);
+                tab->cols_cv(R, rlen, yw[i].w[k], acc + yw[i].cell[k] * rlen);
             if (i == bh - 1)
                 for (size_t bx = 0; bx < nbx; bx++) {
                     float *h = job->out + (p->column_major ? bx * nby + by : by * nbx + bx) * L;
-                    const float *a = acc + bx * ncx * ncy * nbp;
-                    for (size_t q = 0; q < ncx * ncy; q++)
-                        memcpy(h + q * nb, a + q * nbp, nb * sizeof(float));
-                    l2hys_cv(h, L, job->thresh);
+                    for (size_t cx = 0; cx < ncx; cx++)
+                        for (size_t cy = 0; cy < ncy; cy++)
+                            for (size_t b = 0; b < nb; b++)
+                                *h++ = acc[((cy * ncx + cx) * nb + b) * nbxp + bx];
+                    l2hys_cv(h - L, L, job->thresh);
                 }
         }
     }
@@ -218,13 +224,17 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
     ptrdiff_t *xmap = malloc((xend + 2) * sizeof *xmap);
     ptrdiff_t *ymap = malloc((yend + 2) * sizeof *ymap);
     imfilt_hog_axis_weight *xw = malloc(bw * sizeof *xw), *yw = malloc(bh * sizeof *yw);
-    size_t *xj = malloc((ncx * bw + ncx) * sizeof *xj);
+    size_t *xo = malloc((ncx * bw + ncx) * sizeof *xo);
     float *xwt = malloc(ncx * bw * sizeof *xwt);
-    if (!xmap || !ymap || !xw || !yw || !xj || !xwt) {
-        free(xmap); free(ymap); free(xw); free(yw); free(xj); free(xwt);
+    if (!xmap || !ymap || !xw || !yw || !xo || !xwt) {
+        free(xmap); free(ymap); free(xw); free(yw); free(xo); free(xwt);
         return IMFILT_ENOMEM;
     }
-    size_t *xn = xj + ncx * bw;
+    size_t *xn = xo + ncx * bw;
+    /* block columns padded to whole vectors; a plane of P holds them and the farthest
+       position's offset within a block */
+    const size_t nbxp = (nbx + tab->lanes - 1) / tab->lanes * tab->lanes;
+    const size_t kp = nbxp + (bw - 1) / sx + 1;
     /* OpenCV frames the image with reflect101 pixels; index 0 is the gradient's extra column
        (row) before the frame */
     border_map(xmap, xend + 2, 1 + p->pad_x, W, IMFILT_BORDER_REFLECT101);
@@ -232,12 +242,12 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
     float sigma = (float)p->win_sigma, gscale = 1.f / (sigma * sigma * 2);
     axis_weights(xw, bw, p->cell_w, ncx, gscale);
     axis_weights(yw, bh, p->cell_h, ncy, gscale);
-    for (size_t cx = 0; cx < ncx; cx++) {     /* xw by cell: (position, weight), ascending */
+    for (size_t cx = 0; cx < ncx; cx++) {     /* xw by cell: (P offset, weight), ascending */
         xn[cx] = 0;
         for (size_t j = 0; j < bw; j++)
             for (size_t k = 0; k < xw[j].count; k++)
                 if (xw[j].cell[k] == cx) {
-                    xj[cx * bw + xn[cx]] = j;
+                    xo[cx * bw + xn[cx]] = j % sx * kp + j / sx;
                     xwt[cx * bw + xn[cx]++] = xw[j].w[k];
                 }
     }
@@ -245,10 +255,16 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
     size_t lo = p->pad_x + 1, hi = p->pad_x + 1 + W;
     if (hi > xend + 2) hi = xend + 2;
     if (lo > hi) lo = hi;
+    /* uint8 colour rows through a table: sqrtf of the value as float, or the value */
+    float lut[256];
+    const int use_lut = src->dtype == IMFILT_U8 && C > 1;
+    if (use_lut)
+        for (int v = 0; v < 256; v++) lut[v] = p->gamma ? sqrtf((float)v) : (float)v;
     hog_cv_job job = {
-        .tab = tab, .src = src, .p = p, .out = out, .xmap = xmap, .ymap = ymap, .xw = xw,
-        .yw = yw, .xj = xj, .xn = xn, .xwt = xwt, .nbx = nbx, .nby = nby, .ncx = ncx,
-        .ncy = ncy, .L = ncx * ncy * nb, .xend = xend, .lo = lo, .hi = hi,
+        .tab = tab, .src = src, .p = p, .out = out, .xmap = xmap, .ymap = ymap,
+        .yw = yw, .xo = xo, .xn = xn, .xwt = xwt, .nbx = nbx, .nby = nby, .ncx = ncx,
+        .ncy = ncy, .L = ncx * ncy * nb, .xend = xend, .lo = lo, .hi = hi, .nbxp = nbxp, .kp = kp,
+        .lut = use_lut ? lut : NULL,
         .first_tail = GW - GW % 4,            /* OpenCV's 4-lane body covers [0, first_tail) */
         .angle_scale = p->signed_gradient ? (float)(nb / (2.0 * 3.14159265358979323846))
                                           : (float)(nb / 3.14159265358979323846),
@@ -256,7 +272,7 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
     int nth = imfilt_choose_threads(threads, yend, xend * C * 16); /* ~20 ns a pixel */
     if ((size_t)nth > nby) nth = (int)nby;
     const int status = imfilt_parallel_rows(nby, 1, nth, hog_cv_strip, &job);
-    free(xmap); free(ymap); free(xw); free(yw); free(xj); free(xwt);
+    free(xmap); free(ymap); free(xw); free(yw); free(xo); free(xwt);
     return status;
 }
 

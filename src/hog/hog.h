@@ -43,7 +43,7 @@ typedef struct imfilt_hog_axis_weight {
 
 typedef struct imfilt_hog_table {
     const char *name;
-    size_t lanes;     /* floats per vector: OpenCV histograms are padded to a multiple */
+    size_t lanes;     /* floats per vector: OpenCV block columns are padded to a multiple */
     /* planes[c][i] = f(row[map(i) * channels + c]) for i < n, where map(i) = base + i on
        [lo, hi) (one contiguous run) and xmap[i] elsewhere; f = sqrt when gamma, else identity.
        f32: every input type as float (OpenCV); f64: as double (scikit-image), except that
@@ -54,6 +54,11 @@ typedef struct imfilt_hog_table {
     void (*load_f64[IMFILT_NTYPES])(const void *row, size_t channels, const ptrdiff_t *xmap,
                                     size_t n, size_t lo, size_t hi, ptrdiff_t base, int gamma,
                                     double *const *planes);
+    /* The same for uint8 rows of several channels into float planes through lut (256
+       entries: f of each value), the channels split in one pass over the pixels. */
+    void (*load_u8_lut)(const void *row, size_t channels, const ptrdiff_t *xmap, size_t n,
+                        size_t lo, size_t hi, ptrdiff_t base, const float *lut,
+                        float *const *planes);
     /* OpenCV votes of one gradient row, pixels x < n: up/down[c][x] are the rows above and
        below, mid[c][x - 1 .. x + 1] the row itself. The channel of largest dx^2 + dy^2 wins
        (ties: the lowest channel for x < first_tail, the highest from there on, as OpenCV's
@@ -64,20 +69,18 @@ typedef struct imfilt_hog_table {
     void (*votes_cv)(const float *const *up, const float *const *mid, const float *const *down,
                      size_t channels, size_t n, size_t first_tail, float angle_scale,
                      int nbins, uint16_t *bin, float *w0, float *w1, float *scratch);
-    /* OpenCV's row pass over one gradient row: R[(bx * ncx + cx) * nbp + b] (b < nbp, nbp a
-       multiple of lanes) = sum over j ascending of xw[j]'s weight for cell cx times the vote
-       vector of pixel bx * sx + j, whose lane bin[x] holds w0[x], lane bin[n + x] w1[x] (their
-       sum when equal) and the other lanes 0: per bin the same sums as a scatter of the two
-       votes. xw per position; the same per cell: xj[cx * bw + e], xwt[cx * bw + e] for
-       e < xn[cx], positions ascending. V: n * nbp floats of scratch. */
+    /* OpenCV's row pass over one gradient row, the bins in planes and the block columns in
+       vector lanes: P (nb * sx * kp floats of scratch) gets pixel x = sx * k + ph's vote for
+       bin b at P[(b * sx + ph) * kp + k] (w0[x] in bin[x], w1[x] added in bin[n + x], every
+       other entry 0); then R[(cx * nb + b) * nbxp + bx] = sum over e ascending of
+       xwt[cx * bw + e] * P[b * sx * kp + xo[cx * bw + e] + bx] for bx < nbxp (a multiple of
+       lanes; xo[.] = (j % sx) * kp + j / sx for the e-th position j of cell cx, xn[cx] of
+       them, ascending): per bin the same sums as a scatter of the two votes. */
     void (*rows_cv)(const uint16_t *bin, const float *w0, const float *w1, size_t n,
-                    size_t nbp, const imfilt_hog_axis_weight *xw, const size_t *xj,
-                    const float *xwt, const size_t *xn, size_t bw, size_t ncx, size_t nbx,
-                    size_t sx, float *V, float *R);
-    /* OpenCV's column pass for one block row slot: acc[(q * ncy + cy) * nbp + b] +=
-       wt * R[q * nbp + b] for q < nq (q = bx * ncx + cx), b < nbp. */
-    void (*cols_cv)(const float *R, size_t nbp, size_t nq, size_t ncy, size_t cy, float wt,
-                    float *acc);
+                    size_t nb, size_t sx, size_t kp, const size_t *xo, const float *xwt,
+                    const size_t *xn, size_t bw, size_t ncx, size_t nbxp, float *P, float *R);
+    /* OpenCV's column pass: acc[i] += wt * R[i] for i < n (a multiple of lanes). */
+    void (*cols_cv)(const float *R, size_t n, float wt, float *acc);
     /* scikit-image votes of one row (hard binning): dx = mid[x+1] - mid[x-1] (0 at x == 0 and
        x == width - 1), dy = down[x] - up[x] (0 when zero_dy), differences rounded to float when
        f32; the channel of largest magnitude wins (first on ties, a NaN before any number);

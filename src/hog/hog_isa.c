@@ -9,6 +9,7 @@
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 #include "hog.h"
 #include "simd/vec.h"
 
@@ -18,6 +19,30 @@
 static inline double sqrt_in_float(double v) { return (double)sqrtf((float)v); }
 
 #include "hog/hog_load_instances.h"
+
+/* uint8 colour rows: a table lookup per sample (OpenCV's gamma is a table too), every channel
+   written in one pass over the pixels instead of one strided pass and one root per channel */
+static void load_u8_lut(const void *row_, size_t ch, const ptrdiff_t *xmap, size_t n,
+                        size_t lo, size_t hi, ptrdiff_t base, const float *lut,
+                        float *const *planes) {
+    const uint8_t *row = (const uint8_t *)row_;
+    for (size_t c = 0; c < ch; c++)
+        for (size_t i = 0; i < lo; i++) planes[c][i] = lut[row[(size_t)xmap[i] * ch + c]];
+    const uint8_t *s = row + (base + (ptrdiff_t)lo) * (ptrdiff_t)ch;
+    if (ch == 3) {
+        float *p0 = planes[0], *p1 = planes[1], *p2 = planes[2];
+        for (size_t i = lo; i < hi; i++, s += 3) {
+            p0[i] = lut[s[0]];
+            p1[i] = lut[s[1]];
+            p2[i] = lut[s[2]];
+        }
+    } else {
+        for (size_t i = lo; i < hi; i++, s += ch)
+            for (size_t c = 0; c < ch; c++) planes[c][i] = lut[s[c]];
+    }
+    for (size_t c = 0; c < ch; c++)
+        for (size_t i = hi; i < n; i++) planes[c][i] = lut[row[(size_t)xmap[i] * ch + c]];
+}
 
 /* ------------------------------------------------------------------------------------------
    OpenCV votes. Angle: OpenCV's fast atan2 (degree-7 odd polynomial in min/max, in degrees,
@@ -109,84 +134,83 @@ static void votes_cv(const float *const *up, const float *const *mid, const floa
 }
 
 /* ------------------------------------------------------------------------------------------
-   OpenCV row pass with the bins in vector lanes (each pixel's two votes as one vector of
-   histogram lanes), so a block cell's update is one vector multiply-add instead of two
-   dependent scalar scatters. */
+   OpenCV row pass: a separable weighted sum with the block columns in vector lanes. The votes
+   are scattered into one plane per (bin, stride phase), so the pixel at offset j of every
+   block column lies in one contiguous run; each (cell, bin) sum over the cell's positions is
+   then whole-vector multiply-adds over all block columns at once, four sums in flight. */
+/* Block columns per vector: at most 8 (one AVX2 register; a 64x128 window has 7, and Zen 4
+   runs a 16-float AVX-512 operation as two 8-float halves, so wider buys nothing). */
+#if IMFILT_VEC_BYTES >= 64
+typedef imfilt_vf32_half rows_vec;
+#else
+typedef imfilt_vf32 rows_vec;
+#endif
+#define ROWS_LANES (sizeof(rows_vec) / sizeof(float))
+/* sums in flight per step (independent add chains) */
+#define ROWS_TILE 6
 
-static void rows_cv(const uint16_t *bin, const float *w0, const float *w1, size_t n, size_t nbp,
-                    const imfilt_hog_axis_weight *xw, const size_t *xj, const float *xwt,
-                    const size_t *xn, size_t bw, size_t ncx, size_t nbx, size_t sx, float *V,
-                    float *R) {
-    const size_t vl = IMFILT_VLANES(float), nch = nbp / vl;
-    imfilt_vi32_a4 iota;
-    for (size_t l = 0; l < vl; l++) iota[l] = (int32_t)l;
-    for (size_t x = 0; x < n; x++) {
-        imfilt_vi32_a4 b0 = IMFILT_VSPLAT(imfilt_vi32_a4, (int32_t)bin[x]),
-                       b1 = IMFILT_VSPLAT(imfilt_vi32_a4, (int32_t)bin[n + x]);
-        imfilt_vi32_a4 u0 = (imfilt_vi32_a4)IMFILT_VSPLAT(imfilt_vf32_a4, w0[x]),
-                       u1 = (imfilt_vi32_a4)IMFILT_VSPLAT(imfilt_vf32_a4, w1[x]);
-        imfilt_vf32_a4 *v = (imfilt_vf32_a4 *)(V + x * nbp);
-        for (size_t c = 0; c < nch; c++) {
-            imfilt_vi32_a4 lane = iota + (int32_t)(c * vl);
-            v[c] = (imfilt_vf32_a4)(u0 & (lane == b0)) + (imfilt_vf32_a4)(u1 & (lane == b1));
-        }
+/* sums t0 .. t0 + nt - 1 of one cell (nt <= ROWS_TILE, a constant once inlined): sum t is
+   bin t / nv, block columns from (t % nv) * lanes */
+static inline __attribute__((always_inline)) void rows_tile(const float *P, size_t plane,
+                                                             size_t nv, const size_t *o,
+                                                             const float *wt, size_t m,
+                                                             size_t t0, size_t nt, float *R,
+                                                             size_t nbxp) {
+    const size_t vl = ROWS_LANES;
+    const float *src[ROWS_TILE];
+    rows_vec acc[ROWS_TILE];
+    for (size_t i = 0; i < nt; i++) {
+        const size_t t = t0 + i;
+        src[i] = P + t / nv * plane + t % nv * vl;
+        acc[i] = (rows_vec){0};
     }
-    const size_t rstep = ncx * nbp, vstep = sx * nbp;
-    if (nch == 1) {
-        /* one vector per histogram: each (block, cell) sum in a register, 4 blocks at a time
-           (independent chains), over j ascending as below */
-        for (size_t cx = 0; cx < ncx; cx++)
-            for (size_t bx = 0; bx < nbx; bx += 4) {
-                imfilt_vf32_a4 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
-                const size_t m = nbx - bx < 4 ? nbx - bx : 4;
-                const float *v0 = V + bx * vstep, *v1 = v0 + (m > 1) * vstep,
-                            *v2 = v0 + (m > 2) * 2 * vstep, *v3 = v0 + (m > 3) * 3 * vstep;
-                const size_t *jj = xj + cx * bw;
-                const float *ww = xwt + cx * bw;
-                for (size_t e = 0; e < xn[cx]; e++) {
-                    const float wt = ww[e];
-                    const size_t o = jj[e] * nbp;
-                    a0 += wt * *(const imfilt_vf32_a4 *)(v0 + o);
-                    a1 += wt * *(const imfilt_vf32_a4 *)(v1 + o);
-                    a2 += wt * *(const imfilt_vf32_a4 *)(v2 + o);
-                    a3 += wt * *(const imfilt_vf32_a4 *)(v3 + o);
-                }
-                float *r = R + (bx * ncx + cx) * nbp;
-                *(imfilt_vf32_a4 *)r = a0;
-                if (m > 1) *(imfilt_vf32_a4 *)(r + rstep) = a1;
-                if (m > 2) *(imfilt_vf32_a4 *)(r + 2 * rstep) = a2;
-                if (m > 3) *(imfilt_vf32_a4 *)(r + 3 * rstep) = a3;
-            }
-        return;
+    for (size_t e = 0; e < m; e++) {
+        const rows_vec w = IMFILT_VBROADCAST(rows_vec, wt[e]);
+        for (size_t i = 0; i < nt; i++) acc[i] += w * IMFILT_VLOAD(rows_vec, src[i] + o[e]);
     }
-    for (size_t i = 0; i < nbx * ncx * nbp; i++) R[i] = 0.f;
-    for (size_t j = 0; j < bw; j++) {
-        for (size_t k = 0; k < xw[j].count; k++) {
-            float *r = R + xw[j].cell[k] * nbp;
-            const float *v = V + j * nbp;
-            const float wt = xw[j].w[k];
-            for (size_t bx = 0; bx < nbx; bx++, r += rstep, v += vstep)
-                for (size_t c = 0; c < nch; c++)
-                    ((imfilt_vf32_a4 *)r)[c] += wt * ((const imfilt_vf32_a4 *)v)[c];
+    for (size_t i = 0; i < nt; i++) {
+        const size_t t = t0 + i;
+        IMFILT_VSTORE(R + t / nv * nbxp + t % nv * vl, acc[i]);
+    }
+}
+
+static void rows_cv(const uint16_t *bin, const float *w0, const float *w1, size_t n, size_t nb,
+                    size_t sx, size_t kp, const size_t *xo, const float *xwt, const size_t *xn,
+                    size_t bw, size_t ncx, size_t nbxp, float *P, float *R) {
+    const size_t nv = nbxp / ROWS_LANES, plane = sx * kp;
+    memset(P, 0, nb * plane * sizeof(float));
+    /* two bins per pixel; with one bin both votes land in it (w0 is 0 then) */
+    for (size_t x = 0, ph = 0, k = 0; x < n; x++) {
+        const size_t at = ph * kp + k;
+        P[bin[x] * plane + at] = w0[x];
+        P[bin[n + x] * plane + at] = nb == 1 ? w0[x] + w1[x] : w1[x];
+        if (++ph == sx) ph = 0, k++;
+    }
+    const size_t nt = nb * nv;    /* sums per cell: bins x vectors of block columns */
+    for (size_t cx = 0; cx < ncx; cx++) {
+        const size_t *o = xo + cx * bw, m = xn[cx];
+        const float *wt = xwt + cx * bw;
+        float *Rc = R + cx * nb * nbxp;
+        size_t t0 = 0;
+        for (; t0 + ROWS_TILE <= nt; t0 += ROWS_TILE)
+            rows_tile(P, plane, nv, o, wt, m, t0, ROWS_TILE, Rc, nbxp);
+        switch (nt - t0) {
+        case 5: rows_tile(P, plane, nv, o, wt, m, t0, 5, Rc, nbxp); break;
+        case 4: rows_tile(P, plane, nv, o, wt, m, t0, 4, Rc, nbxp); break;
+        case 3: rows_tile(P, plane, nv, o, wt, m, t0, 3, Rc, nbxp); break;
+        case 2: rows_tile(P, plane, nv, o, wt, m, t0, 2, Rc, nbxp); break;
+        case 1: rows_tile(P, plane, nv, o, wt, m, t0, 1, Rc, nbxp); break;
+        default: break;
         }
     }
 }
 
-/* OpenCV column pass: acc[(q * ncy + cy) * nbp ..] += wt * R[q * nbp ..] for every block cell
-   column q = bx * ncx + cx, whole vectors (acc padded to nbp floats per cell, as R): per bin the
-   same single multiply and add as a scalar loop. */
-static void cols_cv(const float *R, size_t nbp, size_t nq, size_t ncy, size_t cy, float wt,
-                    float *acc) {
-    const size_t nch = nbp / IMFILT_VLANES(float);
-    const imfilt_vf32_a4 *r = (const imfilt_vf32_a4 *)R;
-    imfilt_vf32_a4 *a = (imfilt_vf32_a4 *)(acc + cy * nbp);
-    const size_t astep = ncy * nch;
-    if (nch == 1) {
-        for (size_t q = 0; q < nq; q++) a[q * astep] += wt * r[q];
-        return;
-    }
-    for (size_t q = 0; q < nq; q++, a += astep, r += nch)
-        for (size_t c = 0; c < nch; c++) a[c] += wt * r[c];
+/* OpenCV column pass: acc += wt * R over whole vectors (per value the single multiply and add
+   of a scalar loop). */
+static void cols_cv(const float *R, size_t n, float wt, float *acc) {
+    const rows_vec w = IMFILT_VBROADCAST(rows_vec, wt);
+    for (size_t i = 0; i < n; i += ROWS_LANES)
+        IMFILT_VSTORE(acc + i, IMFILT_VLOAD(rows_vec, acc + i) + w * IMFILT_VLOAD(rows_vec, R + i));
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -430,7 +454,8 @@ const imfilt_hog_table IMFILT_ISA_TABLE(imfilt_hog) = {
                  [IMFILT_F32] = load_f32_f32, [IMFILT_F64] = load_f32_f64},
     .load_f64 = {[IMFILT_U8] = load_f64_u8, [IMFILT_U16] = load_f64_u16,
                  [IMFILT_F32] = load_f64_f32, [IMFILT_F64] = load_f64_f64},
-    .lanes = IMFILT_VLANES(float),
+    .load_u8_lut = load_u8_lut,
+    .lanes = ROWS_LANES,
     .votes_cv = votes_cv,
     .rows_cv = rows_cv,
     .cols_cv = cols_cv,
