@@ -6,7 +6,8 @@ OPENCV_CPU_DISABLE (OpenCV's own dispatched code): every feature above the level
 has is disabled, the single AVX-512 subsets and the per-generation groups (AVX512-CLX, -CNL,
 ...) included -- disabling only AVX512F/-SKX/-COMMON/-ICL leaves AVX512-CLX code enabled.
 NumPy, the reference of the gamma float rows, by NPY_DISABLE_CPU_FEATURES: its dispatch targets
-above the level (X86_V4 and the AVX512_* groups; X86_V3 too at baseline).
+above the level (X86_V4 and the AVX512_* groups; X86_V3 too at baseline). torch, the conv2d
+rows' reference, by ATEN_CPU_CAPABILITY (its ATen kernels) and ONEDNN_MAX_CPU_ISA (oneDNN's).
 """
 from __future__ import annotations
 
@@ -22,7 +23,11 @@ LEVELS = ("native", "baseline", "avx2", "avx512")
 # OPENCV_IPP value and the mark its getIppVersion() string then carries, per capped level
 _IPP = {"baseline": ("sse42", "SSE4.2"), "avx2": ("avx2", "AVX2"), "avx512": ("avx512", "AVX-512")}
 _BELOW_AVX512_ABOVE_BASELINE = ("AVX", "AVX2", "FMA3", "FP16", "AVX_VNNI")
-_CAP_VARS = ("IMFILT_CPU", "OPENCV_IPP", "OPENCV_CPU_DISABLE", "NPY_DISABLE_CPU_FEATURES")
+_CAP_VARS = ("IMFILT_CPU", "OPENCV_IPP", "OPENCV_CPU_DISABLE", "NPY_DISABLE_CPU_FEATURES",
+             "ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA")
+# ATEN_CPU_CAPABILITY and ONEDNN_MAX_CPU_ISA values per capped level (torch.backends.cpu
+# .get_cpu_capability() then reports the first)
+_TORCH = {"baseline": ("default", "SSE41"), "avx2": ("avx2", "AVX2"), "avx512": ("avx512", "AVX512_CORE")}
 _NUMPY_ABOVE = {"avx2": ("X86_V4", "AVX512"), "baseline": ("X86_V4", "AVX512", "X86_V3", "AVX2",
                                                              "FMA3", "AVX_VNNI")}
 
@@ -102,6 +107,7 @@ def environment(level, cv2, base=None):
     off = sorted(_above(level, cv2_features(cv2)))
     if off:
         env["OPENCV_CPU_DISABLE"] = ",".join(off)
+    env["ATEN_CPU_CAPABILITY"], env["ONEDNN_MAX_CPU_ISA"] = _TORCH[level]
     np_off = _numpy_above(level, numpy_dispatch()[0])
     if np_off:
         env["NPY_DISABLE_CPU_FEATURES"] = " ".join(np_off)
@@ -124,7 +130,17 @@ def check_cap(level, cfg, cv2):
             "cv2_ipp": ipp, "cv2_features_line": cv2.getCPUFeaturesLine(),
             "cv2_cpu_disable": os.environ.get("OPENCV_CPU_DISABLE"),
             "opencv_ipp": os.environ.get("OPENCV_IPP"),
-            "numpy_disable": os.environ.get("NPY_DISABLE_CPU_FEATURES")}
+            "numpy_disable": os.environ.get("NPY_DISABLE_CPU_FEATURES"),
+            "torch_capability": _torch_capability()}
+
+
+def _torch_capability():
+    """torch's kernel level (None without torch): reported, not checked (optional reference)."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch.backends.cpu.get_cpu_capability()
 
 
 def describe(cap):
@@ -132,7 +148,9 @@ def describe(cap):
     verdict = "cap verified" if cap["ok"] else "CAP FAILED: " + ", ".join(
         k for k, v in cap["checks"].items() if not v)
     return (f"level {cap['level']}: imfilt {cap['imfilt_isa_active']}, cv2 IPP "
-            f"{cap['cv2_ipp'] or 'off'}, cv2 features {cap['cv2_features_line']} -- {verdict}")
+            f"{cap['cv2_ipp'] or 'off'}, cv2 features {cap['cv2_features_line']}, NumPy off "
+            f"{cap.get('numpy_disable') or '-'}, torch {cap.get('torch_capability') or '-'} "
+            f"-- {verdict}")
 
 
 def run_levels(levels, child_argv, cfg, cv2):
