@@ -6,7 +6,8 @@
    one; the median is found in the coarse bins, then in 16 fine bins. Histograms are stored as
    prefix sums (the coarse one over its 16 bins, the fine one within each 16-bin segment): a
    column update is one vector add, and finding the median's bin is one compare of the prefix
-   sums (find16, median_isa.c). Expanded by tools/expand_template.py into median_ph_instances.h.
+   sums (imfilt_u16x16_prefix_find, src/simd/vec.h). Expanded by tools/expand_template.py into
+   median_ph_instances.h.
    No overflow: a column count is at most kh (<= 255 for uint8 counts, <= 65535 otherwise) and
    the window histogram at most kh * kw <= 65535 (median.c takes this path only then), so uint16
    window counts cannot wrap.
@@ -116,7 +117,7 @@ static inline uint8_t ph_step_@PS@(ph_state *S, ph_regs *R, const @CT@ *const *f
                                    size_t x, int slide, size_t kw, imfilt_u16x16 tv) {
     if (slide) R->hc += ldc_@PS@(cp[x + kw - 1]) - ldc_@PS@(cp[x - 1]);
     imfilt_u16x16 rest;
-    const size_t cb = find16(R->hc, tv, &rest), off = cb * 16;
+    const size_t cb = imfilt_u16x16_prefix_find(R->hc, tv, &rest), off = cb * 16;
     imfilt_u16x16 seg;
     if (cb == R->cur) {
         seg = R->seg + ldc_@PS@(fp[x + kw - 1] + off) - ldc_@PS@(fp[x - 1] + off);
@@ -144,7 +145,7 @@ static inline uint8_t ph_step_@PS@(ph_state *S, ph_regs *R, const @CT@ *const *f
     }
     R->seg = seg;
     imfilt_u16x16 unused;
-    return (uint8_t)(off + find16(seg, rest, &unused));
+    return (uint8_t)(off + imfilt_u16x16_prefix_find(seg, rest, &unused));
 }
 
 static void ph_row_@PS@(const void *const *fpv, const void *const *cpv, size_t width,
