@@ -133,7 +133,7 @@ static inline uint8_t ph_step_@PS@(ph_state *S, ph_regs *R, const @CT@ *const *f
     imfilt_u16x16 rest;
     const size_t cb = imfilt_u16x16_prefix_find(R->hc, tv, &rest), off = cb * 16;
     imfilt_u16x16 seg;
-    if (cb == R->cur) {
+    if (__builtin_expect(cb == R->cur, 1)) {
         seg = R->seg + ldc_@PS@(fp[x + kw - 1] + off) - ldc_@PS@(fp[x - 1] + off);
     } else {
         if (R->cur < 16) {
@@ -162,31 +162,40 @@ static inline uint8_t ph_step_@PS@(ph_state *S, ph_regs *R, const @CT@ *const *f
     return (uint8_t)(off + imfilt_u16x16_prefix_find(seg, rest, &unused));
 }
 
+/* One channel's output row (every `channels`-th byte of o) as two walks. */
+static inline __attribute__((always_inline)) void ph_walks_@PS@(const @CT@ *const *fp,
+        const @CT@ *const *cp, size_t width, size_t channels, size_t kw, imfilt_u16x16 tv,
+        uint8_t *o) {
+    ph_state S0, S1;
+    const size_t half = width / 2;
+    ph_init_@PS@(&S0, cp, 0, kw);
+    ph_init_@PS@(&S1, cp, half, kw);
+    ph_regs R0 = {S0.hc, (imfilt_u16x16){0}, 16}, R1 = {S1.hc, (imfilt_u16x16){0}, 16};
+    const size_t x1 = half ? 1 : 0;  /* the first step of a walk does not slide */
+    if (half) {
+        o[0] = ph_step_@PS@(&S0, &R0, fp, cp, 0, 0, kw, tv);
+        o[half * channels] = ph_step_@PS@(&S1, &R1, fp, cp, half, 0, kw, tv);
+    }
+    for (size_t x = x1; x < half; x++) {
+        uint8_t a = ph_step_@PS@(&S0, &R0, fp, cp, x, 1, kw, tv);
+        uint8_t b = ph_step_@PS@(&S1, &R1, fp, cp, half + x, 1, kw, tv);
+        o[x * channels] = a;
+        o[(half + x) * channels] = b;
+    }
+    for (size_t x = 2 * half; x < width; x++)  /* odd width: the last pixel */
+        o[x * channels] = ph_step_@PS@(&S1, &R1, fp, cp, x, x > half, kw, tv);
+}
+
 static void ph_row_@PS@(const void *const *fpv, const void *const *cpv, size_t width,
                         size_t channels, size_t kh, size_t kw, uint8_t *out) {
     const size_t pw = width + kw - 1;
-    ph_state S0, S1;
-    const size_t half = width / 2;
     const imfilt_u16x16 tv = IMFILT_VSPLAT(imfilt_u16x16, (uint16_t)((kh * kw - 1) / 2));
     for (size_t c = 0; c < channels; c++) {
-        const @CT@ *const *fp = (const @CT@ *const *)fpv + c * pw, *const *cp = (const @CT@ *const *)cpv + c * pw;
-        uint8_t *o = out + c;
-        ph_init_@PS@(&S0, cp, 0, kw);
-        ph_init_@PS@(&S1, cp, half, kw);
-        ph_regs R0 = {S0.hc, (imfilt_u16x16){0}, 16}, R1 = {S1.hc, (imfilt_u16x16){0}, 16};
-        const size_t x1 = half ? 1 : 0;  /* the first step of a walk does not slide */
-        if (half) {
-            o[0] = ph_step_@PS@(&S0, &R0, fp, cp, 0, 0, kw, tv);
-            o[half * channels] = ph_step_@PS@(&S1, &R1, fp, cp, half, 0, kw, tv);
-        }
-        for (size_t x = x1; x < half; x++) {
-            uint8_t a = ph_step_@PS@(&S0, &R0, fp, cp, x, 1, kw, tv);
-            uint8_t b = ph_step_@PS@(&S1, &R1, fp, cp, half + x, 1, kw, tv);
-            o[x * channels] = a;
-            o[(half + x) * channels] = b;
-        }
-        for (size_t x = 2 * half; x < width; x++)  /* odd width: the last pixel */
-            o[x * channels] = ph_step_@PS@(&S1, &R1, fp, cp, x, x > half, kw, tv);
+        const @CT@ *const *fp = (const @CT@ *const *)fpv + c * pw;
+        const @CT@ *const *cp = (const @CT@ *const *)cpv + c * pw;
+        if (channels == 1) /* gray: the output stride a constant */
+            ph_walks_@PS@(fp, cp, width, 1, kw, tv, out);
+        else
+            ph_walks_@PS@(fp, cp, width, channels, kw, tv, out + c);
     }
 }
-
