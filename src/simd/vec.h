@@ -380,7 +380,8 @@ static inline size_t imfilt_u16x16_prefix_find(imfilt_u16x16 p, imfilt_u16x16 tv
     const __m256i le = _mm256_cmpeq_epi16(_mm256_min_epu16(x, (__m256i)tv), x); /* lanes <= t */
     const size_t b = (size_t)__builtin_popcount((unsigned)_mm256_movemask_epi8(le)) / 2;
     const __m256i kept = _mm256_and_si256(x, le);
-    const __m128i h = _mm_max_epu16(_mm256_castsi256_si128(kept), _mm256_extracti128_si256(kept, 1));
+    const __m128i h = _mm_max_epu16(_mm256_castsi256_si128(kept),
+                                    _mm256_extracti128_si256(kept, 1));
     /* lane 0: ~max = min of the complements; t - max = t + ~max + 1 */
     const __m128i notmax = _mm_minpos_epu16(_mm_xor_si128(h, _mm_set1_epi16(-1)));
     *rest = tv + (imfilt_u16x16)_mm256_broadcastw_epi16(notmax) + 1;
