@@ -57,34 +57,6 @@ static void hist16(const uint16_t *const *rows, const uint32_t *wts, size_t nrow
 }
 
 /* ---------------------------------------------------------------------------- Perreault-Hebert */
-/* Index of the bin holding sample rank t (broadcast in tv), given the inclusive prefix sums p
-   of a 16-bin histogram; *rest = tv minus the count of the bins before it (the rank within the
-   bin, broadcast). One compare, no branches. */
-static inline size_t find16(imfilt_u16x16 p, imfilt_u16x16 tv, imfilt_u16x16 *rest) {
-#if defined(__AVX512BW__) && defined(__AVX512VL__)
-    __mmask16 le = _mm256_cmple_epu16_mask((__m256i)p, (__m256i)tv);
-    size_t b = (size_t)__builtin_popcount((unsigned)le);
-    /* index b - 1 in the 32-entry table {p, 0}: b = 0 wraps to 31, a zero lane */
-    __m256i below = _mm256_permutex2var_epi16((__m256i)p, _mm256_set1_epi16((short)(b - 1)),
-                                              _mm256_setzero_si256());
-    *rest = tv - (imfilt_u16x16)below;
-    return b;
-#else
-    uint16_t ps[16];
-    memcpy(ps, &p, sizeof ps);
-#if defined(__AVX2__)
-    __m256i x = (__m256i)p;
-    __m256i le = _mm256_cmpeq_epi16(_mm256_min_epu16(x, (__m256i)tv), x); /* prefix <= t */
-    size_t b = (size_t)__builtin_popcount((unsigned)_mm256_movemask_epi8(le)) / 2;
-#else
-    size_t b = 0;
-    for (int i = 0; i < 16; i++) b += ps[i] <= tv[0];
-#endif
-    *rest = tv - (uint16_t)(b ? ps[b - 1] : 0);
-    return b;
-#endif
-}
-
 typedef struct {
     imfilt_u16x16 hc, seg; /* coarse kernel histogram; fine segment of coarse bin `cur` */
     size_t cur;            /* 16: none */

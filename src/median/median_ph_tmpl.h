@@ -6,7 +6,8 @@
    one; the median is found in the coarse bins, then in 16 fine bins. Histograms are stored as
    prefix sums (the coarse one over its 16 bins, the fine one within each 16-bin segment): a
    column update is one vector add, and finding the median's bin is one compare of the prefix
-   sums (find16, median_isa.c). Expanded by tools/expand_template.py into median_ph_instances.h.
+   sums (imfilt_u16x16_prefix_find, src/simd/vec.h). Expanded by tools/expand_template.py into
+   median_ph_instances.h.
    No overflow: a column count is at most kh (<= 255 for uint8 counts, <= 65535 otherwise) and
    the window histogram at most kh * kw <= 65535 (median.c takes this path only then), so uint16
    window counts cannot wrap.
@@ -25,19 +26,32 @@ static inline imfilt_u16x16 ldc_@PS@(const @CT@ *p) {
 }
 /* Prefix-sum column histograms: adding value v adds 1 to coarse bins >= v >> 4 and to the
    fine bins >= v & 15 of segment v >> 4. */
-/* step_PS[i]: all ones (= -1) in lanes >= i */
+/* step_PS[i]: all ones (= -1) in lanes >= i; fstep_PS[v] = step_PS[v & 15], indexed by the
+   value itself (one shift of v addresses it) */
 #define SL(i, l) (@CT@)((l) >= (i) ? -1 : 0)
 #define SROW(i) {SL(i, 0), SL(i, 1), SL(i, 2), SL(i, 3), SL(i, 4), SL(i, 5), SL(i, 6), SL(i, 7), \
                  SL(i, 8), SL(i, 9), SL(i, 10), SL(i, 11), SL(i, 12), SL(i, 13), SL(i, 14), SL(i, 15)}
-static const @CVT@ step_@PS@[16] = {SROW(0), SROW(1), SROW(2), SROW(3), SROW(4), SROW(5), SROW(6),
-    SROW(7), SROW(8), SROW(9), SROW(10), SROW(11), SROW(12), SROW(13), SROW(14), SROW(15)};
+#define SROWS SROW(0), SROW(1), SROW(2), SROW(3), SROW(4), SROW(5), SROW(6), SROW(7), SROW(8), \
+              SROW(9), SROW(10), SROW(11), SROW(12), SROW(13), SROW(14), SROW(15)
+static const @CVT@ step_@PS@[16] = {SROWS};
+static const @CVT@ fstep_@PS@[256] = {SROWS, SROWS, SROWS, SROWS, SROWS, SROWS, SROWS, SROWS,
+                                      SROWS, SROWS, SROWS, SROWS, SROWS, SROWS, SROWS, SROWS};
 #undef SL
 #undef SROW
+#undef SROWS
 
-static inline void bump_@PS@(@CT@ *p, unsigned from, int sign) {
-    @CVT@ v = IMFILT_VLOAD(@CVT@, p), m = step_@PS@[from];
-    if (sign > 0) v -= m; else v += m;
-    IMFILT_VSTORE(p, v);
+/* The fine segment of value v (at f + seg, seg = v & 0xF0) in column histogram f gains
+   (sign > 0) or loses one sample. */
+static inline void bump_@PS@(@CT@ *f, unsigned seg, unsigned v, int sign) {
+    @CT@ *p = f + seg;
+    @CVT@ s = IMFILT_VLOAD(@CVT@, p), m = fstep_@PS@[v];
+    if (sign > 0) s -= m; else s += m;
+    IMFILT_VSTORE(p, s);
+}
+/* step_PS[v >> 4] at its byte offset, (v & 0xF0) * sizeof(CT): the same register as the fine
+   segment's offset */
+static inline @CVT@ cstep_@PS@(unsigned seg) {
+    return IMFILT_VLOAD(@CVT@, (const char *)step_@PS@ + seg * sizeof(@CT@));
 }
 
 static void ph_update_@PS@(imf_ph_cols *cols, const uint8_t *add, const uint8_t *sub) {
@@ -75,26 +89,27 @@ static void ph_update_@PS@(imf_ph_cols *cols, const uint8_t *add, const uint8_t 
         }
         for (size_t e = 0; e < e0; e++) {  /* their fine bins */
             unsigned va = add[e], vs = sub[e];
-            bump_@PS@(fine + e * 256 + (vs & ~15u), vs & 15, -1);
-            bump_@PS@(fine + e * 256 + (va & ~15u), va & 15, 1);
+            bump_@PS@(fine + e * 256, vs & 0xF0u, vs, -1);
+            bump_@PS@(fine + e * 256, va & 0xF0u, va, 1);
         }
     }
 #endif
-    if (sub) /* one pass: both changes of a column, one coarse load/store */
-        for (size_t e = e0; e < n; e++) {
-            unsigned va = add[e], vs = sub[e];
-            @CVT@ c = IMFILT_VLOAD(@CVT@, coarse + e * 16);
-            c += step_@PS@[vs >> 4] - step_@PS@[va >> 4];
-            IMFILT_VSTORE(coarse + e * 16, c);
-            bump_@PS@(fine + e * 256 + (vs & ~15u), vs & 15, -1);
-            bump_@PS@(fine + e * 256 + (va & ~15u), va & 15, 1);
+    if (sub) { /* one pass: both changes of a column, one coarse load/store */
+        @CT@ *f = fine + e0 * 256, *c = coarse + e0 * 16;
+        for (size_t e = e0; e < n; e++, f += 256, c += 16) {
+            const unsigned va = add[e], vs = sub[e], sa = va & 0xF0u, ss = vs & 0xF0u;
+            IMFILT_VSTORE(c, IMFILT_VLOAD(@CVT@, c) + cstep_@PS@(ss) - cstep_@PS@(sa));
+            bump_@PS@(f, ss, vs, -1);
+            bump_@PS@(f, sa, va, 1);
         }
-    else
-        for (size_t e = 0; e < n; e++) {
-            unsigned v = add[e];
-            bump_@PS@(fine + e * 256 + (v & ~15u), v & 15, 1);
-            bump_@PS@(coarse + e * 16, v >> 4, 1);
+    } else {
+        @CT@ *f = fine, *c = coarse;
+        for (size_t e = 0; e < n; e++, f += 256, c += 16) {
+            const unsigned v = add[e], sv = v & 0xF0u;
+            bump_@PS@(f, sv, v, 1);
+            IMFILT_VSTORE(c, IMFILT_VLOAD(@CVT@, c) - cstep_@PS@(sv));
         }
+    }
 }
 
 /* The kernel histogram keeps all 16 coarse bins current; a 16-bin fine segment is brought up
@@ -116,9 +131,9 @@ static inline uint8_t ph_step_@PS@(ph_state *S, ph_regs *R, const @CT@ *const *f
                                    size_t x, int slide, size_t kw, imfilt_u16x16 tv) {
     if (slide) R->hc += ldc_@PS@(cp[x + kw - 1]) - ldc_@PS@(cp[x - 1]);
     imfilt_u16x16 rest;
-    const size_t cb = find16(R->hc, tv, &rest), off = cb * 16;
+    const size_t cb = imfilt_u16x16_prefix_find(R->hc, tv, &rest), off = cb * 16;
     imfilt_u16x16 seg;
-    if (cb == R->cur) {
+    if (__builtin_expect(cb == R->cur, 1)) {
         seg = R->seg + ldc_@PS@(fp[x + kw - 1] + off) - ldc_@PS@(fp[x - 1] + off);
     } else {
         if (R->cur < 16) {
@@ -144,34 +159,43 @@ static inline uint8_t ph_step_@PS@(ph_state *S, ph_regs *R, const @CT@ *const *f
     }
     R->seg = seg;
     imfilt_u16x16 unused;
-    return (uint8_t)(off + find16(seg, rest, &unused));
+    return (uint8_t)(off + imfilt_u16x16_prefix_find(seg, rest, &unused));
+}
+
+/* One channel's output row (every `channels`-th byte of o) as two walks. */
+static inline __attribute__((always_inline)) void ph_walks_@PS@(const @CT@ *const *fp,
+        const @CT@ *const *cp, size_t width, size_t channels, size_t kw, imfilt_u16x16 tv,
+        uint8_t *o) {
+    ph_state S0, S1;
+    const size_t half = width / 2;
+    ph_init_@PS@(&S0, cp, 0, kw);
+    ph_init_@PS@(&S1, cp, half, kw);
+    ph_regs R0 = {S0.hc, (imfilt_u16x16){0}, 16}, R1 = {S1.hc, (imfilt_u16x16){0}, 16};
+    const size_t x1 = half ? 1 : 0;  /* the first step of a walk does not slide */
+    if (half) {
+        o[0] = ph_step_@PS@(&S0, &R0, fp, cp, 0, 0, kw, tv);
+        o[half * channels] = ph_step_@PS@(&S1, &R1, fp, cp, half, 0, kw, tv);
+    }
+    for (size_t x = x1; x < half; x++) {
+        uint8_t a = ph_step_@PS@(&S0, &R0, fp, cp, x, 1, kw, tv);
+        uint8_t b = ph_step_@PS@(&S1, &R1, fp, cp, half + x, 1, kw, tv);
+        o[x * channels] = a;
+        o[(half + x) * channels] = b;
+    }
+    for (size_t x = 2 * half; x < width; x++)  /* odd width: the last pixel */
+        o[x * channels] = ph_step_@PS@(&S1, &R1, fp, cp, x, x > half, kw, tv);
 }
 
 static void ph_row_@PS@(const void *const *fpv, const void *const *cpv, size_t width,
                         size_t channels, size_t kh, size_t kw, uint8_t *out) {
     const size_t pw = width + kw - 1;
-    ph_state S0, S1;
-    const size_t half = width / 2;
     const imfilt_u16x16 tv = IMFILT_VSPLAT(imfilt_u16x16, (uint16_t)((kh * kw - 1) / 2));
     for (size_t c = 0; c < channels; c++) {
-        const @CT@ *const *fp = (const @CT@ *const *)fpv + c * pw, *const *cp = (const @CT@ *const *)cpv + c * pw;
-        uint8_t *o = out + c;
-        ph_init_@PS@(&S0, cp, 0, kw);
-        ph_init_@PS@(&S1, cp, half, kw);
-        ph_regs R0 = {S0.hc, (imfilt_u16x16){0}, 16}, R1 = {S1.hc, (imfilt_u16x16){0}, 16};
-        const size_t x1 = half ? 1 : 0;  /* the first step of a walk does not slide */
-        if (half) {
-            o[0] = ph_step_@PS@(&S0, &R0, fp, cp, 0, 0, kw, tv);
-            o[half * channels] = ph_step_@PS@(&S1, &R1, fp, cp, half, 0, kw, tv);
-        }
-        for (size_t x = x1; x < half; x++) {
-            uint8_t a = ph_step_@PS@(&S0, &R0, fp, cp, x, 1, kw, tv);
-            uint8_t b = ph_step_@PS@(&S1, &R1, fp, cp, half + x, 1, kw, tv);
-            o[x * channels] = a;
-            o[(half + x) * channels] = b;
-        }
-        for (size_t x = 2 * half; x < width; x++)  /* odd width: the last pixel */
-            o[x * channels] = ph_step_@PS@(&S1, &R1, fp, cp, x, x > half, kw, tv);
+        const @CT@ *const *fp = (const @CT@ *const *)fpv + c * pw;
+        const @CT@ *const *cp = (const @CT@ *const *)cpv + c * pw;
+        if (channels == 1) /* gray: the output stride a constant */
+            ph_walks_@PS@(fp, cp, width, 1, kw, tv, out);
+        else
+            ph_walks_@PS@(fp, cp, width, channels, kw, tv, out + c);
     }
 }
-

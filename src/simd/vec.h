@@ -453,6 +453,43 @@ static inline imfilt_vf32 imfilt_vldexp_f32(imfilt_vf32 q, imfilt_vf32 n) {
 #endif
 }
 
+/* ---- Search in 16 prefix sums (uint16 x 16, any level) */
+/* The bin of rank t in a 16-bin histogram given as its inclusive prefix sums p (nondecreasing
+   lanes), tv = t in every lane: returns the number of lanes <= t (the bin), and *rest = t minus
+   the largest such lane (t where none: the rank within the bin), in every lane. The largest
+   lane <= t is a horizontal max of the lanes kept by the compare (phminposuw at AVX2) or one
+   two-source word permute (AVX-512), never a round trip through memory. */
+static inline size_t imfilt_u16x16_prefix_find(imfilt_u16x16 p, imfilt_u16x16 tv,
+                                               imfilt_u16x16 *rest) {
+#if defined(__AVX512BW__) && defined(__AVX512VL__)
+    const __mmask16 le = _mm256_cmple_epu16_mask((__m256i)p, (__m256i)tv);
+    const size_t b = (size_t)__builtin_popcount((unsigned)le);
+    /* index b - 1 in the 32-entry table {p, 0}: b = 0 wraps to 31, a zero lane */
+    const __m256i below = _mm256_permutex2var_epi16((__m256i)p, _mm256_set1_epi16((short)(b - 1)),
+                                                    _mm256_setzero_si256());
+    *rest = tv - (imfilt_u16x16)below;
+    return b;
+#elif defined(__AVX2__)
+    const __m256i x = (__m256i)p;
+    const __m256i le = _mm256_cmpeq_epi16(_mm256_min_epu16(x, (__m256i)tv), x); /* lanes <= t */
+    const size_t b = (size_t)__builtin_popcount((unsigned)_mm256_movemask_epi8(le)) / 2;
+    const __m256i kept = _mm256_and_si256(x, le);
+    const __m128i h = _mm_max_epu16(_mm256_castsi256_si128(kept),
+                                    _mm256_extracti128_si256(kept, 1));
+    /* lane 0: ~max = min of the complements; t - max = t + ~max + 1 */
+    const __m128i notmax = _mm_minpos_epu16(_mm_xor_si128(h, _mm_set1_epi16(-1)));
+    *rest = tv + (imfilt_u16x16)_mm256_broadcastw_epi16(notmax) + 1;
+    return b;
+#else
+    size_t b = 0;
+    uint16_t below = 0;
+    for (int i = 0; i < 16; i++)
+        if (p[i] <= tv[0]) { b++; below = p[i]; }
+    *rest = tv - below;
+    return b;
+#endif
+}
+
 /* Keep a loaded vector in a register: an empty asm that claims to change v, so GCC cannot
    fold the load into every instruction using it (which reloads it once per use). */
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
