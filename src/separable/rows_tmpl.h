@@ -61,7 +61,7 @@ static inline __attribute__((always_inline)) void conv_body_@WS@(
 
 /* dst[x] = sum_j k[j] * rows[j][x]. Short symmetric kernels get a copy with the tap count a
    constant: the tap loop unrolls and the row pointers stay in registers (the Gaussians of
-   sigma <= ~2.2 and small boxes). */
+   sigma <= ~1.5 and small boxes). */
 static void conv_@WS@(const W *const *rows, const W *k, size_t ks, int sym, W *dst, size_t n)
 {
     if (sym) {
@@ -70,8 +70,6 @@ static void conv_@WS@(const W *const *rows, const W *k, size_t ks, int sym, W *d
         case 5: conv_body_@WS@(rows, k, 5, 1, dst, n); return;
         case 7: conv_body_@WS@(rows, k, 7, 1, dst, n); return;
         case 9: conv_body_@WS@(rows, k, 9, 1, dst, n); return;
-        case 11: conv_body_@WS@(rows, k, 11, 1, dst, n); return;
-        case 13: conv_body_@WS@(rows, k, 13, 1, dst, n); return;
         default: break;
         }
     }
