@@ -70,6 +70,7 @@ typedef struct {
        sums, m doubling passes) minus their overlap of L = 2^(m+1) - kw, when L is a power of
        two (kw = 2^m: one window) - else doubling with one accumulation pass per set bit of kw */
     int pow2_bits, overlap_bits, sparse;
+    int bits16;         /* the levels b <= bits16 (< pow2_bits) fit and are kept in 16 bits */
     size_t pow2, overlap;
 } box8_job;
 
@@ -84,8 +85,10 @@ static int box8_strip(void *job, size_t y0, size_t y1, int tid, int *status) {
     const size_t kw = j->kw, kh = j->kh, tail_from = j->tail_from, sh = (kw - j->pow2) * C;
     const int pow2_bits = j->pow2_bits, overlap_bits = j->overlap_bits;
     (void)tid;
-    /* acc (next u16) | hs16, t1_16, t2_16 (next u16 each) | ext32, hs32, t1_32, t2_32 | cval row */
-    size_t words16 = 4 * next, words32 = j->large ? (4 + (size_t)pow2_bits) * next : 0;
+    /* acc (next u16) | hs16, t1_16, t2_16, 16-bit levels (next u16 each) | ext32, hs32, t1_32,
+       t2_32, 32-bit levels | cval row */
+    const int bits16 = j->bits16;
+    size_t words16 = (4 + (size_t)bits16) * next, words32 = j->large ? (4 + (size_t)pow2_bits) * next : 0;
     /* + 64: the sums' core (acc + left) starts on a cache line, so the slide of every row
        loads and stores whole lines */
     const size_t mcol_at = (words16 * 2 + words32 * 4 + 64 + n + 64 + 7) & ~(size_t)7;
@@ -97,7 +100,8 @@ static int box8_strip(void *job, size_t y0, size_t y1, int tid, int *status) {
     char *base16 = mem + words32 * 4;
     uint16_t *acc = (uint16_t *)(base16 + ((64 - ((uintptr_t)(base16 + left * 2) & 63)) & 63));
     uint16_t *hs16 = acc + next, *t1_16 = hs16 + next, *t2_16 = t1_16 + next;
-    uint8_t *cval_row = (uint8_t *)(t2_16 + next);
+    uint16_t *table16 = t2_16 + next; /* S_b at table16 + (b - 1) * next, b = 1..bits16 */
+    uint8_t *cval_row = (uint8_t *)(table16 + (size_t)bits16 * next);
     memset(cval_row, j->cv, n);
     ptrdiff_t *mcol = (ptrdiff_t *)(mem + mcol_at); /* margin pixel -> image column */
     for (size_t i = 0; i + 1 < kw; i++) {
@@ -128,20 +132,31 @@ static int box8_strip(void *job, size_t y0, size_t y1, int tid, int *status) {
                 K->rule_box8(hs16, out, n, rule, tail_from);
             }
         } else if (j->sparse) {
+            const uint16_t *S16 = acc;
             const uint32_t *S = NULL;
             for (int b = 1; b <= pow2_bits; b++) {
-                uint32_t *Sb = table + (size_t)(b - 1) * next;
                 size_t len = n + (kw - ((size_t)1 << b)) * C, bsh = ((size_t)1 << (b - 1)) * C;
-                if (b == 1) K->pair16(acc, Sb, len, bsh);
+                if (b <= bits16) {
+                    uint16_t *Sb = table16 + (size_t)(b - 1) * next;
+                    K->pair16_16(S16, Sb, len, bsh);
+                    S16 = Sb;
+                    continue;
+                }
+                uint32_t *Sb = table + (size_t)(b - 1) * next;
+                if (b == bits16 + 1) K->pair16(S16, Sb, len, bsh);
                 else K->pair32(S, Sb, len, bsh);
                 S = Sb;
             }
+            /* the overlap's sums: the column sums (level 0), a 16-bit or a 32-bit level */
+            const uint16_t *O16 = overlap_bits == 0 ? acc
+                                  : overlap_bits <= bits16 ? table16 + (size_t)(overlap_bits - 1) * next
+                                                           : NULL;
+            const uint32_t *O32 = O16 ? NULL : table + (size_t)(overlap_bits - 1) * next;
             if (j->overlap == 0) K->rule_round(S, out, n, j->scale_f);
-            else if (overlap_bits == 0) K->cover16(S, acc, out, n, sh, j->scale_f);
-            else K->cover32(S, table + (size_t)(overlap_bits - 1) * next, out, n, sh, j->scale_f);
+            else if (O16) K->cover16(S, O16, out, n, sh, j->scale_f);
+            else K->cover32(S, O32, out, n, sh, j->scale_f);
             for (size_t x = tail_from; x < n; x++) {
-                uint32_t o = j->overlap == 0 ? 0 : overlap_bits == 0 ? acc[x + sh]
-                             : table[(size_t)(overlap_bits - 1) * next + x + sh];
+                uint32_t o = j->overlap == 0 ? 0 : O16 ? O16[x + sh] : O32[x + sh];
                 hs32[x] = j->overlap == 0 ? S[x] : S[x] + S[x + sh] - o;
             }
         } else {
@@ -183,6 +198,8 @@ int imfilt_box8(const imfilt_image *src, imfilt_image *dst, size_t kw, size_t ax
     j.overlap = kw == j.pow2 ? 0 : 2 * j.pow2 - kw;
     j.sparse = j.pow2_bits >= 1 && (j.overlap & (j.overlap - 1)) == 0;
     while (((size_t)1 << j.overlap_bits) < j.overlap) j.overlap_bits++;
+    /* level b sums 2^b column sums of at most kh * 255 each */
+    while (j.bits16 + 1 < j.pow2_bits && ((size_t)255 * kh << (j.bits16 + 1)) < 65536) j.bits16++;
 
     /* weight: the direct row pass costs about one unit per sample, the others four */
     const int nt = imfilt_choose_threads(threads, H, n * (small && kw <= BOX8_DIRECT_MAX ? 1 : 4));

@@ -26,7 +26,9 @@ typedef struct {
                       size_t tail_from);
     /* OpenCV's area > 256 rounding: round_half_even((float)s * scale), saturated */
     void (*rule_round)(const uint32_t *s, uint8_t *dst, size_t n, float scale);
-    /* sparse table of power-of-two window sums: dst[x] = a[x] + a[x + sh] (32-bit result) */
+    /* sparse table of power-of-two window sums: dst[x] = a[x] + a[x + sh] (16-bit result while
+       the sums fit, then 32-bit) */
+    void (*pair16_16)(const uint16_t *a, uint16_t *dst, size_t n, size_t sh);
     void (*pair16)(const uint16_t *a, uint32_t *dst, size_t n, size_t sh);
     void (*pair32)(const uint32_t *a, uint32_t *dst, size_t n, size_t sh);
     /* dst[x] = round((float)(S[x] + S[x + sh] - O[x + sh]) * scale): a window covered by two

@@ -178,8 +178,10 @@ static void rule_box8(const uint16_t *restrict s, uint8_t *restrict dst, size_t 
     round_box8_tail(s + tail_from, dst + tail_from, n - tail_from, d, m);
 }
 
+/* s < 2^24 (box8.c's float rule): converted as int32, one instruction where the uint32
+   conversion takes several on levels without an unsigned one */
 static inline __attribute__((always_inline)) uint8_t round_scaled(uint32_t s, float scale) {
-    float v = (float)s * scale;
+    float v = (float)(int32_t)s * scale;
     v = v > 255.0f ? 255.0f : v;
     /* round half to even: exact for 0 <= v < 2^22 under the default rounding mode */
     return (uint8_t)(int32_t)((v + 12582912.0f) - 12582912.0f);
@@ -189,7 +191,11 @@ static void rule_round(const uint32_t *restrict s, uint8_t *restrict dst, size_t
     for (size_t x = 0; x < n; x++) dst[x] = round_scaled(s[x], scale);
 }
 
-/* Doubling step of the sparse table: dst[x] = a[x] + a[x + sh], widened to 32 bits. */
+/* Doubling step of the sparse table: dst[x] = a[x] + a[x + sh], in 16 bits (the driver takes
+   it while every sum fits: twice the samples per vector), then widened to 32 bits. */
+static void pair16_16(const uint16_t *restrict a, uint16_t *restrict dst, size_t n, size_t sh) {
+    for (size_t x = 0; x < n; x++) dst[x] = (uint16_t)(a[x] + a[x + sh]);
+}
 static void pair16(const uint16_t *restrict a, uint32_t *restrict dst, size_t n, size_t sh) {
     for (size_t x = 0; x < n; x++) dst[x] = (uint32_t)a[x] + a[x + sh];
 }
@@ -212,5 +218,5 @@ const imfilt_box8_table IMFILT_ISA_TABLE(imfilt_box8) = {
     .vadd = vadd, .vslide = vslide, .hbox8_direct = hbox8_direct,
     .boxsum_u16 = boxsum_u16, .boxsum_u32 = boxsum_u32, .widen = widen,
     .rule_box8 = rule_box8, .rule_round = rule_round,
-    .pair16 = pair16, .pair32 = pair32, .cover16 = cover16, .cover32 = cover32,
+    .pair16_16 = pair16_16, .pair16 = pair16, .pair32 = pair32, .cover16 = cover16, .cover32 = cover32,
 };

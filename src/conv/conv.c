@@ -28,8 +28,6 @@ static size_t tap_weighted(size_t samples, size_t taps) { return samples * (taps
 /* Column tiles keep the kh + 1 rows of a filter2d tile within ~L1 (the correlation reads
    kh * kw taps of them for every output sample). */
 #define FILTER2D_TILE_BYTES (32 * 1024)
-/* Images of the work type up to this size filter through bordered row copies, not in place. */
-#define FILTER2D_DIRECT_MIN_BYTES ((size_t)2 << 20)
 /* Slack after each scratch row: the correlation's last vector reads up to one vector (of the
    widest level) past the row. */
 #define FILTER2D_SLACK_BYTES 64

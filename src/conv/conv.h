@@ -45,6 +45,8 @@ typedef struct imfilt_conv_table {
                       float init, float *dst0, float *dst1, size_t n);
     void (*corr2_f64)(const double *const *rows, size_t kh, size_t kw, size_t C,
                       const double *k, double init, double *dst0, double *dst1, size_t n);
+    /* samples per step of corr / corr2 (a shorter row ends in one step's time) */
+    size_t corr_nb_f32, corr_nb_f64;
 } imfilt_conv_table;
 
 #endif

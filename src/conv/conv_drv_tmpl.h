@@ -326,165 +326,106 @@ typedef struct {
     size_t kh, kw, ay, ax;
     W delta, cval;
     int border;
-    size_t tw, row_len;     /* column tile, scratch row length */
+    int direct;             /* the image and the output are W: no conversion passes */
+    size_t tw, row_len;     /* column tile (pixels), scratch row length (samples) */
     size_t eL, pm;          /* direct: the in-place columns [eL, eL + pm) */
     imfilt_out_rule rule;   /* converted: the output rule */
 } filter2d_job_@WS@;
 
-/* filter2d on an image of the work type itself (float32 with float, float64 with double):
-   no conversion passes. Output columns whose taps stay inside the image (a multiple of the
-   micro-kernel width) read the source rows in place and write the destination row in place;
-   only the few edge columns go through bordered copies. Every sample takes the same
-   correlation loop, so the split never changes a value. */
-static int filter2d_direct_strip_@WS@(void *job_, size_t y0, size_t y1, int tid, int *status) {
-    const filter2d_job_@WS@ *job = job_;
+/* One thread's scratch: a ring of kh + 1 bordered rows, a row of cval, two output rows. */
+typedef struct {
+    W *ring, *const_row, *acc, *acc1;
+    const W **slot, **rows;
+} filter2d_scratch_@WS@;
+
+/* Output rows [y0, y1) of the output pixels [x0, x1), two rows per correlation (corr2).
+   in_place: every tap of these pixels is inside the image row, so the rows are read in the
+   source itself; else each input row is copied once per tile, bordered, into the ring.
+   Direct jobs correlate straight into the destination, the others into acc and then through
+   the separable table's output rule. Every sample takes the same correlation loop, so the
+   tiling never changes a value. */
+static void filter2d_tile_@WS@(const filter2d_job_@WS@ *job, filter2d_scratch_@WS@ *s,
+                               size_t y0, size_t y1, size_t x0, size_t x1, int in_place) {
     const imfilt_image *src = job->src, *dst = job->dst;
-    const imfilt_separable_table *KK = job->KK;
     const imfilt_conv_table *T = job->T;
-    const size_t H = src->height, C = src->channels, width = src->width;
-    const size_t kh = job->kh, kw = job->kw, ay = job->ay, ax = job->ax, row_len = job->row_len;
-    const size_t eL = job->eL, pm = job->pm, tw = job->tw;
+    const size_t H = src->height, C = src->channels;
+    const size_t kh = job->kh, kw = job->kw, ay = job->ay, ax = job->ax, nring = kh + 1;
+    const size_t row_len = job->row_len, m = (x1 - x0) * C, esz = imfilt_dtype_size(dst->dtype);
     const W *k = job->k;
     const W delta = job->delta, cval = job->cval;
-    const int border = job->border;
-    (void)tid;
-    W *mem = calloc((kh + 1) * row_len, sizeof(W));
-    const W **rows = malloc((kh + 1) * sizeof(W *));
-    if (!mem || !rows) {
-        free(mem);
-        free((void *)rows);
-        return IMFILT_ENOMEM;
-    }
-    W *bord = mem, *const_row = mem + kh * row_len;
-    for (size_t i = 0; i < row_len; i++) const_row[i] = cval;
-    for (size_t t0 = 0; t0 < pm; t0 += tw) {
-        if (imfilt_stopped(status)) break;
-        const size_t t1 = t0 + tw < pm ? t0 + tw : pm;
-        for (size_t y = y0; y < y1; y += 2) {
-            const size_t nrows = y + 1 < y1 ? kh + 1 : kh;
+    const int border = job->border, direct = job->direct;
+    const W **slot = s->slot, **rows = s->rows;
+    /* virtual input row iy lives in ring slot iy mod (kh + 1) */
+    ptrdiff_t next = (ptrdiff_t)y0 - (ptrdiff_t)ay;
+    for (size_t y = y0; y < y1; y += 2) {
+        const size_t nrows = y + 1 < y1 ? kh + 1 : kh;
+        const ptrdiff_t first = (ptrdiff_t)y - (ptrdiff_t)ay, last = first + (ptrdiff_t)nrows - 1;
+        if (in_place) {
             for (size_t j = 0; j < nrows; j++) {
-                const ptrdiff_t sy = imfilt_border_index((ptrdiff_t)(y + j) - (ptrdiff_t)ay,
-                                                         (ptrdiff_t)H, border);
-                rows[j] = sy < 0 ? const_row
+                const ptrdiff_t sy = imfilt_border_index(first + (ptrdiff_t)j, (ptrdiff_t)H, border);
+                rows[j] = sy < 0 ? s->const_row
                                  : (const W *)((const char *)src->data + sy * src->row_stride) +
-                                       (eL - ax + t0) * C;
+                                       (x0 - ax) * C;
             }
-            W *d0 = (W *)((char *)dst->data + (ptrdiff_t)y * dst->row_stride) + (eL + t0) * C;
-            if (nrows == kh + 1) {
-                W *d1 = (W *)((char *)d0 + dst->row_stride);
-                T->corr2_@WS@(rows, kh, kw, C, k, delta, d0, d1, (t1 - t0) * C);
-            } else {
-                T->corr_@WS@(rows, kh, kw, C, k, delta, d0, (t1 - t0) * C);
+        } else {
+            if (next < first) next = first;
+            for (; next <= last; next++) {
+                const size_t sl = (size_t)imfilt_mod(next, (ptrdiff_t)nring);
+                const ptrdiff_t sy = imfilt_border_index(next, (ptrdiff_t)H, border);
+                if (sy < 0) { slot[sl] = s->const_row; continue; }
+                W *row = s->ring + sl * row_len;
+                bordered_row_@WS@(job->KK, src, row, sy, x0, x1, kw, ax, border, cval);
+                slot[sl] = row;
             }
+            for (size_t j = 0; j < nrows; j++)
+                rows[j] = slot[imfilt_mod(first + (ptrdiff_t)j, (ptrdiff_t)nring)];
+        }
+        char *drow = (char *)dst->data + (ptrdiff_t)y * dst->row_stride + x0 * C * esz;
+        W *d0 = direct ? (W *)drow : s->acc, *d1 = direct ? (W *)(drow + dst->row_stride) : s->acc1;
+        if (nrows == kh + 1) T->corr2_@WS@(rows, kh, kw, C, k, delta, d0, d1, m);
+        else T->corr_@WS@(rows, kh, kw, C, k, delta, d0, m);
+        if (!direct) {
+            job->KK->store_@WS@[dst->dtype](s->acc, drow, m, &job->rule);
+            if (nrows == kh + 1)
+                job->KK->store_@WS@[dst->dtype](s->acc1, drow + dst->row_stride, m, &job->rule);
         }
     }
-    for (size_t y = y0; y < y1; y++) {
-        if ((y - y0) % 8 == 7 && imfilt_stopped(status)) break;
-        W *drow = (W *)((char *)dst->data + (ptrdiff_t)y * dst->row_stride);
-        /* the edges: [0, eL) and [eL + pm, width) from bordered copies */
-        for (int side = 0; side < 2; side++) {
-            const size_t x0 = side ? eL + pm : 0, x1 = side ? width : eL;
-            if (x1 <= x0) continue;
-            for (size_t j = 0; j < kh; j++) {
-                const ptrdiff_t sy = imfilt_border_index((ptrdiff_t)(y + j) - (ptrdiff_t)ay,
-                                                         (ptrdiff_t)H, border);
-                if (sy < 0) { rows[j] = const_row; continue; }
-                W *row = bord + j * row_len;
-                bordered_row_@WS@(KK, src, row, sy, x0, x1, kw, ax, border, cval);
-                rows[j] = row;
-            }
-            T->corr_@WS@(rows, kh, kw, C, k, delta, drow + x0 * C, (x1 - x0) * C);
-        }
-    }
-    free(mem);
-    free((void *)rows);
-    return IMFILT_OK;
 }
 
-static int filter2d_direct_@WS@(filter2d_job_@WS@ *job, int threads) {
-    const imfilt_image *src = job->src;
-    const size_t H = src->height, C = src->channels, width = src->width;
-    const size_t kh = job->kh, kw = job->kw, ax = job->ax;
-    const size_t slack = FILTER2D_SLACK_BYTES / sizeof(W), nb = job->T->gemm_nb_@WS@;
-    const size_t right = kw - 1 - ax;
-    /* pixels [eL, eL + pm) are read in place: their taps cover columns [eL - ax, ...) inside */
-    const size_t eL = ax < width ? ax : width;
-    const size_t inner = width > eL + right ? width - eL - right : 0;
-    const size_t pm = inner / nb * nb;
-    /* in-place columns: column tiles keep kh + 1 source rows of a tile within ~L1 while row
-       pairs walk down the strip */
-    size_t tw = FILTER2D_TILE_BYTES / ((kh + 1) * C * sizeof(W));
-    tw -= tw % nb;
-    if (tw < nb) tw = nb;
-    /* scratch: kh bordered edge rows and one row of cval, O((tile + kw) * kh) */
-    const size_t edge = eL > width - eL - pm ? eL : width - eL - pm;
-    job->eL = eL;
-    job->pm = pm;
-    job->tw = tw;
-    /* the cval row serves tiles of at most min(tw, pm) columns and the edges */
-    const size_t span = tw < pm ? tw : pm;
-    job->row_len = ((edge > span ? edge : span) + kw - 1) * C + slack;
-    const int nt = imfilt_choose_threads(threads, H, tap_weighted(width * C, kh * kw));
-    return imfilt_parallel_rows(H, 1, nt, filter2d_direct_strip_@WS@, job);
-}
-
-/* filter2d of any other image: column tiles of input rows converted to W into a ring of
-   kh + 1 bordered rows, two output rows per correlation, stored through the separable
-   table's output rule. */
-static int filter2d_run_strip_@WS@(void *job_, size_t y0, size_t y1, int tid, int *status) {
+/* One thread's strip (imfilt_parallel_rows) in column tiles. Direct jobs: the in-place
+   columns [eL, eL + pm) in tiles of tw, and the edges [0, eL) and [eL + pm, width) as one
+   bordered tile each; the others: bordered tiles of tw across the row. */
+static int filter2d_strip_@WS@(void *job_, size_t y0, size_t y1, int tid, int *status) {
     const filter2d_job_@WS@ *job = job_;
-    const imfilt_image *src = job->src, *dst = job->dst;
-    const imfilt_separable_table *KK = job->KK;
-    const imfilt_conv_table *T = job->T;
-    const size_t H = src->height, C = src->channels, width = src->width;
-    const size_t kh = job->kh, kw = job->kw, ay = job->ay, ax = job->ax;
-    const size_t slack = FILTER2D_SLACK_BYTES / sizeof(W), nring = kh + 1, tw = job->tw;
-    const size_t tn = tw * C;
-    const size_t row_len = job->row_len, esz = imfilt_dtype_size(dst->dtype);
-    const W *k = job->k;
-    const W delta = job->delta, cval = job->cval;
-    const int border = job->border;
-    const imfilt_out_rule *rule = &job->rule;
+    const size_t width = job->src->width, C = job->src->channels, nring = job->kh + 1;
+    const size_t row_len = job->row_len, tw = job->tw;
+    const size_t slack = FILTER2D_SLACK_BYTES / sizeof(W), acc_len = job->direct ? 0 : tw * C + slack;
     (void)tid;
-    W *mem = calloc((nring + 1) * row_len + 2 * (tn + slack), sizeof(W));
+    W *mem = calloc((nring + 1) * row_len + 2 * acc_len, sizeof(W));
     const W **ptrs = malloc(2 * nring * sizeof(W *));
     if (!mem || !ptrs) {
         free(mem);
         free((void *)ptrs);
         return IMFILT_ENOMEM;
     }
-    W *ring = mem, *const_row = mem + nring * row_len, *acc = const_row + row_len;
-    W *acc1 = acc + tn + slack;
-    const W **slot = ptrs, **rows = ptrs + nring;
-    for (size_t i = 0; i < row_len; i++) const_row[i] = cval;
-    for (size_t x0 = 0; x0 < width; x0 += tw) {
-        if (imfilt_stopped(status)) break;
-        const size_t x1 = x0 + tw < width ? x0 + tw : width, m = (x1 - x0) * C;
-        /* virtual input row iy lives in ring slot iy mod kh */
-        ptrdiff_t next = (ptrdiff_t)y0 - (ptrdiff_t)ay;
-        for (size_t y = y0; y < y1; y += 2) {
-            const size_t nrows = y + 1 < y1 ? kh + 1 : kh;
-            const ptrdiff_t first = (ptrdiff_t)y - (ptrdiff_t)ay, last = first + (ptrdiff_t)nrows - 1;
-            if (next < first) next = first;
-            for (; next <= last; next++) {
-                const size_t sl = (size_t)imfilt_mod(next, (ptrdiff_t)nring);
-                const ptrdiff_t sy = imfilt_border_index(next, (ptrdiff_t)H, border);
-                if (sy < 0) { slot[sl] = const_row; continue; }
-                W *row = ring + sl * row_len;
-                bordered_row_@WS@(KK, src, row, sy, x0, x1, kw, ax, border, cval);
-                slot[sl] = row;
-            }
-            for (size_t j = 0; j < nrows; j++)
-                rows[j] = slot[imfilt_mod(first + (ptrdiff_t)j, (ptrdiff_t)nring)];
-            char *drow = (char *)dst->data + (ptrdiff_t)y * dst->row_stride + x0 * C * esz;
-            if (nrows == kh + 1) {
-                T->corr2_@WS@(rows, kh, kw, C, k, delta, acc, acc1, m);
-                KK->store_@WS@[dst->dtype](acc, drow, m, rule);
-                KK->store_@WS@[dst->dtype](acc1, drow + dst->row_stride, m, rule);
-            } else {
-                T->corr_@WS@(rows, kh, kw, C, k, delta, acc, m);
-                KK->store_@WS@[dst->dtype](acc, drow, m, rule);
-            }
+    filter2d_scratch_@WS@ s = {.ring = mem, .const_row = mem + nring * row_len,
+                               .slot = ptrs, .rows = ptrs + nring};
+    s.acc = s.const_row + row_len;
+    s.acc1 = s.acc + acc_len;
+    for (size_t i = 0; i < row_len; i++) s.const_row[i] = job->cval;
+    if (job->direct) {
+        const size_t eL = job->eL, pm = job->pm;
+        if (eL > 0) filter2d_tile_@WS@(job, &s, y0, y1, 0, eL, 0);
+        for (size_t t0 = eL; t0 < eL + pm; t0 += tw) {
+            if (imfilt_stopped(status)) break;
+            filter2d_tile_@WS@(job, &s, y0, y1, t0, t0 + tw < eL + pm ? t0 + tw : eL + pm, 1);
+        }
+        if (eL + pm < width && !imfilt_stopped(status))
+            filter2d_tile_@WS@(job, &s, y0, y1, eL + pm, width, 0);
+    } else {
+        for (size_t x0 = 0; x0 < width; x0 += tw) {
+            if (imfilt_stopped(status)) break;
+            filter2d_tile_@WS@(job, &s, y0, y1, x0, x0 + tw < width ? x0 + tw : width, 0);
         }
     }
     free(mem);
@@ -502,14 +443,36 @@ static int filter2d_run_@WS@(const imfilt_image *src, imfilt_image *dst, const d
     filter2d_job_@WS@ job = {
         .KK = imfilt_separable_active(), .T = IMFILT_ISA_ACTIVE(imfilt_conv_table, imfilt_conv),
         .src = src, .dst = dst, .k = k, .kh = kh, .kw = kw, .ay = ay, .ax = ax,
-        .delta = (W)delta, .cval = (W)cval, .border = border};
-    int status;
-    /* images of the work type read in place, unless small enough for cache: there one
-       bordered copy per row (the path below, the same arithmetic) beats the in-place path's
-       per-row edge copies (64x64 float32 3x3: 4 vs 10 us; 512x512 106 vs 133 us) */
-    if (src->dtype == WCODE && dst->dtype == WCODE
-        && H * width * C * sizeof(W) > FILTER2D_DIRECT_MIN_BYTES) {
-        status = filter2d_direct_@WS@(&job, threads);
+        .delta = (W)delta, .cval = (W)cval, .border = border,
+        .direct = src->dtype == WCODE && dst->dtype == WCODE};
+    const size_t slack = FILTER2D_SLACK_BYTES / sizeof(W);
+    if (job.direct) {
+        /* pixels [eL, eL + pm) are read in place: their taps cover columns [eL - ax, ...)
+           inside the row. Both ends are whole correlation steps of P pixels (P * C samples
+           a multiple of the step nb), so the left edge tile is whole steps too and only the
+           right one ends in a partial step; column tiles of tw keep the kh + 1 source rows
+           of a tile within ~L1. */
+        const size_t nb = job.T->corr_nb_@WS@, right = kw - 1 - ax;
+        size_t gcd = nb, r = C;
+        while (r) { const size_t t = gcd % r; gcd = r; r = t; }
+        const size_t P = nb / gcd;
+        size_t tw = FILTER2D_TILE_BYTES / ((kh + 1) * C * sizeof(W));
+        tw -= tw % nb;
+        if (tw < nb) tw = nb;
+        /* a row that fits one tile is one bordered tile: a copy of each input row costs less
+           than walking the rows three times (edge, middle, edge) */
+        size_t eL = width <= tw ? width : (ax + P - 1) / P * P;
+        if (eL > width) eL = width;
+        const size_t inner = width > eL + right ? width - eL - right : 0;
+        const size_t pm = inner / P * P;
+        const size_t edge = eL > width - eL - pm ? eL : width - eL - pm;
+        job.eL = eL;
+        job.pm = pm;
+        job.tw = tw;
+        /* the ring holds the edge tiles; the row of cval stands for rows of any tile: the
+           in-place tiles have at most min(tw, pm) columns (no 33 KB calloc for a small image) */
+        const size_t span = tw < pm ? tw : pm;
+        job.row_len = ((edge > span ? edge : span) + kw - 1) * C + slack;
     } else {
         /* column tiles keep the ring of kh + 1 rows within ~L1 */
         size_t tile_samples = FILTER2D_TILE_BYTES / ((kh + 1) * sizeof(W));
@@ -519,13 +482,13 @@ static int filter2d_run_@WS@(const imfilt_image *src, imfilt_image *dst, const d
         if (tw < 1) tw = 1;
         if (tw >= width || width - tw < kw) tw = width;
         job.tw = tw;
-        job.row_len = (tw + kw - 1) * C + FILTER2D_SLACK_BYTES / sizeof(W);
+        job.row_len = (tw + kw - 1) * C + slack;
         job.rule = (imfilt_out_rule){
             .scale = 1.0, .mode = dst->dtype == IMFILT_F32 || dst->dtype == IMFILT_F64
                                       ? IMFILT_OUT_CAST : IMFILT_OUT_ROUND};
-        const int nt = imfilt_choose_threads(threads, H, tap_weighted(width * C, kh * kw));
-        status = imfilt_parallel_rows(H, 1, nt, filter2d_run_strip_@WS@, &job);
     }
+    const int nt = imfilt_choose_threads(threads, H, tap_weighted(width * C, kh * kw));
+    const int status = imfilt_parallel_rows(H, 1, nt, filter2d_strip_@WS@, &job);
     free(k);
     return status;
 }

@@ -27,6 +27,8 @@ const imfilt_conv_table IMFILT_ISA_TABLE(imfilt_conv) = {
     .name = IMFILT_ISA_LEVEL_NAME,
     .dw_f32 = dw_f32, .gemm_f32 = gemm_f32, .corr_f32 = corr_f32, .corr2_f32 = corr2_f32, .deint2_f32 = deint2_f32,
     .gemm_ocb_f32 = GEMM_OCB, .gemm_nb_f32 = GEMM_NV * IMFILT_VLANES(float),
+    .corr_nb_f32 = 4 * IMFILT_VLANES(float),
     .dw_f64 = dw_f64, .gemm_f64 = gemm_f64, .corr_f64 = corr_f64, .corr2_f64 = corr2_f64, .deint2_f64 = deint2_f64,
     .gemm_ocb_f64 = GEMM_OCB, .gemm_nb_f64 = GEMM_NV * IMFILT_VLANES(double),
+    .corr_nb_f64 = 4 * IMFILT_VLANES(double),
 };

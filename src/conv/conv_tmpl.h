@@ -114,45 +114,82 @@ static void gemm_@WS@(const W *const *ptr, size_t K, const W *wp, const W *bias,
 
 /* ---------------------------------------------------------------------------------------- */
 /* filter2d: direct 2-D correlation over bordered rows (interleaved channels: tap i is i*C
-   samples to the right), four vectors of outputs per step so the FMA chains overlap; the last
-   partial vector reads past the row end into the row's slack and stores what is valid, so every
-   sample takes the same arithmetic. Zero taps are skipped, as OpenCV's filter2D does: a NaN or
-   inf under a zero weight does not reach the output (finite sums are unchanged). `taps` is a
-   constant after inlining. */
-static inline __attribute__((always_inline)) void corr_from_body_@WS@(
+   samples to the right), in steps of four vectors of outputs so that the FMA chains overlap,
+   one or two output rows per step (corr2: each input vector loaded once for both rows; row j
+   serves output 0 with kernel row j and output 1 with kernel row j - 1). A row's last step
+   has 1-4 vectors: the vectors past its end repeat its last one, and the last partial vector
+   reads past the row end into the row's slack and stores what is valid, so every sample takes
+   the same arithmetic, tap by tap in (kernel row, kernel column) order. Zero taps are skipped,
+   as OpenCV's filter2D does: a NaN or inf under a zero weight does not reach the output
+   (finite sums are unchanged). `taps`, `two` and (in the loop) `nv` are constants after
+   inlining. */
+/* The taps of one kernel row over input row `row`: kernel row ka into the a accumulators
+   (when has_a), kb into the b ones (when has_b); has_a, has_b are constants. */
+static inline __attribute__((always_inline)) void corr_row_@WS@(
+        const W *restrict row, const W *ka, const W *kb, size_t kw, size_t C, size_t o1,
+        size_t o2, size_t o3, int skip, int has_a, int has_b, VW *a, VW *b) {
+    for (size_t i = 0; i < kw; i++) {
+        const int use_a = has_a && (!skip || ka[i] != 0), use_b = has_b && (!skip || kb[i] != 0);
+        if (!use_a && !use_b) continue;
+        const W *p = row + i * C;
+        VW v0 = IMFILT_VLOAD(VW, p), v1 = IMFILT_VLOAD(VW, p + o1),
+           v2 = IMFILT_VLOAD(VW, p + o2), v3 = IMFILT_VLOAD(VW, p + o3);
+        if (has_a && has_b) {  /* each load once for both outputs */
+            IMFILT_IN_REG(v0); IMFILT_IN_REG(v1); IMFILT_IN_REG(v2); IMFILT_IN_REG(v3);
+        }
+        if (use_a) {
+            VW kv = IMFILT_VBROADCAST(VW, ka[i]);
+            a[0] += v0 * kv; a[1] += v1 * kv; a[2] += v2 * kv; a[3] += v3 * kv;
+        }
+        if (use_b) {
+            VW kv = IMFILT_VBROADCAST(VW, kb[i]);
+            b[0] += v0 * kv; b[1] += v1 * kv; b[2] += v2 * kv; b[3] += v3 * kv;
+        }
+    }
+}
+
+/* One step at sample x: nv (1-4) vectors of one output row (two = 0: rows[0 .. kh-1]) or of
+   two (rows[0 .. kh]). */
+static inline __attribute__((always_inline)) void corr_step_@WS@(
         const W *const *restrict rows, size_t kh, size_t kw, size_t C, const W *restrict k,
-        W init, W *restrict dst, size_t x, size_t n, conv_taps taps) {
+        W init, W *restrict dst0, W *restrict dst1, size_t x, size_t n, size_t nv, int two,
+        conv_taps taps) {
     const size_t vl = IMFILT_VLANES(W);
     const int skip = taps == CONV_SKIP_ZERO_TAPS;
-    for (; x + 4 * vl <= n; x += 4 * vl) {
-        VW a0 = IMFILT_VBROADCAST(VW, init), a1 = a0, a2 = a0, a3 = a0;
-        for (size_t j = 0; j < kh; j++) {
-            const W *row = rows[j] + x;
-            const W *kj = k + j * kw;
-            for (size_t i = 0; i < kw; i++) {
-                if (skip && kj[i] == 0) continue;
-                VW kv = IMFILT_VBROADCAST(VW, kj[i]);
-                const W *p = row + i * C;
-                a0 += IMFILT_VLOAD(VW, p) * kv;
-                a1 += IMFILT_VLOAD(VW, p + vl) * kv;
-                a2 += IMFILT_VLOAD(VW, p + 2 * vl) * kv;
-                a3 += IMFILT_VLOAD(VW, p + 3 * vl) * kv;
-            }
-        }
-        imfilt_vstore_@WS@(dst + x, a0); imfilt_vstore_@WS@(dst + x + vl, a1);
-        imfilt_vstore_@WS@(dst + x + 2 * vl, a2); imfilt_vstore_@WS@(dst + x + 3 * vl, a3);
+    const size_t o1 = (nv > 1 ? 1 : nv - 1) * vl, o2 = (nv > 2 ? 2 : nv - 1) * vl,
+                 o3 = (nv - 1) * vl;
+    VW a[4], b[4];
+    for (size_t v = 0; v < 4; v++) a[v] = b[v] = IMFILT_VBROADCAST(VW, init);
+    if (!two) {
+        for (size_t j = 0; j < kh; j++)
+            corr_row_@WS@(rows[j] + x, k + j * kw, NULL, kw, C, o1, o2, o3, skip, 1, 0, a, b);
+    } else {
+        corr_row_@WS@(rows[0] + x, k, NULL, kw, C, o1, o2, o3, skip, 1, 0, a, b);
+        for (size_t j = 1; j < kh; j++)
+            corr_row_@WS@(rows[j] + x, k + j * kw, k + (j - 1) * kw, kw, C, o1, o2, o3, skip, 1, 1,
+                          a, b);
+        corr_row_@WS@(rows[kh] + x, NULL, k + (kh - 1) * kw, kw, C, o1, o2, o3, skip, 0, 1, a, b);
     }
-    for (; x < n; x += vl) {
-        VW a = IMFILT_VBROADCAST(VW, init);
-        for (size_t j = 0; j < kh; j++) {
-            const W *row = rows[j] + x;
-            for (size_t i = 0; i < kw; i++)
-                if (!skip || k[j * kw + i] != 0)
-                    a += IMFILT_VLOAD(VW, row + i * C) * IMFILT_VBROADCAST(VW, k[j * kw + i]);
+    for (size_t v = 0; v < nv; v++) {
+        if (x + (v + 1) * vl <= n) {
+            imfilt_vstore_@WS@(dst0 + x + v * vl, a[v]);
+            if (two) imfilt_vstore_@WS@(dst1 + x + v * vl, b[v]);
+        } else {
+            imfilt_vstore_tail_@WS@(dst0 + x + v * vl, a[v], n - x - v * vl);
+            if (two) imfilt_vstore_tail_@WS@(dst1 + x + v * vl, b[v], n - x - v * vl);
         }
-        if (x + vl <= n) imfilt_vstore_@WS@(dst + x, a);
-        else imfilt_vstore_tail_@WS@(dst + x, a, n - x);
     }
+}
+
+static inline __attribute__((always_inline)) void corr_body_@WS@(
+        const W *const *restrict rows, size_t kh, size_t kw, size_t C, const W *restrict k,
+        W init, W *restrict dst0, W *restrict dst1, size_t n, int two, conv_taps taps) {
+    const size_t vl = IMFILT_VLANES(W);
+    size_t x = 0;
+    for (; x + 4 * vl <= n; x += 4 * vl)
+        corr_step_@WS@(rows, kh, kw, C, k, init, dst0, dst1, x, n, 4, two, taps);
+    if (x < n)
+        corr_step_@WS@(rows, kh, kw, C, k, init, dst0, dst1, x, n, (n - x + vl - 1) / vl, two, taps);
 }
 
 /* the kernel has a zero tap (then the correlation leaves the zero taps out) */
@@ -162,79 +199,19 @@ static int has_zero_@WS@(const W *k, size_t n) {
     return 0;
 }
 
-static void corr_from_@WS@(const W *const *restrict rows, size_t kh, size_t kw, size_t C,
-                           const W *restrict k, W init, W *restrict dst, size_t x, size_t n) {
-    if (has_zero_@WS@(k, kh * kw))
-        corr_from_body_@WS@(rows, kh, kw, C, k, init, dst, x, n, CONV_SKIP_ZERO_TAPS);
-    else
-        corr_from_body_@WS@(rows, kh, kw, C, k, init, dst, x, n, CONV_ALL_TAPS);
-}
-
 static void corr_@WS@(const W *const *rows, size_t kh, size_t kw, size_t C, const W *k, W init,
                       W *dst, size_t n) {
-    corr_from_@WS@(rows, kh, kw, C, k, init, dst, 0, n);
+    if (has_zero_@WS@(k, kh * kw))
+        corr_body_@WS@(rows, kh, kw, C, k, init, dst, NULL, n, 0, CONV_SKIP_ZERO_TAPS);
+    else
+        corr_body_@WS@(rows, kh, kw, C, k, init, dst, NULL, n, 0, CONV_ALL_TAPS);
 }
 
-/* filter2d, two output rows per call: a register tile of 2 rows x 4 vectors, each input
-   vector loaded once for both rows (row j serves output 0 with kernel row j and output 1 with
-   kernel row j - 1). rows[0 .. kh]; the same sums, in the same order, as corr. */
-static inline __attribute__((always_inline)) void corr2_body_@WS@(
-        const W *const *restrict rows, size_t kh, size_t kw, size_t C, const W *restrict k,
-        W init, W *restrict dst0, W *restrict dst1, size_t n, conv_taps taps) {
-    const size_t vl = IMFILT_VLANES(W);
-    const int skip = taps == CONV_SKIP_ZERO_TAPS;
-    size_t x = 0;
-    for (; x + 4 * vl <= n; x += 4 * vl) {
-        VW a0 = IMFILT_VBROADCAST(VW, init), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0,
-           b3 = a0;
-        for (size_t j = 0; j <= kh; j++) {
-            const W *row = rows[j] + x;
-            if (j == 0) {
-                for (size_t i = 0; i < kw; i++) {
-                    if (skip && k[i] == 0) continue;
-                    const W *p = row + i * C;
-                    VW ka = IMFILT_VBROADCAST(VW, k[i]);
-                    a0 += IMFILT_VLOAD(VW, p) * ka; a1 += IMFILT_VLOAD(VW, p + vl) * ka;
-                    a2 += IMFILT_VLOAD(VW, p + 2 * vl) * ka; a3 += IMFILT_VLOAD(VW, p + 3 * vl) * ka;
-                }
-            } else if (j == kh) {
-                const W *kb = k + (j - 1) * kw;
-                for (size_t i = 0; i < kw; i++) {
-                    if (skip && kb[i] == 0) continue;
-                    const W *p = row + i * C;
-                    VW kv = IMFILT_VBROADCAST(VW, kb[i]);
-                    b0 += IMFILT_VLOAD(VW, p) * kv; b1 += IMFILT_VLOAD(VW, p + vl) * kv;
-                    b2 += IMFILT_VLOAD(VW, p + 2 * vl) * kv; b3 += IMFILT_VLOAD(VW, p + 3 * vl) * kv;
-                }
-            } else {
-                const W *ka_ = k + j * kw, *kb = k + (j - 1) * kw;
-                for (size_t i = 0; i < kw; i++) {
-                    if (skip && ka_[i] == 0 && kb[i] == 0) continue;
-                    const W *p = row + i * C;
-                    VW v0 = IMFILT_VLOAD(VW, p), v1 = IMFILT_VLOAD(VW, p + vl),
-                       v2 = IMFILT_VLOAD(VW, p + 2 * vl), v3 = IMFILT_VLOAD(VW, p + 3 * vl);
-                    IMFILT_IN_REG(v0); IMFILT_IN_REG(v1); IMFILT_IN_REG(v2); IMFILT_IN_REG(v3);
-                    VW ka = IMFILT_VBROADCAST(VW, ka_[i]), kv = IMFILT_VBROADCAST(VW, kb[i]);
-                    if (!skip || ka_[i] != 0) { a0 += v0 * ka; a1 += v1 * ka; a2 += v2 * ka; a3 += v3 * ka; }
-                    if (!skip || kb[i] != 0) { b0 += v0 * kv; b1 += v1 * kv; b2 += v2 * kv; b3 += v3 * kv; }
-                }
-            }
-        }
-        imfilt_vstore_@WS@(dst0 + x, a0); imfilt_vstore_@WS@(dst0 + x + vl, a1);
-        imfilt_vstore_@WS@(dst0 + x + 2 * vl, a2); imfilt_vstore_@WS@(dst0 + x + 3 * vl, a3);
-        imfilt_vstore_@WS@(dst1 + x, b0); imfilt_vstore_@WS@(dst1 + x + vl, b1);
-        imfilt_vstore_@WS@(dst1 + x + 2 * vl, b2); imfilt_vstore_@WS@(dst1 + x + 3 * vl, b3);
-    }
-    if (x < n) {
-        corr_from_@WS@(rows, kh, kw, C, k, init, dst0, x, n);  /* same arithmetic per sample */
-        corr_from_@WS@(rows + 1, kh, kw, C, k, init, dst1, x, n);
-    }
-}
-
+/* rows[0 .. kh]: dst0 from rows[0 .. kh-1], dst1 from rows[1 .. kh] */
 static void corr2_@WS@(const W *const *restrict rows, size_t kh, size_t kw, size_t C,
                        const W *restrict k, W init, W *restrict dst0, W *restrict dst1, size_t n) {
     if (has_zero_@WS@(k, kh * kw))
-        corr2_body_@WS@(rows, kh, kw, C, k, init, dst0, dst1, n, CONV_SKIP_ZERO_TAPS);
+        corr_body_@WS@(rows, kh, kw, C, k, init, dst0, dst1, n, 1, CONV_SKIP_ZERO_TAPS);
     else
-        corr2_body_@WS@(rows, kh, kw, C, k, init, dst0, dst1, n, CONV_ALL_TAPS);
+        corr_body_@WS@(rows, kh, kw, C, k, init, dst0, dst1, n, 1, CONV_ALL_TAPS);
 }

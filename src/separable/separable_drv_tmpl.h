@@ -72,15 +72,20 @@ static size_t nonzero_taps_@WS@(const double *k, size_t n, int box, double *k_ou
 }
 
 /* One input row (sy < 0: a row of cval) through the row pass into dst: the exact uint16 row
-   pass straight from the uint8 row when the scratch has ext8, else the work-type copy. */
+   pass straight from the uint8 row when the scratch has ext8 (from the image row itself when
+   the tile's taps stay inside it, else from the bordered copy), else the work-type copy. */
 static inline __attribute__((always_inline)) void row_in_@WS@(
         const sep_job_@WS@ *j, sep_scratch_@WS@ *s, ptrdiff_t sy, size_t x0, size_t x1, W *dst) {
     const size_t C = j->src->channels, m = (x1 - x0) * C;
 #if U8_ROWS
     if (s->ext8) {
-        bordered_row_u8(j->K, j->src, s->ext8, sy, x0, x1, j->kw, j->ax, j->border,
-                        (uint8_t)j->cval);
-        j->K->rowconv_u8_f32(s->ext8, j->kx16, j->kw, j->sym16, C, dst, m);
+        const uint8_t *in = s->ext8;
+        if (sy >= 0 && x0 >= j->ax && x1 + j->kw - 1 - j->ax <= j->src->width)
+            in = (const uint8_t *)j->src->data + sy * j->src->row_stride + (x0 - j->ax) * C;
+        else
+            bordered_row_u8(j->K, j->src, s->ext8, sy, x0, x1, j->kw, j->ax, j->border,
+                            (uint8_t)j->cval);
+        j->K->rowconv_u8_f32(in, j->kx16, j->kw, j->sym16, C, dst, m);
         return;
     }
 #endif

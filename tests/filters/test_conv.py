@@ -399,14 +399,15 @@ def test_filter2d_edge_sizes():
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_in_place_and_copied_rows_agree(dtype):
-    """Images of the work type above FILTER2D_DIRECT_MIN_BYTES (2 MiB) are read in place,
-    smaller ones through bordered row copies: the same arithmetic, so the interior of a crop
-    equals the interior of the whole image bit for bit."""
-    img = np.random.default_rng(2).standard_normal((1000, 700)).astype(dtype)
+    """A row of the work type that fits one column tile (FILTER2D_TILE_BYTES over kh + 1
+    rows) is one bordered tile; wider rows are read in place between bordered edge tiles: the
+    same arithmetic, so the interior of a narrow crop equals the interior of the whole image
+    bit for bit (200 columns fit one tile for both kernels and dtypes, 3000 do not)."""
+    img = np.random.default_rng(2).standard_normal((600, 3000)).astype(dtype)
     for k in (K5, K37):
         whole = imfilt.filter2d(img, k, delta=0.5, threads=2)
-        crop = imfilt.filter2d(img[100:300, 200:420], k, delta=0.5, threads=1)
-        assert_identical(crop[4:-4, 4:-4], whole[104:296, 204:416], context=(dtype, k.shape))
+        crop = imfilt.filter2d(img[100:300, 200:400], k, delta=0.5, threads=1)
+        assert_identical(crop[18:-18, 18:-18], whole[118:282, 218:382], context=(dtype, k.shape))
 
 
 def test_separable_detection(photos, monkeypatch):
