@@ -137,9 +137,9 @@ def hog(image: ImageLike, *, win_size: Pair = (128, 64), block_size: Pair = (16,
         block_stride, block larger than the window), an image smaller than a window after
         padding, or a float image holding NaN or inf.
     """
-    return _hog(image, win_size, block_size, block_stride, cell_size, nbins, signed,
-                gamma_correction, win_sigma, l2hys_threshold, win_stride, padding, threads,
-                visualize)
+    return _core.fast_hog(_HOG, image, win_size, block_size, block_stride, cell_size, nbins,
+                          signed, gamma_correction, win_sigma, l2hys_threshold, win_stride,
+                          padding, threads, visualize)
 
 
 # The argument objects of hog's last call and their plan: repeated calls with the same
@@ -206,6 +206,18 @@ def _hog(image, win_size, block_size, block_stride, cell_size, nbins, signed, ga
                           cell_size=params["cell"], signed=bool(params["signed"]))
         return desc, pic
     return desc
+
+
+def _hog_fast_plan(*args):
+    """The fast path's plan of hog's geometry arguments; None when the normaliser refuses
+    them (the handler _hog then raises its own error)."""
+    try:
+        return N.hog_window_plan(*args)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+_HOG = _core.Route(_hog, _hog_fast_plan)
 
 
 # ---------------------------------------------------------------------------- scikit-image

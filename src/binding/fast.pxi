@@ -536,3 +536,115 @@ def fast_gamma(Route route, image, gamma, gain, out, threads):
             _check(st, "lut")
             return res
     return route.slow(image, gamma, gain, out, threads)
+
+
+cdef class _HogPlan:
+    """hog's geometry for one set of argument objects: the C parameters of a window whose
+    blocks are the whole grid, and what decides whether an image is one such window."""
+    cdef tuple args            # the argument objects (all immutable) this plan is for
+    cdef imfilt_hog_params p
+    cdef long long wh, ww, wsy, wsx, py, px, sy, sx
+    cdef cnp.npy_intp length   # floats per descriptor
+
+
+cdef bint _immutable_arg(object v) noexcept:
+    """A number, a bool, None, or a tuple of those: safe to recognise by identity."""
+    cdef object t = type(v)
+    if t is int or t is float or t is bool or v is None:
+        return True
+    if t is not tuple:
+        return False
+    for e in <tuple>v:
+        t = type(e)
+        if not (t is int or t is float or t is bool or e is None):
+            return False
+    return True
+
+
+cdef _HogPlan _hog_plan(Route route, tuple args):
+    """The plan of these argument objects: the last one when they are the same objects, else
+    route.plan's (None when they need the normaliser, or give no one-window parameters)."""
+    cdef _HogPlan hp
+    cdef Py_ssize_t i
+    if route.plans:
+        hp = <_HogPlan>route.plans[0]
+        for i in range(len(args)):
+            if (<tuple>args)[i] is not (<tuple>hp.args)[i]:
+                break
+        else:
+            return hp
+    for a in args:
+        if not _immutable_arg(a):
+            return None
+    built = route.plan(*args)
+    if built is None:
+        return None
+    grid, (wh, ww), (wsy, wsx), _, (py, px), (nbi, nbj), L, window = built
+    if window is None:
+        return None
+    hp = _HogPlan()
+    hp.args, hp.p = args, _hog_params(window)
+    hp.wh, hp.ww, hp.wsy, hp.wsx, hp.py, hp.px = wh, ww, wsy, wsx, py, px
+    hp.sy, hp.sx = grid["block_stride"]
+    hp.length = nbi * nbj * L
+    route.plans[:] = [hp]
+    return hp
+
+
+cdef bint _hog_values_ok(const fast_image *s, bint gamma) noexcept nogil:
+    """N.hog_values accepts the float image: finite, and non-negative under gamma."""
+    cdef size_t y, i, n = s.im.width * s.im.channels
+    cdef const float *f
+    cdef const double *d
+    for y in range(s.im.height):
+        if s.im.dtype == IMFILT_F32:
+            f = <const float *>(<const char *>s.im.data + y * s.im.row_stride)
+            for i in range(n):
+                if not isfinite(f[i]) or (gamma and f[i] < 0):
+                    return False
+        else:
+            d = <const double *>(<const char *>s.im.data + y * s.im.row_stride)
+            for i in range(n):
+                if not isfinite(d[i]) or (gamma and d[i] < 0):
+                    return False
+    return True
+
+
+def fast_hog(Route route, image, win_size, block_size, block_stride, cell_size, nbins, signed_,
+             gamma_correction, win_sigma, l2hys_threshold, win_stride, padding, threads,
+             visualize):
+    """hog of an image that is one detection window whose blocks are the whole grid (the
+    common call: a window crop); route.plan(<the geometry arguments>) -> N.hog_window_plan's
+    plan, or None when they need the normaliser."""
+    cdef fast_image s
+    cdef int nt, st
+    cdef _HogPlan hp
+    cdef cnp.npy_intp dims[2]
+    cdef long long H, W
+    cdef float *d
+    if (visualize is False and _fast_array(image, &s) and s.im.dtype != IMFILT_I16
+            and 0 <= s.im.dtype != IMFILT_I64 and s.im.channels <= 64
+            and _fast_threads(threads, &nt)):
+        hp = _hog_plan(route, (win_size, block_size, block_stride, cell_size, nbins, signed_,
+                               gamma_correction, win_sigma, l2hys_threshold, win_stride,
+                               padding))
+        H, W = s.im.height, s.im.width
+        # the descriptor far below MAX_OUTPUT_BYTES: bounded by the scratch limit, smaller
+        if (hp is not None and hp.length * 4 <= _max_scratch
+                and H + 2 * hp.py >= hp.wh and W + 2 * hp.px >= hp.ww
+                and (H + 2 * hp.py - hp.wh) // hp.wsy == 0
+                and (W + 2 * hp.px - hp.ww) // hp.wsx == 0
+                and (H + 2 * hp.py - hp.wh) // hp.sy == 0
+                and (W + 2 * hp.px - hp.ww) // hp.sx == 0
+                and (s.im.dtype == IMFILT_U8 or s.im.dtype == IMFILT_U16
+                     or _hog_values_ok(&s, hp.p.gamma))):
+            dims[0], dims[1] = 1, hp.length
+            desc = cnp.PyArray_EMPTY(2, dims, cnp.NPY_FLOAT32, 0)
+            d = <float *>cnp.PyArray_DATA(<cnp.ndarray>desc)
+            with nogil:
+                st = imfilt_hog_blocks(&s.im, &hp.p, d, nt)
+            _check(st, "hog_blocks")
+            return desc
+    return route.slow(image, win_size, block_size, block_stride, cell_size, nbins, signed_,
+                      gamma_correction, win_sigma, l2hys_threshold, win_stride, padding, threads,
+                      visualize)

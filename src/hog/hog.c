@@ -119,7 +119,7 @@ typedef struct {
     const float *xwt;
     size_t nbx, nby, ncx, ncy, L, xend, lo, hi, first_tail;
     size_t nbxp, kp;                          /* block columns padded to lanes; P's planes */
-    const float *lut;                         /* uint8 colour: each value's plane value */
+    int split;                                /* uint8 colour: load_u8_split */
     float angle_scale, thresh;
 } hog_cv_job;
 
@@ -164,9 +164,9 @@ static int hog_cv_strip(void *job_, size_t b0, size_t b1, int tid, int *status) 
             if (slot >= 0) {
                 const uint8_t *row = (const uint8_t *)src->data + need[k] * src->row_stride;
                 for (size_t c = 0; c < C; c++) pl[c] = planes + c * pstride;
-                if (job->lut)
-                    tab->load_u8_lut(row, C, job->xmap, xend + 2, job->lo, job->hi,
-                                     -1 - (ptrdiff_t)p->pad_x, job->lut, pl);
+                if (job->split)
+                    tab->load_u8_split(row, C, job->xmap, xend + 2, job->lo, job->hi,
+                                       -1 - (ptrdiff_t)p->pad_x, p->gamma, pl);
                 else
                     tab->load_f32[src->dtype](row, C, job->xmap, xend + 2, job->lo, job->hi,
                                               -1 - (ptrdiff_t)p->pad_x, p->gamma, pl);
@@ -255,16 +255,11 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
     size_t lo = p->pad_x + 1, hi = p->pad_x + 1 + W;
     if (hi > xend + 2) hi = xend + 2;
     if (lo > hi) lo = hi;
-    /* uint8 colour rows through a table: sqrtf of the value as float, or the value */
-    float lut[256];
-    const int use_lut = src->dtype == IMFILT_U8 && C > 1;
-    if (use_lut)
-        for (int v = 0; v < 256; v++) lut[v] = p->gamma ? sqrtf((float)v) : (float)v;
     hog_cv_job job = {
         .tab = tab, .src = src, .p = p, .out = out, .xmap = xmap, .ymap = ymap,
         .yw = yw, .xo = xo, .xn = xn, .xwt = xwt, .nbx = nbx, .nby = nby, .ncx = ncx,
         .ncy = ncy, .L = ncx * ncy * nb, .xend = xend, .lo = lo, .hi = hi, .nbxp = nbxp, .kp = kp,
-        .lut = use_lut ? lut : NULL,
+        .split = src->dtype == IMFILT_U8 && C > 1,
         .first_tail = GW - GW % 4,            /* OpenCV's 4-lane body covers [0, first_tail) */
         .angle_scale = p->signed_gradient ? (float)(nb / (2.0 * 3.14159265358979323846))
                                           : (float)(nb / 3.14159265358979323846),

@@ -54,11 +54,11 @@ typedef struct imfilt_hog_table {
     void (*load_f64[IMFILT_NTYPES])(const void *row, size_t channels, const ptrdiff_t *xmap,
                                     size_t n, size_t lo, size_t hi, ptrdiff_t base, int gamma,
                                     double *const *planes);
-    /* The same for uint8 rows of several channels into float planes through lut (256
-       entries: f of each value), the channels split in one pass over the pixels. */
-    void (*load_u8_lut)(const void *row, size_t channels, const ptrdiff_t *xmap, size_t n,
-                        size_t lo, size_t hi, ptrdiff_t base, const float *lut,
-                        float *const *planes);
+    /* load_f32 of uint8 rows of several channels, the channels split in one pass over the
+       pixels. */
+    void (*load_u8_split)(const void *row, size_t channels, const ptrdiff_t *xmap, size_t n,
+                          size_t lo, size_t hi, ptrdiff_t base, int gamma,
+                          float *const *planes);
     /* OpenCV votes of one gradient row, pixels x < n: up/down[c][x] are the rows above and
        below, mid[c][x - 1 .. x + 1] the row itself. The channel of largest dx^2 + dy^2 wins
        (ties: the lowest channel for x < first_tail, the highest from there on, as OpenCV's

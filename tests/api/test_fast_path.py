@@ -282,3 +282,41 @@ def test_common_calls_take_the_fast_path(image):
     ]
     for i, (fast, public) in enumerate(checks):
         assert_identical(fast, public, equal_nan=True, context=(image, i))
+
+
+_WIN = RNG.integers(0, 256, (32, 24, 3)).astype(np.uint8)
+_HOG_IMAGES = {
+    "gray": _WIN[..., 0].copy(), "rgb": _WIN, "uint16": _WIN.astype(np.uint16) * 200,
+    "float32": _WIN[..., 1].astype(np.float32),
+    "float64 nan": np.where(_WIN[..., 0] > 9, _WIN[..., 0], np.nan),
+    "negative": _WIN[..., 2].astype(np.float64) - 3, "int16": _WIN[..., 0].astype(np.int16),
+    "view": _WIN[:, ::-1, 0], "two windows": RNG.integers(0, 256, (40, 24)).astype(np.uint8),
+    "list": _WIN[..., 0].tolist(),
+}
+_HOG_ARGS = dict(win_size=(32, 24), block_size=(16, 16), block_stride=(8, 8),
+                 cell_size=(8, 8), nbins=9, signed=False, gamma_correction=True, win_sigma=None,
+                 l2hys_threshold=0.2, win_stride=8, padding=(0, 0), threads=1, visualize=False)
+
+
+@pytest.mark.parametrize("image", list(_HOG_IMAGES))
+@pytest.mark.parametrize("change", [{}, dict(gamma_correction=False), dict(padding=4),
+                                    dict(nbins=np.int64(9)), dict(block_stride=(8, 4)),
+                                    dict(win_size=(30, 24)), dict(threads=0),
+                                    dict(cell_size=[8, 8]), dict(signed=True, win_sigma=2.5)])
+def test_hog_fast_path_matches_its_handler(image, change):
+    """hog's fast path (one window whose blocks are the whole grid) against its handler."""
+    from imfilt import features
+    a = dict(_HOG_ARGS, **change)
+    img = _HOG_IMAGES[image]
+
+    def run(call):
+        try:
+            return call()
+        except (TypeError, ValueError) as e:
+            return type(e), str(e)
+    fast = run(lambda: imfilt.hog(img, **a))
+    slow = run(lambda: features._HOG.slow(img, *a.values()))
+    if isinstance(slow, tuple):
+        assert fast == slow
+    else:
+        assert_identical(fast, slow)
