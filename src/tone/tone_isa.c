@@ -3,11 +3,11 @@
      two-source byte permutes (128 table bytes each) and a blend on the index's top bit; an
      entry wider than a byte is looked up plane by plane (its bytes stored as separate
      256-byte tables) and the planes are interleaved back into entries. Per-channel tables
-     (up to 4) blend the channels' lookups by the lane's channel. AVX2 looks bytes up with 16
-     pshufb (one per 16-byte slice of the table) and a blend tree on the index's high nibble.
+     (up to 4) blend the channels' lookups by the lane's channel. AVX2 and NEON look one byte
+     table up, AVX2 with 16 pshufb (one per 16-byte slice of the table) and a blend tree on the
+     index's high nibble, NEON with four 64-entry tbl / tbx (imfilt_vlookup256_u8, vec.h).
      Everything else (uint16 images, per-channel or wide tables on AVX2, the baseline) is a
-     scalar gather (tone_lut_tmpl.h). NEON looks single byte tables up as AVX2 does, with
-     four 64-entry tbl / tbx (imfilt_vlookup256_u8 in src/simd/vec.h).
+     scalar gather (tone_lut_tmpl.h).
    - float32 power: exp2(g * log2(x)) by polynomials; a branch-free portable loop the compiler
      vectorises (baseline, AVX2) and an AVX-512 version with vgetexp/vgetmant/vscalef/vfixupimm
      and a 16-entry vpermps table (see pow_f32 and pow_f32_avx512 for the error bounds). */
