@@ -5,8 +5,9 @@
    baseline SSE2 and for NEON on aarch64, 32 for AVX2, 64 for AVX-512; src/core/isa.h), so
    arithmetic, compares and shuffles written once compile to each ISA's instructions. Where
    the compiler's generic lowering is poor, a helper below has an intrinsic body per level
-   under that level's feature macro and a generic body for every other target (NEON
-   included). Families keep only their own algorithms, never vector plumbing. */
+   under that level's feature macro (x86: SSE2 / SSSE3, AVX2, AVX-512; aarch64: NEON, under
+   IMFILT_NEON) and a generic body for every other target. Families keep only their own
+   algorithms, never vector plumbing. */
 #ifndef IMFILT_SIMD_VEC_H
 #define IMFILT_SIMD_VEC_H
 #include <stddef.h>
@@ -15,6 +16,13 @@
 #include "core/isa.h"
 #if defined(__AVX2__) || defined(__AVX512F__) || defined(__SSE2__)
 #include <immintrin.h>
+#endif
+/* NEON bodies: aarch64, 16-byte level, little-endian (the vector extensions' lane j is then
+   NEON's lane j, which the casts between the two rely on). */
+#if defined(__aarch64__) && defined(__ARM_NEON) && !defined(__ARM_BIG_ENDIAN) && \
+    IMFILT_VEC_BYTES == 16
+#define IMFILT_NEON 1
+#include <arm_neon.h>
 #endif
 
 /* Lanes of element type T in one vector of the level. */
@@ -72,8 +80,9 @@ typedef int32_t imfilt_vi32_a4 __attribute__((vector_size(IMFILT_VEC_BYTES), ali
 #define IMFILT_VMAX(a, b) IMFILT_VSELECT((a) > (b), (a), (b))
 
 /* Integer lane-wise minimum / maximum: one instruction where the level has it (GCC lowers the
-   generic IMFILT_VMIN to a compare and a blend). Elsewhere both select on a < b, so a min / max
-   pair of the same operands (a compare-exchange) shares one compare. */
+   generic IMFILT_VMIN to a compare and a blend). Elsewhere (64-bit lanes below AVX-512, NEON
+   included) both select on a < b, so a min / max pair of the same operands (a compare-exchange)
+   shares one compare. */
 #if IMFILT_VEC_BYTES == 64 && defined(__AVX512BW__)
 #define IMFILT_X86_INT_OP(op, a, b) ((__typeof__(a))_mm512_##op((__m512i)(a), (__m512i)(b)))
 #define IMFILT_HAVE_MIN_U16 1
@@ -94,6 +103,8 @@ typedef int32_t imfilt_vi32_a4 __attribute__((vector_size(IMFILT_VEC_BYTES), ali
 static inline imfilt_vu8 imfilt_vmin_u8(imfilt_vu8 a, imfilt_vu8 b) {
 #ifdef IMFILT_X86_INT_OP
     return IMFILT_X86_INT_OP(min_epu8, a, b);
+#elif defined(IMFILT_NEON)
+    return (__typeof__(a))vminq_u8((uint8x16_t)a, (uint8x16_t)b);
 #else
     return IMFILT_VMIN(a, b);
 #endif
@@ -101,6 +112,8 @@ static inline imfilt_vu8 imfilt_vmin_u8(imfilt_vu8 a, imfilt_vu8 b) {
 static inline imfilt_vu8 imfilt_vmax_u8(imfilt_vu8 a, imfilt_vu8 b) {
 #ifdef IMFILT_X86_INT_OP
     return IMFILT_X86_INT_OP(max_epu8, a, b);
+#elif defined(IMFILT_NEON)
+    return (__typeof__(a))vmaxq_u8((uint8x16_t)a, (uint8x16_t)b);
 #else
     return IMFILT_VSELECT(a < b, b, a);
 #endif
@@ -111,6 +124,8 @@ static inline imfilt_vu16 imfilt_vmin_u16(imfilt_vu16 a, imfilt_vu16 b) {
     return IMFILT_X86_INT_OP(min_epu16, a, b);
 #elif defined(IMFILT_X86_INT_OP)
     return a - IMFILT_X86_INT_OP(subs_epu16, a, b);
+#elif defined(IMFILT_NEON)
+    return (__typeof__(a))vminq_u16((uint16x8_t)a, (uint16x8_t)b);
 #else
     return IMFILT_VMIN(a, b);
 #endif
@@ -120,6 +135,8 @@ static inline imfilt_vu16 imfilt_vmax_u16(imfilt_vu16 a, imfilt_vu16 b) {
     return IMFILT_X86_INT_OP(max_epu16, a, b);
 #elif defined(IMFILT_X86_INT_OP)
     return b + IMFILT_X86_INT_OP(subs_epu16, a, b);
+#elif defined(IMFILT_NEON)
+    return (__typeof__(a))vmaxq_u16((uint16x8_t)a, (uint16x8_t)b);
 #else
     return IMFILT_VSELECT(a < b, b, a);
 #endif
@@ -127,6 +144,8 @@ static inline imfilt_vu16 imfilt_vmax_u16(imfilt_vu16 a, imfilt_vu16 b) {
 static inline imfilt_vi16 imfilt_vmin_i16(imfilt_vi16 a, imfilt_vi16 b) {
 #ifdef IMFILT_X86_INT_OP
     return IMFILT_X86_INT_OP(min_epi16, a, b);
+#elif defined(IMFILT_NEON)
+    return (__typeof__(a))vminq_s16((int16x8_t)a, (int16x8_t)b);
 #else
     return IMFILT_VMIN(a, b);
 #endif
@@ -134,6 +153,8 @@ static inline imfilt_vi16 imfilt_vmin_i16(imfilt_vi16 a, imfilt_vi16 b) {
 static inline imfilt_vi16 imfilt_vmax_i16(imfilt_vi16 a, imfilt_vi16 b) {
 #ifdef IMFILT_X86_INT_OP
     return IMFILT_X86_INT_OP(max_epi16, a, b);
+#elif defined(IMFILT_NEON)
+    return (__typeof__(a))vmaxq_s16((int16x8_t)a, (int16x8_t)b);
 #else
     return IMFILT_VSELECT(a < b, b, a);
 #endif
@@ -141,6 +162,8 @@ static inline imfilt_vi16 imfilt_vmax_i16(imfilt_vi16 a, imfilt_vi16 b) {
 static inline imfilt_vi32 imfilt_vmin_i32(imfilt_vi32 a, imfilt_vi32 b) {
 #if defined(IMFILT_X86_INT_OP) && IMFILT_HAVE_MIN_I32
     return IMFILT_X86_INT_OP(min_epi32, a, b);
+#elif defined(IMFILT_NEON)
+    return (__typeof__(a))vminq_s32((int32x4_t)a, (int32x4_t)b);
 #else
     return IMFILT_VMIN(a, b);
 #endif
@@ -148,6 +171,8 @@ static inline imfilt_vi32 imfilt_vmin_i32(imfilt_vi32 a, imfilt_vi32 b) {
 static inline imfilt_vi32 imfilt_vmax_i32(imfilt_vi32 a, imfilt_vi32 b) {
 #if defined(IMFILT_X86_INT_OP) && IMFILT_HAVE_MIN_I32
     return IMFILT_X86_INT_OP(max_epi32, a, b);
+#elif defined(IMFILT_NEON)
+    return (__typeof__(a))vmaxq_s32((int32x4_t)a, (int32x4_t)b);
 #else
     return IMFILT_VSELECT(a < b, b, a);
 #endif
@@ -174,6 +199,8 @@ static inline imfilt_vu16 imfilt_load_widen_u8(const uint8_t *p) {
     return (imfilt_vu16)_mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)p));
 #elif IMFILT_VEC_BYTES == 32 && defined(__AVX2__)
     return (imfilt_vu16)_mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)p));
+#elif defined(IMFILT_NEON)
+    return (imfilt_vu16)vmovl_u8(vld1_u8(p));
 #else
     return __builtin_convertvector(IMFILT_VLOAD(imfilt_vu8_half, p), imfilt_vu16);
 #endif
@@ -188,6 +215,12 @@ static inline imfilt_vu16 imfilt_mulhi_u16(imfilt_vu16 a, imfilt_vu16 b) {
     return (imfilt_vu16)_mm256_mulhi_epu16((__m256i)a, (__m256i)b);
 #elif IMFILT_VEC_BYTES == 16 && defined(__SSE2__)
     return (imfilt_vu16)_mm_mulhi_epu16((__m128i)a, (__m128i)b);
+#elif defined(IMFILT_NEON)
+    /* two widening multiplies, then the high halves of their 32-bit products */
+    const uint16x8_t a_ = (uint16x8_t)a, b_ = (uint16x8_t)b;
+    const uint32x4_t lo = vmull_u16(vget_low_u16(a_), vget_low_u16(b_));
+    const uint32x4_t hi = vmull_high_u16(a_, b_);
+    return (imfilt_vu16)vuzp2q_u16(vreinterpretq_u16_u32(lo), vreinterpretq_u16_u32(hi));
 #else
     imfilt_vu16 r;
     for (size_t i = 0; i < IMFILT_VLANES(uint16_t); i++)
@@ -198,7 +231,9 @@ static inline imfilt_vu16 imfilt_mulhi_u16(imfilt_vu16 a, imfilt_vu16 b) {
 
 /* ---- Float minimum / maximum in one instruction where the level has it (GCC lowers the
    generic IMFILT_VMIN / IMFILT_VMAX to a compare and a blend); the same rule as those. */
-/* Floats: a < b ? a : b (a > b ? a : b), so the second operand when either is NaN: minps. */
+/* Floats: a < b ? a : b (a > b ? a : b), so the second operand when either is NaN: minps.
+   NEON's fmin / fmax give NaN for a NaN operand and fminnm / fmaxnm the number, neither that
+   rule (nor its choice between -0 and +0), so NEON compares and selects. */
 static inline imfilt_vf32 imfilt_vmin_f32(imfilt_vf32 a, imfilt_vf32 b) {
 #if IMFILT_VEC_BYTES == 64 && defined(__AVX512F__)
     return (imfilt_vf32)_mm512_min_ps((__m512)a, (__m512)b);
@@ -206,6 +241,9 @@ static inline imfilt_vf32 imfilt_vmin_f32(imfilt_vf32 a, imfilt_vf32 b) {
     return (imfilt_vf32)_mm256_min_ps((__m256)a, (__m256)b);
 #elif IMFILT_VEC_BYTES == 16 && defined(__SSE2__)
     return (imfilt_vf32)_mm_min_ps((__m128)a, (__m128)b);
+#elif defined(IMFILT_NEON)
+    const float32x4_t a_ = (float32x4_t)a, b_ = (float32x4_t)b;
+    return (imfilt_vf32)vbslq_f32(vcltq_f32(a_, b_), a_, b_);
 #else
     return IMFILT_VMIN(a, b);
 #endif
@@ -217,6 +255,9 @@ static inline imfilt_vf32 imfilt_vmax_f32(imfilt_vf32 a, imfilt_vf32 b) {
     return (imfilt_vf32)_mm256_max_ps((__m256)a, (__m256)b);
 #elif IMFILT_VEC_BYTES == 16 && defined(__SSE2__)
     return (imfilt_vf32)_mm_max_ps((__m128)a, (__m128)b);
+#elif defined(IMFILT_NEON)
+    const float32x4_t a_ = (float32x4_t)a, b_ = (float32x4_t)b;
+    return (imfilt_vf32)vbslq_f32(vcgtq_f32(a_, b_), a_, b_);
 #else
     return IMFILT_VMAX(a, b);
 #endif
@@ -228,6 +269,9 @@ static inline imfilt_vf64 imfilt_vmin_f64(imfilt_vf64 a, imfilt_vf64 b) {
     return (imfilt_vf64)_mm256_min_pd((__m256d)a, (__m256d)b);
 #elif IMFILT_VEC_BYTES == 16 && defined(__SSE2__)
     return (imfilt_vf64)_mm_min_pd((__m128d)a, (__m128d)b);
+#elif defined(IMFILT_NEON)
+    const float64x2_t a_ = (float64x2_t)a, b_ = (float64x2_t)b;
+    return (imfilt_vf64)vbslq_f64(vcltq_f64(a_, b_), a_, b_);
 #else
     return IMFILT_VMIN(a, b);
 #endif
@@ -239,6 +283,9 @@ static inline imfilt_vf64 imfilt_vmax_f64(imfilt_vf64 a, imfilt_vf64 b) {
     return (imfilt_vf64)_mm256_max_pd((__m256d)a, (__m256d)b);
 #elif IMFILT_VEC_BYTES == 16 && defined(__SSE2__)
     return (imfilt_vf64)_mm_max_pd((__m128d)a, (__m128d)b);
+#elif defined(IMFILT_NEON)
+    const float64x2_t a_ = (float64x2_t)a, b_ = (float64x2_t)b;
+    return (imfilt_vf64)vbslq_f64(vcgtq_f64(a_, b_), a_, b_);
 #else
     return IMFILT_VMAX(a, b);
 #endif
@@ -252,10 +299,34 @@ static inline __mmask64 imfilt_first_lanes_u8(size_t n) {
     return n >= 64 ? ~(__mmask64)0 : ((__mmask64)1 << n) - 1;
 }
 #endif
+#ifdef IMFILT_NEON
+/* NEON has no masked load or store: the n & 7 bytes at p as the low bytes of a 64-bit word, in
+   at most three fixed-size loads (4, 2, 1 bytes), the rest of the word zero. */
+static inline uint64_t imfilt_load_below8(const uint8_t *p, size_t n) {
+    uint64_t w = 0;
+    size_t i = 0;
+    if (n & 4) { uint32_t v; memcpy(&v, p, 4); w = v; i = 4; }
+    if (n & 2) { uint16_t v; memcpy(&v, p + i, 2); w |= (uint64_t)v << (8 * i); i += 2; }
+    if (n & 1) w |= (uint64_t)p[i] << (8 * i);
+    return w;
+}
+/* The low n & 7 bytes of w to p, the same way. */
+static inline void imfilt_store_below8(uint8_t *p, uint64_t w, size_t n) {
+    size_t i = 0;
+    if (n & 4) { uint32_t v = (uint32_t)w; memcpy(p, &v, 4); w >>= 32; i = 4; }
+    if (n & 2) { uint16_t v = (uint16_t)w; memcpy(p + i, &v, 2); w >>= 16; i += 2; }
+    if (n & 1) p[i] = (uint8_t)w;
+}
+#endif
 /* The first min(n, lanes) samples at p, the other lanes zero; nothing past p + n is read. */
 static inline imfilt_vu8 imfilt_vload_tail_u8(const uint8_t *p, size_t n) {
 #if IMFILT_VEC_BYTES == 64 && defined(__AVX512BW__)
     return (imfilt_vu8)_mm512_maskz_loadu_epi8(imfilt_first_lanes_u8(n), p);
+#elif defined(IMFILT_NEON)
+    if (n >= 16) return (imfilt_vu8)vld1q_u8(p);
+    uint64_t lo = imfilt_load_below8(p + (n & 8), n), hi = 0;
+    if (n & 8) { hi = lo; memcpy(&lo, p, 8); }
+    return (imfilt_vu8)vcombine_u64(vcreate_u64(lo), vcreate_u64(hi));
 #else
     return IMFILT_VLOAD_TAIL(imfilt_vu8, p, n < IMFILT_VEC_BYTES ? n : IMFILT_VEC_BYTES);
 #endif
@@ -264,6 +335,11 @@ static inline imfilt_vu8 imfilt_vload_tail_u8(const uint8_t *p, size_t n) {
 static inline void imfilt_vstore_tail_u8(uint8_t *p, imfilt_vu8 v, size_t n) {
 #if IMFILT_VEC_BYTES == 64 && defined(__AVX512BW__)
     _mm512_mask_storeu_epi8(p, imfilt_first_lanes_u8(n), (__m512i)v);
+#elif defined(IMFILT_NEON)
+    if (n >= 16) { vst1q_u8(p, (uint8x16_t)v); return; }
+    uint64_t w = vgetq_lane_u64((uint64x2_t)v, 0);
+    if (n & 8) { memcpy(p, &w, 8); w = vgetq_lane_u64((uint64x2_t)v, 1); }
+    imfilt_store_below8(p + (n & 8), w, n);
 #else
     IMFILT_VSTORE_TAIL(p, v, n < IMFILT_VEC_BYTES ? n : IMFILT_VEC_BYTES);
 #endif
@@ -277,10 +353,14 @@ static inline imfilt_vu8 imfilt_vindex_u8(void) {
     return v;
 }
 /* Two-source byte permute: lane j is byte idx[j] mod 2L of a followed by b (L lanes each),
-   one vpermt2b where the level has it. */
+   one vpermt2b where the level has it, one two-register tbl on NEON. With idx = lanes k, k + 1,
+   ... it is also the byte alignment of the pair (palignr's job; the variable k suits tbl). */
 static inline imfilt_vu8 imfilt_vpermute2_u8(imfilt_vu8 a, imfilt_vu8 idx, imfilt_vu8 b) {
 #if IMFILT_VEC_BYTES == 64 && defined(__AVX512VBMI__)
     return (imfilt_vu8)_mm512_permutex2var_epi8((__m512i)a, (__m512i)idx, (__m512i)b);
+#elif defined(IMFILT_NEON)
+    const uint8x16x2_t ab = {{(uint8x16_t)a, (uint8x16_t)b}};
+    return (imfilt_vu8)vqtbl2q_u8(ab, (uint8x16_t)(idx & 31));
 #else
     const size_t L = IMFILT_VLANES(uint8_t);
     imfilt_vu8 r;
@@ -307,19 +387,32 @@ static inline imfilt_vf32 imfilt_vpermute2_f32(imfilt_vf32 a, imfilt_vi32 idx, i
 #endif
 }
 /* Interleave units of `unit` bytes (1, 2 or 4; a constant): *lo = a0 b0 a1 b1 ... from the
-   low halves of a and b, *hi the same from their high halves. */
+   low halves of a and b, *hi the same from their high halves (NEON: zip1 / zip2). */
 static inline __attribute__((always_inline)) void imfilt_vzip_u8(imfilt_vu8 a, imfilt_vu8 b,
                                                                 size_t unit, imfilt_vu8 *lo,
                                                                 imfilt_vu8 *hi) {
+#ifdef IMFILT_NEON
+    if (unit == 1) {
+        *lo = (imfilt_vu8)vzip1q_u8((uint8x16_t)a, (uint8x16_t)b);
+        *hi = (imfilt_vu8)vzip2q_u8((uint8x16_t)a, (uint8x16_t)b);
+    } else if (unit == 2) {
+        *lo = (imfilt_vu8)vzip1q_u16((uint16x8_t)a, (uint16x8_t)b);
+        *hi = (imfilt_vu8)vzip2q_u16((uint16x8_t)a, (uint16x8_t)b);
+    } else {
+        *lo = (imfilt_vu8)vzip1q_u32((uint32x4_t)a, (uint32x4_t)b);
+        *hi = (imfilt_vu8)vzip2q_u32((uint32x4_t)a, (uint32x4_t)b);
+    }
+#else
     const uint8_t L = (uint8_t)IMFILT_VLANES(uint8_t);
     const imfilt_vu8 j = imfilt_vindex_u8(), u = j / (uint8_t)unit;
     /* byte j of the result: byte j mod unit of unit u / 2 of a (u even) or b (u odd) */
     const imfilt_vu8 idx = (u >> 1) * (uint8_t)unit + j % (uint8_t)unit + (u & 1) * L;
     *lo = imfilt_vpermute2_u8(a, idx, b);
     *hi = imfilt_vpermute2_u8(a, idx + (uint8_t)(L / 2), b);
+#endif
 }
 /* Lane j = t[idx[j]] for a 16-entry table t and indices below 16: one pshufb on the table
-   repeated in every 16-byte block where the level has it. */
+   repeated in every 16-byte block where the level has it, one tbl on NEON. */
 static inline imfilt_vu8 imfilt_vlookup16_u8(const uint8_t *t, imfilt_vu8 idx) {
 #if IMFILT_VEC_BYTES == 64 && defined(__AVX512BW__)
     return (imfilt_vu8)_mm512_shuffle_epi8(
@@ -329,9 +422,42 @@ static inline imfilt_vu8 imfilt_vlookup16_u8(const uint8_t *t, imfilt_vu8 idx) {
         _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)t)), (__m256i)idx);
 #elif IMFILT_VEC_BYTES == 16 && defined(__SSSE3__)
     return (imfilt_vu8)_mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)t), (__m128i)idx);
+#elif defined(IMFILT_NEON)
+    return (imfilt_vu8)vqtbl1q_u8(vld1q_u8(t), (uint8x16_t)idx);
 #else
     imfilt_vu8 r;
     for (size_t j = 0; j < IMFILT_VLANES(uint8_t); j++) r[j] = t[idx[j] & 15];
+    return r;
+#endif
+}
+/* Lane j = t[idx[j]] for a 256-entry table t. */
+static inline imfilt_vu8 imfilt_vlookup256_u8(const uint8_t *t, imfilt_vu8 idx) {
+#if IMFILT_VEC_BYTES == 32 && defined(__AVX2__)
+    /* 16 pshufb look the low nibble up in every 16-byte slice of t, then a tree of 15 blends
+       picks the slice by the index's bits 4, 5, 6, 7, each shifted up to bit 7, the bit the
+       blends read (the 16-bit shifts carry bits into the next byte's low bits, which nothing
+       reads) */
+    const imfilt_vu8 lo = idx & 0x0f;
+    const imfilt_vu16 w = (imfilt_vu16)idx;
+    const imfilt_vi8 b4 = (imfilt_vi8)(w << 3), b5 = (imfilt_vi8)(w << 2), b6 = (imfilt_vi8)(w << 1),
+                     b7 = (imfilt_vi8)idx;
+    imfilt_vu8 s[16];
+    for (size_t k = 0; k < 16; k++) s[k] = imfilt_vlookup16_u8(t + 16 * k, lo);
+    for (size_t k = 0; k < 8; k++) s[k] = IMFILT_VSELECT(b4 < 0, s[2 * k + 1], s[2 * k]);
+    for (size_t k = 0; k < 4; k++) s[k] = IMFILT_VSELECT(b5 < 0, s[2 * k + 1], s[2 * k]);
+    for (size_t k = 0; k < 2; k++) s[k] = IMFILT_VSELECT(b6 < 0, s[2 * k + 1], s[2 * k]);
+    return IMFILT_VSELECT(b7 < 0, s[1], s[0]);
+#elif defined(IMFILT_NEON)
+    /* one four-register tbl per 64 entries; tbx keeps the lanes whose index (less the
+       quarter's start, wrapping) is past its 64 */
+    const uint8x16_t i = (uint8x16_t)idx;
+    uint8x16_t r = vqtbl4q_u8(vld1q_u8_x4(t), i);
+    r = vqtbx4q_u8(r, vld1q_u8_x4(t + 64), vsubq_u8(i, vdupq_n_u8(64)));
+    r = vqtbx4q_u8(r, vld1q_u8_x4(t + 128), vsubq_u8(i, vdupq_n_u8(128)));
+    return (imfilt_vu8)vqtbx4q_u8(r, vld1q_u8_x4(t + 192), vsubq_u8(i, vdupq_n_u8(192)));
+#else
+    imfilt_vu8 r;
+    for (size_t j = 0; j < IMFILT_VLANES(uint8_t); j++) r[j] = t[idx[j]];
     return r;
 #endif
 }
@@ -356,6 +482,11 @@ static inline void imfilt_vstore_tail_f32(float *p, imfilt_vf32 v, size_t n) {
     static const int32_t ones_then_zeros[16] = {-1, -1, -1, -1, -1, -1, -1, -1};
     _mm256_maskstore_ps(p, _mm256_loadu_si256((const __m256i *)(ones_then_zeros + 8 - n)),
                         (__m256)v);
+#elif defined(IMFILT_NEON)
+    const float32x4_t v_ = (float32x4_t)v;
+    if (n & 2) vst1_f32(p, vget_low_f32(v_));
+    if (n == 1) vst1q_lane_f32(p, v_, 0);
+    if (n == 3) vst1q_lane_f32(p + 2, v_, 2);
 #else
     for (size_t i = 0; i < n; i++) p[i] = v[i];
 #endif
@@ -369,6 +500,8 @@ static inline void imfilt_vstore_tail_f64(double *p, imfilt_vf64 v, size_t n) {
     const __m256i m = _mm256_loadu_si256(
         (const __m256i *)(ones_then_zeros + 8 - n * sizeof(double) / sizeof(int32_t)));
     _mm256_maskstore_pd(p, m, (__m256d)v);
+#elif defined(IMFILT_NEON)
+    if (n) vst1q_lane_f64(p, (float64x2_t)v, 0);
 #else
     for (size_t i = 0; i < n; i++) p[i] = v[i];
 #endif

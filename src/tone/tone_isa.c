@@ -3,8 +3,9 @@
      two-source byte permutes (128 table bytes each) and a blend on the index's top bit; an
      entry wider than a byte is looked up plane by plane (its bytes stored as separate
      256-byte tables) and the planes are interleaved back into entries. Per-channel tables
-     (up to 4) blend the channels' lookups by the lane's channel. AVX2 looks bytes up with 16
-     pshufb (one per 16-byte slice of the table) and a blend tree on the index's high nibble.
+     (up to 4) blend the channels' lookups by the lane's channel. AVX2 and NEON look one byte
+     table up, AVX2 with 16 pshufb (one per 16-byte slice of the table) and a blend tree on the
+     index's high nibble, NEON with four 64-entry tbl / tbx (imfilt_vlookup256_u8, vec.h).
      Everything else (uint16 images, per-channel or wide tables on AVX2, the baseline) is a
      scalar gather (tone_lut_tmpl.h).
    - float32 power: exp2(g * log2(x)) by polynomials; a vector version with a 16-entry table
@@ -130,38 +131,22 @@ static inline __attribute__((always_inline)) void lut8_planes(const uint8_t *src
     }
 }
 
-#elif IMFILT_VEC_BYTES == 32 && defined(__AVX2__)
-/* One table of bytes only: per-channel tables would need one pshufb tree per channel,
-   measured slower than the scalar gather (2.6 vs 1.7 ms for 1080p RGB), so they, and wider
-   entries, stay scalar. */
+#elif (IMFILT_VEC_BYTES == 32 && defined(__AVX2__)) || defined(IMFILT_NEON)
+/* One table of bytes only, looked up by imfilt_vlookup256_u8 (AVX2: 16 pshufb and a blend
+   tree; NEON: four tbl / tbx). On AVX2, per-channel tables would need one pshufb tree per
+   channel, measured slower than the scalar gather (2.6 vs 1.7 ms for 1080p RGB), so they, and
+   wider entries, stay scalar; NEON does as AVX2, unmeasured (no ARM machine here). */
 #define TONE_PLANE_BYTES 1
 #define TONE_PLANE_CHANNELS 1
 
-/* pl[idx] for 32 byte indices: 16 pshufb look the low nibble up in every 16-byte slice of the
-   plane, then a tree of 15 blends picks the slice by the index's bits 4, 5, 6, 7, each shifted
-   up to bit 7, the bit the blends read (the 16-bit shifts carry bits into the next byte's low
-   bits, which nothing reads). */
-static inline imfilt_vu8 plane_lookup(imfilt_vu8 idx, const uint8_t *pl) {
-    const imfilt_vu8 lo = idx & 0x0f;
-    const imfilt_vu16 w = (imfilt_vu16)idx;
-    const imfilt_vi8 b4 = (imfilt_vi8)(w << 3), b5 = (imfilt_vi8)(w << 2), b6 = (imfilt_vi8)(w << 1),
-                     b7 = (imfilt_vi8)idx;
-    imfilt_vu8 s[16];
-    for (size_t k = 0; k < 16; k++) s[k] = imfilt_vlookup16_u8(pl + 16 * k, lo);
-    for (size_t k = 0; k < 8; k++) s[k] = IMFILT_VSELECT(b4 < 0, s[2 * k + 1], s[2 * k]);
-    for (size_t k = 0; k < 4; k++) s[k] = IMFILT_VSELECT(b5 < 0, s[2 * k + 1], s[2 * k]);
-    for (size_t k = 0; k < 2; k++) s[k] = IMFILT_VSELECT(b6 < 0, s[2 * k + 1], s[2 * k]);
-    return IMFILT_VSELECT(b7 < 0, s[1], s[0]);
-}
-
-/* One byte table (E == 1, one channel): 32 samples per step, scalar tail. */
+/* One byte table (E == 1, one channel): a vector of samples per step, scalar tail. */
 static inline void lut8_planes(const uint8_t *src, uint8_t *dst, size_t n,
                                const imfilt_lut8_plan *p, const size_t E) {
     (void)E;
     const size_t L = IMFILT_VLANES(uint8_t);
     size_t i = 0;
     for (; i + L <= n; i += L)
-        IMFILT_VSTORE(dst + i, plane_lookup(IMFILT_VLOAD(imfilt_vu8, src + i), p->planes));
+        IMFILT_VSTORE(dst + i, imfilt_vlookup256_u8(p->planes, IMFILT_VLOAD(imfilt_vu8, src + i)));
     for (; i < n; i++) dst[i] = p->planes[src[i]];
 }
 
