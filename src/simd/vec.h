@@ -613,6 +613,15 @@ static inline size_t imfilt_u16x16_prefix_find(imfilt_u16x16 p, imfilt_u16x16 tv
     const __m128i notmax = _mm_minpos_epu16(_mm_xor_si128(h, _mm_set1_epi16(-1)));
     *rest = tv + (imfilt_u16x16)_mm256_broadcastw_epi16(notmax) + 1;
     return b;
+#elif defined(IMFILT_NEON)
+    /* two halves: per-lane compare, the count by a horizontal add, the max kept lane by umaxv */
+    uint16x8x2_t x;
+    memcpy(&x, &p, sizeof x);
+    const uint16x8_t t = vdupq_n_u16(tv[0]);
+    const uint16x8_t l0 = vcleq_u16(x.val[0], t), l1 = vcleq_u16(x.val[1], t);
+    const size_t b = vaddvq_u16(vaddq_u16(vshrq_n_u16(l0, 15), vshrq_n_u16(l1, 15)));
+    *rest = tv - vmaxvq_u16(vmaxq_u16(vandq_u16(x.val[0], l0), vandq_u16(x.val[1], l1)));
+    return b;
 #else
     size_t b = 0;
     uint16_t below = 0;
