@@ -31,7 +31,7 @@ COMMAND_HELP = {
     "run": "a chain of filters: run IN... -o OUT gamma:0.45 median:5",
     "info": "show version, compiler, SIMD levels and threads",
     "demo": "filter a generated sample image; write PNGs and a contact sheet",
-    "bench": "time imfilt against OpenCV and others (--isa, --quick, --json, --plot)",
+    "bench": "time imfilt against OpenCV and others (--isa, --quick, --json)",
 }
 
 
