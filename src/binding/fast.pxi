@@ -441,7 +441,7 @@ cdef enum:
 
 
 def fast_filter2d(Route route, image, kernel, anchor, delta, border, cval, out, threads):
-    """filter2d with a C-contiguous float64 kernel of at most _F2D_TAPS taps, no anchor; a
+    """filter2d with a C-contiguous float64 or float32 kernel of at most _F2D_TAPS taps, no anchor; a
     rank-1 kernel through the separable engine (delta 0), any other through the binding
     `filter2d` (looked up by name, as the normaliser's path does)."""
     cdef fast_image s, d
@@ -459,9 +459,13 @@ def fast_filter2d(Route route, image, kernel, anchor, delta, border, cval, out, 
             and _fast_cval(cval, s.im.dtype, &cv) and _fast_threads(threads, &nt)):
         return route.slow(image, kernel, anchor, delta, border, cval, out, threads)
     ka = <cnp.ndarray>kernel
-    if (cnp.PyArray_NDIM(ka) != 2 or cnp.PyArray_TYPE(ka) != cnp.NPY_FLOAT64
-            or not cnp.PyArray_ISNOTSWAPPED(ka) or not cnp.PyArray_IS_C_CONTIGUOUS(ka)
-            or not cnp.PyArray_ISALIGNED(ka)):
+    if (cnp.PyArray_NDIM(ka) != 2 or not cnp.PyArray_ISNOTSWAPPED(ka)
+            or not cnp.PyArray_IS_C_CONTIGUOUS(ka) or not cnp.PyArray_ISALIGNED(ka)):
+        return route.slow(image, kernel, anchor, delta, border, cval, out, threads)
+    if cnp.PyArray_TYPE(ka) == cnp.NPY_FLOAT32:
+        # cv2 users' usual kernel type: widened exactly, as the normaliser does
+        ka = <cnp.ndarray>cnp.PyArray_Cast(ka, cnp.NPY_FLOAT64)
+    elif cnp.PyArray_TYPE(ka) != cnp.NPY_FLOAT64:
         return route.slow(image, kernel, anchor, delta, border, cval, out, threads)
     kh, kw = cnp.PyArray_DIMS(ka)[0], cnp.PyArray_DIMS(ka)[1]
     if kh < 1 or kw < 1 or kh * kw > _F2D_TAPS or not _fits(&s, kh, kw):
@@ -486,7 +490,7 @@ def fast_filter2d(Route route, image, kernel, anchor, delta, border, cval, out, 
     else:
         res = _fast_out(out, &s, s.typenum, &d)
         if res is not None:
-            filter2d(image, res, kernel, kh // 2, kw // 2, dl, b, cv, nt)
+            filter2d(image, res, ka, kh // 2, kw // 2, dl, b, cv, nt)
     if res is None:
         return route.slow(image, kernel, anchor, delta, border, cval, out, threads)
     return res

@@ -320,3 +320,25 @@ def test_hog_fast_path_matches_its_handler(image, change):
         assert fast == slow
     else:
         assert_identical(fast, slow)
+
+
+def test_filter2d_float32_kernel_equals_its_float64_widening():
+    """float32 kernels (cv2 users' usual type) take the fast path widened exactly: the same
+    result as the float64 kernel, and the normaliser's error for a non-finite one."""
+    import numpy as np
+    import imfilt
+    rng = np.random.default_rng(4)
+    for dtype in (np.uint8, np.float32):
+        img = (rng.random((37, 29)) * 255).astype(dtype)
+        for shape in ((3, 3), (1, 5), (5, 1)):
+            k = rng.standard_normal(shape).astype(np.float32)
+            a = imfilt.filter2d(img, k, delta=0.25 if shape == (3, 3) else 0.0)
+            b = imfilt.filter2d(img, k.astype(np.float64), delta=0.25 if shape == (3, 3) else 0.0)
+            assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
+    bad = np.ones((3, 3), np.float32)
+    bad[1, 1] = np.nan
+    with pytest.raises(ValueError) as e32:
+        imfilt.filter2d(img, bad)
+    with pytest.raises(ValueError) as e64:
+        imfilt.filter2d(img, bad.astype(np.float64))
+    assert str(e32.value) == str(e64.value)
