@@ -666,13 +666,16 @@ static inline size_t imfilt_u16x16_prefix_find(imfilt_u16x16 p, imfilt_u16x16 tv
 }
 
 /* Keep a loaded vector in a register: an empty asm that claims to change v, so GCC cannot
-   fold the load into every instruction using it (which reloads it once per use). */
+   fold the load into every instruction using it (which reloads it once per use), nor fuse
+   the product that made v into a later addition. */
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 #if defined(__AVX512F__)
 #define IMFILT_IN_REG(v) __asm__("" : "+v"(v))
 #else
 #define IMFILT_IN_REG(v) __asm__("" : "+x"(v))
 #endif
+#elif defined(__GNUC__) && defined(__aarch64__)
+#define IMFILT_IN_REG(v) __asm__("" : "+w"(v))
 #else
 #define IMFILT_IN_REG(v) ((void)0)
 #endif
