@@ -142,8 +142,12 @@ static void sep_tile_@WS@(const sep_job_@WS@ *j, sep_scratch_@WS@ *s, size_t y0,
                                   m * dst_esize);
         if (!box || y == y0 || (restart && y % IMFILT_BOX_RESTART_ROWS == 0)) {
             /* direct column pass; for a box it (re)starts the running sum */
-            for (size_t t = 0; t < nky; t++)
-                ptrs[t] = slot[imfilt_mod(first + (ptrdiff_t)yoff[t], (ptrdiff_t)nring)];
+            /* ring slots without a division per tap: yoff[t] < kh <= nring */
+            const size_t base = (size_t)imfilt_mod(first, (ptrdiff_t)nring);
+            for (size_t t = 0; t < nky; t++) {
+                const size_t sl = base + yoff[t];
+                ptrs[t] = slot[sl < nring ? sl : sl - nring];
+            }
             if (out_is_acc) {  /* the output row is the accumulator: no store pass */
                 K->conv_@WS@(ptrs, ky, nky, symy, (W *)drow, m);
                 continue;
