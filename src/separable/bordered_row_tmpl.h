@@ -24,6 +24,24 @@ static inline void bordered_load_@ES@(const imfilt_separable_table *K, int dtype
 #endif
 }
 
+#ifndef IMFILT_BORDERED_PAD_COL
+#define IMFILT_BORDERED_PAD_COL
+/* imfilt_border_index for a padding column p (outside [0, n)), without its division when
+   one reflection or wrap reaches the row (pads narrower than the row, the usual case) */
+static inline ptrdiff_t bordered_pad_col(ptrdiff_t p, ptrdiff_t n, int border) {
+    if (n > 1 && p >= -(n - 1) && p < 2 * n - 1) {
+        const int left = p < 0;
+        switch (border) {
+        case IMFILT_BORDER_REFLECT101: return left ? -p : 2 * n - 2 - p;
+        case IMFILT_BORDER_REFLECT: return left ? -1 - p : 2 * n - 1 - p;
+        case IMFILT_BORDER_WRAP: return left ? p + n : p - n;
+        default: break;
+        }
+    }
+    return imfilt_border_index(p, n, border);
+}
+#endif
+
 static __attribute__((unused)) void bordered_row_@ES@(const imfilt_separable_table *K,
         const imfilt_image *src, ET *ext, ptrdiff_t sy, size_t x0, size_t x1, size_t kw,
         size_t ax, int border, ET cval) {
@@ -42,8 +60,10 @@ static __attribute__((unused)) void bordered_row_@ES@(const imfilt_separable_tab
     for (ptrdiff_t p = p0; p < p1; p++) {
         if (p >= in0 && p < in1) { p = in1 - 1; continue; }
         ET *d = ext + (size_t)(p - p0) * C;
-        ptrdiff_t col = imfilt_border_index(p, width, border);
+        ptrdiff_t col = bordered_pad_col(p, width, border);
         if (col < 0) for (size_t c = 0; c < C; c++) d[c] = cval;
+        else if (col >= in0 && col < in1)  /* already converted: copy it (no call per pixel) */
+            for (size_t c = 0; c < C; c++) d[c] = ext[(size_t)(col - p0) * C + c];
         else bordered_load_@ES@(K, src->dtype, row + (size_t)col * C * esize, d, C);
     }
 }

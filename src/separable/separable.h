@@ -38,6 +38,10 @@ typedef struct imfilt_separable_table {
        at most 256 (exact in uint16 lanes; the uint8 Gaussian's row pass, rows_u8.h) */
     void (*rowconv_u8_f32)(const uint8_t *ext, const uint16_t *k, size_t ks, int sym,
                            size_t step, float *dst, size_t n);
+    /* dst[x] = floor((sum_j k[j] * rows[j][x] + 2^15) / 2^16) for exact integer sums in
+       [0, 255 * 2^16]: the uint8 Gaussian's column pass and store in one loop (rows_u8.h) */
+    void (*colconv_u8_f32)(const float *const *rows, const float *k, size_t ks, int sym,
+                           uint8_t *dst, size_t n);
 } imfilt_separable_table;
 
 const imfilt_separable_table *imfilt_separable_active(void); /* the active level's table */

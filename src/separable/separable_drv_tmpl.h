@@ -43,6 +43,7 @@ typedef struct {
     size_t tw, ext_len;          /* tile width in pixels; samples of a bordered tile row */
     size_t tail_from;            /* first sample of each row in OpenCV's scalar tail (n: none) */
     int out_is_acc;              /* the column pass writes the output row itself */
+    int col_u8;                  /* U8_ROWS: the column pass stores uint8 itself (colconv_u8) */
     int float_input;
 } sep_job_@WS@;
 
@@ -106,6 +107,7 @@ static void sep_tile_@WS@(const sep_job_@WS@ *j, sep_scratch_@WS@ *s, size_t y0,
     const size_t *yoff = j->yoff;
     const W *ky = j->ky;
     const int border = j->border, box = j->box, symy = j->symy, out_is_acc = j->out_is_acc;
+    const int col_u8 = j->col_u8;
     const int restart = j->box && j->float_input;  /* float box sums restart (separable.c) */
     W *ring = s->ring, *acc = s->acc, *const_row = s->const_row;
     const W **slot = s->slot, **ptrs = s->ptrs;
@@ -140,12 +142,22 @@ static void sep_tile_@WS@(const sep_job_@WS@ *j, sep_scratch_@WS@ *s, size_t y0,
                                   m * dst_esize);
         if (!box || y == y0 || (restart && y % IMFILT_BOX_RESTART_ROWS == 0)) {
             /* direct column pass; for a box it (re)starts the running sum */
-            for (size_t t = 0; t < nky; t++)
-                ptrs[t] = slot[imfilt_mod(first + (ptrdiff_t)yoff[t], (ptrdiff_t)nring)];
+            /* ring slots without a division per tap: yoff[t] < kh <= nring */
+            const size_t base = (size_t)imfilt_mod(first, (ptrdiff_t)nring);
+            for (size_t t = 0; t < nky; t++) {
+                const size_t sl = base + yoff[t];
+                ptrs[t] = slot[sl < nring ? sl : sl - nring];
+            }
             if (out_is_acc) {  /* the output row is the accumulator: no store pass */
                 K->conv_@WS@(ptrs, ky, nky, symy, (W *)drow, m);
                 continue;
             }
+#if U8_ROWS
+            if (col_u8) {
+                K->colconv_u8_f32(ptrs, ky, nky, symy, (uint8_t *)drow, m);
+                continue;
+            }
+#endif
             K->conv_@WS@(ptrs, ky, nky, symy, acc, m);
         } else {
             const W *add = slot[imfilt_mod(last, (ptrdiff_t)nring)];
@@ -263,6 +275,10 @@ static int sep_@WS@(const imfilt_image *src, imfilt_image *dst,
         for (size_t i = 0; i < kw; i++) kx16[i] = (uint16_t)kxd[i];
         j.kx16 = kx16;
         j.sym16 = taps_symmetric(kxd, kw);
+        /* exact integer column sums and the uint8 Gaussian's rule: the column pass may round
+           and store them itself */
+        j.col_u8 = taps_fit_u8(kyd, kh) && rule->mode == IMFILT_OUT_FLOOR_SHIFT &&
+                   rule->bias == 32768.0 && rule->scale == 0x1p-16 && dst->dtype == IMFILT_U8;
     }
 #endif
 

@@ -50,5 +50,5 @@ const imfilt_separable_table IMFILT_ISA_TABLE(imfilt_separable) = {
     .load_u16 = {[IMFILT_U8] = load_u16_u8},
     .store_u16 = {[IMFILT_U8] = store_u16_u8, [IMFILT_I64] = store_u16_i64},
     .conv_u16 = conv_u16, .boxsum_u16 = boxsum_u16, .slide_u16 = slide_u16,
-    .rowconv_u8_f32 = rowconv_u8_f32,
+    .rowconv_u8_f32 = rowconv_u8_f32, .colconv_u8_f32 = colconv_u8_f32,
 };

@@ -229,6 +229,39 @@ static inline imfilt_vu16 imfilt_mulhi_u16(imfilt_vu16 a, imfilt_vu16 b) {
 #endif
 }
 
+/* Four vectors of int32 lanes, each in [0, 255], as one vector of bytes in lane order (a's
+   lanes first): two saturating packs and one lane permute where the level needs it (GCC's
+   narrowing of the four vectors masks and packs twice, then permutes three times). */
+static inline imfilt_vu8 imfilt_pack4_i32_u8(imfilt_vi32 a, imfilt_vi32 b, imfilt_vi32 c,
+                                             imfilt_vi32 d) {
+#if IMFILT_VEC_BYTES == 64 && defined(__AVX512BW__)
+    /* 128-bit lane k then holds the 4-lane chunks k of a, b, c, d */
+    const __m512i abcd = _mm512_packus_epi16(_mm512_packs_epi32((__m512i)a, (__m512i)b),
+                                             _mm512_packs_epi32((__m512i)c, (__m512i)d));
+    const __m512i idx = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    return (imfilt_vu8)_mm512_permutexvar_epi32(idx, abcd);
+#elif IMFILT_VEC_BYTES == 32 && defined(__AVX2__)
+    const __m256i abcd = _mm256_packus_epi16(_mm256_packs_epi32((__m256i)a, (__m256i)b),
+                                             _mm256_packs_epi32((__m256i)c, (__m256i)d));
+    return (imfilt_vu8)_mm256_permutevar8x32_epi32(abcd, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+#elif IMFILT_VEC_BYTES == 16 && defined(__SSE2__)
+    return (imfilt_vu8)_mm_packus_epi16(_mm_packs_epi32((__m128i)a, (__m128i)b),
+                                        _mm_packs_epi32((__m128i)c, (__m128i)d));
+#elif defined(IMFILT_NEON)
+    const int16x8_t ab = vcombine_s16(vqmovn_s32((int32x4_t)a), vqmovn_s32((int32x4_t)b));
+    const int16x8_t cd = vcombine_s16(vqmovn_s32((int32x4_t)c), vqmovn_s32((int32x4_t)d));
+    return (imfilt_vu8)vcombine_u8(vqmovun_s16(ab), vqmovun_s16(cd));
+#else
+    const size_t vl = IMFILT_VLANES(int32_t);
+    imfilt_vu8 r;
+    for (size_t i = 0; i < vl; i++) {
+        r[i] = (uint8_t)a[i]; r[vl + i] = (uint8_t)b[i];
+        r[2 * vl + i] = (uint8_t)c[i]; r[3 * vl + i] = (uint8_t)d[i];
+    }
+    return r;
+#endif
+}
+
 /* ---- Float minimum / maximum in one instruction where the level has it (GCC lowers the
    generic IMFILT_VMIN / IMFILT_VMAX to a compare and a blend); the same rule as those. */
 /* Floats: a < b ? a : b (a > b ? a : b), so the second operand when either is NaN: minps.
@@ -633,13 +666,16 @@ static inline size_t imfilt_u16x16_prefix_find(imfilt_u16x16 p, imfilt_u16x16 tv
 }
 
 /* Keep a loaded vector in a register: an empty asm that claims to change v, so GCC cannot
-   fold the load into every instruction using it (which reloads it once per use). */
+   fold the load into every instruction using it (which reloads it once per use), nor fuse
+   the product that made v into a later addition. */
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 #if defined(__AVX512F__)
 #define IMFILT_IN_REG(v) __asm__("" : "+v"(v))
 #else
 #define IMFILT_IN_REG(v) __asm__("" : "+x"(v))
 #endif
+#elif defined(__GNUC__) && defined(__aarch64__)
+#define IMFILT_IN_REG(v) __asm__("" : "+w"(v))
 #else
 #define IMFILT_IN_REG(v) ((void)0)
 #endif
