@@ -5,7 +5,8 @@
      of negative numbers (the IEEE total order), with every NaN made the positive quiet NaN, so
      NaN sorts above +inf as in numpy.sort and the median of a window is exact.
    - Algorithms (median_path): 3x3 and 5x5 (every dtype) and 7x7 (all but uint8) by SIMD
-     sorting networks on sorted columns; uint8 otherwise by Perreault-Hebert O(1) column
+     sorting networks on sorted columns (uint8 3x3 on rows of >= 512 samples: the MED3 kernels
+     of median_isa.c, straight from the image rows); uint8 otherwise by Perreault-Hebert O(1) column
      histograms; uint16 / int16 / float32 / float64 otherwise by rank transform: each tile of
      the image is sorted once (LSD radix sort), its values are replaced by their dense ranks
      (< 65536), Huang's sliding histogram with two-level counts runs on the ranks and the ranks
@@ -91,7 +92,7 @@ static void cval_key(double cval, int dtype, int mode, void *out) {
 typedef enum {
     MEDIAN_COPY,        /* 1x1 window: the image itself */
     MEDIAN_MED3_DIRECT, /* uint8 3x3, levels with masked byte loads: image rows read in place */
-    MEDIAN_MED3_PADDED, /* uint8 3x3, AVX2: rows read in place, their ends from bordered copies */
+    MEDIAN_MED3_PADDED, /* uint8 3x3, other levels: rows read in place, their ends from bordered copies */
     MEDIAN_NET_INPLACE, /* integer 3x3 / 5x5 / 7x7: networks, columns sorted from the image rows */
     MEDIAN_NET_KEYS,    /* float 3x3 / 5x5 / 7x7: networks on padded rows of integer keys */
     MEDIAN_PH,          /* uint8 larger windows: Perreault-Hebert column histograms */
@@ -277,7 +278,7 @@ static void med3_slot_build(const med_ctx *m, ptrdiff_t r, const uint8_t *crow, 
    rows (about 34 KB at 1080p) stay in cache between its column steps. */
 #define MED3_BAND 16
 
-/* MEDIAN_MED3_PADDED (levels without masked byte loads: AVX2): the kernel reads the image rows
+/* MEDIAN_MED3_PADDED (levels without masked byte loads): the kernel reads the image rows
    in place and only their ends from bordered copies, band by band. The copies of a band's rows
    are made before its middle columns are filtered and read after: read right after being
    written, the narrow stores would stall the kernel's wide loads on store forwarding. Needs

@@ -133,7 +133,7 @@ static void med3_rows_u8(const uint8_t *const *rows, const imf_edge8 *left,
 #define MED3_ROWS_U8 NULL
 #endif
 
-#if defined(__AVX2__) && IMFILT_VEC_BYTES == 32
+#if IMFILT_VEC_BYTES <= 32 /* levels without masked byte loads; the head copy holds 128 bytes */
 /* The 3x3 uint8 median of a band of nout output rows from nout + 2 padded rows (output x of
    band row i reads P[i .. i + 2][x .. x + 2 * step]; P readable one vector past P[n + 2 * step]),
    horizontal first: each input row's three-sample windows are sorted once (low, middle, high)
