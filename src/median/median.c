@@ -5,7 +5,8 @@
      of negative numbers (the IEEE total order), with every NaN made the positive quiet NaN, so
      NaN sorts above +inf as in numpy.sort and the median of a window is exact.
    - Algorithms (median_path): 3x3 and 5x5 (every dtype) and 7x7 (all but uint8) by SIMD
-     sorting networks on sorted columns; uint8 otherwise by Perreault-Hebert O(1) column
+     sorting networks on sorted columns (uint8 3x3 on rows of >= 512 samples: the MED3 kernels
+     of median_isa.c, straight from the image rows); uint8 otherwise by Perreault-Hebert O(1) column
      histograms; uint16 / int16 / float32 / float64 otherwise by rank transform: each tile of
      the image is sorted once (LSD radix sort), its values are replaced by their dense ranks
      (< 65536), Huang's sliding histogram with two-level counts runs on the ranks and the ranks
@@ -91,7 +92,7 @@ static void cval_key(double cval, int dtype, int mode, void *out) {
 typedef enum {
     MEDIAN_COPY,        /* 1x1 window: the image itself */
     MEDIAN_MED3_DIRECT, /* uint8 3x3, levels with masked byte loads: image rows read in place */
-    MEDIAN_MED3_PADDED, /* uint8 3x3, AVX2: rows read in place, their ends from bordered copies */
+    MEDIAN_MED3_PADDED, /* uint8 3x3, other levels: rows read in place, their ends from bordered copies */
     MEDIAN_NET_INPLACE, /* integer 3x3 / 5x5 / 7x7: networks, columns sorted from the image rows */
     MEDIAN_NET_KEYS,    /* float 3x3 / 5x5 / 7x7: networks on padded rows of integer keys */
     MEDIAN_PH,          /* uint8 larger windows: Perreault-Hebert column histograms */
@@ -273,10 +274,15 @@ static void med3_slot_build(const med_ctx *m, ptrdiff_t r, const uint8_t *crow, 
     memset(s->tail + tail_in + C, 0, sizeof s->tail - tail_in - C);
 }
 
-/* MEDIAN_MED3_PADDED (levels without masked byte loads: AVX2): the kernel reads the image rows
-   in place and only their ends from bordered copies. Each row's copies are made one output row
-   before they are read: read right after being written, the narrow stores would stall the
-   kernel's wide loads on store forwarding. Needs n >= 512. */
+/* Output rows per band of MEDIAN_MED3_PADDED: the kernel walks down a band, the band's
+   rows (about 34 KB at 1080p) stay in cache between its column steps. */
+#define MED3_BAND 16
+
+/* MEDIAN_MED3_PADDED (levels without masked byte loads): the kernel reads the image rows
+   in place and only their ends from bordered copies, band by band. The copies of a band's rows
+   are made before its middle columns are filtered and read after: read right after being
+   written, the narrow stores would stall the kernel's wide loads on store forwarding. Needs
+   n >= 512. */
 static int med3_padded_strip(void *job, size_t y0, size_t y1, int tid, int *status) {
     const med_ctx *m = job;
     const size_t C = m->C, n = m->W * C;
@@ -284,26 +290,27 @@ static int med3_padded_strip(void *job, size_t y0, size_t y1, int tid, int *stat
     const uint8_t cv = (uint8_t)m->cval;
     (void)tid;
     uint8_t *crow = malloc(n);
-    med3_slot *slots = malloc(4 * sizeof *slots);
+    med3_slot *slots = malloc((MED3_BAND + 2) * sizeof *slots);
     if (!crow || !slots) { free(crow); free(slots); return IMFILT_ENOMEM; }
     memset(crow, cv, n);
-    const ptrdiff_t base = (ptrdiff_t)y0 - 1; /* virtual row r lives in slot (r - base) % 4 */
-#define SLOT(r) (&slots[(size_t)((ptrdiff_t)(r) - base) & 3])
-    for (ptrdiff_t r = base; r < base + 3; r++) med3_slot_build(m, r, crow, cv, xm, SLOT(r));
-    for (size_t y = y0; y < y1; y++) {
-        if ((y - y0) % 16 == 15 && imfilt_stopped(status)) break;
-        if (y + 2 <= y1) med3_slot_build(m, (ptrdiff_t)y + 2, crow, cv, xm, SLOT(y + 2));
-        const med3_slot *s[3] = {SLOT((ptrdiff_t)y - 1), SLOT(y), SLOT(y + 1)};
-        uint8_t *out = dst_row(m, y);
-        const uint8_t *P[3];
-        for (size_t i = 0; i < 3; i++) P[i] = s[i]->head;
-        m->t->med3_padded_u8(P, C, 64, out);
-        for (size_t i = 0; i < 3; i++) P[i] = s[i]->img - C + 64;
-        m->t->med3_padded_u8(P, C, xm - 64, out + 64);
-        for (size_t i = 0; i < 3; i++) P[i] = s[i]->tail;
-        m->t->med3_padded_u8(P, C, n - xm, out + xm);
+    for (size_t yb = y0; yb < y1; yb += MED3_BAND) {
+        if (yb > y0 && imfilt_stopped(status)) break;
+        const size_t nb = y1 - yb < MED3_BAND ? y1 - yb : MED3_BAND;
+        const uint8_t *P[MED3_BAND + 2];
+        uint8_t *out[MED3_BAND];
+        for (size_t i = 0; i < nb + 2; i++) {
+            med3_slot_build(m, (ptrdiff_t)(yb + i) - 1, crow, cv, xm, &slots[i]);
+            P[i] = slots[i].img - C + 64;
+        }
+        for (size_t i = 0; i < nb; i++) out[i] = dst_row(m, yb + i) + 64;
+        m->t->med3_padded_u8(P, nb, C, xm - 64, out);
+        for (size_t i = 0; i < nb + 2; i++) P[i] = slots[i].head;
+        for (size_t i = 0; i < nb; i++) out[i] -= 64;
+        m->t->med3_padded_u8(P, nb, C, 64, out);
+        for (size_t i = 0; i < nb + 2; i++) P[i] = slots[i].tail;
+        for (size_t i = 0; i < nb; i++) out[i] += xm;
+        m->t->med3_padded_u8(P, nb, C, n - xm, out);
     }
-#undef SLOT
     free(crow);
     free(slots);
     return IMFILT_OK;

@@ -44,10 +44,12 @@ typedef struct imfilt_median_table {
     void (*med3_rows_u8)(const uint8_t *const *rows, const imf_edge8 *left,
                          const imf_edge8 *right, uint8_t cv, size_t step, size_t n,
                          uint8_t *dst);
-    /* The same from 3 border-padded rows P (output x reads P[x .. x + 2 * step], P readable
-       64 bytes past P[n]), step <= med3_padded_max_step: levels without masked byte loads
-       (the driver pads only the rows' ends, see med3_padded_strip). NULL: none. */
-    void (*med3_padded_u8)(const uint8_t *const *P, size_t step, size_t n, uint8_t *dst);
+    /* The same for a band of nout output rows from nout + 2 border-padded rows P (output x
+       of band row i reads P[i .. i + 2][x .. x + 2 * step], P readable 64 bytes past P[n]),
+       step <= med3_padded_max_step: levels without masked byte loads (the driver pads only
+       the rows' ends, see med3_padded_strip). NULL: none. */
+    void (*med3_padded_u8)(const uint8_t *const *P, size_t nout, size_t step, size_t n,
+                           uint8_t *const *dst);
     size_t med3_padded_max_step;
     /* Huang's sliding histogram on 16-bit keys with two-level counts: out[x * ostep] = median
        of the multiset {rows[i][(x + j) * step] taken wts[i] times : i < nrows, j < kw}

@@ -133,70 +133,67 @@ static void med3_rows_u8(const uint8_t *const *rows, const imf_edge8 *left,
 #define MED3_ROWS_U8 NULL
 #endif
 
-#if defined(__AVX2__) && IMFILT_VEC_BYTES == 32
-/* The 3x3 uint8 median from three padded rows (P[x .. x + 2 * step] for output x; P readable
-   64 bytes past the last output), AVX2: each 32-byte vector of each row is loaded and its
-   columns sorted once; the neighbours at +step and +2*step come from the 16-byte lane-crossing
-   permute of the vector and the next one (one per sorted row) and two byte-aligns. The align
-   counts are immediates: one instance per step (channels) 1..4. Same network as mednet3_u8. */
-/* _mm256_alignr_epi8 needs an immediate (clang checks before inlining, GCC after): a switch
-   over the counts the 3x3 kernel uses, which folds away once `k` is a constant. */
-static inline __attribute__((always_inline)) __m256i alignr_bytes_avx2(__m256i hi, __m256i lo,
-                                                                       size_t k) {
-    switch (k) {
-    case 1: return _mm256_alignr_epi8(hi, lo, 1);
-    case 2: return _mm256_alignr_epi8(hi, lo, 2);
-    case 3: return _mm256_alignr_epi8(hi, lo, 3);
-    case 4: return _mm256_alignr_epi8(hi, lo, 4);
-    case 6: return _mm256_alignr_epi8(hi, lo, 6);
-    default: return _mm256_alignr_epi8(hi, lo, 8);
-    }
+#if IMFILT_VEC_BYTES <= 32 /* levels without masked byte loads; the head copy holds 128 bytes */
+/* The 3x3 uint8 median of a band of nout output rows from nout + 2 padded rows (output x of
+   band row i reads P[i .. i + 2][x .. x + 2 * step]; P readable one vector past P[n + 2 * step]),
+   horizontal first: each input row's three-sample windows are sorted once (low, middle, high)
+   and shared by the three output rows that read them; a vector of columns walks down the band
+   with the last rows' sorted windows in registers, two output rows per step sharing their
+   middle pair of rows (med3(max of lows, med3 of middles, min of highs), Paeth): 16 min/max
+   per output vector and no shuffles. Same result as mednet3_u8. */
+static inline imfilt_vu8 med3_vu8(imfilt_vu8 a, imfilt_vu8 b, imfilt_vu8 c) {
+    return imfilt_vmax_u8(imfilt_vmin_u8(a, b), imfilt_vmin_u8(imfilt_vmax_u8(a, b), c));
 }
 
-static inline __attribute__((always_inline)) void med3_padded_avx2(
-        const uint8_t *const *P, const size_t step, size_t n, uint8_t *dst) {
-#define SORT3(a, b, c, l, m, h) do { \
-        __m256i lo_ = _mm256_min_epu8(a, b), hi_ = _mm256_max_epu8(a, b), mid_ = _mm256_max_epu8(lo_, c); \
-        l = _mm256_min_epu8(lo_, c); m = _mm256_min_epu8(mid_, hi_); h = _mm256_max_epu8(mid_, hi_); \
+/* One vector of columns x of the band, walked down; `full`: all its lanes are outputs. */
+static inline __attribute__((always_inline)) void med3_band_walk(
+        const uint8_t *const *P, size_t nout, size_t step, size_t x, size_t n,
+        uint8_t *const *dst, int full) {
+#define HSORT(p, l, m, h) do { \
+        const uint8_t *p_ = (p); \
+        imfilt_vu8 a_ = ld_u8(p_), b_ = ld_u8(p_ + step), c_ = ld_u8(p_ + 2 * step); \
+        imfilt_vu8 lo_ = imfilt_vmin_u8(a_, b_), hi_ = imfilt_vmax_u8(a_, b_); \
+        imfilt_vu8 mid_ = imfilt_vmax_u8(lo_, c_); \
+        l = imfilt_vmin_u8(lo_, c_); m = imfilt_vmin_u8(mid_, hi_); h = imfilt_vmax_u8(mid_, hi_); \
     } while (0)
-#define LOAD3(x, l, m, h) SORT3(_mm256_loadu_si256((const __m256i *)(p0 + (x))), \
-                                _mm256_loadu_si256((const __m256i *)(p1 + (x))), \
-                                _mm256_loadu_si256((const __m256i *)(p2 + (x))), l, m, h)
-    const uint8_t *p0 = P[0], *p1 = P[1], *p2 = P[2];
-    __m256i l0, m0, h0, l1, m1, h1;
-    LOAD3(0, l0, m0, h0);
-    for (size_t x = 0; x < n; x += 32) {
-        LOAD3(x + 32, l1, m1, h1);
-        const __m256i lm = _mm256_permute2x128_si256(l0, l1, 0x21);
-        const __m256i mm = _mm256_permute2x128_si256(m0, m1, 0x21);
-        const __m256i hm = _mm256_permute2x128_si256(h0, h1, 0x21);
-        __m256i l = _mm256_max_epu8(_mm256_max_epu8(l0, alignr_bytes_avx2(lm, l0, step)),
-                                    alignr_bytes_avx2(lm, l0, 2 * step));
-        __m256i h = _mm256_min_epu8(_mm256_min_epu8(h0, alignr_bytes_avx2(hm, h0, step)),
-                                    alignr_bytes_avx2(hm, h0, 2 * step));
-        __m256i a = m0, b = alignr_bytes_avx2(mm, m0, step), c = alignr_bytes_avx2(mm, m0, 2 * step);
-        __m256i md = _mm256_max_epu8(_mm256_min_epu8(a, b), _mm256_min_epu8(_mm256_max_epu8(a, b), c));
-        __m256i r = _mm256_max_epu8(_mm256_min_epu8(l, md), _mm256_min_epu8(_mm256_max_epu8(l, md), h));
-        if (x + 32 <= n) {
-            _mm256_storeu_si256((__m256i *)(dst + x), r);
-        } else {
-            uint8_t last[32];
-            _mm256_storeu_si256((__m256i *)last, r);
-            memcpy(dst + x, last, n - x);
-        }
-        l0 = l1; m0 = m1; h0 = h1;
+#define PUT(d, v) do { if (full) st_u8((d) + x, v); else put_u8(d, x, n, v); } while (0)
+    imfilt_vu8 l0, m0, h0, l1, m1, h1, l2, m2, h2;
+    HSORT(P[0] + x, l0, m0, h0);
+    HSORT(P[1] + x, l1, m1, h1);
+    size_t i = 0;
+    for (; i + 2 <= nout; i += 2) {
+        HSORT(P[i + 2] + x, l2, m2, h2);
+        const imfilt_vu8 lp = imfilt_vmax_u8(l1, l2), hp = imfilt_vmin_u8(h1, h2);
+        const imfilt_vu8 mlo = imfilt_vmin_u8(m1, m2), mhi = imfilt_vmax_u8(m1, m2);
+        PUT(dst[i], med3_vu8(imfilt_vmax_u8(lp, l0), imfilt_vmax_u8(mlo, imfilt_vmin_u8(mhi, m0)),
+                             imfilt_vmin_u8(hp, h0)));
+        HSORT(P[i + 3] + x, l1, m1, h1);
+        PUT(dst[i + 1], med3_vu8(imfilt_vmax_u8(lp, l1),
+                                 imfilt_vmax_u8(mlo, imfilt_vmin_u8(mhi, m1)),
+                                 imfilt_vmin_u8(hp, h1)));
+        l0 = l2; m0 = m2; h0 = h2;
     }
-#undef LOAD3
-#undef SORT3
+    if (i < nout) {
+        HSORT(P[i + 2] + x, l2, m2, h2);
+        PUT(dst[i], med3_vu8(imfilt_vmax_u8(imfilt_vmax_u8(l0, l1), l2), med3_vu8(m0, m1, m2),
+                             imfilt_vmin_u8(imfilt_vmin_u8(h0, h1), h2)));
+    }
+#undef HSORT
+#undef PUT
 }
 
-static void med3_padded_u8(const uint8_t *const *P, size_t step, size_t n, uint8_t *dst) {
-    switch (step) {
-    case 1: med3_padded_avx2(P, 1, n, dst); return;
-    case 2: med3_padded_avx2(P, 2, n, dst); return;
-    case 3: med3_padded_avx2(P, 3, n, dst); return;
-    default: med3_padded_avx2(P, 4, n, dst); return;
+static void med3_padded_u8(const uint8_t *const *P, size_t nout, size_t step, size_t n,
+                           uint8_t *const *dst) {
+    size_t x = 0;
+    for (; x + IMFILT_VLANES(uint8_t) <= n; x += IMFILT_VLANES(uint8_t)) {
+        /* a band's rows are too many streams for the hardware prefetcher: fetch each row's
+           line 512 bytes ahead, once per cache line */
+        if (x % 64 == 0) {
+            for (size_t i = 0; i < nout + 2; i++) __builtin_prefetch(P[i] + x + 512);
+        }
+        med3_band_walk(P, nout, step, x, n, dst, 1);
     }
+    if (x < n) med3_band_walk(P, nout, step, x, n, dst, 0);
 }
 #define MED3_PADDED_U8 med3_padded_u8
 #define MED3_PADDED_MAX_STEP 4
