@@ -523,6 +523,8 @@ static inline imfilt_vf32 imfilt_vfma_f32(imfilt_vf32 a, imfilt_vf32 b, imfilt_v
     return (imfilt_vf32)_mm512_fmadd_ps((__m512)a, (__m512)b, (__m512)c);
 #elif IMFILT_VEC_BYTES == 32 && defined(__AVX2__) && defined(__FMA__)
     return (imfilt_vf32)_mm256_fmadd_ps((__m256)a, (__m256)b, (__m256)c);
+#elif defined(IMFILT_NEON)
+    return (imfilt_vf32)vfmaq_f32((float32x4_t)c, (float32x4_t)a, (float32x4_t)b);
 #else
     imfilt_vf32 r;
     for (size_t i = 0; i < IMFILT_VLANES(float); i++) r[i] = __builtin_fmaf(a[i], b[i], c[i]);
@@ -530,19 +532,24 @@ static inline imfilt_vf32 imfilt_vfma_f32(imfilt_vf32 a, imfilt_vf32 b, imfilt_v
 #endif
 }
 /* The nearest integer, ties to even, for |v| < 2^22 (the generic body adds and subtracts
-   1.5 * 2^23; the x86 bodies round every v). */
+   1.5 * 2^23, which makes the zeros of (-1/2, 0) +0; the x86 and NEON bodies round every v
+   and keep their sign, as the tone family's power allows: its zero n only feeds sums
+   that end up added to a nonzero term or multiplied, where the sign of a zero is lost). */
 static inline imfilt_vf32 imfilt_vround_f32(imfilt_vf32 v) {
 #if IMFILT_VEC_BYTES == 64 && defined(__AVX512F__)
     return (imfilt_vf32)_mm512_roundscale_ps((__m512)v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
 #elif IMFILT_VEC_BYTES == 32 && defined(__AVX__)
     return (imfilt_vf32)_mm256_round_ps((__m256)v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+#elif defined(IMFILT_NEON)
+    return (imfilt_vf32)vrndnq_f32((float32x4_t)v);
 #else
     const imfilt_vf32 big = IMFILT_VSPLAT(imfilt_vf32, 12582912.0f);
     return (v + big) - big;
 #endif
 }
 /* Lane j = t[idx[j]] for a 16-entry float table t and indices 0..15: one vpermps at 64
-   bytes, two and a blend on the index's bit 3 at 32. */
+   bytes, two and a blend on the index's bit 3 at 32, a four-register tbl on NEON (byte
+   4 * idx + k of the 64-byte table). */
 static inline imfilt_vf32 imfilt_vlookup16_f32(const float *t, imfilt_vi32 idx) {
 #if IMFILT_VEC_BYTES == 64 && defined(__AVX512F__)
     return (imfilt_vf32)_mm512_permutexvar_ps((__m512i)idx, _mm512_loadu_ps(t));
@@ -550,6 +557,9 @@ static inline imfilt_vf32 imfilt_vlookup16_f32(const float *t, imfilt_vi32 idx) 
     const __m256 lo = _mm256_permutevar8x32_ps(_mm256_loadu_ps(t), (__m256i)idx);
     const __m256 hi = _mm256_permutevar8x32_ps(_mm256_loadu_ps(t + 8), (__m256i)idx);
     return (imfilt_vf32)_mm256_blendv_ps(lo, hi, (__m256)(idx << 28));
+#elif defined(IMFILT_NEON)
+    const imfilt_vu32 k = ((imfilt_vu32)idx & 15) * 0x04040404u + 0x03020100u;
+    return (imfilt_vf32)vqtbl4q_u8(vld1q_u8_x4((const uint8_t *)t), (uint8x16_t)k);
 #else
     imfilt_vf32 r;
     for (size_t i = 0; i < IMFILT_VLANES(float); i++) r[i] = t[idx[i] & 15];
