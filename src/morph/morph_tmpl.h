@@ -13,18 +13,25 @@
    cache lines (numpy rows sit 32 bytes off a line: every 64-byte access split, measured 1.4x
    slower than AVX2). float32 (SHIFT) at 64 bytes takes short shifts of one row from consecutive
    vectors by the two-source permute PERM (index vectors IT), one load per vector.
+   Floats also get plain instances (ON=pmin / pmax: the bare minps / maxps, no NaN rule),
+   which give the same bits whenever no operand is NaN (PLAIN: the driver takes them for rows
+   that their has_nan, SCAN, finds clean; MT: the type of VT's compares, int where unused).
    Expanded by tools/expand_template.py into morph_instances.h, included once by morph_isa.c.
    instances:
-     ON=min TS=u8  T=uint8_t  VT=uint8_t     OP=IMIN       VOP=IMIN        OPERATION=IMFILT_MORPH_MIN FAST_U8=1 IT=int PERM=none SHIFT=0
-     ON=max TS=u8  T=uint8_t  VT=uint8_t     OP=IMAX       VOP=IMAX        OPERATION=IMFILT_MORPH_MAX FAST_U8=1 IT=int PERM=none SHIFT=0
-     ON=min TS=u16 T=uint16_t VT=uint16_t    OP=IMIN       VOP=IMIN        OPERATION=IMFILT_MORPH_MIN FAST_U8=0 IT=int PERM=none SHIFT=0
-     ON=max TS=u16 T=uint16_t VT=uint16_t    OP=IMAX       VOP=IMAX        OPERATION=IMFILT_MORPH_MAX FAST_U8=0 IT=int PERM=none SHIFT=0
-     ON=min TS=i16 T=int16_t  VT=int16_t     OP=IMIN       VOP=IMIN        OPERATION=IMFILT_MORPH_MIN FAST_U8=0 IT=int PERM=none SHIFT=0
-     ON=max TS=i16 T=int16_t  VT=int16_t     OP=IMAX       VOP=IMAX        OPERATION=IMFILT_MORPH_MAX FAST_U8=0 IT=int PERM=none SHIFT=0
-     ON=min TS=f32 T=float    VT=imfilt_vf32 OP=nanmin_f32 VOP=vnanmin_f32 OPERATION=IMFILT_MORPH_MIN FAST_U8=0 IT=imfilt_vi32 PERM=imfilt_vpermute2_f32 SHIFT=1
-     ON=max TS=f32 T=float    VT=imfilt_vf32 OP=nanmax_f32 VOP=vnanmax_f32 OPERATION=IMFILT_MORPH_MAX FAST_U8=0 IT=imfilt_vi32 PERM=imfilt_vpermute2_f32 SHIFT=1
-     ON=min TS=f64 T=double   VT=imfilt_vf64 OP=nanmin_f64 VOP=vnanmin_f64 OPERATION=IMFILT_MORPH_MIN FAST_U8=0 IT=int PERM=none SHIFT=0
-     ON=max TS=f64 T=double   VT=imfilt_vf64 OP=nanmax_f64 VOP=vnanmax_f64 OPERATION=IMFILT_MORPH_MAX FAST_U8=0 IT=int PERM=none SHIFT=0
+     ON=pmin TS=f32 T=float    VT=imfilt_vf32 OP=IMIN       VOP=imfilt_vmin_f32 OPERATION=IMFILT_MORPH_MIN FAST_U8=0 IT=imfilt_vi32 PERM=imfilt_vpermute2_f32 SHIFT=1 PLAIN=NULL HASNAN=NULL SCAN=1 MT=imfilt_vi32
+     ON=pmax TS=f32 T=float    VT=imfilt_vf32 OP=IMAX       VOP=imfilt_vmax_f32 OPERATION=IMFILT_MORPH_MAX FAST_U8=0 IT=imfilt_vi32 PERM=imfilt_vpermute2_f32 SHIFT=1 PLAIN=NULL HASNAN=NULL SCAN=1 MT=imfilt_vi32
+     ON=pmin TS=f64 T=double   VT=imfilt_vf64 OP=IMIN       VOP=imfilt_vmin_f64 OPERATION=IMFILT_MORPH_MIN FAST_U8=0 IT=int PERM=none SHIFT=0 PLAIN=NULL HASNAN=NULL SCAN=1 MT=imfilt_vi64
+     ON=pmax TS=f64 T=double   VT=imfilt_vf64 OP=IMAX       VOP=imfilt_vmax_f64 OPERATION=IMFILT_MORPH_MAX FAST_U8=0 IT=int PERM=none SHIFT=0 PLAIN=NULL HASNAN=NULL SCAN=1 MT=imfilt_vi64
+     ON=min TS=u8  T=uint8_t  VT=uint8_t     OP=IMIN       VOP=IMIN        OPERATION=IMFILT_MORPH_MIN FAST_U8=1 IT=int PERM=none SHIFT=0 PLAIN=NULL HASNAN=NULL SCAN=0 MT=int
+     ON=max TS=u8  T=uint8_t  VT=uint8_t     OP=IMAX       VOP=IMAX        OPERATION=IMFILT_MORPH_MAX FAST_U8=1 IT=int PERM=none SHIFT=0 PLAIN=NULL HASNAN=NULL SCAN=0 MT=int
+     ON=min TS=u16 T=uint16_t VT=uint16_t    OP=IMIN       VOP=IMIN        OPERATION=IMFILT_MORPH_MIN FAST_U8=0 IT=int PERM=none SHIFT=0 PLAIN=NULL HASNAN=NULL SCAN=0 MT=int
+     ON=max TS=u16 T=uint16_t VT=uint16_t    OP=IMAX       VOP=IMAX        OPERATION=IMFILT_MORPH_MAX FAST_U8=0 IT=int PERM=none SHIFT=0 PLAIN=NULL HASNAN=NULL SCAN=0 MT=int
+     ON=min TS=i16 T=int16_t  VT=int16_t     OP=IMIN       VOP=IMIN        OPERATION=IMFILT_MORPH_MIN FAST_U8=0 IT=int PERM=none SHIFT=0 PLAIN=NULL HASNAN=NULL SCAN=0 MT=int
+     ON=max TS=i16 T=int16_t  VT=int16_t     OP=IMAX       VOP=IMAX        OPERATION=IMFILT_MORPH_MAX FAST_U8=0 IT=int PERM=none SHIFT=0 PLAIN=NULL HASNAN=NULL SCAN=0 MT=int
+     ON=min TS=f32 T=float    VT=imfilt_vf32 OP=nanmin_f32 VOP=vnanmin_f32 OPERATION=IMFILT_MORPH_MIN FAST_U8=0 IT=imfilt_vi32 PERM=imfilt_vpermute2_f32 SHIFT=1 PLAIN=&morph_pmin_f32 HASNAN=has_nan_pmin_f32 SCAN=0 MT=int
+     ON=max TS=f32 T=float    VT=imfilt_vf32 OP=nanmax_f32 VOP=vnanmax_f32 OPERATION=IMFILT_MORPH_MAX FAST_U8=0 IT=imfilt_vi32 PERM=imfilt_vpermute2_f32 SHIFT=1 PLAIN=&morph_pmax_f32 HASNAN=has_nan_pmax_f32 SCAN=0 MT=int
+     ON=min TS=f64 T=double   VT=imfilt_vf64 OP=nanmin_f64 VOP=vnanmin_f64 OPERATION=IMFILT_MORPH_MIN FAST_U8=0 IT=int PERM=none SHIFT=0 PLAIN=&morph_pmin_f64 HASNAN=has_nan_pmin_f64 SCAN=0 MT=int
+     ON=max TS=f64 T=double   VT=imfilt_vf64 OP=nanmax_f64 VOP=vnanmax_f64 OPERATION=IMFILT_MORPH_MAX FAST_U8=0 IT=int PERM=none SHIFT=0 PLAIN=&morph_pmax_f64 HASNAN=has_nan_pmax_f64 SCAN=0 MT=int
 */
 
 /* Samples before d reaches a vector boundary (0 where the loops are scalar). */
@@ -291,12 +298,32 @@ static void hrun_@ON@_@TS@(void *dv, const void *sv, void *t1v, void *t2v, size_
     else op4s_@ON@_@TS@(d, cur, p * step, 2 * p * step, last, n);
 }
 
+#if SCAN
+/* whether any of the n samples is NaN: one compare per vector */
+static int has_nan_@ON@_@TS@(const void *pv, size_t n) {
+    const T *p = pv;
+    const size_t lanes = sizeof(VT) / sizeof(T);
+    MT acc = {0};
+    size_t i = 0;
+    for (; i + lanes <= n; i += lanes) {
+        const VT v = IMFILT_VLOAD(VT, p + i);
+        acc |= v != v;
+    }
+    int any = 0;
+    for (size_t k = 0; k < lanes; k++) any |= acc[k] != 0;
+    for (; i < n; i++) any |= p[i] != p[i];
+    return any;
+}
+#endif
+
 static const imfilt_morph_kernels morph_@ON@_@TS@ = {
     .op2 = op2_@ON@_@TS@,
     .op3 = op3_@ON@_@TS@,
     .opn = opn_@ON@_@TS@,
     .vstep = vstep_@ON@_@TS@,
     .hrun = hrun_@ON@_@TS@,
+    .plain = PLAIN,
+    .has_nan = HASNAN,
 #if FAST_U8 && MORPH_VBMI
     .direct8 = direct8_@ON@_@TS@,
 #endif
