@@ -305,6 +305,11 @@ static int has_nan_@ON@_@TS@(const void *pv, size_t n) {
     const size_t lanes = sizeof(VT) / sizeof(T);
     MT acc = {0};
     size_t i = 0;
+    for (; i + 4 * lanes <= n; i += 4 * lanes) { /* 4 vectors a step: the loop's own cost */
+        const VT v0 = IMFILT_VLOAD(VT, p + i), v1 = IMFILT_VLOAD(VT, p + i + lanes);
+        const VT v2 = IMFILT_VLOAD(VT, p + i + 2 * lanes), v3 = IMFILT_VLOAD(VT, p + i + 3 * lanes);
+        acc |= (v0 != v0) | (v1 != v1) | (v2 != v2) | (v3 != v3);
+    }
     for (; i + lanes <= n; i += lanes) {
         const VT v = IMFILT_VLOAD(VT, p + i);
         acc |= v != v;
