@@ -371,6 +371,34 @@ static inline imfilt_vu8 imfilt_vpermute2_u8(imfilt_vu8 a, imfilt_vu8 idx, imfil
     return r;
 #endif
 }
+/* Bytes s .. s + L - 1 of a followed by b (L lanes each), 0 <= s <= L a constant once
+   inlined: a vector shifted by s bytes out of two consecutive ones, without an unaligned load
+   (half of which split a cache line). AVX2: one lane swap (shared by every s of the pair)
+   and one palignr; NEON: one ext. IMFILT_HAVE_VALIGN says the level has such a body. */
+#if (IMFILT_VEC_BYTES == 32 && defined(__AVX2__)) || defined(IMFILT_NEON)
+#define IMFILT_HAVE_VALIGN 1
+#else
+#define IMFILT_HAVE_VALIGN 0
+#endif
+static inline __attribute__((always_inline)) imfilt_vu8 imfilt_valign_u8(imfilt_vu8 a,
+                                                                         imfilt_vu8 b,
+                                                                         const int s) {
+    if (s == 0) return a;
+    if (s == (int)IMFILT_VLANES(uint8_t)) return b;
+#if IMFILT_VEC_BYTES == 32 && defined(__AVX2__)
+    const __m256i mid = _mm256_permute2x128_si256((__m256i)a, (__m256i)b, 0x21);
+    if (s == 16) return (imfilt_vu8)mid;
+    return (imfilt_vu8)(s < 16 ? _mm256_alignr_epi8(mid, (__m256i)a, s & 15)
+                               : _mm256_alignr_epi8((__m256i)b, mid, s & 15));
+#elif defined(IMFILT_NEON)
+    return (imfilt_vu8)vextq_u8((uint8x16_t)a, (uint8x16_t)b, s & 15);
+#else
+    const size_t L = IMFILT_VLANES(uint8_t);
+    imfilt_vu8 r;
+    for (size_t j = 0; j < L; j++) r[j] = j + (size_t)s < L ? a[j + (size_t)s] : b[j + (size_t)s - L];
+    return r;
+#endif
+}
 /* Two-source float permute: lane j is lane idx[j] mod 2L of a followed by b (L lanes each),
    one vpermt2ps at 64 bytes. */
 static inline imfilt_vf32 imfilt_vpermute2_f32(imfilt_vf32 a, imfilt_vi32 idx, imfilt_vf32 b) {
