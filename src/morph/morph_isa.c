@@ -177,7 +177,7 @@ static inline __attribute__((always_inline)) void direct8_rows(
 #define MORPH_FLOAT_SHIFT 0
 #endif
 
-/* Short gray row taps aligned out of consecutive vectors (taps_align) where that is cheap:
+/* Gray integer row taps aligned out of consecutive vectors (align_tree) where that is cheap:
    AVX2 (AVX-512 has its permute kernels) and NEON. */
 #define MORPH_VALIGN IMFILT_HAVE_VALIGN
 

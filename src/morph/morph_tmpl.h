@@ -171,36 +171,37 @@ static inline size_t op4s_shift_@ON@_@TS@(T *d, const T *a, size_t o1, size_t o2
 #endif
 
 #if MORPH_VALIGN
-/* d[x] = op over a[x .. x + len - 1] (2 <= len <= 6, a constant once inlined) in the operand
-   order of opn's tree, the shifted copies aligned out of consecutive vectors (one load per
-   vector). Whole vectors only, from d's vector boundary on (the head in scalar); returns the
-   count done. Reads a up to the last vector's a[i + 2 * lanes - 1]. */
-static inline __attribute__((always_inline)) size_t taps_align_@ON@_@TS@(T *d, const T *a,
-                                                                          const size_t len,
-                                                                          size_t n) {
-    const size_t lanes = sizeof(WV) / sizeof(T);
+/* d[x] = op over a[x + o_t], t < k (2 <= k <= 6, o_0 = 0, offsets o_t * sizeof(T) <= the
+   vector's bytes; all constants once inlined) in the operand order of opn's tree, the shifted
+   copies aligned out of consecutive vectors (one load per vector). Whole vectors only, from
+   d's vector boundary on (the head in scalar); returns the count done. Reads a up to the
+   last vector's a[i + 2 * lanes - 1]. */
+static inline __attribute__((always_inline)) size_t align_tree_@ON@_@TS@(
+        T *d, const T *a, const size_t k, const size_t o1, const size_t o2, const size_t o3,
+        const size_t o4, const size_t o5, size_t n) {
+    const size_t lanes = sizeof(WV) / sizeof(T), o[6] = {0, o1, o2, o3, o4, o5};
     size_t h = (size_t)(-(uintptr_t)d) % sizeof(WV) / sizeof(T);
     if (n < h + lanes) return 0;
     size_t i = 0;
     for (; i < h; i++) {
-        T x = OP(a[i], a[i + 1]);
-        if (len == 3) x = OP(x, a[i + 2]);
-        if (len >= 4) x = OP(x, OP(a[i + 2], a[i + 3]));
-        if (len == 5) x = OP(x, a[i + 4]);
-        if (len == 6) x = OP(x, OP(a[i + 4], a[i + 5]));
+        T x = OP(a[i], a[i + o1]);
+        if (k == 3) x = OP(x, a[i + o2]);
+        if (k >= 4) x = OP(x, OP(a[i + o2], a[i + o3]));
+        if (k == 5) x = OP(x, a[i + o4]);
+        if (k == 6) x = OP(x, OP(a[i + o4], a[i + o5]));
         d[i] = x;
     }
     WV lo = IMFILT_VLOAD(WV, a + i);
     for (; i + lanes <= n; i += lanes) {
         const WV hi = IMFILT_VLOAD(WV, a + i + lanes);
         WV s[6];
-        for (size_t t = 0; t < len; t++)
-            s[t] = (WV)imfilt_valign_u8((imfilt_vu8)lo, (imfilt_vu8)hi, (int)(t * sizeof(T)));
+        for (size_t t = 0; t < k; t++)
+            s[t] = (WV)imfilt_valign_u8((imfilt_vu8)lo, (imfilt_vu8)hi, (int)(o[t] * sizeof(T)));
         WV x = WOP(s[0], s[1]);
-        if (len == 3) x = WOP(x, s[2]);
-        if (len >= 4) x = WOP(x, WOP(s[2], s[3]));
-        if (len == 5) x = WOP(x, s[4]);
-        if (len == 6) x = WOP(x, WOP(s[4], s[5]));
+        if (k == 3) x = WOP(x, s[2]);
+        if (k >= 4) x = WOP(x, WOP(s[2], s[3]));
+        if (k == 5) x = WOP(x, s[4]);
+        if (k == 6) x = WOP(x, WOP(s[4], s[5]));
         IMFILT_VSTORE(d + i, x);
         lo = hi;
     }
@@ -316,11 +317,11 @@ static void hrun_@ON@_@TS@(void *dv, const void *sv, void *t1v, void *t2v, size_
     if (len >= 2 && len <= 6 && p == 1 && step == 1 && sizeof(T) <= 2) {
         size_t done;
         switch (len) {
-        case 2: done = taps_align_@ON@_@TS@(d, cur, 2, n); break;
-        case 3: done = taps_align_@ON@_@TS@(d, cur, 3, n); break;
-        case 4: done = taps_align_@ON@_@TS@(d, cur, 4, n); break;
-        case 5: done = taps_align_@ON@_@TS@(d, cur, 5, n); break;
-        default: done = taps_align_@ON@_@TS@(d, cur, 6, n); break;
+        case 2: done = align_tree_@ON@_@TS@(d, cur, 2, 1, 0, 0, 0, 0, n); break;
+        case 3: done = align_tree_@ON@_@TS@(d, cur, 3, 1, 2, 0, 0, 0, n); break;
+        case 4: done = align_tree_@ON@_@TS@(d, cur, 4, 1, 2, 3, 0, 0, n); break;
+        case 5: done = align_tree_@ON@_@TS@(d, cur, 5, 1, 2, 3, 4, 0, n); break;
+        default: done = align_tree_@ON@_@TS@(d, cur, 6, 1, 2, 3, 4, 5, n); break;
         }
         d += done; cur += done; n -= done;
     }
@@ -341,6 +342,15 @@ static void hrun_@ON@_@TS@(void *dv, const void *sv, void *t1v, void *t2v, size_
         T *out = (4 * p == len) ? d : nxt;
         size_t m = n + (len - 4 * p) * step;
         if (out != d) m = (m + vs - 1) / vs * vs;
+#if MORPH_VALIGN
+        /* the first two levels of gray integer rows: constant offsets, aligned out of
+           consecutive vectors */
+        if (step == 1 && sizeof(T) <= 2 && p <= 4) {
+            const size_t done = p == 1 ? align_tree_@ON@_@TS@(out, cur, 4, 1, 2, 3, 0, 0, m)
+                                       : align_tree_@ON@_@TS@(out, cur, 4, 4, 8, 12, 0, 0, m);
+            op4s_@ON@_@TS@(out + done, cur + done, sh, 2 * sh, 3 * sh, m - done);
+        } else
+#endif
         op4s_@ON@_@TS@(out, cur, sh, 2 * sh, 3 * sh, m);
         if (out == d) return;
         cur = nxt;
