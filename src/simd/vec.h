@@ -575,7 +575,7 @@ static inline imfilt_vf32 imfilt_vround_f32(imfilt_vf32 v) {
     return (v + big) - big;
 #endif
 }
-/* Lane j = t[idx[j]] for a 16-entry float table t and indices 0..15: one vpermps at 64
+/* Lane j = t[idx[j] & 15] for a 16-entry float table t (bits 0-3 of the index): one vpermps at 64
    bytes, two and a blend on the index's bit 3 at 32, a four-register tbl on NEON (byte
    4 * idx + k of the 64-byte table). */
 static inline imfilt_vf32 imfilt_vlookup16_f32(const float *t, imfilt_vi32 idx) {
