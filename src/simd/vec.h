@@ -385,10 +385,18 @@ static inline __attribute__((always_inline)) imfilt_vu8 imfilt_valign_u8(imfilt_
                                                                          const int s) {
     if (s == 0) return a;
     if (s == (int)IMFILT_VLANES(uint8_t)) return b;
-/* the shifts as literal cases: clang wants the immediate constant before inlining */
+/* clang wants the immediates constant before inlining: the shifts as literal cases there
+   (GCC keeps one expression, since it leaves such a switch unfolded in loops over s) */
 #define IMFILT_VALIGN_CASES(X) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) \
     X(13) X(14) X(15)
-#if IMFILT_VEC_BYTES == 32 && defined(__AVX2__)
+#if IMFILT_VEC_BYTES == 32 && defined(__AVX2__) && !defined(__clang__)
+    const __m256i mid = _mm256_permute2x128_si256((__m256i)a, (__m256i)b, 0x21);
+    if (s == 16) return (imfilt_vu8)mid;
+    return (imfilt_vu8)(s < 16 ? _mm256_alignr_epi8(mid, (__m256i)a, s & 15)
+                               : _mm256_alignr_epi8((__m256i)b, mid, s & 15));
+#elif defined(IMFILT_NEON) && !defined(__clang__)
+    return (imfilt_vu8)vextq_u8((uint8x16_t)a, (uint8x16_t)b, s & 15);
+#elif IMFILT_VEC_BYTES == 32 && defined(__AVX2__)
     const __m256i mid = _mm256_permute2x128_si256((__m256i)a, (__m256i)b, 0x21);
 #define IMFILT_VALIGN_CASE(k) \
     case k: return (imfilt_vu8)_mm256_alignr_epi8(mid, (__m256i)a, k); \
