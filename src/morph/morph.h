@@ -12,7 +12,7 @@
 #include "core/isa.h"
 #include "simd/edge8.h"
 
-typedef struct {
+typedef struct imfilt_morph_kernels {
     /* d = op(a, b); d may equal a or b */
     void (*op2)(void *d, const void *a, const void *b, size_t n);
     /* d = op(op(a, b), c); d may equal a, b or c */
@@ -32,6 +32,11 @@ typedef struct {
     void (*direct8)(const uint8_t *const *rows, size_t kh, size_t kw, size_t C, size_t lp,
                     const imf_edge8 *left, const imf_edge8 *right, uint8_t cv, size_t n,
                     uint8_t *dst);
+    /* floats: the same loops with the bare min / max (no NaN rule), equal to these whenever
+       no operand is NaN; NULL for integers and for the plain sets themselves */
+    const struct imfilt_morph_kernels *plain;
+    /* floats: whether any of the n samples is NaN; NULL for integers */
+    int (*has_nan)(const void *p, size_t n);
 } imfilt_morph_kernels;
 
 typedef struct imfilt_morph_table {

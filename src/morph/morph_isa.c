@@ -177,6 +177,10 @@ static inline __attribute__((always_inline)) void direct8_rows(
 #define MORPH_FLOAT_SHIFT 0
 #endif
 
+/* Gray integer row taps aligned out of consecutive vectors (align_tree) where that is cheap:
+   AVX2 (AVX-512 has its permute kernels) and NEON. */
+#define MORPH_VALIGN IMFILT_HAVE_VALIGN
+
 #include "morph/morph_instances.h"
 
 const imfilt_morph_table IMFILT_ISA_TABLE(imfilt_morph) = {

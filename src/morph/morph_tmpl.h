@@ -13,18 +13,28 @@
    cache lines (numpy rows sit 32 bytes off a line: every 64-byte access split, measured 1.4x
    slower than AVX2). float32 (SHIFT) at 64 bytes takes short shifts of one row from consecutive
    vectors by the two-source permute PERM (index vectors IT), one load per vector.
+   Levels with a cheap byte alignment of two vectors (MORPH_VALIGN) take the short row taps
+   of integer gray rows from consecutive whole vectors of WV (the level's vector for every
+   type, WOP its operation), one load per vector.
+   Floats also get plain instances (ON=pmin / pmax: the bare minps / maxps, no NaN rule),
+   which give the same bits whenever no operand is NaN (PLAIN: the driver takes them for rows
+   that their has_nan, SCAN, finds clean; MT: the type of VT's compares, int where unused).
    Expanded by tools/expand_template.py into morph_instances.h, included once by morph_isa.c.
    instances:
-     ON=min TS=u8  T=uint8_t  VT=uint8_t     OP=IMIN       VOP=IMIN        OPERATION=IMFILT_MORPH_MIN FAST_U8=1 IT=int PERM=none SHIFT=0
-     ON=max TS=u8  T=uint8_t  VT=uint8_t     OP=IMAX       VOP=IMAX        OPERATION=IMFILT_MORPH_MAX FAST_U8=1 IT=int PERM=none SHIFT=0
-     ON=min TS=u16 T=uint16_t VT=uint16_t    OP=IMIN       VOP=IMIN        OPERATION=IMFILT_MORPH_MIN FAST_U8=0 IT=int PERM=none SHIFT=0
-     ON=max TS=u16 T=uint16_t VT=uint16_t    OP=IMAX       VOP=IMAX        OPERATION=IMFILT_MORPH_MAX FAST_U8=0 IT=int PERM=none SHIFT=0
-     ON=min TS=i16 T=int16_t  VT=int16_t     OP=IMIN       VOP=IMIN        OPERATION=IMFILT_MORPH_MIN FAST_U8=0 IT=int PERM=none SHIFT=0
-     ON=max TS=i16 T=int16_t  VT=int16_t     OP=IMAX       VOP=IMAX        OPERATION=IMFILT_MORPH_MAX FAST_U8=0 IT=int PERM=none SHIFT=0
-     ON=min TS=f32 T=float    VT=imfilt_vf32 OP=nanmin_f32 VOP=vnanmin_f32 OPERATION=IMFILT_MORPH_MIN FAST_U8=0 IT=imfilt_vi32 PERM=imfilt_vpermute2_f32 SHIFT=1
-     ON=max TS=f32 T=float    VT=imfilt_vf32 OP=nanmax_f32 VOP=vnanmax_f32 OPERATION=IMFILT_MORPH_MAX FAST_U8=0 IT=imfilt_vi32 PERM=imfilt_vpermute2_f32 SHIFT=1
-     ON=min TS=f64 T=double   VT=imfilt_vf64 OP=nanmin_f64 VOP=vnanmin_f64 OPERATION=IMFILT_MORPH_MIN FAST_U8=0 IT=int PERM=none SHIFT=0
-     ON=max TS=f64 T=double   VT=imfilt_vf64 OP=nanmax_f64 VOP=vnanmax_f64 OPERATION=IMFILT_MORPH_MAX FAST_U8=0 IT=int PERM=none SHIFT=0
+     ON=pmin TS=f32 T=float    VT=imfilt_vf32 OP=IMIN       VOP=imfilt_vmin_f32 OPERATION=IMFILT_MORPH_MIN FAST_U8=0 IT=imfilt_vi32 PERM=imfilt_vpermute2_f32 SHIFT=1 PLAIN=NULL HASNAN=NULL SCAN=1 MT=imfilt_vi32 WV=imfilt_vf32 WOP=imfilt_vmin_f32
+     ON=pmax TS=f32 T=float    VT=imfilt_vf32 OP=IMAX       VOP=imfilt_vmax_f32 OPERATION=IMFILT_MORPH_MAX FAST_U8=0 IT=imfilt_vi32 PERM=imfilt_vpermute2_f32 SHIFT=1 PLAIN=NULL HASNAN=NULL SCAN=1 MT=imfilt_vi32 WV=imfilt_vf32 WOP=imfilt_vmax_f32
+     ON=pmin TS=f64 T=double   VT=imfilt_vf64 OP=IMIN       VOP=imfilt_vmin_f64 OPERATION=IMFILT_MORPH_MIN FAST_U8=0 IT=int PERM=none SHIFT=0 PLAIN=NULL HASNAN=NULL SCAN=1 MT=imfilt_vi64 WV=imfilt_vf64 WOP=imfilt_vmin_f64
+     ON=pmax TS=f64 T=double   VT=imfilt_vf64 OP=IMAX       VOP=imfilt_vmax_f64 OPERATION=IMFILT_MORPH_MAX FAST_U8=0 IT=int PERM=none SHIFT=0 PLAIN=NULL HASNAN=NULL SCAN=1 MT=imfilt_vi64 WV=imfilt_vf64 WOP=imfilt_vmax_f64
+     ON=min TS=u8  T=uint8_t  VT=uint8_t     OP=IMIN       VOP=IMIN        OPERATION=IMFILT_MORPH_MIN FAST_U8=1 IT=int PERM=none SHIFT=0 PLAIN=NULL HASNAN=NULL SCAN=0 MT=int WV=imfilt_vu8 WOP=imfilt_vmin_u8
+     ON=max TS=u8  T=uint8_t  VT=uint8_t     OP=IMAX       VOP=IMAX        OPERATION=IMFILT_MORPH_MAX FAST_U8=1 IT=int PERM=none SHIFT=0 PLAIN=NULL HASNAN=NULL SCAN=0 MT=int WV=imfilt_vu8 WOP=imfilt_vmax_u8
+     ON=min TS=u16 T=uint16_t VT=uint16_t    OP=IMIN       VOP=IMIN        OPERATION=IMFILT_MORPH_MIN FAST_U8=0 IT=int PERM=none SHIFT=0 PLAIN=NULL HASNAN=NULL SCAN=0 MT=int WV=imfilt_vu16 WOP=imfilt_vmin_u16
+     ON=max TS=u16 T=uint16_t VT=uint16_t    OP=IMAX       VOP=IMAX        OPERATION=IMFILT_MORPH_MAX FAST_U8=0 IT=int PERM=none SHIFT=0 PLAIN=NULL HASNAN=NULL SCAN=0 MT=int WV=imfilt_vu16 WOP=imfilt_vmax_u16
+     ON=min TS=i16 T=int16_t  VT=int16_t     OP=IMIN       VOP=IMIN        OPERATION=IMFILT_MORPH_MIN FAST_U8=0 IT=int PERM=none SHIFT=0 PLAIN=NULL HASNAN=NULL SCAN=0 MT=int WV=imfilt_vi16 WOP=imfilt_vmin_i16
+     ON=max TS=i16 T=int16_t  VT=int16_t     OP=IMAX       VOP=IMAX        OPERATION=IMFILT_MORPH_MAX FAST_U8=0 IT=int PERM=none SHIFT=0 PLAIN=NULL HASNAN=NULL SCAN=0 MT=int WV=imfilt_vi16 WOP=imfilt_vmax_i16
+     ON=min TS=f32 T=float    VT=imfilt_vf32 OP=nanmin_f32 VOP=vnanmin_f32 OPERATION=IMFILT_MORPH_MIN FAST_U8=0 IT=imfilt_vi32 PERM=imfilt_vpermute2_f32 SHIFT=1 PLAIN=&morph_pmin_f32 HASNAN=has_nan_pmin_f32 SCAN=0 MT=int WV=imfilt_vf32 WOP=vnanmin_f32
+     ON=max TS=f32 T=float    VT=imfilt_vf32 OP=nanmax_f32 VOP=vnanmax_f32 OPERATION=IMFILT_MORPH_MAX FAST_U8=0 IT=imfilt_vi32 PERM=imfilt_vpermute2_f32 SHIFT=1 PLAIN=&morph_pmax_f32 HASNAN=has_nan_pmax_f32 SCAN=0 MT=int WV=imfilt_vf32 WOP=vnanmax_f32
+     ON=min TS=f64 T=double   VT=imfilt_vf64 OP=nanmin_f64 VOP=vnanmin_f64 OPERATION=IMFILT_MORPH_MIN FAST_U8=0 IT=int PERM=none SHIFT=0 PLAIN=&morph_pmin_f64 HASNAN=has_nan_pmin_f64 SCAN=0 MT=int WV=imfilt_vf64 WOP=vnanmin_f64
+     ON=max TS=f64 T=double   VT=imfilt_vf64 OP=nanmax_f64 VOP=vnanmax_f64 OPERATION=IMFILT_MORPH_MAX FAST_U8=0 IT=int PERM=none SHIFT=0 PLAIN=&morph_pmax_f64 HASNAN=has_nan_pmax_f64 SCAN=0 MT=int WV=imfilt_vf64 WOP=vnanmax_f64
 */
 
 /* Samples before d reaches a vector boundary (0 where the loops are scalar). */
@@ -160,6 +170,45 @@ static inline size_t op4s_shift_@ON@_@TS@(T *d, const T *a, size_t o1, size_t o2
 }
 #endif
 
+#if MORPH_VALIGN
+/* d[x] = op over a[x + o_t], t < k (2 <= k <= 6, o_0 = 0, offsets o_t * sizeof(T) <= the
+   vector's bytes; all constants once inlined) in the operand order of opn's tree, the shifted
+   copies aligned out of consecutive vectors (one load per vector). Whole vectors only, from
+   d's vector boundary on (the head in scalar); returns the count done. Reads a up to the
+   last vector's a[i + 2 * lanes - 1]. */
+static inline __attribute__((always_inline)) size_t align_tree_@ON@_@TS@(
+        T *d, const T *a, const size_t k, const size_t o1, const size_t o2, const size_t o3,
+        const size_t o4, const size_t o5, size_t n) {
+    const size_t lanes = sizeof(WV) / sizeof(T), o[6] = {0, o1, o2, o3, o4, o5};
+    size_t h = (size_t)(-(uintptr_t)d) % sizeof(WV) / sizeof(T);
+    if (n < h + lanes) return 0;
+    size_t i = 0;
+    for (; i < h; i++) {
+        T x = OP(a[i], a[i + o1]);
+        if (k == 3) x = OP(x, a[i + o2]);
+        if (k >= 4) x = OP(x, OP(a[i + o2], a[i + o3]));
+        if (k == 5) x = OP(x, a[i + o4]);
+        if (k == 6) x = OP(x, OP(a[i + o4], a[i + o5]));
+        d[i] = x;
+    }
+    WV lo = IMFILT_VLOAD(WV, a + i);
+    for (; i + lanes <= n; i += lanes) {
+        const WV hi = IMFILT_VLOAD(WV, a + i + lanes);
+        WV s[6];
+        for (size_t t = 0; t < k; t++)
+            s[t] = (WV)imfilt_valign_u8((imfilt_vu8)lo, (imfilt_vu8)hi, (int)(o[t] * sizeof(T)));
+        WV x = WOP(s[0], s[1]);
+        if (k == 3) x = WOP(x, s[2]);
+        if (k >= 4) x = WOP(x, WOP(s[2], s[3]));
+        if (k == 5) x = WOP(x, s[4]);
+        if (k == 6) x = WOP(x, WOP(s[4], s[5]));
+        IMFILT_VSTORE(d + i, x);
+        lo = hi;
+    }
+    return i;
+}
+#endif
+
 /* d[i] = op over a[i], a[i + o1], a[i + o2], a[i + o3] (offsets in samples) */
 static inline void op4s_@ON@_@TS@(T *d, const T *a, size_t o1, size_t o2, size_t o3, size_t n) {
 #if SHIFT && MORPH_FLOAT_SHIFT
@@ -263,6 +312,20 @@ static void hrun_@ON@_@TS@(void *dv, const void *sv, void *t1v, void *t2v, size_
         return;
     }
 #endif
+#if MORPH_VALIGN
+    /* integers only: float32 3x3 at AVX2 measured 1.06x slower than its shifted loads */
+    if (len >= 2 && len <= 6 && p == 1 && step == 1 && sizeof(T) <= 2) {
+        size_t done;
+        switch (len) {
+        case 2: done = align_tree_@ON@_@TS@(d, cur, 2, 1, 0, 0, 0, 0, n); break;
+        case 3: done = align_tree_@ON@_@TS@(d, cur, 3, 1, 2, 0, 0, 0, n); break;
+        case 4: done = align_tree_@ON@_@TS@(d, cur, 4, 1, 2, 3, 0, 0, n); break;
+        case 5: done = align_tree_@ON@_@TS@(d, cur, 5, 1, 2, 3, 4, 0, n); break;
+        default: done = align_tree_@ON@_@TS@(d, cur, 6, 1, 2, 3, 4, 5, n); break;
+        }
+        d += done; cur += done; n -= done;
+    }
+#endif
     if (len <= 6 && p == 1) {
         /* one pass, len shifted loads */
         const void *r[6] = {cur};
@@ -279,6 +342,15 @@ static void hrun_@ON@_@TS@(void *dv, const void *sv, void *t1v, void *t2v, size_
         T *out = (4 * p == len) ? d : nxt;
         size_t m = n + (len - 4 * p) * step;
         if (out != d) m = (m + vs - 1) / vs * vs;
+#if MORPH_VALIGN
+        /* the first two levels of gray integer rows: constant offsets, aligned out of
+           consecutive vectors */
+        if (step == 1 && sizeof(T) <= 2 && p <= 4) {
+            const size_t done = p == 1 ? align_tree_@ON@_@TS@(out, cur, 4, 1, 2, 3, 0, 0, m)
+                                       : align_tree_@ON@_@TS@(out, cur, 4, 4, 8, 12, 0, 0, m);
+            op4s_@ON@_@TS@(out + done, cur + done, sh, 2 * sh, 3 * sh, m - done);
+        } else
+#endif
         op4s_@ON@_@TS@(out, cur, sh, 2 * sh, 3 * sh, m);
         if (out == d) return;
         cur = nxt;
@@ -291,12 +363,37 @@ static void hrun_@ON@_@TS@(void *dv, const void *sv, void *t1v, void *t2v, size_
     else op4s_@ON@_@TS@(d, cur, p * step, 2 * p * step, last, n);
 }
 
+#if SCAN
+/* whether any of the n samples is NaN: one compare per vector */
+static int has_nan_@ON@_@TS@(const void *pv, size_t n) {
+    const T *p = pv;
+    const size_t lanes = sizeof(VT) / sizeof(T);
+    MT acc = {0};
+    size_t i = 0;
+    for (; i + 4 * lanes <= n; i += 4 * lanes) { /* 4 vectors a step: the loop's own cost */
+        const VT v0 = IMFILT_VLOAD(VT, p + i), v1 = IMFILT_VLOAD(VT, p + i + lanes);
+        const VT v2 = IMFILT_VLOAD(VT, p + i + 2 * lanes), v3 = IMFILT_VLOAD(VT, p + i + 3 * lanes);
+        acc |= (v0 != v0) | (v1 != v1) | (v2 != v2) | (v3 != v3);
+    }
+    for (; i + lanes <= n; i += lanes) {
+        const VT v = IMFILT_VLOAD(VT, p + i);
+        acc |= v != v;
+    }
+    int any = 0;
+    for (size_t k = 0; k < lanes; k++) any |= acc[k] != 0;
+    for (; i < n; i++) any |= p[i] != p[i];
+    return any;
+}
+#endif
+
 static const imfilt_morph_kernels morph_@ON@_@TS@ = {
     .op2 = op2_@ON@_@TS@,
     .op3 = op3_@ON@_@TS@,
     .opn = opn_@ON@_@TS@,
     .vstep = vstep_@ON@_@TS@,
     .hrun = hrun_@ON@_@TS@,
+    .plain = PLAIN,
+    .has_nan = HASNAN,
 #if FAST_U8 && MORPH_VBMI
     .direct8 = direct8_@ON@_@TS@,
 #endif

@@ -404,6 +404,56 @@ static inline imfilt_vu8 imfilt_vpermute2_u8(imfilt_vu8 a, imfilt_vu8 idx, imfil
     return r;
 #endif
 }
+/* Bytes s .. s + L - 1 of a followed by b (L lanes each), 0 <= s <= L a constant once
+   inlined: a vector shifted by s bytes out of two consecutive ones, without an unaligned load
+   (half of which split a cache line). AVX2: one lane swap (shared by every s of the pair)
+   and one palignr; NEON: one ext. IMFILT_HAVE_VALIGN says the level has such a body. */
+#if (IMFILT_VEC_BYTES == 32 && defined(__AVX2__)) || defined(IMFILT_NEON)
+#define IMFILT_HAVE_VALIGN 1
+#else
+#define IMFILT_HAVE_VALIGN 0
+#endif
+static inline __attribute__((always_inline)) imfilt_vu8 imfilt_valign_u8(imfilt_vu8 a,
+                                                                         imfilt_vu8 b,
+                                                                         const int s) {
+    if (s == 0) return a;
+    if (s == (int)IMFILT_VLANES(uint8_t)) return b;
+/* clang wants the immediates constant before inlining: the shifts as literal cases there
+   (GCC keeps one expression, since it leaves such a switch unfolded in loops over s) */
+#define IMFILT_VALIGN_CASES(X) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) \
+    X(13) X(14) X(15)
+#if IMFILT_VEC_BYTES == 32 && defined(__AVX2__) && !defined(__clang__)
+    const __m256i mid = _mm256_permute2x128_si256((__m256i)a, (__m256i)b, 0x21);
+    if (s == 16) return (imfilt_vu8)mid;
+    return (imfilt_vu8)(s < 16 ? _mm256_alignr_epi8(mid, (__m256i)a, s & 15)
+                               : _mm256_alignr_epi8((__m256i)b, mid, s & 15));
+#elif defined(IMFILT_NEON) && !defined(__clang__)
+    return (imfilt_vu8)vextq_u8((uint8x16_t)a, (uint8x16_t)b, s & 15);
+#elif IMFILT_VEC_BYTES == 32 && defined(__AVX2__)
+    const __m256i mid = _mm256_permute2x128_si256((__m256i)a, (__m256i)b, 0x21);
+#define IMFILT_VALIGN_CASE(k) \
+    case k: return (imfilt_vu8)_mm256_alignr_epi8(mid, (__m256i)a, k); \
+    case k + 16: return (imfilt_vu8)_mm256_alignr_epi8((__m256i)b, mid, k);
+    switch (s) {
+    IMFILT_VALIGN_CASES(IMFILT_VALIGN_CASE)
+    default: return (imfilt_vu8)mid;
+    }
+#undef IMFILT_VALIGN_CASE
+#elif defined(IMFILT_NEON)
+#define IMFILT_VALIGN_CASE(k) case k: return (imfilt_vu8)vextq_u8((uint8x16_t)a, (uint8x16_t)b, k);
+    switch (s) {
+    IMFILT_VALIGN_CASES(IMFILT_VALIGN_CASE)
+    default: return b;
+    }
+#undef IMFILT_VALIGN_CASE
+#else
+    const size_t L = IMFILT_VLANES(uint8_t);
+    imfilt_vu8 r;
+    for (size_t j = 0; j < L; j++) r[j] = j + (size_t)s < L ? a[j + (size_t)s] : b[j + (size_t)s - L];
+    return r;
+#endif
+#undef IMFILT_VALIGN_CASES
+}
 /* Two-source float permute: lane j is lane idx[j] mod 2L of a followed by b (L lanes each),
    one vpermt2ps at 64 bytes. */
 static inline imfilt_vf32 imfilt_vpermute2_f32(imfilt_vf32 a, imfilt_vi32 idx, imfilt_vf32 b) {
@@ -556,6 +606,8 @@ static inline imfilt_vf32 imfilt_vfma_f32(imfilt_vf32 a, imfilt_vf32 b, imfilt_v
     return (imfilt_vf32)_mm512_fmadd_ps((__m512)a, (__m512)b, (__m512)c);
 #elif IMFILT_VEC_BYTES == 32 && defined(__AVX2__) && defined(__FMA__)
     return (imfilt_vf32)_mm256_fmadd_ps((__m256)a, (__m256)b, (__m256)c);
+#elif defined(IMFILT_NEON)
+    return (imfilt_vf32)vfmaq_f32((float32x4_t)c, (float32x4_t)a, (float32x4_t)b);
 #else
     imfilt_vf32 r;
     for (size_t i = 0; i < IMFILT_VLANES(float); i++) r[i] = __builtin_fmaf(a[i], b[i], c[i]);
@@ -563,19 +615,24 @@ static inline imfilt_vf32 imfilt_vfma_f32(imfilt_vf32 a, imfilt_vf32 b, imfilt_v
 #endif
 }
 /* The nearest integer, ties to even, for |v| < 2^22 (the generic body adds and subtracts
-   1.5 * 2^23; the x86 bodies round every v). */
+   1.5 * 2^23, which makes the zeros of (-1/2, 0) +0; the x86 and NEON bodies round every v
+   and keep their sign, as the tone family's power allows: its zero n only feeds sums
+   that end up added to a nonzero term or multiplied, where the sign of a zero is lost). */
 static inline imfilt_vf32 imfilt_vround_f32(imfilt_vf32 v) {
 #if IMFILT_VEC_BYTES == 64 && defined(__AVX512F__)
     return (imfilt_vf32)_mm512_roundscale_ps((__m512)v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
 #elif IMFILT_VEC_BYTES == 32 && defined(__AVX__)
     return (imfilt_vf32)_mm256_round_ps((__m256)v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+#elif defined(IMFILT_NEON)
+    return (imfilt_vf32)vrndnq_f32((float32x4_t)v);
 #else
     const imfilt_vf32 big = IMFILT_VSPLAT(imfilt_vf32, 12582912.0f);
     return (v + big) - big;
 #endif
 }
-/* Lane j = t[idx[j]] for a 16-entry float table t and indices 0..15: one vpermps at 64
-   bytes, two and a blend on the index's bit 3 at 32. */
+/* Lane j = t[idx[j] & 15] for a 16-entry float table t (bits 0-3 of the index): one vpermps at 64
+   bytes, two and a blend on the index's bit 3 at 32, a four-register tbl on NEON (byte
+   4 * idx + k of the 64-byte table). */
 static inline imfilt_vf32 imfilt_vlookup16_f32(const float *t, imfilt_vi32 idx) {
 #if IMFILT_VEC_BYTES == 64 && defined(__AVX512F__)
     return (imfilt_vf32)_mm512_permutexvar_ps((__m512i)idx, _mm512_loadu_ps(t));
@@ -583,6 +640,9 @@ static inline imfilt_vf32 imfilt_vlookup16_f32(const float *t, imfilt_vi32 idx) 
     const __m256 lo = _mm256_permutevar8x32_ps(_mm256_loadu_ps(t), (__m256i)idx);
     const __m256 hi = _mm256_permutevar8x32_ps(_mm256_loadu_ps(t + 8), (__m256i)idx);
     return (imfilt_vf32)_mm256_blendv_ps(lo, hi, (__m256)(idx << 28));
+#elif defined(IMFILT_NEON)
+    const imfilt_vu32 k = ((imfilt_vu32)idx & 15) * 0x04040404u + 0x03020100u;
+    return (imfilt_vf32)vqtbl4q_u8(vld1q_u8_x4((const uint8_t *)t), (uint8x16_t)k);
 #else
     imfilt_vf32 r;
     for (size_t i = 0; i < IMFILT_VLANES(float); i++) r[i] = t[idx[i] & 15];

@@ -288,13 +288,13 @@ static const float POW_LOGC[16] __attribute__((aligned(64))) = {
     0.8579810261726379f, 0.9068905115127563f, 0.9541963338851929f};
 
 static inline __attribute__((always_inline)) imfilt_vf32 pow_vec(imfilt_vf32 x, imfilt_vf32 g,
-                                                                 int odd, imfilt_vi32 *neg) {
+                                                                 int odd, imfilt_vf32 *low) {
     const imfilt_vf32 one = IMFILT_VSPLAT(imfilt_vf32, 1.0f);
 #define C(v) IMFILT_VSPLAT(imfilt_vf32, v)
-    *neg |= x < 0.0f;
+    *low = imfilt_vmin_f32(x, *low); /* x < low ? x : low: NaN never enters */
     imfilt_vf32 e;
     const imfilt_vf32 m = imfilt_vfrexp_f32(x, &e);
-    const imfilt_vi32 j = ((imfilt_vi32)m >> 19) & 15;
+    const imfilt_vi32 j = (imfilt_vi32)m >> 19; /* the lookups read bits 0-3 */
     const imfilt_vf32 r = imfilt_vfma_f32(m, imfilt_vlookup16_f32(POW_INVC, j), -one);
     imfilt_vf32 Q = imfilt_vfma_f32(C(0.25461649894714355f), r, C(-0.3589205741882324f));
     Q = imfilt_vfma_f32(Q, r, C(0.48086169362068176f));
@@ -314,8 +314,8 @@ static inline __attribute__((always_inline)) imfilt_vf32 pow_vec(imfilt_vf32 x, 
 #undef C
     imfilt_vf32 res = imfilt_vldexp_f32(q, nn);
     res = IMFILT_VSELECT(x == 0.0f, odd ? x : (imfilt_vf32){0}, res);
-    res = IMFILT_VSELECT(x == __builtin_inff(), x, res);
-    return IMFILT_VSELECT(x != x, x, res);
+    /* +inf and NaN give x: every x but those is below +inf */
+    return IMFILT_VSELECT(x < __builtin_inff(), res, x);
 }
 
 static int pow_f32_vec(const float *src, float *dst, size_t n, const imfilt_pow_params *p) {
@@ -330,20 +330,20 @@ static int pow_f32_vec(const float *src, float *dst, size_t n, const imfilt_pow_
     const imfilt_vf32 g = IMFILT_VSPLAT(imfilt_vf32, p->g);
     const float gain = p->gain;
     const int scale = gain != 1.0f, odd = p->odd_int;
-    imfilt_vi32 neg = {0};
+    imfilt_vf32 low = {0}; /* the least x (0 when none is negative) */
     size_t i = 0;
     for (; i + L <= n; i += L) {
-        imfilt_vf32 res = pow_vec(IMFILT_VLOAD(imfilt_vf32, src + i), g, odd, &neg);
+        imfilt_vf32 res = pow_vec(IMFILT_VLOAD(imfilt_vf32, src + i), g, odd, &low);
         if (scale) res = res * gain;
         IMFILT_VSTORE(dst + i, res);
     }
     if (i < n) {
-        imfilt_vf32 res = pow_vec(IMFILT_VLOAD_TAIL(imfilt_vf32, src + i, n - i), g, odd, &neg);
+        imfilt_vf32 res = pow_vec(IMFILT_VLOAD_TAIL(imfilt_vf32, src + i, n - i), g, odd, &low);
         if (scale) res = res * gain;
         imfilt_vstore_tail_f32(dst + i, res, n - i);
     }
     int any = 0;
-    for (size_t k = 0; k < L; k++) any |= neg[k] != 0;
+    for (size_t k = 0; k < L; k++) any |= low[k] < 0.0f;
     return any;
 }
 #endif

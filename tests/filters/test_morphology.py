@@ -275,6 +275,31 @@ def test_empty_images():
         assert imfilt.minimum(img, footprint=np.ones((2, 2))).shape == shape
 
 
+def test_nan_in_a_few_rows():
+    """Float rows without NaN take loops without the NaN rule, rows whose window holds one the
+    exact loops: windows switch between the two down the image (signed zeros and infinities
+    in both), and a NaN cval makes every window exact."""
+    rng = np.random.default_rng(12)
+    for dtype in ("float32", "float64"):
+        img = rng.choice(np.array([-0.0, 0.0, 1.0, -1.0, np.inf, -np.inf], dtype), (60, 301))
+        img[7, 100] = img[30, 0] = img[31, 300] = img[59, 5] = np.nan
+        for op in OPS:
+            fn = OPS[op][0]
+            for size in (2, 3, (5, 1), (6, 9)):
+                kh, kw = (size, size) if np.isscalar(size) else size
+                for border, cval in (("reflect", 0), ("constant", 2), ("constant", np.nan)):
+                    assert_same(fn(img, size, border=border, cval=cval, threads=1),
+                                reference(img, np.ones((kh, kw)), op, border, cval),
+                                f"{dtype} {op} {size} {border} {cval}")
+                # the two loops give the same bits, signed zeros included: a NaN cval (every
+                # window exact) against a number, on the pixels whose window stays inside
+                exact = fn(img, size, border="constant", cval=np.nan)
+                plain = fn(img, size, border="constant", cval=0)
+                inner = np.s_[kh:-kh, kw:-kw]
+                uint = np.dtype(f"u{img.itemsize}")
+                assert_identical(plain[inner].view(uint), exact[inner].view(uint))
+
+
 def test_nan_policy():
     """NaN is ignored (np.fmin / np.fmax over the window): a window gives NaN only when every
     sample in it is NaN, on every path."""
