@@ -271,6 +271,48 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
     return status;
 }
 
+/* One window gather's shared state; strips are ranges of windows (row-major). */
+typedef struct {
+    const float *grid;
+    const size_t *step;
+    size_t nwx, nbj, nbi, len;
+    float *out;
+} hog_windows_job;
+
+static int hog_windows_strip(void *job_, size_t w0, size_t w1, int tid, int *status) {
+    const hog_windows_job *job = job_;
+    const size_t *step = job->step, nbj = job->nbj, nbi = job->nbi, len = job->len;
+    /* a block column is one run of the grid when consecutive block rows are adjacent */
+    const int run = step[3] == len;
+    float *d = job->out + w0 * nbj * nbi * len;
+    (void)tid;
+    for (size_t w = w0; w < w1; w++) {
+        if (w % 64 == 0 && imfilt_stopped(status)) break;
+        const float *win = job->grid + w / job->nwx * step[0] + w % job->nwx * step[1];
+        for (size_t j = 0; j < nbj; j++) {
+            const float *col = win + j * step[2];
+            if (run) {
+                memcpy(d, col, nbi * len * sizeof(float));
+                d += nbi * len;
+            } else {
+                for (size_t i = 0; i < nbi; i++, d += len)
+                    memcpy(d, col + i * step[3], len * sizeof(float));
+            }
+        }
+    }
+    return IMFILT_OK;
+}
+
+int imfilt_hog_windows(const float *grid, const size_t step[4], size_t nwy, size_t nwx,
+                       size_t nbj, size_t nbi, size_t len, float *out, int threads) {
+    if (!grid || !step || !out) return IMFILT_EINVAL;
+    hog_windows_job job = {.grid = grid, .step = step, .nwx = nwx, .nbj = nbj, .nbi = nbi,
+                           .len = len, .out = out};
+    /* a fresh output: its page faults are most of the time, and run in parallel too */
+    const int nth = imfilt_choose_threads(threads, nwy * nwx, nbj * nbi * len * 4);
+    return imfilt_parallel_rows(nwy * nwx, 1, nth, hog_windows_strip, &job);
+}
+
 /* ------------------------------------------------------------------------------------------
    scikit-image semantics: cells[cy][cx][bin] (float32 sums in raster order, as its Cython loop
    accumulates), then blocks of block_h x block_w cells, stride one cell, out[by][bx][r][c][bin]
