@@ -180,18 +180,29 @@ static inline __attribute__((always_inline)) void rows_tile(const float *P, size
     }
 }
 
+/* the votes of pixels x < n into P: pixel x = sx * k + ph at P[bin * plane + ph * kp + k],
+   w0 in bin[x], w1 in bin[n + x] (one: a single bin, both votes land in it, w0 is 0 then) */
+static inline __attribute__((always_inline)) void rows_scatter(const uint16_t *bin,
+                                                                const float *w0, const float *w1,
+                                                                size_t n, size_t sx, size_t kp,
+                                                                size_t plane, int one, float *P) {
+    for (size_t k = 0, x = 0; x < n; k++) {
+        const size_t m = n - x < sx ? n - x : sx;
+        float *Pk = P + k;
+        for (size_t ph = 0; ph < m; ph++, x++) {
+            Pk[bin[x] * plane + ph * kp] = w0[x];
+            Pk[bin[n + x] * plane + ph * kp] = one ? w0[x] + w1[x] : w1[x];
+        }
+    }
+}
+
 static void rows_cv(const uint16_t *bin, const float *w0, const float *w1, size_t n, size_t nb,
                     size_t sx, size_t kp, const size_t *xo, const float *xwt, const size_t *xn,
                     size_t bw, size_t ncx, size_t nbxp, float *P, float *R) {
     const size_t nv = nbxp / ROWS_LANES, plane = sx * kp;
     memset(P, 0, nb * plane * sizeof(float));
-    /* two bins per pixel; with one bin both votes land in it (w0 is 0 then) */
-    for (size_t x = 0, ph = 0, k = 0; x < n; x++) {
-        const size_t at = ph * kp + k;
-        P[bin[x] * plane + at] = w0[x];
-        P[bin[n + x] * plane + at] = nb == 1 ? w0[x] + w1[x] : w1[x];
-        if (++ph == sx) ph = 0, k++;
-    }
+    if (nb == 1) rows_scatter(bin, w0, w1, n, sx, kp, plane, 1, P);
+    else rows_scatter(bin, w0, w1, n, sx, kp, plane, 0, P);
     const size_t nt = nb * nv;    /* sums per cell: bins x vectors of block columns */
     for (size_t cx = 0; cx < ncx; cx++) {
         const size_t *o = xo + cx * bw, m = xn[cx];
