@@ -81,6 +81,12 @@ typedef struct imfilt_hog_table {
                     const size_t *xn, size_t bw, size_t ncx, size_t nbxp, float *P, float *R);
     /* OpenCV's column pass: acc[i] += wt * R[i] for i < n (a multiple of lanes). */
     void (*cols_cv)(const float *R, size_t n, float wt, float *acc);
+    /* OpenCV's L2-Hys of nbxp blocks of len values (squares summed in 4 interleaved partial
+       sums, ((p0 + p1) + (p2 + p3)), then the tail; h /= sqrt(sum) + 0.1 * len, clipped at
+       thresh, h /= sqrt(sum) + 1e-3, in float): value i of block bx is
+       acc[order[i] * nbxp + bx], normalised into v[i * nbxp + bx] (nbxp a multiple of lanes). */
+    void (*l2hys_cv)(const float *acc, const size_t *order, size_t len, size_t nbxp,
+                     float thresh, float *v);
     /* scikit-image votes of one row (hard binning): dx = mid[x+1] - mid[x-1] (0 at x == 0 and
        x == width - 1), dy = down[x] - up[x] (0 when zero_dy), differences rounded to float when
        f32; the channel of largest magnitude wins (first on ties, a NaN before any number);

@@ -230,6 +230,50 @@ static void cols_cv(const float *R, size_t n, float wt, float *acc) {
         IMFILT_VSTORE(acc + i, IMFILT_VLOAD(rows_vec, acc + i) + w * IMFILT_VLOAD(rows_vec, R + i));
 }
 
+/* OpenCV's L2-Hys of the blocks of one block row at once, block columns in vector lanes
+   (Dalal & Triggs' L2-Hys, OpenCV's float order of operations, lane by lane). */
+static inline rows_vec inv_root_plus(rows_vec s, float c) {
+    float t[ROWS_LANES];
+    IMFILT_VSTORE(t, s);
+    for (size_t l = 0; l < ROWS_LANES; l++) t[l] = 1.f / (sqrtf(t[l]) + c);
+    return IMFILT_VLOAD(rows_vec, t);
+}
+
+/* OpenCV's sum of squares: 4 interleaved partial sums, ((p0 + p1) + (p2 + p3)), then the tail */
+static inline rows_vec sumsq_lanes(const float *v, size_t len, size_t nbxp) {
+    rows_vec p[4] = {{0}, {0}, {0}, {0}};
+    size_t i = 0;
+    for (; i + 4 <= len; i += 4)
+        for (size_t k = 0; k < 4; k++) {
+            const rows_vec h = IMFILT_VLOAD(rows_vec, v + (i + k) * nbxp);
+            p[k] += h * h;
+        }
+    rows_vec s = (p[0] + p[1]) + (p[2] + p[3]);
+    for (; i < len; i++) {
+        const rows_vec h = IMFILT_VLOAD(rows_vec, v + i * nbxp);
+        s += h * h;
+    }
+    return s;
+}
+
+static void l2hys_cv(const float *acc, const size_t *order, size_t len, size_t nbxp,
+                     float thresh, float *v) {
+    const rows_vec th = IMFILT_VBROADCAST(rows_vec, thresh);
+    for (size_t x = 0; x < nbxp; x += ROWS_LANES) {
+        float *vx = v + x;
+        for (size_t i = 0; i < len; i++)
+            IMFILT_VSTORE(vx + i * nbxp, IMFILT_VLOAD(rows_vec, acc + order[i] * nbxp + x));
+        rows_vec scale = inv_root_plus(sumsq_lanes(vx, len, nbxp), (float)len * 0.1f);
+        for (size_t i = 0; i < len; i++) {
+            const rows_vec t = IMFILT_VLOAD(rows_vec, vx + i * nbxp) * scale;
+            IMFILT_VSTORE(vx + i * nbxp, IMFILT_VSELECT(t < th, t, th));
+        }
+        scale = inv_root_plus(sumsq_lanes(vx, len, nbxp), 1e-3f);
+        for (size_t i = 0; i < len; i++)
+            IMFILT_VSTORE(vx + i * nbxp, IMFILT_VLOAD(rows_vec, vx + i * nbxp) * scale);
+    }
+}
+
 /* ------------------------------------------------------------------------------------------
    scikit-image votes. The bin needs NumPy's float64 orientation only near a bin edge: a fast
    atan (argument reduced to [0, tan(pi/8)], degree-8 polynomial in u^2, error < 2e-14 rad)
@@ -476,6 +520,7 @@ const imfilt_hog_table IMFILT_ISA_TABLE(imfilt_hog) = {
     .votes_cv = votes_cv,
     .rows_cv = rows_cv,
     .cols_cv = cols_cv,
+    .l2hys_cv = l2hys_cv,
     .votes_sk = votes_sk,
     .sk_edge_bins = sk_edge_bins,
     .norm_sk = norm_sk,
