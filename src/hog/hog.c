@@ -93,6 +93,7 @@ typedef struct {
     const imfilt_hog_axis_weight *yw;         /* block weights per row position */
     const size_t *xo, *xn;                    /* column weights by cell (see hog_opencv) */
     const size_t *order;                      /* block value i: row order[i] of an accumulator */
+    const uint32_t *xat;                      /* pixel x's place in a plane of P (see rows_cv) */
     const float *xwt;
     size_t nbx, nby, ncx, ncy, L, xend, lo, hi, first_tail;
     size_t nbxp, kp;                          /* block columns padded to lanes; P's planes */
@@ -119,7 +120,7 @@ static int hog_cv_strip(void *job_, size_t b0, size_t b1, int tid, int *status) 
     const size_t aslot = ncy * rlen, psize = (nb * sx * kp + 15) / 16 * 16;
     size_t nbuf = 3 * C * pstride + 7 * xend + rlen + psize + nslots * aslot + L * nbxp;
     /* R, P and the accumulators start on a 64-byte boundary (whole-vector rows) */
-    float *buf = malloc((nbuf + 16) * sizeof(float) + 2 * xend * sizeof(uint16_t));
+    float *buf = malloc((nbuf + 16) * sizeof(float) + 2 * xend * sizeof(uint32_t));
     if (!buf) return IMFILT_ENOMEM;
     row_cache rc = {{-1, -1, -1}, {buf, buf + C * pstride, buf + 2 * C * pstride},
                     pstride, sizeof(float)};
@@ -129,7 +130,7 @@ static int hog_cv_strip(void *job_, size_t b0, size_t b1, int tid, int *status) 
     float *P = R + rlen;
     float *A = P + psize;
     float *V = A + nslots * aslot;            /* a block row's normalised blocks */
-    uint16_t *bin = (uint16_t *)(V + L * nbxp);
+    uint32_t *at = (uint32_t *)(V + L * nbxp);
     const float *up[64], *mid[64], *down[64];
     float *pl[64];
     for (size_t gy = b0 * sy; gy < (b1 - 1) * sy + bh; gy++) {
@@ -156,10 +157,10 @@ static int hog_cv_strip(void *job_, size_t b0, size_t b1, int tid, int *status) 
             mid[c] = rows[1] + c * pstride + 1;
             down[c] = rows[2] + c * pstride + 1;
         }
-        tab->votes_cv(up, mid, down, C, xend, job->first_tail, job->angle_scale, (int)nb, bin,
-                      w0, w1, scratch);
+        tab->votes_cv(up, mid, down, C, xend, job->first_tail, job->angle_scale, (int)nb,
+                      job->xat, (uint32_t)(sx * kp), at, w0, w1, scratch);
         /* row pass: R[cx][bin][bx] = sum_j X_cx(j) * votes(bx * sx + j) */
-        tab->rows_cv(bin, w0, w1, xend, nb, sx, kp, job->xo, job->xwt, job->xn, bw, ncx, nbxp,
+        tab->rows_cv(at, w0, w1, xend, nb, sx, kp, job->xo, job->xwt, job->xn, bw, ncx, nbxp,
                      P, R);
         /* column pass into the accumulator [cy][cx][bin][bx] of every block row of this strip
            containing gy; a finished block row is gathered into out and normalised */
@@ -202,8 +203,9 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
     imfilt_hog_axis_weight *xw = malloc(bw * sizeof *xw), *yw = malloc(bh * sizeof *yw);
     size_t *xo = malloc((ncx * bw + ncx + ncx * ncy * nb) * sizeof *xo);
     float *xwt = malloc(ncx * bw * sizeof *xwt);
-    if (!xmap || !ymap || !xw || !yw || !xo || !xwt) {
-        free(xmap); free(ymap); free(xw); free(yw); free(xo); free(xwt);
+    uint32_t *xat = malloc(xend * sizeof *xat);
+    if (!xmap || !ymap || !xw || !yw || !xo || !xwt || !xat) {
+        free(xmap); free(ymap); free(xw); free(yw); free(xo); free(xwt); free(xat);
         return IMFILT_ENOMEM;
     }
     size_t *xn = xo + ncx * bw, *order = xn + ncx;
@@ -215,6 +217,12 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
        position's offset within a block */
     const size_t nbxp = (nbx + tab->lanes - 1) / tab->lanes * tab->lanes;
     const size_t kp = nbxp + (bw - 1) / sx + 1;
+    /* P's offsets are 32-bit; P beyond that would not fit in memory anyway */
+    if (nb * sx * kp > UINT32_MAX) {
+        free(xmap); free(ymap); free(xw); free(yw); free(xo); free(xwt); free(xat);
+        return IMFILT_ENOMEM;
+    }
+    for (size_t x = 0; x < xend; x++) xat[x] = (uint32_t)(x % sx * kp + x / sx);
     /* OpenCV frames the image with reflect101 pixels; index 0 is the gradient's extra column
        (row) before the frame */
     border_map(xmap, xend + 2, 1 + p->pad_x, W, IMFILT_BORDER_REFLECT101);
@@ -237,7 +245,7 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
     if (lo > hi) lo = hi;
     hog_cv_job job = {
         .tab = tab, .src = src, .p = p, .out = out, .xmap = xmap, .ymap = ymap,
-        .yw = yw, .xo = xo, .xn = xn, .order = order, .xwt = xwt, .nbx = nbx, .nby = nby, .ncx = ncx,
+        .yw = yw, .xo = xo, .xn = xn, .order = order, .xat = xat, .xwt = xwt, .nbx = nbx, .nby = nby, .ncx = ncx,
         .ncy = ncy, .L = ncx * ncy * nb, .xend = xend, .lo = lo, .hi = hi, .nbxp = nbxp, .kp = kp,
         .split = src->dtype == IMFILT_U8 && C > 1,
         .first_tail = GW - GW % 4,            /* OpenCV's 4-lane body covers [0, first_tail) */
@@ -247,7 +255,7 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
     int nth = imfilt_choose_threads(threads, yend, xend * C * 16); /* ~20 ns a pixel */
     if ((size_t)nth > nby) nth = (int)nby;
     const int status = imfilt_parallel_rows(nby, 1, nth, hog_cv_strip, &job);
-    free(xmap); free(ymap); free(xw); free(yw); free(xo); free(xwt);
+    free(xmap); free(ymap); free(xw); free(yw); free(xo); free(xwt); free(xat);
     return status;
 }
 

@@ -60,7 +60,8 @@ static void load_u8_split(const void *row_, size_t ch, const ptrdiff_t *xmap, si
 
 static void votes_cv(const float *const *up, const float *const *mid, const float *const *down,
                      size_t channels, size_t n, size_t first_tail, float angle_scale, int nbins,
-                     uint16_t *bin, float *w0, float *w1, float *scratch) {
+                     const uint32_t *restrict xat, uint32_t plane, uint32_t *restrict at,
+                     float *w0, float *w1, float *scratch) {
     const size_t vl = IMFILT_VLANES(float);
     float *bdx = scratch, *bdy = scratch + n, *bm = scratch + 2 * n;
     size_t split = first_tail < n ? first_tail : n;
@@ -131,8 +132,8 @@ static void votes_cv(const float *const *up, const float *const *mid, const floa
         w1[x] = mag * f;
         h += h < 0 ? nb : 0;
         h -= h >= nb ? nb : 0;
-        bin[x] = (uint16_t)h;
-        bin[n + x] = (uint16_t)(h + 1 == nb ? 0 : h + 1);
+        at[x] = (uint32_t)h * plane + xat[x];
+        at[n + x] = (uint32_t)(h + 1 == nb ? 0 : h + 1) * plane + xat[x];
         /* nbins == 1: both votes hit the same bin and OpenCV stores both sums computed from
            the old value, so only the second survives */
         w0[x] = nb == 1 ? 0.f : w0[x];
@@ -180,29 +181,16 @@ static inline __attribute__((always_inline)) void rows_tile(const float *P, size
     }
 }
 
-/* the votes of pixels x < n into P: pixel x = sx * k + ph at P[bin * plane + ph * kp + k],
-   w0 in bin[x], w1 in bin[n + x] (one: a single bin, both votes land in it, w0 is 0 then) */
-static inline __attribute__((always_inline)) void rows_scatter(const uint16_t *bin,
-                                                                const float *w0, const float *w1,
-                                                                size_t n, size_t sx, size_t kp,
-                                                                size_t plane, int one, float *P) {
-    for (size_t k = 0, x = 0; x < n; k++) {
-        const size_t m = n - x < sx ? n - x : sx;
-        float *Pk = P + k;
-        for (size_t ph = 0; ph < m; ph++, x++) {
-            Pk[bin[x] * plane + ph * kp] = w0[x];
-            Pk[bin[n + x] * plane + ph * kp] = one ? w0[x] + w1[x] : w1[x];
-        }
-    }
-}
-
-static void rows_cv(const uint16_t *bin, const float *w0, const float *w1, size_t n, size_t nb,
+static void rows_cv(const uint32_t *at, const float *w0, const float *w1, size_t n, size_t nb,
                     size_t sx, size_t kp, const size_t *xo, const float *xwt, const size_t *xn,
                     size_t bw, size_t ncx, size_t nbxp, float *P, float *R) {
     const size_t nv = nbxp / ROWS_LANES, plane = sx * kp;
     memset(P, 0, nb * plane * sizeof(float));
-    if (nb == 1) rows_scatter(bin, w0, w1, n, sx, kp, plane, 1, P);
-    else rows_scatter(bin, w0, w1, n, sx, kp, plane, 0, P);
+    /* two bins per pixel; with one bin both votes land in it (w0 is 0 then) */
+    if (nb == 1)
+        for (size_t x = 0; x < n; x++) P[at[x]] = w0[x], P[at[n + x]] = w0[x] + w1[x];
+    else
+        for (size_t x = 0; x < n; x++) P[at[x]] = w0[x], P[at[n + x]] = w1[x];
     const size_t nt = nb * nv;    /* sums per cell: bins x vectors of block columns */
     for (size_t cx = 0; cx < ncx; cx++) {
         const size_t *o = xo + cx * bw, m = xn[cx];
