@@ -118,14 +118,14 @@ static int hog_cv_strip(void *job_, size_t b0, size_t b1, int tid, int *status) 
     size_t nslots = (bh + sy - 1) / sy;
     if (nslots > b1 - b0) nslots = b1 - b0;
     const size_t aslot = ncy * rlen, psize = (nb * sx * kp + 15) / 16 * 16;
-    size_t nbuf = 3 * C * pstride + 7 * xend + rlen + psize + nslots * aslot + L * nbxp;
+    size_t nbuf = 3 * C * pstride + 4 * xend + rlen + psize + nslots * aslot + L * nbxp;
     /* R, P and the accumulators start on a 64-byte boundary (whole-vector rows) */
     float *buf = malloc((nbuf + 16) * sizeof(float) + 2 * xend * sizeof(uint32_t));
     if (!buf) return IMFILT_ENOMEM;
     row_cache rc = {{-1, -1, -1}, {buf, buf + C * pstride, buf + 2 * C * pstride},
                     pstride, sizeof(float)};
     float *w0 = buf + 3 * C * pstride, *w1 = w0 + xend, *scratch = w1 + xend;
-    float *R = scratch + 4 * xend;
+    float *R = scratch + 2 * xend;
     R += (64 - (uintptr_t)R % 64) % 64 / sizeof(float);
     float *P = R + rlen;
     float *A = P + psize;

@@ -66,7 +66,7 @@ typedef struct imfilt_hog_table {
        a = angle * angle_scale - 0.5, bin = floor(a) mod nbins; at[x] = bin * plane + xat[x]
        and at[n + x] the same of the next bin (where rows_cv's P takes the two votes),
        w0 = mag * (1 - frac(a)) (0 when nbins == 1: OpenCV keeps only the second vote then),
-       w1 = mag * frac(a). scratch: 4 * n floats. */
+       w1 = mag * frac(a). scratch: 2 * n floats. */
     void (*votes_cv)(const float *const *up, const float *const *mid, const float *const *down,
                      size_t channels, size_t n, size_t first_tail, float angle_scale,
                      int nbins, const uint32_t *xat, uint32_t plane, uint32_t *at, float *w0,

@@ -63,54 +63,47 @@ static void votes_cv(const float *const *up, const float *const *mid, const floa
                      const uint32_t *restrict xat, uint32_t plane, uint32_t *restrict at,
                      float *w0, float *w1, float *scratch) {
     const size_t vl = IMFILT_VLANES(float);
-    float *bdx = scratch, *bdy = scratch + n, *bm = scratch + 2 * n;
-    size_t split = first_tail < n ? first_tail : n;
-    {
+    float *bdx = scratch, *bdy = scratch + n;
+    const size_t split = first_tail < n ? first_tail : n;
+    /* the channel of largest dx^2 + dy^2, all channels of a vector at once; OpenCV's vector
+       body keeps the first maximum, its scalar tail (x >= split) the last. One channel: every
+       whole vector. */
+    const size_t vend = channels == 1 ? n : split;
+    size_t x = 0;
+    for (; x + vl <= vend; x += vl) {    /* explicit vectors: GCC keeps this scalar */
         const float *u = up[0], *m = mid[0], *d = down[0];
-        size_t x = 0;
-        for (; x + vl <= n; x += vl) {    /* explicit vectors: GCC keeps this scalar */
-            imfilt_vf32_a4 dx = *(const imfilt_vf32_a4 *)(m + x + 1) -
-                                 *(const imfilt_vf32_a4 *)(m + x - 1);
-            imfilt_vf32_a4 dy = *(const imfilt_vf32_a4 *)(d + x) - *(const imfilt_vf32_a4 *)(u + x);
-            *(imfilt_vf32_a4 *)(bdx + x) = dx;
-            *(imfilt_vf32_a4 *)(bdy + x) = dy;
-            *(imfilt_vf32_a4 *)(bm + x) = dx * dx + dy * dy;
+        imfilt_vf32_a4 dx = *(const imfilt_vf32_a4 *)(m + x + 1) -
+                             *(const imfilt_vf32_a4 *)(m + x - 1);
+        imfilt_vf32_a4 dy = *(const imfilt_vf32_a4 *)(d + x) - *(const imfilt_vf32_a4 *)(u + x);
+        imfilt_vf32_a4 mm = dx * dx + dy * dy;
+        for (size_t c = 1; c < channels; c++) {
+            u = up[c], m = mid[c], d = down[c];
+            imfilt_vf32_a4 cdx = *(const imfilt_vf32_a4 *)(m + x + 1) -
+                                  *(const imfilt_vf32_a4 *)(m + x - 1);
+            imfilt_vf32_a4 cdy = *(const imfilt_vf32_a4 *)(d + x) -
+                                  *(const imfilt_vf32_a4 *)(u + x);
+            imfilt_vf32_a4 cmm = cdx * cdx + cdy * cdy;
+            imfilt_vi32_a4 take = cmm > mm;
+            dx = IMFILT_VSELECT(take, cdx, dx);
+            dy = IMFILT_VSELECT(take, cdy, dy);
+            mm = IMFILT_VSELECT(take, cmm, mm);
         }
-        for (; x < n; x++) {
-            float dx = m[x + 1] - m[x - 1], dy = d[x] - u[x];
-            bdx[x] = dx;
-            bdy[x] = dy;
-            bm[x] = dx * dx + dy * dy;
-        }
+        *(imfilt_vf32_a4 *)(bdx + x) = dx;
+        *(imfilt_vf32_a4 *)(bdy + x) = dy;
     }
-    for (size_t c = 1; c < channels; c++) {
-        const float *u = up[c], *m = mid[c], *d = down[c];
-        size_t x = 0;
-        for (; x + vl <= split; x += vl) {  /* OpenCV's vector body: first maximum */
-            imfilt_vf32_a4 dx = *(const imfilt_vf32_a4 *)(m + x + 1) -
-                                 *(const imfilt_vf32_a4 *)(m + x - 1);
-            imfilt_vf32_a4 dy = *(const imfilt_vf32_a4 *)(d + x) - *(const imfilt_vf32_a4 *)(u + x);
-            imfilt_vf32_a4 mm = dx * dx + dy * dy, *pm = (imfilt_vf32_a4 *)(bm + x);
-            imfilt_vi32_a4 take = mm > *pm;
-            imfilt_vf32_a4 *px = (imfilt_vf32_a4 *)(bdx + x), *py = (imfilt_vf32_a4 *)(bdy + x);
-            *px = IMFILT_VSELECT(take, dx, *px);
-            *py = IMFILT_VSELECT(take, dy, *py);
-            *pm = IMFILT_VSELECT(take, mm, *pm);
+    for (; x < n; x++) {
+        float dx = mid[0][x + 1] - mid[0][x - 1], dy = down[0][x] - up[0][x];
+        float mm = dx * dx + dy * dy;
+        for (size_t c = 1; c < channels; c++) {
+            const float *u = up[c], *m = mid[c], *d = down[c];
+            float cdx = m[x + 1] - m[x - 1], cdy = d[x] - u[x], cmm = cdx * cdx + cdy * cdy;
+            int take = x < split ? cmm > mm : cmm >= mm;
+            dx = take ? cdx : dx;
+            dy = take ? cdy : dy;
+            mm = take ? cmm : mm;
         }
-        for (; x < split; x++) {
-            float dx = m[x + 1] - m[x - 1], dy = d[x] - u[x], mm = dx * dx + dy * dy;
-            int take = mm > bm[x];
-            bdx[x] = take ? dx : bdx[x];
-            bdy[x] = take ? dy : bdy[x];
-            bm[x] = take ? mm : bm[x];
-        }
-        for (size_t x = split; x < n; x++) {   /* its scalar tail: last maximum */
-            float dx = m[x + 1] - m[x - 1], dy = d[x] - u[x], mm = dx * dx + dy * dy;
-            int take = mm >= bm[x];
-            bdx[x] = take ? dx : bdx[x];
-            bdy[x] = take ? dy : bdy[x];
-            bm[x] = take ? mm : bm[x];
-        }
+        bdx[x] = dx;
+        bdy[x] = dy;
     }
     const float eps = (float)DBL_EPSILON, deg2rad = (float)(3.14159265358979323846 / 180);
     const int nb = nbins;
