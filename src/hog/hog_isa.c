@@ -21,33 +21,45 @@ static inline double sqrt_in_float(double v) { return (double)sqrtf((float)v); }
 #include "hog/hog_load_instances.h"
 
 /* uint8 colour rows: every channel split off in one pass over the pixels (a constant stride
-   for three channels, which the compiler vectorises), then one vector square root per plane
-   when gamma (correctly rounded, so equal to OpenCV's table of sqrtf) */
-static void load_u8_split(const void *row_, size_t ch, const ptrdiff_t *xmap, size_t n,
-                          size_t lo, size_t hi, ptrdiff_t base, int gamma,
-                          float *const *planes) {
-    const uint8_t *row = (const uint8_t *)row_;
+   for three channels, which the compiler vectorises), the square root taken in the same pass
+   when gamma (a vector square root, correctly rounded, so equal to OpenCV's table of sqrtf) */
+static inline __attribute__((always_inline)) void split_u8(const uint8_t *row, size_t ch,
+                                                            const ptrdiff_t *xmap, size_t n,
+                                                            size_t lo, size_t hi, ptrdiff_t base,
+                                                            int gamma, float *const *planes) {
     for (size_t c = 0; c < ch; c++)
-        for (size_t i = 0; i < lo; i++) planes[c][i] = (float)row[(size_t)xmap[i] * ch + c];
+        for (size_t i = 0; i < lo; i++) {
+            const float v = (float)row[(size_t)xmap[i] * ch + c];
+            planes[c][i] = gamma ? sqrtf(v) : v;
+        }
     const uint8_t *s = row + (base + (ptrdiff_t)lo) * (ptrdiff_t)ch;
     if (ch == 3) {
         float *p0 = planes[0] + lo, *p1 = planes[1] + lo, *p2 = planes[2] + lo;
         for (size_t i = 0; i < hi - lo; i++) {
-            p0[i] = (float)s[3 * i];
-            p1[i] = (float)s[3 * i + 1];
-            p2[i] = (float)s[3 * i + 2];
+            const float v0 = (float)s[3 * i], v1 = (float)s[3 * i + 1], v2 = (float)s[3 * i + 2];
+            p0[i] = gamma ? sqrtf(v0) : v0;
+            p1[i] = gamma ? sqrtf(v1) : v1;
+            p2[i] = gamma ? sqrtf(v2) : v2;
         }
     } else {
         for (size_t i = lo; i < hi; i++, s += ch)
-            for (size_t c = 0; c < ch; c++) planes[c][i] = (float)s[c];
+            for (size_t c = 0; c < ch; c++) {
+                const float v = (float)s[c];
+                planes[c][i] = gamma ? sqrtf(v) : v;
+            }
     }
     for (size_t c = 0; c < ch; c++)
-        for (size_t i = hi; i < n; i++) planes[c][i] = (float)row[(size_t)xmap[i] * ch + c];
-    if (gamma)
-        for (size_t c = 0; c < ch; c++) {
-            float *d = planes[c];
-            for (size_t i = 0; i < n; i++) d[i] = sqrtf(d[i]);
+        for (size_t i = hi; i < n; i++) {
+            const float v = (float)row[(size_t)xmap[i] * ch + c];
+            planes[c][i] = gamma ? sqrtf(v) : v;
         }
+}
+
+static void load_u8_split(const void *row, size_t ch, const ptrdiff_t *xmap, size_t n,
+                          size_t lo, size_t hi, ptrdiff_t base, int gamma,
+                          float *const *planes) {
+    if (gamma) split_u8((const uint8_t *)row, ch, xmap, n, lo, hi, base, 1, planes);
+    else split_u8((const uint8_t *)row, ch, xmap, n, lo, hi, base, 0, planes);
 }
 
 /* ------------------------------------------------------------------------------------------
