@@ -188,16 +188,16 @@ def _hog(image, win_size, block_size, block_stride, cell_size, nbins, signed, ga
         _core.hog_blocks(*_src(arr), window_params, desc.reshape(-1), nthreads)
         return desc
     # the block grid at stride gcd(win_stride, block_stride), column-major: every window's
-    # blocks are on it, each computed once; windows are strided views of it, copied in
-    # OpenCV's order (a window's block column is one run of the grid when the strides agree)
+    # blocks are on it, each computed once; the windows are copied from it in OpenCV's order
+    # by threads (a window's block column is one run of the grid when the strides agree)
     nby, nbx, _ = N.hog_grid(arr.shape, params, (py, px))
     grid = np.empty((nbx, nby, L), np.float32)
     _core.hog_blocks(*_src(arr), dict(params, column_major=1), grid.reshape(-1), nthreads)
-    sbx, sby, s2 = grid.strides
-    view = np.ndarray((nwy, nwx, nbj, nbi, L), np.float32, grid, 0,
-                      (wsy // gy * sby, wsx // gx * sbx, sx // gx * sbx, sy // gy * sby, s2))
     desc = np.empty((nwy * nwx, nbj * nbi * L), np.float32)
-    np.copyto(desc.reshape(nwy, nwx, nbj, nbi, L), view)
+    if desc.size:
+        step = (wsy // gy * L, wsx // gx * nby * L, sx // gx * nby * L, sy // gy * L)
+        _core.hog_windows(grid.reshape(-1), step, nwy, nwx, nbj, nbi, L, desc.reshape(-1),
+                          nthreads)
     bh, bw = params["block"]
     if visualize:
         from ._hogdraw import hog_picture

@@ -20,6 +20,8 @@ cdef extern from "core/imfilt.h":
         int column_major
     int imfilt_hog_blocks(const imfilt_image *src, const imfilt_hog_params *p, float *out,
                           int threads) nogil
+    int imfilt_hog_windows(const float *grid, const size_t step[4], size_t nwy, size_t nwx,
+                           size_t nbj, size_t nbi, size_t len, float *out, int threads) nogil
     int imfilt_hog_cells(const imfilt_image *src, const imfilt_hog_params *p, float *cells,
                          const int64_t *pos, const double *orient, size_t npos, double **amb,
                          size_t *amb_count, int threads) nogil
@@ -54,6 +56,22 @@ def hog_blocks(const uint8_t[:, :] src not None, size_t width, size_t channels, 
     with nogil:
         st = imfilt_hog_blocks(&s, &p, &out[0], threads)
     _check(st, "hog_blocks")
+
+
+def hog_windows(const float[::1] grid not None, tuple step, size_t nwy, size_t nwx, size_t nbj,
+                size_t nbi, size_t length, float[::1] out not None, int threads):
+    """Windows gathered from a block grid (see imfilt_hog_windows); step in floats. The
+    caller guarantees every read lies in grid."""
+    cdef size_t st4[4]
+    cdef int st
+    st4[0], st4[1], st4[2], st4[3] = step
+    if out.shape[0] < nwy * nwx * nbj * nbi * length:
+        raise ValueError("hog_windows: out too short")
+    if out.shape[0] == 0:
+        return
+    with nogil:
+        st = imfilt_hog_windows(&grid[0], st4, nwy, nwx, nbj, nbi, length, &out[0], threads)
+    _check(st, "hog_windows")
 
 
 def hog_cells(const uint8_t[:, :] src not None, size_t width, size_t channels, int dtype,

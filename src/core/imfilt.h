@@ -108,6 +108,11 @@ typedef struct {
    n_blocks = (size + 2 pad - block) / stride + 1. */
 int imfilt_hog_blocks(const imfilt_image *src, const imfilt_hog_params *p, float *out,
                       int threads);
+/* OpenCV: hog's windows gathered from a block grid: out[w][j][i][0 .. len) =
+   grid[wy * step[0] + wx * step[1] + j * step[2] + i * step[3] + (0 .. len)] for window
+   w = wy * nwx + wx, block column j < nbj, block row i < nbi (steps in floats). */
+int imfilt_hog_windows(const float *grid, const size_t step[4], size_t nwy, size_t nwx,
+                       size_t nbj, size_t nbi, size_t len, float *out, int threads);
 /* scikit-image, step 1: cells[cy][cx][bin] = float32 sums, in raster order, of the magnitudes
    voting for the bin (not divided by the cell area). A pixel whose bin only NumPy's arctan2 can
    decide is listed in *amb (malloc'd, free() it; 4 doubles per pixel: y, x, dy, dx; *amb_count

@@ -47,30 +47,6 @@ static void *cache_get(row_cache *rc, ptrdiff_t key, const ptrdiff_t need[3], in
 }
 
 /* ------------------------------------------------------------------------------------------
-   OpenCV's L2-Hys, float, with its order of operations: sums of squares in 4 interleaved
-   partial sums ((p0 + p1) + (p2 + p3), then the tail), h /= sqrt(sum) + 0.1 * len, clip at the
-   threshold, h /= sqrt(sum) + 1e-3. */
-static float sumsq4(const float *h, size_t n) {
-    float p[4] = {0, 0, 0, 0};
-    size_t i = 0;
-    for (; i + 4 <= n; i += 4)
-        for (int k = 0; k < 4; k++) p[k] += h[i + k] * h[i + k];
-    float s = (p[0] + p[1]) + (p[2] + p[3]);
-    for (; i < n; i++) s += h[i] * h[i];
-    return s;
-}
-
-static void l2hys_cv(float *h, size_t n, float thresh) {
-    float scale = 1.f / (sqrtf(sumsq4(h, n)) + (float)n * 0.1f);
-    for (size_t i = 0; i < n; i++) {
-        float v = h[i] * scale;
-        h[i] = v < thresh ? v : thresh;
-    }
-    scale = 1.f / (sqrtf(sumsq4(h, n)) + 1e-3f);
-    for (size_t i = 0; i < n; i++) h[i] *= scale;
-}
-
-/* ------------------------------------------------------------------------------------------
    The border maps: map[i] = the image coordinate that plane or row index i reads, index i
    holding coordinate i - offset (every border goes through src/core/border.h). */
 static void border_map(ptrdiff_t *map, size_t n, size_t offset, size_t size, int mode) {
@@ -116,6 +92,8 @@ typedef struct {
     const ptrdiff_t *xmap, *ymap;             /* border maps of plane columns and gradient rows */
     const imfilt_hog_axis_weight *yw;         /* block weights per row position */
     const size_t *xo, *xn;                    /* column weights by cell (see hog_opencv) */
+    const size_t *order;                      /* block value i: row order[i] of an accumulator */
+    const uint32_t *xat;                      /* pixel x's place in a plane of P (see rows_cv) */
     const float *xwt;
     size_t nbx, nby, ncx, ncy, L, xend, lo, hi, first_tail;
     size_t nbxp, kp;                          /* block columns padded to lanes; P's planes */
@@ -140,18 +118,19 @@ static int hog_cv_strip(void *job_, size_t b0, size_t b1, int tid, int *status) 
     size_t nslots = (bh + sy - 1) / sy;
     if (nslots > b1 - b0) nslots = b1 - b0;
     const size_t aslot = ncy * rlen, psize = (nb * sx * kp + 15) / 16 * 16;
-    size_t nbuf = 3 * C * pstride + 7 * xend + rlen + psize + nslots * aslot;
+    size_t nbuf = 3 * C * pstride + 4 * xend + rlen + psize + nslots * aslot + L * nbxp;
     /* R, P and the accumulators start on a 64-byte boundary (whole-vector rows) */
-    float *buf = malloc((nbuf + 16) * sizeof(float) + 2 * xend * sizeof(uint16_t));
+    float *buf = malloc((nbuf + 16) * sizeof(float) + 2 * xend * sizeof(uint32_t));
     if (!buf) return IMFILT_ENOMEM;
     row_cache rc = {{-1, -1, -1}, {buf, buf + C * pstride, buf + 2 * C * pstride},
                     pstride, sizeof(float)};
     float *w0 = buf + 3 * C * pstride, *w1 = w0 + xend, *scratch = w1 + xend;
-    float *R = scratch + 4 * xend;
+    float *R = scratch + 2 * xend;
     R += (64 - (uintptr_t)R % 64) % 64 / sizeof(float);
     float *P = R + rlen;
     float *A = P + psize;
-    uint16_t *bin = (uint16_t *)(A + nslots * aslot);
+    float *V = A + nslots * aslot;            /* a block row's normalised blocks */
+    uint32_t *at = (uint32_t *)(V + L * nbxp);
     const float *up[64], *mid[64], *down[64];
     float *pl[64];
     for (size_t gy = b0 * sy; gy < (b1 - 1) * sy + bh; gy++) {
@@ -178,10 +157,10 @@ static int hog_cv_strip(void *job_, size_t b0, size_t b1, int tid, int *status) 
             mid[c] = rows[1] + c * pstride + 1;
             down[c] = rows[2] + c * pstride + 1;
         }
-        tab->votes_cv(up, mid, down, C, xend, job->first_tail, job->angle_scale, (int)nb, bin,
-                      w0, w1, scratch);
+        tab->votes_cv(up, mid, down, C, xend, job->first_tail, job->angle_scale, (int)nb,
+                      job->xat, (uint32_t)(sx * kp), at, w0, w1, scratch);
         /* row pass: R[cx][bin][bx] = sum_j X_cx(j) * votes(bx * sx + j) */
-        tab->rows_cv(bin, w0, w1, xend, nb, sx, kp, job->xo, job->xwt, job->xn, bw, ncx, nbxp,
+        tab->rows_cv(at, w0, w1, xend, nb, sx, kp, job->xo, job->xwt, job->xn, bw, ncx, nbxp,
                      P, R);
         /* column pass into the accumulator [cy][cx][bin][bx] of every block row of this strip
            containing gy; a finished block row is gathered into out and normalised */
@@ -194,15 +173,13 @@ static int hog_cv_strip(void *job_, size_t b0, size_t b1, int tid, int *status) 
             if (i == 0) memset(acc, 0, aslot * sizeof(float));
             for (size_t k = 0; k < yw[i].count; k++)
                 tab->cols_cv(R, rlen, yw[i].w[k], acc + yw[i].cell[k] * rlen);
-            if (i == bh - 1)
+            if (i == bh - 1) {
+                tab->l2hys_cv(acc, job->order, L, nbxp, job->thresh, V);
                 for (size_t bx = 0; bx < nbx; bx++) {
                     float *h = job->out + (p->column_major ? bx * nby + by : by * nbx + bx) * L;
-                    for (size_t cx = 0; cx < ncx; cx++)
-                        for (size_t cy = 0; cy < ncy; cy++)
-                            for (size_t b = 0; b < nb; b++)
-                                *h++ = acc[((cy * ncx + cx) * nb + b) * nbxp + bx];
-                    l2hys_cv(h - L, L, job->thresh);
+                    for (size_t k = 0; k < L; k++) h[k] = V[k * nbxp + bx];
                 }
+            }
         }
     }
     free(buf);
@@ -224,17 +201,28 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
     ptrdiff_t *xmap = malloc((xend + 2) * sizeof *xmap);
     ptrdiff_t *ymap = malloc((yend + 2) * sizeof *ymap);
     imfilt_hog_axis_weight *xw = malloc(bw * sizeof *xw), *yw = malloc(bh * sizeof *yw);
-    size_t *xo = malloc((ncx * bw + ncx) * sizeof *xo);
+    size_t *xo = malloc((ncx * bw + ncx + ncx * ncy * nb) * sizeof *xo);
     float *xwt = malloc(ncx * bw * sizeof *xwt);
-    if (!xmap || !ymap || !xw || !yw || !xo || !xwt) {
-        free(xmap); free(ymap); free(xw); free(yw); free(xo); free(xwt);
+    uint32_t *xat = malloc(xend * sizeof *xat);
+    if (!xmap || !ymap || !xw || !yw || !xo || !xwt || !xat) {
+        free(xmap); free(ymap); free(xw); free(yw); free(xo); free(xwt); free(xat);
         return IMFILT_ENOMEM;
     }
-    size_t *xn = xo + ncx * bw;
+    size_t *xn = xo + ncx * bw, *order = xn + ncx;
+    /* a block's values: cells column-major (OpenCV's order); accumulator rows [cy][cx][bin] */
+    for (size_t cx = 0, i = 0; cx < ncx; cx++)
+        for (size_t cy = 0; cy < ncy; cy++)
+            for (size_t b = 0; b < nb; b++) order[i++] = (cy * ncx + cx) * nb + b;
     /* block columns padded to whole vectors; a plane of P holds them and the farthest
        position's offset within a block */
     const size_t nbxp = (nbx + tab->lanes - 1) / tab->lanes * tab->lanes;
     const size_t kp = nbxp + (bw - 1) / sx + 1;
+    /* P's offsets are 32-bit; P beyond that would not fit in memory anyway */
+    if (nb * sx * kp > UINT32_MAX) {
+        free(xmap); free(ymap); free(xw); free(yw); free(xo); free(xwt); free(xat);
+        return IMFILT_ENOMEM;
+    }
+    for (size_t x = 0; x < xend; x++) xat[x] = (uint32_t)(x % sx * kp + x / sx);
     /* OpenCV frames the image with reflect101 pixels; index 0 is the gradient's extra column
        (row) before the frame */
     border_map(xmap, xend + 2, 1 + p->pad_x, W, IMFILT_BORDER_REFLECT101);
@@ -257,7 +245,7 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
     if (lo > hi) lo = hi;
     hog_cv_job job = {
         .tab = tab, .src = src, .p = p, .out = out, .xmap = xmap, .ymap = ymap,
-        .yw = yw, .xo = xo, .xn = xn, .xwt = xwt, .nbx = nbx, .nby = nby, .ncx = ncx,
+        .yw = yw, .xo = xo, .xn = xn, .order = order, .xat = xat, .xwt = xwt, .nbx = nbx, .nby = nby, .ncx = ncx,
         .ncy = ncy, .L = ncx * ncy * nb, .xend = xend, .lo = lo, .hi = hi, .nbxp = nbxp, .kp = kp,
         .split = src->dtype == IMFILT_U8 && C > 1,
         .first_tail = GW - GW % 4,            /* OpenCV's 4-lane body covers [0, first_tail) */
@@ -267,8 +255,50 @@ static int hog_opencv(const imfilt_image *src, const imfilt_hog_params *p, float
     int nth = imfilt_choose_threads(threads, yend, xend * C * 16); /* ~20 ns a pixel */
     if ((size_t)nth > nby) nth = (int)nby;
     const int status = imfilt_parallel_rows(nby, 1, nth, hog_cv_strip, &job);
-    free(xmap); free(ymap); free(xw); free(yw); free(xo); free(xwt);
+    free(xmap); free(ymap); free(xw); free(yw); free(xo); free(xwt); free(xat);
     return status;
+}
+
+/* One window gather's shared state; strips are ranges of windows (row-major). */
+typedef struct {
+    const float *grid;
+    const size_t *step;
+    size_t nwx, nbj, nbi, len;
+    float *out;
+} hog_windows_job;
+
+static int hog_windows_strip(void *job_, size_t w0, size_t w1, int tid, int *status) {
+    const hog_windows_job *job = job_;
+    const size_t *step = job->step, nbj = job->nbj, nbi = job->nbi, len = job->len;
+    /* a block column is one run of the grid when consecutive block rows are adjacent */
+    const int run = step[3] == len;
+    float *d = job->out + w0 * nbj * nbi * len;
+    (void)tid;
+    for (size_t w = w0; w < w1; w++) {
+        if (w % 64 == 0 && imfilt_stopped(status)) break;
+        const float *win = job->grid + w / job->nwx * step[0] + w % job->nwx * step[1];
+        for (size_t j = 0; j < nbj; j++) {
+            const float *col = win + j * step[2];
+            if (run) {
+                memcpy(d, col, nbi * len * sizeof(float));
+                d += nbi * len;
+            } else {
+                for (size_t i = 0; i < nbi; i++, d += len)
+                    memcpy(d, col + i * step[3], len * sizeof(float));
+            }
+        }
+    }
+    return IMFILT_OK;
+}
+
+int imfilt_hog_windows(const float *grid, const size_t step[4], size_t nwy, size_t nwx,
+                       size_t nbj, size_t nbi, size_t len, float *out, int threads) {
+    if (!grid || !step || !out) return IMFILT_EINVAL;
+    hog_windows_job job = {.grid = grid, .step = step, .nwx = nwx, .nbj = nbj, .nbi = nbi,
+                           .len = len, .out = out};
+    /* a fresh output: its page faults are most of the time, and run in parallel too */
+    const int nth = imfilt_choose_threads(threads, nwy * nwx, nbj * nbi * len * 4);
+    return imfilt_parallel_rows(nwy * nwx, 1, nth, hog_windows_strip, &job);
 }
 
 /* ------------------------------------------------------------------------------------------

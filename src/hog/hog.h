@@ -63,24 +63,33 @@ typedef struct imfilt_hog_table {
        below, mid[c][x - 1 .. x + 1] the row itself. The channel of largest dx^2 + dy^2 wins
        (ties: the lowest channel for x < first_tail, the highest from there on, as OpenCV's
        vector body and scalar tail do); angle = OpenCV's fast atan in radians,
-       a = angle * angle_scale - 0.5, bin[x] = floor(a) mod nbins, bin[n + x] the next bin,
+       a = angle * angle_scale - 0.5, bin = floor(a) mod nbins; at[x] = bin * plane + xat[x]
+       and at[n + x] the same of the next bin (where rows_cv's P takes the two votes),
        w0 = mag * (1 - frac(a)) (0 when nbins == 1: OpenCV keeps only the second vote then),
-       w1 = mag * frac(a). scratch: 4 * n floats. */
+       w1 = mag * frac(a). scratch: 2 * n floats. */
     void (*votes_cv)(const float *const *up, const float *const *mid, const float *const *down,
                      size_t channels, size_t n, size_t first_tail, float angle_scale,
-                     int nbins, uint16_t *bin, float *w0, float *w1, float *scratch);
+                     int nbins, const uint32_t *xat, uint32_t plane, uint32_t *at, float *w0,
+                     float *w1, float *scratch);
     /* OpenCV's row pass over one gradient row, the bins in planes and the block columns in
-       vector lanes: P (nb * sx * kp floats of scratch) gets pixel x = sx * k + ph's vote for
-       bin b at P[(b * sx + ph) * kp + k] (w0[x] in bin[x], w1[x] added in bin[n + x], every
-       other entry 0); then R[(cx * nb + b) * nbxp + bx] = sum over e ascending of
+       vector lanes: P (nb * sx * kp floats of scratch) gets pixel x = sx * k + ph's votes
+       w0[x] at P[at[x]] and w1[x] at P[at[n + x]] (at from votes_cv with
+       xat[x] = ph * kp + k and plane = sx * kp: bin b's vote at P[(b * sx + ph) * kp + k]),
+       every other entry 0; then R[(cx * nb + b) * nbxp + bx] = sum over e ascending of
        xwt[cx * bw + e] * P[b * sx * kp + xo[cx * bw + e] + bx] for bx < nbxp (a multiple of
        lanes; xo[.] = (j % sx) * kp + j / sx for the e-th position j of cell cx, xn[cx] of
        them, ascending): per bin the same sums as a scatter of the two votes. */
-    void (*rows_cv)(const uint16_t *bin, const float *w0, const float *w1, size_t n,
+    void (*rows_cv)(const uint32_t *at, const float *w0, const float *w1, size_t n,
                     size_t nb, size_t sx, size_t kp, const size_t *xo, const float *xwt,
                     const size_t *xn, size_t bw, size_t ncx, size_t nbxp, float *P, float *R);
     /* OpenCV's column pass: acc[i] += wt * R[i] for i < n (a multiple of lanes). */
     void (*cols_cv)(const float *R, size_t n, float wt, float *acc);
+    /* OpenCV's L2-Hys of nbxp blocks of len values (squares summed in 4 interleaved partial
+       sums, ((p0 + p1) + (p2 + p3)), then the tail; h /= sqrt(sum) + 0.1 * len, clipped at
+       thresh, h /= sqrt(sum) + 1e-3, in float): value i of block bx is
+       acc[order[i] * nbxp + bx], normalised into v[i * nbxp + bx] (nbxp a multiple of lanes). */
+    void (*l2hys_cv)(const float *acc, const size_t *order, size_t len, size_t nbxp,
+                     float thresh, float *v);
     /* scikit-image votes of one row (hard binning): dx = mid[x+1] - mid[x-1] (0 at x == 0 and
        x == width - 1), dy = down[x] - up[x] (0 when zero_dy), differences rounded to float when
        f32; the channel of largest magnitude wins (first on ties, a NaN before any number);

@@ -21,33 +21,45 @@ static inline double sqrt_in_float(double v) { return (double)sqrtf((float)v); }
 #include "hog/hog_load_instances.h"
 
 /* uint8 colour rows: every channel split off in one pass over the pixels (a constant stride
-   for three channels, which the compiler vectorises), then one vector square root per plane
-   when gamma (correctly rounded, so equal to OpenCV's table of sqrtf) */
-static void load_u8_split(const void *row_, size_t ch, const ptrdiff_t *xmap, size_t n,
-                          size_t lo, size_t hi, ptrdiff_t base, int gamma,
-                          float *const *planes) {
-    const uint8_t *row = (const uint8_t *)row_;
+   for three channels, which the compiler vectorises), the square root taken in the same pass
+   when gamma (a vector square root, correctly rounded, so equal to OpenCV's table of sqrtf) */
+static inline __attribute__((always_inline)) void split_u8(const uint8_t *row, size_t ch,
+                                                            const ptrdiff_t *xmap, size_t n,
+                                                            size_t lo, size_t hi, ptrdiff_t base,
+                                                            int gamma, float *const *planes) {
     for (size_t c = 0; c < ch; c++)
-        for (size_t i = 0; i < lo; i++) planes[c][i] = (float)row[(size_t)xmap[i] * ch + c];
+        for (size_t i = 0; i < lo; i++) {
+            const float v = (float)row[(size_t)xmap[i] * ch + c];
+            planes[c][i] = gamma ? sqrtf(v) : v;
+        }
     const uint8_t *s = row + (base + (ptrdiff_t)lo) * (ptrdiff_t)ch;
     if (ch == 3) {
         float *p0 = planes[0] + lo, *p1 = planes[1] + lo, *p2 = planes[2] + lo;
         for (size_t i = 0; i < hi - lo; i++) {
-            p0[i] = (float)s[3 * i];
-            p1[i] = (float)s[3 * i + 1];
-            p2[i] = (float)s[3 * i + 2];
+            const float v0 = (float)s[3 * i], v1 = (float)s[3 * i + 1], v2 = (float)s[3 * i + 2];
+            p0[i] = gamma ? sqrtf(v0) : v0;
+            p1[i] = gamma ? sqrtf(v1) : v1;
+            p2[i] = gamma ? sqrtf(v2) : v2;
         }
     } else {
         for (size_t i = lo; i < hi; i++, s += ch)
-            for (size_t c = 0; c < ch; c++) planes[c][i] = (float)s[c];
+            for (size_t c = 0; c < ch; c++) {
+                const float v = (float)s[c];
+                planes[c][i] = gamma ? sqrtf(v) : v;
+            }
     }
     for (size_t c = 0; c < ch; c++)
-        for (size_t i = hi; i < n; i++) planes[c][i] = (float)row[(size_t)xmap[i] * ch + c];
-    if (gamma)
-        for (size_t c = 0; c < ch; c++) {
-            float *d = planes[c];
-            for (size_t i = 0; i < n; i++) d[i] = sqrtf(d[i]);
+        for (size_t i = hi; i < n; i++) {
+            const float v = (float)row[(size_t)xmap[i] * ch + c];
+            planes[c][i] = gamma ? sqrtf(v) : v;
         }
+}
+
+static void load_u8_split(const void *row, size_t ch, const ptrdiff_t *xmap, size_t n,
+                          size_t lo, size_t hi, ptrdiff_t base, int gamma,
+                          float *const *planes) {
+    if (gamma) split_u8((const uint8_t *)row, ch, xmap, n, lo, hi, base, 1, planes);
+    else split_u8((const uint8_t *)row, ch, xmap, n, lo, hi, base, 0, planes);
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -60,56 +72,50 @@ static void load_u8_split(const void *row_, size_t ch, const ptrdiff_t *xmap, si
 
 static void votes_cv(const float *const *up, const float *const *mid, const float *const *down,
                      size_t channels, size_t n, size_t first_tail, float angle_scale, int nbins,
-                     uint16_t *bin, float *w0, float *w1, float *scratch) {
+                     const uint32_t *restrict xat, uint32_t plane, uint32_t *restrict at,
+                     float *w0, float *w1, float *scratch) {
     const size_t vl = IMFILT_VLANES(float);
-    float *bdx = scratch, *bdy = scratch + n, *bm = scratch + 2 * n;
-    size_t split = first_tail < n ? first_tail : n;
-    {
+    float *bdx = scratch, *bdy = scratch + n;
+    const size_t split = first_tail < n ? first_tail : n;
+    /* the channel of largest dx^2 + dy^2, all channels of a vector at once; OpenCV's vector
+       body keeps the first maximum, its scalar tail (x >= split) the last. One channel: every
+       whole vector. */
+    const size_t vend = channels == 1 ? n : split;
+    size_t x = 0;
+    for (; x + vl <= vend; x += vl) {    /* explicit vectors: GCC keeps this scalar */
         const float *u = up[0], *m = mid[0], *d = down[0];
-        size_t x = 0;
-        for (; x + vl <= n; x += vl) {    /* explicit vectors: GCC keeps this scalar */
-            imfilt_vf32_a4 dx = *(const imfilt_vf32_a4 *)(m + x + 1) -
-                                 *(const imfilt_vf32_a4 *)(m + x - 1);
-            imfilt_vf32_a4 dy = *(const imfilt_vf32_a4 *)(d + x) - *(const imfilt_vf32_a4 *)(u + x);
-            *(imfilt_vf32_a4 *)(bdx + x) = dx;
-            *(imfilt_vf32_a4 *)(bdy + x) = dy;
-            *(imfilt_vf32_a4 *)(bm + x) = dx * dx + dy * dy;
+        imfilt_vf32_a4 dx = *(const imfilt_vf32_a4 *)(m + x + 1) -
+                             *(const imfilt_vf32_a4 *)(m + x - 1);
+        imfilt_vf32_a4 dy = *(const imfilt_vf32_a4 *)(d + x) - *(const imfilt_vf32_a4 *)(u + x);
+        imfilt_vf32_a4 mm = dx * dx + dy * dy;
+        for (size_t c = 1; c < channels; c++) {
+            u = up[c], m = mid[c], d = down[c];
+            imfilt_vf32_a4 cdx = *(const imfilt_vf32_a4 *)(m + x + 1) -
+                                  *(const imfilt_vf32_a4 *)(m + x - 1);
+            imfilt_vf32_a4 cdy = *(const imfilt_vf32_a4 *)(d + x) -
+                                  *(const imfilt_vf32_a4 *)(u + x);
+            imfilt_vf32_a4 cmm = cdx * cdx + cdy * cdy;
+            imfilt_vi32_a4 take = cmm > mm;
+            dx = IMFILT_VSELECT(take, cdx, dx);
+            dy = IMFILT_VSELECT(take, cdy, dy);
+            mm = IMFILT_VSELECT(take, cmm, mm);
         }
-        for (; x < n; x++) {
-            float dx = m[x + 1] - m[x - 1], dy = d[x] - u[x];
-            bdx[x] = dx;
-            bdy[x] = dy;
-            bm[x] = dx * dx + dy * dy;
-        }
+        *(imfilt_vf32_a4 *)(bdx + x) = dx;
+        *(imfilt_vf32_a4 *)(bdy + x) = dy;
     }
-    for (size_t c = 1; c < channels; c++) {
-        const float *u = up[c], *m = mid[c], *d = down[c];
-        size_t x = 0;
-        for (; x + vl <= split; x += vl) {  /* OpenCV's vector body: first maximum */
-            imfilt_vf32_a4 dx = *(const imfilt_vf32_a4 *)(m + x + 1) -
-                                 *(const imfilt_vf32_a4 *)(m + x - 1);
-            imfilt_vf32_a4 dy = *(const imfilt_vf32_a4 *)(d + x) - *(const imfilt_vf32_a4 *)(u + x);
-            imfilt_vf32_a4 mm = dx * dx + dy * dy, *pm = (imfilt_vf32_a4 *)(bm + x);
-            imfilt_vi32_a4 take = mm > *pm;
-            imfilt_vf32_a4 *px = (imfilt_vf32_a4 *)(bdx + x), *py = (imfilt_vf32_a4 *)(bdy + x);
-            *px = IMFILT_VSELECT(take, dx, *px);
-            *py = IMFILT_VSELECT(take, dy, *py);
-            *pm = IMFILT_VSELECT(take, mm, *pm);
+    for (; x < n; x++) {
+        float dx = mid[0][x + 1] - mid[0][x - 1], dy = down[0][x] - up[0][x];
+        float mm = dx * dx + dy * dy;
+        for (size_t c = 1; c < channels; c++) {
+            const float *u = up[c], *m = mid[c], *d = down[c];
+            float cdx = m[x + 1] - m[x - 1], cdy = d[x] - u[x], cmm = cdx * cdx + cdy * cdy;
+            int take = x < split ? cmm > mm : cmm >= mm;
+            dx = take ? cdx : dx;
+            dy = take ? cdy : dy;
+            mm = take ? cmm : mm;
         }
-        for (; x < split; x++) {
-            float dx = m[x + 1] - m[x - 1], dy = d[x] - u[x], mm = dx * dx + dy * dy;
-            int take = mm > bm[x];
-            bdx[x] = take ? dx : bdx[x];
-            bdy[x] = take ? dy : bdy[x];
-            bm[x] = take ? mm : bm[x];
-        }
-        for (size_t x = split; x < n; x++) {   /* its scalar tail: last maximum */
-            float dx = m[x + 1] - m[x - 1], dy = d[x] - u[x], mm = dx * dx + dy * dy;
-            int take = mm >= bm[x];
-            bdx[x] = take ? dx : bdx[x];
-            bdy[x] = take ? dy : bdy[x];
-            bm[x] = take ? mm : bm[x];
-        }
+        bdx[x] = dx;
+        bdy[x] = dy;
     }
     const float eps = (float)DBL_EPSILON, deg2rad = (float)(3.14159265358979323846 / 180);
     const int nb = nbins;
@@ -131,8 +137,8 @@ static void votes_cv(const float *const *up, const float *const *mid, const floa
         w1[x] = mag * f;
         h += h < 0 ? nb : 0;
         h -= h >= nb ? nb : 0;
-        bin[x] = (uint16_t)h;
-        bin[n + x] = (uint16_t)(h + 1 == nb ? 0 : h + 1);
+        at[x] = (uint32_t)h * plane + xat[x];
+        at[n + x] = (uint32_t)(h + 1 == nb ? 0 : h + 1) * plane + xat[x];
         /* nbins == 1: both votes hit the same bin and OpenCV stores both sums computed from
            the old value, so only the second survives */
         w0[x] = nb == 1 ? 0.f : w0[x];
@@ -180,18 +186,16 @@ static inline __attribute__((always_inline)) void rows_tile(const float *P, size
     }
 }
 
-static void rows_cv(const uint16_t *bin, const float *w0, const float *w1, size_t n, size_t nb,
+static void rows_cv(const uint32_t *at, const float *w0, const float *w1, size_t n, size_t nb,
                     size_t sx, size_t kp, const size_t *xo, const float *xwt, const size_t *xn,
                     size_t bw, size_t ncx, size_t nbxp, float *P, float *R) {
     const size_t nv = nbxp / ROWS_LANES, plane = sx * kp;
     memset(P, 0, nb * plane * sizeof(float));
     /* two bins per pixel; with one bin both votes land in it (w0 is 0 then) */
-    for (size_t x = 0, ph = 0, k = 0; x < n; x++) {
-        const size_t at = ph * kp + k;
-        P[bin[x] * plane + at] = w0[x];
-        P[bin[n + x] * plane + at] = nb == 1 ? w0[x] + w1[x] : w1[x];
-        if (++ph == sx) ph = 0, k++;
-    }
+    if (nb == 1)
+        for (size_t x = 0; x < n; x++) P[at[x]] = w0[x], P[at[n + x]] = w0[x] + w1[x];
+    else
+        for (size_t x = 0; x < n; x++) P[at[x]] = w0[x], P[at[n + x]] = w1[x];
     const size_t nt = nb * nv;    /* sums per cell: bins x vectors of block columns */
     for (size_t cx = 0; cx < ncx; cx++) {
         const size_t *o = xo + cx * bw, m = xn[cx];
@@ -217,6 +221,50 @@ static void cols_cv(const float *R, size_t n, float wt, float *acc) {
     const rows_vec w = IMFILT_VBROADCAST(rows_vec, wt);
     for (size_t i = 0; i < n; i += ROWS_LANES)
         IMFILT_VSTORE(acc + i, IMFILT_VLOAD(rows_vec, acc + i) + w * IMFILT_VLOAD(rows_vec, R + i));
+}
+
+/* OpenCV's L2-Hys of the blocks of one block row at once, block columns in vector lanes
+   (Dalal & Triggs' L2-Hys, OpenCV's float order of operations, lane by lane). */
+static inline rows_vec inv_root_plus(rows_vec s, float c) {
+    float t[ROWS_LANES];
+    IMFILT_VSTORE(t, s);
+    for (size_t l = 0; l < ROWS_LANES; l++) t[l] = 1.f / (sqrtf(t[l]) + c);
+    return IMFILT_VLOAD(rows_vec, t);
+}
+
+/* OpenCV's sum of squares: 4 interleaved partial sums, ((p0 + p1) + (p2 + p3)), then the tail */
+static inline rows_vec sumsq_lanes(const float *v, size_t len, size_t nbxp) {
+    rows_vec p[4] = {{0}, {0}, {0}, {0}};
+    size_t i = 0;
+    for (; i + 4 <= len; i += 4)
+        for (size_t k = 0; k < 4; k++) {
+            const rows_vec h = IMFILT_VLOAD(rows_vec, v + (i + k) * nbxp);
+            p[k] += h * h;
+        }
+    rows_vec s = (p[0] + p[1]) + (p[2] + p[3]);
+    for (; i < len; i++) {
+        const rows_vec h = IMFILT_VLOAD(rows_vec, v + i * nbxp);
+        s += h * h;
+    }
+    return s;
+}
+
+static void l2hys_cv(const float *acc, const size_t *order, size_t len, size_t nbxp,
+                     float thresh, float *v) {
+    const rows_vec th = IMFILT_VBROADCAST(rows_vec, thresh);
+    for (size_t x = 0; x < nbxp; x += ROWS_LANES) {
+        float *vx = v + x;
+        for (size_t i = 0; i < len; i++)
+            IMFILT_VSTORE(vx + i * nbxp, IMFILT_VLOAD(rows_vec, acc + order[i] * nbxp + x));
+        rows_vec scale = inv_root_plus(sumsq_lanes(vx, len, nbxp), (float)len * 0.1f);
+        for (size_t i = 0; i < len; i++) {
+            const rows_vec t = IMFILT_VLOAD(rows_vec, vx + i * nbxp) * scale;
+            IMFILT_VSTORE(vx + i * nbxp, IMFILT_VSELECT(t < th, t, th));
+        }
+        scale = inv_root_plus(sumsq_lanes(vx, len, nbxp), 1e-3f);
+        for (size_t i = 0; i < len; i++)
+            IMFILT_VSTORE(vx + i * nbxp, IMFILT_VLOAD(rows_vec, vx + i * nbxp) * scale);
+    }
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -465,6 +513,7 @@ const imfilt_hog_table IMFILT_ISA_TABLE(imfilt_hog) = {
     .votes_cv = votes_cv,
     .rows_cv = rows_cv,
     .cols_cv = cols_cv,
+    .l2hys_cv = l2hys_cv,
     .votes_sk = votes_sk,
     .sk_edge_bins = sk_edge_bins,
     .norm_sk = norm_sk,
