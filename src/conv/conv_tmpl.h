@@ -94,6 +94,7 @@ static inline __attribute__((always_inline)) void gemm_tile_@WS@(
         VW b = IMFILT_VBROADCAST(VW, bias[o]);
         for (size_t v = 0; v < nv; v++) acc[o][v] = b;
     }
+#pragma GCC unroll 2
     for (size_t k = 0; k < K; k++) {
         const W *p = ptr[k] + x;
         VW in[GEMM_NV];
