@@ -105,6 +105,18 @@ static inline __attribute__((always_inline)) void gemm_tile_@WS@(
             for (size_t v = 0; v < nv; v++) acc[o][v] += in[v] * av;
         }
     }
+    if (c + nx <= ow) {  /* the tile within one output row (always, for one-row calls) */
+        W *d = out + r * ow + c;
+        for (size_t o = 0; o < GEMM_OCB; o++) {
+            if (o >= ocn) break;
+            for (size_t v = 0; v < nv; v++) {
+                if ((v + 1) * vl <= nx) imfilt_vstore_@WS@(d + o * ostride + v * vl, acc[o][v]);
+                else if (v * vl < nx)
+                    imfilt_vstore_tail_@WS@(d + o * ostride + v * vl, acc[o][v], nx - v * vl);
+            }
+        }
+        return;
+    }
     size_t rv[GEMM_NV], cv[GEMM_NV];
     for (size_t v = 0; v < nv; v++) {
         rv[v] = r;
@@ -112,11 +124,15 @@ static inline __attribute__((always_inline)) void gemm_tile_@WS@(
         c += vl;
         if (c >= wrow) { r += c / wrow; c %= wrow; }
     }
+    /* unrolled, so that acc stays in registers (no spill on the one-row path either) */
+#pragma GCC unroll 16
     for (size_t o = 0; o < GEMM_OCB; o++) {
         if (o >= ocn) break;
-        for (size_t v = 0; v < nv && v * vl < nx; v++)
-            gemm_store_@WS@(out + o * ostride, acc[o][v], rv[v], cv[v],
-                            nx - v * vl < vl ? nx - v * vl : vl, wrow, ow);
+#pragma GCC unroll 4
+        for (size_t v = 0; v < nv; v++)
+            if (v * vl < nx)
+                gemm_store_@WS@(out + o * ostride, acc[o][v], rv[v], cv[v],
+                                nx - v * vl < vl ? nx - v * vl : vl, wrow, ow);
     }
 }
 
