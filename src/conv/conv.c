@@ -25,6 +25,9 @@ static size_t round_up(size_t v, size_t m) { return (v + m - 1) / m * m; }
    imfilt_choose_threads weighs rows by (eight taps per unit). */
 static size_t tap_weighted(size_t samples, size_t taps) { return samples * (taps > 8 ? taps / 8 : 1); }
 
+/* Input bytes per band of the banded dense convolution (its padded input planes stay in L2). */
+#define DENSE_BAND_BYTES (256 * 1024)
+
 /* Column tiles keep the kh + 1 rows of a filter2d tile within ~L1 (the correlation reads
    kh * kw taps of them for every output sample). */
 #define FILTER2D_TILE_BYTES (32 * 1024)

@@ -22,12 +22,14 @@ typedef struct imfilt_conv_table {
     void (*dw_f64)(const double *const *rows, size_t nr, size_t sh, size_t dh, size_t kh,
                    size_t kw, const size_t *xoff, const double *k, double bias, double *out,
                    size_t ostride, size_t n);
-    /* dense: out[o*ostride + x] = bias[o] + sum_k wp[(o/ocb)*K*ocb + k*ocb + o%ocb] * ptr[k][x]
-       for o < cout, x < n; reads ptr[k][x] up to x < n rounded up to gemm_nb */
+    /* dense: out[o*ostride + (x/wrow)*ow + x%wrow] = bias[o] + sum_k
+       wp[(o/ocb)*K*ocb + k*ocb + o%ocb] * ptr[k][x] for o < cout, x < n, x%wrow < ow (ow <=
+       wrow; one row: wrow = ow = n); reads ptr[k][x] up to x < n rounded up to gemm_nb */
     void (*gemm_f32)(const float *const *ptr, size_t K, const float *wp, const float *bias,
-                     size_t cout, float *out, size_t ostride, size_t n);
+                     size_t cout, float *out, size_t ostride, size_t n, size_t wrow, size_t ow);
     void (*gemm_f64)(const double *const *ptr, size_t K, const double *wp, const double *bias,
-                     size_t cout, double *out, size_t ostride, size_t n);
+                     size_t cout, double *out, size_t ostride, size_t n, size_t wrow,
+                     size_t ow);
     /* the GEMM tile: output channels (ocb) and pixels (nb) per micro-kernel call */
     size_t gemm_ocb_f32, gemm_nb_f32, gemm_ocb_f64, gemm_nb_f64;
     /* stride-2 phase split: d0[q] = src[2q], d1[q] = src[2q + 1], q < n */

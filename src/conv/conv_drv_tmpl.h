@@ -150,10 +150,14 @@ static int depthwise_@WS@(const imfilt_conv_table *T, const W *x, const W *w, co
     return imfilt_parallel_rows(planes * nbands, 1, nt, depthwise_strip_@WS@, &job);
 }
 
-/* Dense and grouped convolution: per image, group and output row, the Cin/groups x kh input
-   rows it reads are zero-padded and phase-split once (a copy of ~1/(Cout/groups * kw) of the
-   arithmetic), then the GEMM micro-kernel runs with one pointer per (ic, ky, kx) tap.
-   1x1 stride-1 unpadded convolution is the pointwise GEMM straight on the input planes. */
+/* Dense and grouped convolution: stride 1 in bands of output rows whose Cin/groups input
+   planes are copied once per band, rows of w samples each followed by `gap` zeros (the zero
+   padding right of a row is also the padding left of the next): the GEMM micro-kernel then
+   reads the band as one flat row of rows wrow = w + gap apart, one pointer per (ic, ky, kx)
+   tap, and drops the wrow - ow columns past each output row.
+   Other strides per output row: the Cin/groups x kh input rows it reads are zero-padded and
+   phase-split once (a copy of ~1/(Cout/groups * kw) of the arithmetic). 1x1 stride-1
+   unpadded convolution is the pointwise GEMM straight on the input planes. */
 typedef struct {
     const imfilt_conv_table *T;
     const conv_geom *g;
@@ -161,6 +165,7 @@ typedef struct {
     W *y;
     size_t C, Cout, groups, cin, cout, K, nblk;
     size_t XC, L, nbands;  /* dense: x chunk, padded row length, row bands per unit */
+    size_t gap, wrow, CS;  /* banded: zeros after each row, row pitch, samples per plane */
     size_t PC, chunks;     /* pointwise: pixels per item, items per image plane */
 } dense_job_@WS@;
 
@@ -192,7 +197,7 @@ static int pointwise_strip_@WS@(void *job_, size_t it0, size_t it1, int tid, int
         const W *wg = wp + gr * nblk * K * ocb, *bg = bp + gr * nblk * ocb;
         W *outp = y + (n * Cout + gr * cout) * plane_out + p0;
         for (size_t ic = 0; ic < cin; ic++) ptr[ic] = x + (n * C + gr * cin + ic) * plane_in + p0;
-        if (main) T->gemm_@WS@(ptr, K, wg, bg, cout, outp, plane_out, main);
+        if (main) T->gemm_@WS@(ptr, K, wg, bg, cout, outp, plane_out, main, main, main);
         if (rem) {  /* the last pixels through a zero-padded copy: same arithmetic */
             for (size_t ic = 0; ic < cin; ic++) {
                 W *t = tail + ic * nb;
@@ -200,7 +205,7 @@ static int pointwise_strip_@WS@(void *job_, size_t it0, size_t it1, int tid, int
                 memset(t + rem, 0, (nb - rem) * sizeof(W));
                 ptr[ic] = t;
             }
-            T->gemm_@WS@(ptr, K, wg, bg, cout, outp + main, plane_out, rem);
+            T->gemm_@WS@(ptr, K, wg, bg, cout, outp + main, plane_out, rem, rem, rem);
         }
     }
     free((void *)ptr);
@@ -250,9 +255,60 @@ static int dense_strip_@WS@(void *job_, size_t it0, size_t it1, int tid, int *st
                                          g->w, ox0, g->sw, g->pw, L, oy != oyA,
                                          buf + (ic * g->kh + ky) * g->sw * L);
                     }
-                T->gemm_@WS@(ptr, K, wg, bg, cout, outp + oy * g->ow + ox0, plane_out, cw);
+                T->gemm_@WS@(ptr, K, wg, bg, cout, outp + oy * g->ow + ox0, plane_out, cw, cw, cw);
             }
         }
+    }
+    free(buf);
+    free((void *)ptr);
+    return IMFILT_OK;
+}
+
+/* banded dense items: images x groups x bands of output rows (stride 1) */
+static int dense_band_strip_@WS@(void *job_, size_t it0, size_t it1, int tid, int *status) {
+    const dense_job_@WS@ *job = job_;
+    const conv_geom *g = job->g;
+    const size_t cin = job->cin, cout = job->cout, groups = job->groups, K = job->K;
+    const size_t ocb = job->T->gemm_ocb_@WS@, nblk = job->nblk, nbands = job->nbands;
+    const size_t plane_out = g->oh * g->ow, plane_in = g->h * g->w;
+    const size_t gap = job->gap, wrow = job->wrow, CS = job->CS, C = job->C, Cout = job->Cout;
+    const size_t halo = (g->kh - 1) * g->dh;
+    const imfilt_conv_table *T = job->T;
+    const W *x = job->x, *wp = job->wp, *bp = job->bp;
+    W *y = job->y;
+    (void)tid;
+    /* calloc: the gaps are the zero padding and are never written */
+    W *buf = calloc(cin * CS + 1, sizeof(W));
+    const W **ptr = malloc(K * sizeof(W *) + 1);
+    if (!buf || !ptr) {
+        free(buf);
+        free((void *)ptr);
+        return IMFILT_ENOMEM;
+    }
+    for (size_t ic = 0; ic < cin; ic++)
+        for (size_t ky = 0; ky < g->kh; ky++)
+            for (size_t kx = 0; kx < g->kw; kx++)
+                ptr[(ic * g->kh + ky) * g->kw + kx] =
+                    buf + ic * CS + gap - g->pw + ky * g->dh * wrow + kx * g->dw;
+    for (size_t it = it0; it < it1; it++) {
+        if (imfilt_stopped(status)) break;
+        const size_t u = it / nbands, b = it % nbands;
+        const size_t n = u / groups, gr = u % groups;
+        const size_t oyA = g->oh * b / nbands, oyB = g->oh * (b + 1) / nbands;
+        if (oyA == oyB) continue;
+        const W *wg = wp + gr * nblk * K * ocb, *bg = bp + gr * nblk * ocb;
+        const W *in = x + (n * C + gr * cin) * plane_in;
+        for (size_t ic = 0; ic < cin; ic++)
+            for (size_t t = 0; t < oyB - oyA + halo; t++) {
+                const ptrdiff_t iy = (ptrdiff_t)(oyA + t) - (ptrdiff_t)g->ph;
+                W *row = buf + ic * CS + gap + t * wrow;
+                if (iy >= 0 && iy < (ptrdiff_t)g->h)
+                    memcpy(row, in + ic * plane_in + (size_t)iy * g->w, g->w * sizeof(W));
+                else
+                    memset(row, 0, g->w * sizeof(W));
+            }
+        T->gemm_@WS@(ptr, K, wg, bg, cout, y + (n * Cout + gr * cout) * plane_out + oyA * g->ow,
+                     plane_out, (oyB - oyA) * wrow - (wrow - g->ow), wrow, g->ow);
     }
     free(buf);
     free((void *)ptr);
@@ -283,6 +339,10 @@ static int dense_@WS@(const imfilt_conv_table *T, const W *x, const W *w, const 
                           .Cout = Cout, .groups = groups, .cin = cin, .cout = cout, .K = K,
                           .nblk = nblk};
     const size_t plane_in = g->h * g->w;
+    /* banded: output column ox reads input columns ox - pw + kx*dw, so the zeros between rows
+       cover pw columns left of a row and those past its end up to ow - 1 - pw + (kw-1)*dw */
+    const ptrdiff_t past = (ptrdiff_t)(g->ow + (g->kw - 1) * g->dw) - (ptrdiff_t)(g->pw + g->w);
+    const size_t gap = past > (ptrdiff_t)g->pw ? (size_t)past : g->pw, wrow = g->w + gap;
     int status;
     if (pointwise) {
         const int nt = imfilt_choose_threads(threads, N * Cout * g->h, tap_weighted(g->w, cin));
@@ -295,6 +355,20 @@ static int dense_@WS@(const imfilt_conv_table *T, const W *x, const W *w, const 
         job.PC = PC;
         job.chunks = (plane_in + PC - 1) / PC;
         status = imfilt_parallel_rows(N * groups * job.chunks, 1, nt, pointwise_strip_@WS@, &job);
+    } else if (g->sh == 1 && g->sw == 1 && g->ow <= wrow &&
+               cin * (1 + (g->kh - 1) * g->dh) * wrow * sizeof(W) <= DENSE_BAND_BYTES) {
+        /* bands of at most DENSE_BAND_BYTES of padded input, and a few items per thread */
+        const size_t halo = (g->kh - 1) * g->dh, per_row = cin * wrow * sizeof(W);
+        const size_t rows = DENSE_BAND_BYTES / per_row - halo;
+        const size_t units = N * groups;
+        const int nt = imfilt_choose_threads(threads, N * Cout * g->oh, tap_weighted(g->ow, K));
+        size_t nbands = bands_@WS@(units, g->oh, nt);
+        if (nbands < (g->oh + rows - 1) / rows) nbands = (g->oh + rows - 1) / rows;
+        job.nbands = nbands;
+        job.gap = gap;
+        job.wrow = wrow;
+        job.CS = ((g->oh + nbands - 1) / nbands + halo) * wrow + gap + nb;
+        status = imfilt_parallel_rows(units * nbands, 1, nt, dense_band_strip_@WS@, &job);
     } else {
         /* x chunks keep the padded rows of one output row within ~1 MiB */
         const size_t maxoff = (g->kw - 1) * g->dw / g->sw;

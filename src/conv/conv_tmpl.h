@@ -62,19 +62,39 @@ static void deint2_@WS@(const W *restrict src, W *restrict d0, W *restrict d1, s
 
 /* ---------------------------------------------------------------------------------------- */
 /* Dense and pointwise: a register-blocked direct kernel, i.e. an implicit GEMM whose B panel is
-   never packed: ptr[k] points into zero-padded, phase-split input rows (or straight into the
-   input planes for 1x1), A is the weight panel packed as [K][GEMM_OCB]. A tile of GEMM_OCB
-   output channels x GEMM_NV vectors of output pixels stays in registers for the whole K loop:
-   per k, GEMM_NV loads and GEMM_OCB broadcasts feed GEMM_OCB * GEMM_NV FMAs. */
+   never packed: ptr[k] points into zero-padded input rows (or straight into the input planes
+   for 1x1), A is the weight panel packed as [K][GEMM_OCB]. A tile of GEMM_OCB output channels
+   x GEMM_NV vectors of output pixels stays in registers for the whole K loop: per k, GEMM_NV
+   loads and GEMM_OCB broadcasts feed GEMM_OCB * GEMM_NV FMAs. The pixels are flat positions
+   over rows of wrow (a band of padded rows read as one long row, so tiles run across row ends
+   and no lanes are wasted on the end of a row): the store drops the columns past ow. */
+
+/* One vector of len outputs at flat row r, column c, to d[r * ow + c ...] up to column ow. */
+static inline __attribute__((always_inline)) void gemm_store_@WS@(
+        W *d, VW v, size_t r, size_t c, size_t len, size_t wrow, size_t ow) {
+    if (c + len <= ow) {
+        if (len == IMFILT_VLANES(W)) imfilt_vstore_@WS@(d + r * ow + c, v);
+        else imfilt_vstore_tail_@WS@(d + r * ow + c, v, len);
+        return;
+    }
+    for (size_t i = 0; i < len; r++, c = 0) {
+        const size_t seg = wrow - c < len - i ? wrow - c : len - i;
+        if (c < ow) imfilt_vstore_lanes_@WS@(d + r * ow + c, v, i, ow - c < seg ? ow - c : seg);
+        i += seg;
+    }
+}
+
 static inline __attribute__((always_inline)) void gemm_tile_@WS@(
         const W *const *restrict ptr, size_t K, const W *restrict wp, const W *restrict bias,
-        size_t ocn, W *restrict out, size_t ostride, size_t x, size_t nx, size_t nv) {
+        size_t ocn, W *restrict out, size_t ostride, size_t x, size_t nx, size_t nv, size_t r,
+        size_t c, size_t wrow, size_t ow) {
     const size_t vl = IMFILT_VLANES(W);
     VW acc[GEMM_OCB][GEMM_NV];
     for (size_t o = 0; o < GEMM_OCB; o++) {
         VW b = IMFILT_VBROADCAST(VW, bias[o]);
         for (size_t v = 0; v < nv; v++) acc[o][v] = b;
     }
+#pragma GCC unroll 2
     for (size_t k = 0; k < K; k++) {
         const W *p = ptr[k] + x;
         VW in[GEMM_NV];
@@ -85,30 +105,54 @@ static inline __attribute__((always_inline)) void gemm_tile_@WS@(
             for (size_t v = 0; v < nv; v++) acc[o][v] += in[v] * av;
         }
     }
+    if (c + nx <= ow) {  /* the tile within one output row (always, for one-row calls) */
+        W *d = out + r * ow + c;
+        for (size_t o = 0; o < GEMM_OCB; o++) {
+            if (o >= ocn) break;
+            for (size_t v = 0; v < nv; v++) {
+                if ((v + 1) * vl <= nx) imfilt_vstore_@WS@(d + o * ostride + v * vl, acc[o][v]);
+                else if (v * vl < nx)
+                    imfilt_vstore_tail_@WS@(d + o * ostride + v * vl, acc[o][v], nx - v * vl);
+            }
+        }
+        return;
+    }
+    size_t rv[GEMM_NV], cv[GEMM_NV];
+    for (size_t v = 0; v < nv; v++) {
+        rv[v] = r;
+        cv[v] = c;
+        c += vl;
+        if (c >= wrow) { r += c / wrow; c %= wrow; }
+    }
+    /* unrolled, so that acc stays in registers (no spill on the one-row path either) */
+#pragma GCC unroll 16
     for (size_t o = 0; o < GEMM_OCB; o++) {
         if (o >= ocn) break;
-        W *d = out + o * ostride + x;
-        for (size_t v = 0; v < nv; v++) {
-            if ((v + 1) * vl <= nx) imfilt_vstore_@WS@(d + v * vl, acc[o][v]);
-            else if (v * vl < nx) imfilt_vstore_tail_@WS@(d + v * vl, acc[o][v], nx - v * vl);
-        }
+#pragma GCC unroll 4
+        for (size_t v = 0; v < nv; v++)
+            if (v * vl < nx)
+                gemm_store_@WS@(out + o * ostride, acc[o][v], rv[v], cv[v],
+                                nx - v * vl < vl ? nx - v * vl : vl, wrow, ow);
     }
 }
 
 static void gemm_@WS@(const W *const *ptr, size_t K, const W *wp, const W *bias, size_t cout,
-                      W *out, size_t ostride, size_t n) {
+                      W *out, size_t ostride, size_t n, size_t wrow, size_t ow) {
     const size_t nb = GEMM_NV * IMFILT_VLANES(W);
+    size_t r = 0, c = 0;  /* the flat row and column of x */
     for (size_t x = 0; x < n; x += nb) {
         const size_t nx = n - x < nb ? n - x : nb;
         /* a last chunk of at most one vector takes a one-vector tile (same sums per output) */
         if (nx <= IMFILT_VLANES(W))
             for (size_t o = 0; o < cout; o += GEMM_OCB)
                 gemm_tile_@WS@(ptr, K, wp + o * K, bias + o, cout - o, out + o * ostride,
-                               ostride, x, nx, 1);
+                               ostride, x, nx, 1, r, c, wrow, ow);
         else
             for (size_t o = 0; o < cout; o += GEMM_OCB)
                 gemm_tile_@WS@(ptr, K, wp + o * K, bias + o, cout - o, out + o * ostride,
-                               ostride, x, nx, GEMM_NV);
+                               ostride, x, nx, GEMM_NV, r, c, wrow, ow);
+        c += nb;
+        if (c >= wrow) { r += c / wrow; c %= wrow; }
     }
 }
 

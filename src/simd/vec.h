@@ -590,6 +590,41 @@ static inline void imfilt_vstore_tail_f64(double *p, imfilt_vf64 v, size_t n) {
 #endif
 }
 
+/* Lane-range stores: the n lanes of v from lane a on to p[0 .. n) (a + n <= lanes), one
+   lane shift and one masked store where the level has them (a vector of outputs that runs
+   across the end of an output row). */
+static inline void imfilt_vstore_lanes_f32(float *p, imfilt_vf32 v, size_t a, size_t n) {
+    if (a == 0 && n == IMFILT_VLANES(float)) { imfilt_vstore_f32(p, v); return; }
+#if IMFILT_VEC_BYTES == 64 && defined(__AVX512F__)
+    const __m512i idx = _mm512_add_epi32(
+        _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+        _mm512_set1_epi32((int)a));
+    imfilt_vstore_tail_f32(p, (imfilt_vf32)_mm512_permutexvar_ps(idx, (__m512)v), n);
+#elif IMFILT_VEC_BYTES == 32 && defined(__AVX2__)
+    const __m256i idx = _mm256_add_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+                                         _mm256_set1_epi32((int)a));
+    imfilt_vstore_tail_f32(p, (imfilt_vf32)_mm256_permutevar8x32_ps((__m256)v, idx), n);
+#else
+    for (size_t i = 0; i < n; i++) p[i] = v[a + i];
+#endif
+}
+static inline void imfilt_vstore_lanes_f64(double *p, imfilt_vf64 v, size_t a, size_t n) {
+    if (a == 0 && n == IMFILT_VLANES(double)) { imfilt_vstore_f64(p, v); return; }
+#if IMFILT_VEC_BYTES == 64 && defined(__AVX512F__)
+    const __m512i idx = _mm512_add_epi64(_mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7),
+                                         _mm512_set1_epi64((long long)a));
+    imfilt_vstore_tail_f64(p, (imfilt_vf64)_mm512_permutexvar_pd(idx, (__m512d)v), n);
+#elif IMFILT_VEC_BYTES == 32 && defined(__AVX2__)
+    /* a double is two float lanes */
+    const __m256i idx = _mm256_add_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+                                         _mm256_set1_epi32((int)(2 * a)));
+    imfilt_vstore_tail_f64(
+        p, (imfilt_vf64)_mm256_permutevar8x32_ps(_mm256_castpd_ps((__m256d)v), idx), n);
+#else
+    for (size_t i = 0; i < n; i++) p[i] = v[a + i];
+#endif
+}
+
 /* ---- float32 arithmetic for polynomial exp2 / log2 kernels (the tone family's power) */
 /* IMFILT_HAVE_VFMA: imfilt_vfma_f32 is one fused instruction per vector. Levels without it
    (x86's SSE2 baseline) get a correct but slow lane loop, so kernels built on it are for
