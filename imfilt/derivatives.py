@@ -1,0 +1,321 @@
+"""Derivative filters: sobel, scharr, laplacian (cv2.Sobel, cv2.Scharr, cv2.Laplacian) and
+sep_filter2d (cv2.sepFilter2D), with OpenCV's kernels, output dtypes and arithmetic."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import _core
+from . import _normalize as N
+from ._docs import fill
+from ._typing import Border, DType, Image, ImageLike, Number, Optional, Out, Threads, Tuple
+from .smooth import OUT_FLOOR_SHIFT, WORK_F64, run_separable
+
+# the C core's work types of the derivative driver (src/binding/_core.pxd)
+WORK_I16, WORK_I32, WORK_F32_D, WORK_F64_D = (int(w) for w in _core.imfilt_deriv_work)
+
+_U8, _I16, _F32, _F64 = (np.dtype(t) for t in ("uint8", "int16", "float32", "float64"))
+# the derivatives' default output: signed or float, so no negative derivative is clipped
+_DERIV_DEFAULT = {np.dtype(np.uint8): _I16, np.dtype(np.uint16): _F32, _I16: _F32,
+                  _F32: _F32, _F64: _F64}
+# cv2.Laplacian's 3x3 kernels (ksize 1 and 3) as two separable terms (ky, kx) each
+_LAPLACE_TERMS = {
+    1: (([0, 1, 0], [1, -2, 1]), ([1, -2, 1], [0, 1, 0])),
+    3: (([1, 0, 1], [2, 0, 2]), ([0, 1, 0], [0, -8, 0])),
+}
+
+_DTYPE_DOC = """dtype : dtype, optional, keyword-only
+        The output type (cv2's ddepth): uint8 -> uint8, int16, float32, float64; uint16 ->
+        uint16, float32, float64; int16 -> int16, float32, float64; float32 -> float32,
+        float64; float64 -> float64. Default: {}."""
+_DERIV_DTYPE = _DTYPE_DOC.format("uint8 -> int16, uint16 and int16 -> float32, floats keep "
+                                 "their type (a negative derivative is never clipped)")
+
+
+def deriv_kernel(order, ksize):
+    """The float64 1-D kernel of cv2.getDerivKernels for one axis: Scharr's for ksize -1,
+    else the binomial smoothing (ksize - order - 1 times [1, 1]) differenced `order` times
+    (ksize 1 with order > 0 is 3 taps, as cv2)."""
+    if ksize == -1:
+        return np.array([3.0, 10.0, 3.0] if order == 0 else [-1.0, 0.0, 1.0])
+    n = 3 if ksize == 1 and order > 0 else ksize
+    k = np.ones(1)
+    for _ in range(n - 1 - order):
+        k = np.convolve(k, [1.0, 1.0])
+    for _ in range(order):
+        k = np.convolve(k, [-1.0, 1.0])
+    return k
+
+
+def _as_ktype(k, ktype):
+    """A kernel as OpenCV holds it: in float32 unless float64 is involved."""
+    return k.astype(ktype).astype(np.float64) if ktype == _F32 else k
+
+
+def _integral(k):
+    return bool(np.all(k == np.round(k)))
+
+
+def _int_symmetric(k, a):
+    """OpenCV's getKernelType says KERNEL_INTEGER and (KERNEL_SYMMETRICAL or ASYMMETRICAL):
+    integer taps, the anchor in the middle, k == k[::-1] or k == -k[::-1]."""
+    return (_integral(k) and 2 * a + 1 == len(k)
+            and (np.array_equal(k, k[::-1]) or np.array_equal(k, -k[::-1])))
+
+
+def _work(src, dst, terms, delta, cv2_int):
+    """The work type that reproduces OpenCV: 8-bit images with integer taps and delta in
+    int16 lanes where no partial sum can leave int16, else int32 lanes where OpenCV sums
+    in int32 too (cv2_int: it wraps modulo 2^32 as they do) or where every sum stays below
+    2^24 (OpenCV's float32 sums are then exact too); otherwise float32, or float64 when either
+    type is float64 (OpenCV's buffer depth max(CV_32F, sdepth, ddepth))."""
+    if (src == _U8 and delta == math.floor(delta)
+            and all(_integral(ky) and _integral(kx) for ky, kx in terms)):
+        bound = 255 * sum(np.abs(ky).sum() * np.abs(kx).sum() for ky, kx in terms) + abs(delta)
+        if bound <= 32767:
+            return WORK_I16
+        if cv2_int or bound < 2 ** 24:
+            return WORK_I32
+    return WORK_F64_D if _F64 in (src, dst) else WORK_F32_D
+
+
+def run_terms(arr, terms, ay, ax, delta, border_c, cval_v, out, dtype, nthreads, cv2_int=False):
+    """out = delta + the sum of one or two separable correlations (ky, kx) of `arr`, as
+    `dtype`, on checked arguments: one call of the derivative driver (src/deriv/)."""
+    dtype = np.dtype(dtype)
+    work = _work(N.native(arr.dtype), dtype, terms, delta, cv2_int)
+    target, result = N.prepare_out(out, arr.shape, dtype, arr)
+    if arr.size == 0:
+        return result
+    kh, kw = len(terms[0][0]), len(terms[0][1])
+    channels = arr.shape[2] if arr.ndim == 3 else 1
+    N.check_scratch((len(terms) * kh + 4) * (min(arr.shape[1], 4096) + kw) * channels * 8,
+                    "a {}x{} kernel needs {gib:.1f} GiB of scratch per thread; refusing", kh, kw)
+    terms = tuple((np.ascontiguousarray(ky, np.float64), np.ascontiguousarray(kx, np.float64))
+                  for ky, kx in terms)
+    _core.deriv(N.c_rows(arr), N.c_rows(target), terms, ax, ay, delta, border_c, cval_v,
+                work, nthreads)
+    return N.finish(target, result)
+
+
+def _common(image, dtype, border, cval, threads, same=False):
+    """The arguments every derivative filter checks alike; same: the default output dtype is
+    the input's (else _DERIV_DEFAULT)."""
+    arr = N.check_image(image)
+    src = N.native(arr.dtype)
+    odt = N.output_dtype(dtype, src, src if same else _DERIV_DEFAULT[src])
+    return arr, src, odt, N.border_code(border), N.cval_arg(cval, src), N.threads_arg(threads)
+
+
+@fill(DTYPE=_DERIV_DTYPE)
+def sobel(image: ImageLike, *, dy: int = 0, dx: int = 0, ksize: int = 3, scale: Number = 1.0,
+          delta: Number = 0.0, dtype: DType = None, border: Border = "reflect101",
+          cval: Number = 0, out: Out = None, threads: Threads = None) -> Image:
+    """Sobel derivative d^(dy+dx) / dy^dy dx^dx, equal to
+    cv2.Sobel(image, ddepth, dx, dy, ksize, scale, delta, borderType).
+
+    Parameters
+    ----------
+    {IMAGE}
+    {DTYPE}
+    {BORDER}
+    {OUT}
+    dy, dx : int, keyword-only
+        Derivative orders along y (rows) and x (columns); not both 0. Keyword-only, so cv2's
+        positional (dx, dy) cannot silently swap the axes.
+    ksize : int, keyword-only
+        1 (a 3-tap derivative without smoothing, as cv2), 3, 5, ..., 31, or -1 for Scharr's
+        3x3. Orders must be below max(ksize, 3).
+    scale, delta : float, keyword-only
+        The result is scale * derivative + delta (scale folded into the kernel, as cv2).
+
+    Returns
+    -------
+    ndarray of the input's shape and the output dtype.
+
+    Notes
+    -----
+    Integer outputs equal cv2 bit for bit at scale=1, delta=0 (uint8 input: exact integer
+    sums, in int16 lanes where they fit, int32 otherwise, wrapping as cv2's); with other
+    scale / delta within 1 (float32 sums rounded half to even). Float outputs from float
+    inputs sum in float32 (float64) by fused multiply-adds, in another order than cv2.
+
+    Examples
+    --------
+    >>> import numpy as np, imfilt
+    >>> img = np.tile(np.arange(8, dtype=np.uint8) * 10, (4, 1))
+    >>> imfilt.sobel(img, dx=1)[1, 2:5]
+    array([80, 80, 80], dtype=int16)
+    """
+    return _sobel(image, dy, dx, ksize, scale, delta, dtype, border, cval, out, threads)
+
+
+def _sobel(image, dy, dx, ksize, scale, delta, dtype, border, cval, out, threads):
+    """sobel's (and scharr's) checked arguments, cv2's kernels, the derivative driver."""
+    arr, src, odt, border_c, cval_v, nthreads = _common(image, dtype, border, cval, threads)
+    dy, dx, ksize = N.deriv_args(dy, dx, ksize)
+    scale = N.real(scale, "scale")
+    delta = N.real(delta, "delta")
+    ktype = _F64 if _F64 in (src, odt) else _F32
+    kx, ky = deriv_kernel(dx, ksize), deriv_kernel(dy, ksize)
+    if scale != 1:  # cv2 scales the smoothing kernel (the y one when dx == 0)
+        if dx == 0:
+            kx = kx * ktype.type(scale) if ktype == _F32 else kx * scale
+        else:
+            ky = ky * ktype.type(scale) if ktype == _F32 else ky * scale
+    kx, ky = _as_ktype(kx, ktype), _as_ktype(ky, ktype)
+    cv2_int = src == _U8 and odt == _I16 and _integral(kx) and _integral(ky)
+    return run_terms(arr, ((ky, kx),), len(ky) // 2, len(kx) // 2, delta, border_c, cval_v,
+                     out, odt, nthreads, cv2_int)
+
+
+@fill(DTYPE=_DERIV_DTYPE)
+def scharr(image: ImageLike, *, dy: int = 0, dx: int = 0, scale: Number = 1.0,
+           delta: Number = 0.0, dtype: DType = None, border: Border = "reflect101",
+           cval: Number = 0, out: Out = None, threads: Threads = None) -> Image:
+    """Scharr's 3x3 first derivative, equal to cv2.Scharr(image, ddepth, dx, dy, scale,
+    delta, borderType) (= sobel(ksize=-1)).
+
+    Parameters
+    ----------
+    {IMAGE}
+    {DTYPE}
+    {BORDER}
+    {OUT}
+    dy, dx : int, keyword-only
+        One of them 1, the other 0.
+    scale, delta : float, keyword-only
+        The result is scale * derivative + delta.
+
+    Returns
+    -------
+    ndarray of the input's shape and the output dtype.
+
+    Examples
+    --------
+    >>> import numpy as np, imfilt
+    >>> img = np.tile(np.arange(8, dtype=np.uint8) * 10, (4, 1))
+    >>> imfilt.scharr(img, dx=1)[1, 2:5]
+    array([320, 320, 320], dtype=int16)
+    """
+    return _sobel(image, dy, dx, -1, scale, delta, dtype, border, cval, out, threads)
+
+
+@fill(DTYPE=_DERIV_DTYPE)
+def laplacian(image: ImageLike, *, ksize: int = 1, scale: Number = 1.0, delta: Number = 0.0,
+              dtype: DType = None, border: Border = "reflect101", cval: Number = 0,
+              out: Out = None, threads: Threads = None) -> Image:
+    """Laplacian d2/dy2 + d2/dx2, equal to cv2.Laplacian(image, ddepth, ksize, scale, delta,
+    borderType).
+
+    Parameters
+    ----------
+    {IMAGE}
+    {DTYPE}
+    {BORDER}
+    {OUT}
+    ksize : int, keyword-only
+        Odd, 1..31. 1: the 3x3 kernel [[0, 1, 0], [1, -4, 1], [0, 1, 0]]; 3:
+        [[2, 0, 2], [0, -8, 0], [2, 0, 2]]; larger: the sum of two ksize Sobel second
+        derivatives.
+    scale, delta : float, keyword-only
+        The result is scale * laplacian + delta.
+
+    Returns
+    -------
+    ndarray of the input's shape and the output dtype.
+
+    Notes
+    -----
+    Both terms run in one pass (one ring of row passes per term). uint8 input with scale=1,
+    delta=0 is exact (integer lanes) and equals cv2 bit for bit.
+
+    Examples
+    --------
+    >>> import numpy as np, imfilt
+    >>> img = np.zeros((5, 5), np.uint8); img[2, 2] = 10
+    >>> imfilt.laplacian(img)[1:4, 2]
+    array([ 10, -40,  10], dtype=int16)
+    """
+    arr, src, odt, border_c, cval_v, nthreads = _common(image, dtype, border, cval, threads)
+    ksize = N.laplacian_ksize(ksize)
+    scale = N.real(scale, "scale")
+    delta = N.real(delta, "delta")
+    ktype = _F64 if _F64 in (src, odt) else _F32
+    if ksize in _LAPLACE_TERMS:  # cv2: filter2D with the 3x3 kernel times scale
+        terms = [(np.array(ky, np.float64), np.array(kx, np.float64) * scale)
+                 for ky, kx in _LAPLACE_TERMS[ksize]]
+    else:  # cv2: d2/dx2 + d2/dy2, then scaled
+        kd, ks = deriv_kernel(2, ksize), deriv_kernel(0, ksize)
+        terms = [(ks * scale, kd), (kd * scale, ks)]
+    terms = [(_as_ktype(ky, ktype), _as_ktype(kx, ktype)) for ky, kx in terms]
+    r = len(terms[0][0]) // 2
+    return run_terms(arr, terms, r, r, delta, border_c, cval_v, out, odt, nthreads)
+
+
+def _smooth_symmetric(k, a):
+    """OpenCV's getKernelType is exactly KERNEL_SMOOTH + KERNEL_SYMMETRICAL: taps >= 0 summing
+    to 1 (within FLT_EPSILON), symmetric about the anchor in the middle, not all integers."""
+    s = k.sum()
+    return (bool(np.all(k >= 0)) and abs(s - 1) <= np.finfo(np.float32).eps * (abs(s) + 1)
+            and 2 * a + 1 == len(k) and np.array_equal(k, k[::-1]) and not _integral(k))
+
+
+@fill(DTYPE=_DTYPE_DOC.format("the input's dtype"))
+def sep_filter2d(image: ImageLike, kernel_y: ImageLike, kernel_x: ImageLike, *,
+                 anchor: Optional[Tuple[int, int]] = None, delta: Number = 0.0,
+                 dtype: DType = None, border: Border = "reflect101", cval: Number = 0,
+                 out: Out = None, threads: Threads = None) -> Image:
+    """Separable correlation with kernel_y down the columns and kernel_x along the rows,
+    equal to cv2.sepFilter2D(image, ddepth, kernel_x, kernel_y, anchor=(x, y), delta=delta,
+    borderType=border) (imfilt's order: y first).
+
+    Parameters
+    ----------
+    {IMAGE}
+    {DTYPE}
+    {BORDER}
+    {OUT}
+    kernel_y, kernel_x : array_like, 1-D
+        Real, finite, non-empty.
+    anchor : (y, x) pair, optional, keyword-only
+        The kernel element over the output pixel; default and -1 entries: the centre.
+    delta : float, keyword-only
+        Added to every result before rounding.
+
+    Returns
+    -------
+    ndarray of the input's shape and the output dtype.
+
+    Notes
+    -----
+    OpenCV's arithmetic per case: uint8 -> uint8 with smoothing symmetric kernels in its 8-bit
+    fixed point (taps rounded to 1/256, (sum + 2**15) >> 16); uint8 with integer kernels
+    exactly in integer lanes; everything else in float32 (float64 when either type is
+    float64), rounded half to even and saturated for integer outputs.
+
+    Examples
+    --------
+    >>> import numpy as np, imfilt
+    >>> img = np.arange(25, dtype=np.float32).reshape(5, 5)
+    >>> imfilt.sep_filter2d(img, [1, 2, 1], [-1, 0, 1])[2, 2]
+    np.float32(8.0)
+    """
+    arr, src, odt, border_c, cval_v, nthreads = _common(image, dtype, border, cval, threads,
+                                                        same=True)
+    ky, kx = N.kernel1d(kernel_y, "kernel_y"), N.kernel1d(kernel_x, "kernel_x")
+    ay, ax = N.anchor(anchor, len(ky), len(kx))
+    delta = N.real(delta, "delta")
+    if src == _U8 and odt == _U8 and _smooth_symmetric(ky, ay) and _smooth_symmetric(kx, ax):
+        # cv2's 8-bit fixed point: taps rounded to 1/256, (sum + delta + 2**15) >> 16
+        rule = dict(mode=OUT_FLOOR_SHIFT, bias=2.0 ** 15 + round(delta * 2.0 ** 16),
+                    scale=2.0 ** -16)
+        return run_separable(arr, np.rint(kx * 256), np.rint(ky * 256), ax, ay, border_c,
+                             cval_v, WORK_F64, rule, out, odt, nthreads)
+    ktype = _F64 if _F64 in (src, odt) else _F32
+    ky, kx = _as_ktype(ky, ktype), _as_ktype(kx, ktype)
+    cv2_int = (src == _U8 and odt == _I16 and _int_symmetric(ky, ay)
+               and _int_symmetric(kx, ax))
+    return run_terms(arr, ((ky, kx),), ay, ax, delta, border_c, cval_v, out, odt, nthreads,
+                     cv2_int)
