@@ -10,7 +10,6 @@ from . import _core
 from . import _normalize as N
 from ._docs import fill
 from ._typing import Border, DType, Image, ImageLike, Number, Optional, Out, Threads, Tuple
-from .smooth import OUT_FLOOR_SHIFT, WORK_F64, run_separable
 
 # the C core's work types of the derivative driver (src/binding/_core.pxd)
 WORK_I16, WORK_I32, WORK_F32_D, WORK_F64_D = (int(w) for w in _core.imfilt_deriv_work)
@@ -64,12 +63,12 @@ def _int_symmetric(k, a):
             and (np.array_equal(k, k[::-1]) or np.array_equal(k, -k[::-1])))
 
 
-def _work(src, dst, terms, delta, cv2_int):
+def _work(src, dst, terms, delta, cv2_int, wide):
     """The work type that reproduces OpenCV: 8-bit images with integer taps and delta in
     int16 lanes where no partial sum can leave int16, else int32 lanes where OpenCV sums
     in int32 too (cv2_int: it wraps modulo 2^32 as they do) or where every sum stays below
-    2^24 (OpenCV's float32 sums are then exact too); otherwise float32, or float64 when either
-    type is float64 (OpenCV's buffer depth max(CV_32F, sdepth, ddepth))."""
+    2^24 (OpenCV's float32 sums are then exact too); otherwise float32, or float64 when `wide`
+    (None: when either type is float64, OpenCV's buffer depth max(CV_32F, sdepth, ddepth))."""
     if (src == _U8 and delta == math.floor(delta)
             and all(_integral(ky) and _integral(kx) for ky, kx in terms)):
         bound = 255 * sum(np.abs(ky).sum() * np.abs(kx).sum() for ky, kx in terms) + abs(delta)
@@ -77,14 +76,15 @@ def _work(src, dst, terms, delta, cv2_int):
             return WORK_I16
         if cv2_int or bound < 2 ** 24:
             return WORK_I32
-    return WORK_F64_D if _F64 in (src, dst) else WORK_F32_D
+    return WORK_F64_D if (_F64 in (src, dst) if wide is None else wide) else WORK_F32_D
 
 
-def run_terms(arr, terms, ay, ax, delta, border_c, cval_v, out, dtype, nthreads, cv2_int=False):
+def run_terms(arr, terms, ay, ax, delta, border_c, cval_v, out, dtype, nthreads, cv2_int=False,
+              wide=None):
     """out = delta + the sum of one or two separable correlations (ky, kx) of `arr`, as
     `dtype`, on checked arguments: one call of the derivative driver (src/deriv/)."""
     dtype = np.dtype(dtype)
-    work = _work(N.native(arr.dtype), dtype, terms, delta, cv2_int)
+    work = _work(N.native(arr.dtype), dtype, terms, delta, cv2_int, wide)
     target, result = N.prepare_out(out, arr.shape, dtype, arr)
     if arr.size == 0:
         return result
@@ -246,20 +246,14 @@ def laplacian(image: ImageLike, *, ksize: int = 1, scale: Number = 1.0, delta: N
     if ksize in _LAPLACE_TERMS:  # cv2: filter2D with the 3x3 kernel times scale
         terms = [(np.array(ky, np.float64), np.array(kx, np.float64) * scale)
                  for ky, kx in _LAPLACE_TERMS[ksize]]
-    else:  # cv2: d2/dx2 + d2/dy2, then scaled
+        wide = None
+    else:  # cv2: d2/dx2 + d2/dy2 in float32 unless the input is float64, then scaled
         kd, ks = deriv_kernel(2, ksize), deriv_kernel(0, ksize)
         terms = [(ks * scale, kd), (kd * scale, ks)]
+        wide = src == _F64
     terms = [(_as_ktype(ky, ktype), _as_ktype(kx, ktype)) for ky, kx in terms]
     r = len(terms[0][0]) // 2
-    return run_terms(arr, terms, r, r, delta, border_c, cval_v, out, odt, nthreads)
-
-
-def _smooth_symmetric(k, a):
-    """OpenCV's getKernelType is exactly KERNEL_SMOOTH + KERNEL_SYMMETRICAL: taps >= 0 summing
-    to 1 (within FLT_EPSILON), symmetric about the anchor in the middle, not all integers."""
-    s = k.sum()
-    return (bool(np.all(k >= 0)) and abs(s - 1) <= np.finfo(np.float32).eps * (abs(s) + 1)
-            and 2 * a + 1 == len(k) and np.array_equal(k, k[::-1]) and not _integral(k))
+    return run_terms(arr, terms, r, r, delta, border_c, cval_v, out, odt, nthreads, wide=wide)
 
 
 @fill(DTYPE=_DTYPE_DOC.format("the input's dtype"))
@@ -290,10 +284,10 @@ def sep_filter2d(image: ImageLike, kernel_y: ImageLike, kernel_x: ImageLike, *,
 
     Notes
     -----
-    OpenCV's arithmetic per case: uint8 -> uint8 with smoothing symmetric kernels in its 8-bit
-    fixed point (taps rounded to 1/256, (sum + 2**15) >> 16); uint8 with integer kernels
-    exactly in integer lanes; everything else in float32 (float64 when either type is
-    float64), rounded half to even and saturated for integer outputs.
+    uint8 with integer kernels sums exactly in integer lanes (bit-identical to cv2);
+    everything else in float32 (float64 when either type is float64) by fused
+    multiply-adds, rounded half to even and saturated for integer outputs (cv2 sums in
+    another order: integer outputs within 1).
 
     Examples
     --------
@@ -307,12 +301,6 @@ def sep_filter2d(image: ImageLike, kernel_y: ImageLike, kernel_x: ImageLike, *,
     ky, kx = N.kernel1d(kernel_y, "kernel_y"), N.kernel1d(kernel_x, "kernel_x")
     ay, ax = N.anchor(anchor, len(ky), len(kx))
     delta = N.real(delta, "delta")
-    if src == _U8 and odt == _U8 and _smooth_symmetric(ky, ay) and _smooth_symmetric(kx, ax):
-        # cv2's 8-bit fixed point: taps rounded to 1/256, (sum + delta + 2**15) >> 16
-        rule = dict(mode=OUT_FLOOR_SHIFT, bias=2.0 ** 15 + round(delta * 2.0 ** 16),
-                    scale=2.0 ** -16)
-        return run_separable(arr, np.rint(kx * 256), np.rint(ky * 256), ax, ay, border_c,
-                             cval_v, WORK_F64, rule, out, odt, nthreads)
     ktype = _F64 if _F64 in (src, odt) else _F32
     ky, kx = _as_ktype(ky, ktype), _as_ktype(kx, ktype)
     cv2_int = (src == _U8 and odt == _I16 and _int_symmetric(ky, ay)
