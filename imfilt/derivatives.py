@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from . import _core
+from . import _core, _docs
 from . import _normalize as N
 from ._docs import fill
 from ._typing import Border, DType, Image, ImageLike, Number, Optional, Out, Threads, Tuple
@@ -28,8 +28,17 @@ _DTYPE_DOC = """dtype : dtype, optional, keyword-only
         The output type (cv2's ddepth): uint8 -> uint8, int16, float32, float64; uint16 ->
         uint16, float32, float64; int16 -> int16, float32, float64; float32 -> float32,
         float64; float64 -> float64. Default: {}."""
-_DERIV_DTYPE = _DTYPE_DOC.format("uint8 -> int16, uint16 and int16 -> float32, floats keep "
-                                 "their type (a negative derivative is never clipped)")
+_RETURNS = """Returns
+    -------
+    ndarray of the input's shape and the output dtype."""
+_DERIV_DTYPE = _DTYPE_DOC.format("uint8 -> int16, uint16 and int16 -> float32,\n        "
+                                 "floats keep their type (a negative derivative is never "
+                                 "clipped)")
+
+
+def _params(dtype_doc):
+    """The parameters every derivative filter documents alike, with its dtype default."""
+    return f"{_docs.IMAGE}\n    {dtype_doc}\n    {_docs.BORDER}\n    {_docs.OUT}"
 
 
 def deriv_kernel(order, ksize):
@@ -108,7 +117,7 @@ def _common(image, dtype, border, cval, threads, same=False):
     return arr, src, odt, N.border_code(border), N.cval_arg(cval, src), N.threads_arg(threads)
 
 
-@fill(DTYPE=_DERIV_DTYPE)
+@fill(PARAMS=_params(_DERIV_DTYPE), RETURNS=_RETURNS)
 def sobel(image: ImageLike, *, dy: int = 0, dx: int = 0, ksize: int = 3, scale: Number = 1.0,
           delta: Number = 0.0, dtype: DType = None, border: Border = "reflect101",
           cval: Number = 0, out: Out = None, threads: Threads = None) -> Image:
@@ -117,10 +126,7 @@ def sobel(image: ImageLike, *, dy: int = 0, dx: int = 0, ksize: int = 3, scale: 
 
     Parameters
     ----------
-    {IMAGE}
-    {DTYPE}
-    {BORDER}
-    {OUT}
+    {PARAMS}
     dy, dx : int, keyword-only
         Derivative orders along y (rows) and x (columns); not both 0. Keyword-only, so cv2's
         positional (dx, dy) cannot silently swap the axes.
@@ -130,9 +136,7 @@ def sobel(image: ImageLike, *, dy: int = 0, dx: int = 0, ksize: int = 3, scale: 
     scale, delta : float, keyword-only
         The result is scale * derivative + delta (scale folded into the kernel, as cv2).
 
-    Returns
-    -------
-    ndarray of the input's shape and the output dtype.
+    {RETURNS}
 
     Notes
     -----
@@ -170,7 +174,7 @@ def _sobel(image, dy, dx, ksize, scale, delta, dtype, border, cval, out, threads
                      out, odt, nthreads, cv2_int)
 
 
-@fill(DTYPE=_DERIV_DTYPE)
+@fill(PARAMS=_params(_DERIV_DTYPE), RETURNS=_RETURNS)
 def scharr(image: ImageLike, *, dy: int = 0, dx: int = 0, scale: Number = 1.0,
            delta: Number = 0.0, dtype: DType = None, border: Border = "reflect101",
            cval: Number = 0, out: Out = None, threads: Threads = None) -> Image:
@@ -179,18 +183,13 @@ def scharr(image: ImageLike, *, dy: int = 0, dx: int = 0, scale: Number = 1.0,
 
     Parameters
     ----------
-    {IMAGE}
-    {DTYPE}
-    {BORDER}
-    {OUT}
+    {PARAMS}
     dy, dx : int, keyword-only
         One of them 1, the other 0.
     scale, delta : float, keyword-only
         The result is scale * derivative + delta.
 
-    Returns
-    -------
-    ndarray of the input's shape and the output dtype.
+    {RETURNS}
 
     Examples
     --------
@@ -202,7 +201,7 @@ def scharr(image: ImageLike, *, dy: int = 0, dx: int = 0, scale: Number = 1.0,
     return _sobel(image, dy, dx, -1, scale, delta, dtype, border, cval, out, threads)
 
 
-@fill(DTYPE=_DERIV_DTYPE)
+@fill(PARAMS=_params(_DERIV_DTYPE), RETURNS=_RETURNS)
 def laplacian(image: ImageLike, *, ksize: int = 1, scale: Number = 1.0, delta: Number = 0.0,
               dtype: DType = None, border: Border = "reflect101", cval: Number = 0,
               out: Out = None, threads: Threads = None) -> Image:
@@ -211,10 +210,7 @@ def laplacian(image: ImageLike, *, ksize: int = 1, scale: Number = 1.0, delta: N
 
     Parameters
     ----------
-    {IMAGE}
-    {DTYPE}
-    {BORDER}
-    {OUT}
+    {PARAMS}
     ksize : int, keyword-only
         Odd, 1..31. 1: the 3x3 kernel [[0, 1, 0], [1, -4, 1], [0, 1, 0]]; 3:
         [[2, 0, 2], [0, -8, 0], [2, 0, 2]]; larger: the sum of two ksize Sobel second
@@ -222,9 +218,7 @@ def laplacian(image: ImageLike, *, ksize: int = 1, scale: Number = 1.0, delta: N
     scale, delta : float, keyword-only
         The result is scale * laplacian + delta.
 
-    Returns
-    -------
-    ndarray of the input's shape and the output dtype.
+    {RETURNS}
 
     Notes
     -----
@@ -256,7 +250,7 @@ def laplacian(image: ImageLike, *, ksize: int = 1, scale: Number = 1.0, delta: N
     return run_terms(arr, terms, r, r, delta, border_c, cval_v, out, odt, nthreads, wide=wide)
 
 
-@fill(DTYPE=_DTYPE_DOC.format("the input's dtype"))
+@fill(PARAMS=_params(_DTYPE_DOC.format("the input's dtype")), RETURNS=_RETURNS)
 def sep_filter2d(image: ImageLike, kernel_y: ImageLike, kernel_x: ImageLike, *,
                  anchor: Optional[Tuple[int, int]] = None, delta: Number = 0.0,
                  dtype: DType = None, border: Border = "reflect101", cval: Number = 0,
@@ -267,10 +261,7 @@ def sep_filter2d(image: ImageLike, kernel_y: ImageLike, kernel_x: ImageLike, *,
 
     Parameters
     ----------
-    {IMAGE}
-    {DTYPE}
-    {BORDER}
-    {OUT}
+    {PARAMS}
     kernel_y, kernel_x : array_like, 1-D
         Real, finite, non-empty.
     anchor : (y, x) pair, optional, keyword-only
@@ -278,9 +269,7 @@ def sep_filter2d(image: ImageLike, kernel_y: ImageLike, kernel_x: ImageLike, *,
     delta : float, keyword-only
         Added to every result before rounding.
 
-    Returns
-    -------
-    ndarray of the input's shape and the output dtype.
+    {RETURNS}
 
     Notes
     -----

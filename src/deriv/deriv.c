@@ -51,9 +51,10 @@ int imfilt_deriv(const imfilt_image *src, imfilt_image *dst, size_t nterms,
     case IMFILT_DERIV_I16:
     case IMFILT_DERIV_I32:
         if (src->dtype != IMFILT_U8) return IMFILT_EINVAL; /* integer lanes read uint8 rows */
-        return work == IMFILT_DERIV_I16
-                   ? deriv_i16(src, dst, nterms, kx, ky, kw, ax, kh, ay, delta, border, cval, threads)
-                   : deriv_i32(src, dst, nterms, kx, ky, kw, ax, kh, ay, delta, border, cval, threads);
+        if (work == IMFILT_DERIV_I16)
+            return deriv_i16(src, dst, nterms, kx, ky, kw, ax, kh, ay, delta, border, cval,
+                             threads);
+        return deriv_i32(src, dst, nterms, kx, ky, kw, ax, kh, ay, delta, border, cval, threads);
     case IMFILT_DERIV_F32:
         return deriv_f32(src, dst, nterms, kx, ky, kw, ax, kh, ay, delta, border, cval, threads);
     case IMFILT_DERIV_F64:

@@ -24,8 +24,10 @@
 #include "deriv/deriv_rows_instances.h"
 #include "deriv/deriv_store_instances.h"
 
-#define DERIV_STORES(ws) { [IMFILT_U8] = store_##ws##_u8, [IMFILT_U16] = store_##ws##_u16, \
-    [IMFILT_I16] = store_##ws##_i16, [IMFILT_F32] = store_##ws##_f32, [IMFILT_F64] = store_##ws##_f64 }
+#define DERIV_STORES(ws) { \
+    [IMFILT_U8] = store_##ws##_u8, [IMFILT_U16] = store_##ws##_u16, \
+    [IMFILT_I16] = store_##ws##_i16, [IMFILT_F32] = store_##ws##_f32, \
+    [IMFILT_F64] = store_##ws##_f64 }
 
 const imfilt_deriv_table IMFILT_ISA_TABLE(imfilt_deriv) = {
     .name = IMFILT_ISA_LEVEL_NAME,

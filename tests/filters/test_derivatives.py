@@ -60,8 +60,8 @@ def magnitude(img, terms):
     """sum over terms of |ky| (x) |kx| correlated with |img| in float64: the scale of the
     rounding errors of a float sum of these products."""
     a = np.abs(img.astype(np.float64))
-    return sum(cv2.sepFilter2D(a, cv2.CV_64F, np.abs(kx), np.abs(ky), borderType=cv2.BORDER_REFLECT_101)
-               for ky, kx in terms)
+    return sum(cv2.sepFilter2D(a, cv2.CV_64F, np.abs(kx), np.abs(ky),
+                               borderType=cv2.BORDER_REFLECT_101) for ky, kx in terms)
 
 
 def bound(img, terms):
