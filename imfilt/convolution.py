@@ -199,11 +199,12 @@ def _filter2d_as(arr, k, ay, ax, delta, border, cval_v, out, threads, odt):
     work types, delta before the rounding); any other kernel correlated in float32 (float64)
     on the converted input -- exact for integer images -- then rounded half to even and
     saturated, as cv2's 8-bit paths sum in float too."""
-    from .derivatives import run_terms  # derivatives imports nothing from here at load time
+    from .derivatives import plan_terms, run_terms  # (derivatives imports nothing from here)
     factors = separable_factors(k)
     if factors is not None:
-        return run_terms(arr, (factors,), ay, ax, delta, N.border_code(border), cval_v, out,
-                         odt, N.threads_arg(threads))
+        plan = plan_terms(N.native(arr.dtype), odt, (factors,), ay, ax, delta)
+        return run_terms(arr, plan, delta, N.border_code(border), cval_v, out, odt,
+                         N.threads_arg(threads))
     work = np.float64 if np.float64 in (arr.dtype, odt) else np.float32
     target, result = N.prepare_out(out, arr.shape, odt, arr)
     tmp = _filter2d(arr.astype(work), k, (ay, ax), delta, border, cval_v, None, threads)

@@ -2,6 +2,7 @@
 sep_filter2d (cv2.sepFilter2D), with OpenCV's kernels, output dtypes and arithmetic."""
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -88,12 +89,21 @@ def _work(src, dst, terms, delta, cv2_int, wide):
     return WORK_F64_D if (_F64 in (src, dst) if wide is None else wide) else WORK_F32_D
 
 
-def run_terms(arr, terms, ay, ax, delta, border_c, cval_v, out, dtype, nthreads, cv2_int=False,
-              wide=None):
-    """out = delta + the sum of one or two separable correlations (ky, kx) of `arr`, as
-    `dtype`, on checked arguments: one call of the derivative driver (src/deriv/)."""
-    dtype = np.dtype(dtype)
-    work = _work(N.native(arr.dtype), dtype, terms, delta, cv2_int, wide)
+def plan_terms(src, dst, terms, ay, ax, delta, cv2_int=False, wide=None):
+    """The derivative driver's plan for one or two separable terms (ky, kx) of equal sizes:
+    (terms as contiguous read-only float64 arrays, ay, ax, work type)."""
+    work = _work(src, dst, terms, delta, cv2_int, wide)
+    terms = tuple((np.array(ky, np.float64), np.array(kx, np.float64)) for ky, kx in terms)
+    for pair in terms:
+        for k in pair:
+            k.setflags(write=False)
+    return terms, ay, ax, work
+
+
+def run_terms(arr, plan, delta, border_c, cval_v, out, dtype, nthreads):
+    """out = delta + the sum of the plan's separable correlations of `arr`, as `dtype`, on
+    checked arguments: one call of the derivative driver (src/deriv/)."""
+    terms, ay, ax, work = plan
     target, result = N.prepare_out(out, arr.shape, dtype, arr)
     if arr.size == 0:
         return result
@@ -101,8 +111,6 @@ def run_terms(arr, terms, ay, ax, delta, border_c, cval_v, out, dtype, nthreads,
     channels = arr.shape[2] if arr.ndim == 3 else 1
     N.check_scratch((len(terms) * kh + 4) * (min(arr.shape[1], 4096) + kw) * channels * 8,
                     "a {}x{} kernel needs {gib:.1f} GiB of scratch per thread; refusing", kh, kw)
-    terms = tuple((np.ascontiguousarray(ky, np.float64), np.ascontiguousarray(kx, np.float64))
-                  for ky, kx in terms)
     _core.deriv(N.c_rows(arr), N.c_rows(target), terms, ax, ay, delta, border_c, cval_v,
                 work, nthreads)
     return N.finish(target, result)
@@ -161,6 +169,15 @@ def _sobel(image, dy, dx, ksize, scale, delta, dtype, border, cval, out, threads
     dy, dx, ksize = N.deriv_args(dy, dx, ksize)
     scale = N.real(scale, "scale")
     delta = N.real(delta, "delta")
+    plan = _sobel_plan(src.char, odt.char, dy, dx, ksize, scale, delta)
+    return run_terms(arr, plan, delta, border_c, cval_v, out, odt, nthreads)
+
+
+@functools.lru_cache(maxsize=256)
+def _sobel_plan(src_char, odt_char, dy, dx, ksize, scale, delta):
+    """cv2.Sobel's kernels (getDerivKernels in float32 unless float64 is involved, scale
+    folded into the smoothing one) and work type, cached per arguments."""
+    src, odt = np.dtype(src_char), np.dtype(odt_char)
     ktype = _F64 if _F64 in (src, odt) else _F32
     kx, ky = deriv_kernel(dx, ksize), deriv_kernel(dy, ksize)
     if scale != 1:  # cv2 scales the smoothing kernel (the y one when dx == 0)
@@ -170,8 +187,7 @@ def _sobel(image, dy, dx, ksize, scale, delta, dtype, border, cval, out, threads
             ky = ky * ktype.type(scale) if ktype == _F32 else ky * scale
     kx, ky = _as_ktype(kx, ktype), _as_ktype(ky, ktype)
     cv2_int = src == _U8 and odt == _I16 and _integral(kx) and _integral(ky)
-    return run_terms(arr, ((ky, kx),), len(ky) // 2, len(kx) // 2, delta, border_c, cval_v,
-                     out, odt, nthreads, cv2_int)
+    return plan_terms(src, odt, ((ky, kx),), len(ky) // 2, len(kx) // 2, delta, cv2_int)
 
 
 @fill(PARAMS=_params(_DERIV_DTYPE), RETURNS=_RETURNS)
@@ -236,6 +252,14 @@ def laplacian(image: ImageLike, *, ksize: int = 1, scale: Number = 1.0, delta: N
     ksize = N.laplacian_ksize(ksize)
     scale = N.real(scale, "scale")
     delta = N.real(delta, "delta")
+    plan = _laplacian_plan(src.char, odt.char, ksize, scale, delta)
+    return run_terms(arr, plan, delta, border_c, cval_v, out, odt, nthreads)
+
+
+@functools.lru_cache(maxsize=256)
+def _laplacian_plan(src_char, odt_char, ksize, scale, delta):
+    """cv2.Laplacian's two terms and work type, cached per arguments."""
+    src, odt = np.dtype(src_char), np.dtype(odt_char)
     ktype = _F64 if _F64 in (src, odt) else _F32
     if ksize in _LAPLACE_TERMS:  # cv2: filter2D with the 3x3 kernel times scale
         terms = [(np.array(ky, np.float64), np.array(kx, np.float64) * scale)
@@ -247,7 +271,7 @@ def laplacian(image: ImageLike, *, ksize: int = 1, scale: Number = 1.0, delta: N
         wide = src == _F64
     terms = [(_as_ktype(ky, ktype), _as_ktype(kx, ktype)) for ky, kx in terms]
     r = len(terms[0][0]) // 2
-    return run_terms(arr, terms, r, r, delta, border_c, cval_v, out, odt, nthreads, wide=wide)
+    return plan_terms(src, odt, terms, r, r, delta, wide=wide)
 
 
 @fill(PARAMS=_params(_DTYPE_DOC.format("the input's dtype")), RETURNS=_RETURNS)
@@ -294,5 +318,5 @@ def sep_filter2d(image: ImageLike, kernel_y: ImageLike, kernel_x: ImageLike, *,
     ky, kx = _as_ktype(ky, ktype), _as_ktype(kx, ktype)
     cv2_int = (src == _U8 and odt == _I16 and _int_symmetric(ky, ay)
                and _int_symmetric(kx, ax))
-    return run_terms(arr, ((ky, kx),), ay, ax, delta, border_c, cval_v, out, odt, nthreads,
-                     cv2_int)
+    plan = plan_terms(src, odt, ((ky, kx),), ay, ax, delta, cv2_int)
+    return run_terms(arr, plan, delta, border_c, cval_v, out, odt, nthreads)
