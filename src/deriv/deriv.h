@@ -20,15 +20,16 @@ typedef struct imfilt_deriv_table {
                     size_t step, float *dst, size_t n);
     void (*row_f64)(const double *ext, const double *k, const size_t *off, size_t nk,
                     size_t step, double *dst, size_t n);
-    /* column pass: acc[x] = (add ? acc[x] : init) + sum_j k[j] * rows[j][x], x < n */
-    void (*col_i16)(const int16_t *const *rows, const int16_t *k, size_t nk, int16_t init,
-                    int add, int16_t *acc, size_t n);
-    void (*col_i32)(const int32_t *const *rows, const int32_t *k, size_t nk, int32_t init,
-                    int add, int32_t *acc, size_t n);
-    void (*col_f32)(const float *const *rows, const float *k, size_t nk, float init,
-                    int add, float *acc, size_t n);
-    void (*col_f64)(const double *const *rows, const double *k, size_t nk, double init,
-                    int add, double *acc, size_t n);
+    /* column pass: acc[x] = (add ? acc[x] : init) + sum_j k[j] * rows[j][x], x < n; off: the
+       taps' offsets in the kernel (symmetric kernels are folded) */
+    void (*col_i16)(const int16_t *const *rows, const int16_t *k, const size_t *off, size_t nk,
+                    int16_t init, int add, int16_t *acc, size_t n);
+    void (*col_i32)(const int32_t *const *rows, const int32_t *k, const size_t *off, size_t nk,
+                    int32_t init, int add, int32_t *acc, size_t n);
+    void (*col_f32)(const float *const *rows, const float *k, const size_t *off, size_t nk,
+                    float init, int add, float *acc, size_t n);
+    void (*col_f64)(const double *const *rows, const double *k, const size_t *off, size_t nk,
+                    double init, int add, double *acc, size_t n);
     /* dst[x] = acc[x] as the output type: saturated, integers from floats rounded half to even */
     void (*store_i16[IMFILT_NTYPES])(const int16_t *acc, void *dst, size_t n);
     void (*store_i32[IMFILT_NTYPES])(const int32_t *acc, void *dst, size_t n);

@@ -5,8 +5,9 @@
    each thread takes a horizontal strip and walks it in column tiles; per tile, every input
    row is bordered once (src/core/border.h) and run through each term's row pass into that
    term's ring of kh rows (never a full-size intermediate), and each output row is the column
-   passes out of the rings, fused with the store. INT=1: uint8 input rows are read in place
-   when the tile's taps stay inside them. Expanded by tools/expand_template.py into
+   passes out of the rings, fused with the store. Input rows are read in place where the
+   taps stay inside them and the image holds the row pass's input type (uint8 for INT=1).
+   Expanded by tools/expand_template.py into
    deriv_drv_instances.h (included by deriv.c after separable's bordered_row_instances.h).
    instances:
      WS=i16 W=int16_t INT=1 WCODE=IMFILT_I16
@@ -31,6 +32,7 @@ typedef struct {
     W init;               /* delta, as the column pass starts from it */
     size_t tw, ext_len;   /* tile width in pixels; samples of a bordered tile row */
     int out_is_acc;       /* the output type is W: the column passes write the output row */
+    int in_place;         /* the image holds what the row pass reads (uint8 / W) */
 } deriv_job_@WS@;
 
 #if INT
@@ -39,19 +41,64 @@ typedef uint8_t deriv_in_@WS@;
 typedef W deriv_in_@WS@;
 #endif
 
-/* input row sy (< 0: a row of cval) of the tile [x0, x1), bordered: a pointer to its first
-   sample (uint8 rows inside the image are read in place) */
-static inline __attribute__((always_inline)) const deriv_in_@WS@ *bordered_in_@WS@(
-        const deriv_job_@WS@ *j, deriv_in_@WS@ *ext, ptrdiff_t sy, size_t x0, size_t x1) {
-    const imfilt_image *src = j->src;
+/* ext <- input row sy (< 0: a row of cval) bordered for the outputs [x0, x1) */
+static inline void bordered_in_@WS@(const deriv_job_@WS@ *j, deriv_in_@WS@ *ext, ptrdiff_t sy,
+                                    size_t x0, size_t x1) {
 #if INT
-    if (sy >= 0 && x0 >= j->ax && x1 + j->kw - 1 - j->ax <= src->width)
-        return (const uint8_t *)src->data + sy * src->row_stride + (x0 - j->ax) * src->channels;
-    bordered_row_u8(j->K, src, ext, sy, x0, x1, j->kw, j->ax, j->border, (uint8_t)j->cval);
+    bordered_row_u8(j->K, j->src, ext, sy, x0, x1, j->kw, j->ax, j->border, (uint8_t)j->cval);
 #else
-    bordered_row_@WS@(j->K, src, ext, sy, x0, x1, j->kw, j->ax, j->border, (W)j->cval);
+    bordered_row_@WS@(j->K, j->src, ext, sy, x0, x1, j->kw, j->ax, j->border, (W)j->cval);
 #endif
-    return ext;
+}
+
+/* The outputs [*xa, *xb) of the tile [x0, x1) whose taps lie inside input row sy, when the
+   row pass can read that row in place (it holds W, or uint8 for the integer lanes); else an
+   empty range at x1. */
+static inline void interior_@WS@(const deriv_job_@WS@ *j, ptrdiff_t sy, size_t x0, size_t x1,
+                                 size_t *xa, size_t *xb) {
+    const size_t width = j->src->width, right = j->kw - 1 - j->ax;
+    *xa = *xb = x1;
+    if (sy < 0 || !j->in_place || width <= right) return;
+    const size_t a = x0 > j->ax ? x0 : j->ax, b = x1 < width - right ? x1 : width - right;
+    if (a < b) { *xa = a; *xb = b; }
+}
+
+/* the first sample of input row sy's in-place part for the outputs from xa */
+static inline const deriv_in_@WS@ *in_place_@WS@(const deriv_job_@WS@ *j, ptrdiff_t sy,
+                                                 size_t xa) {
+    const imfilt_image *src = j->src;
+    return (const deriv_in_@WS@ *)((const char *)src->data + sy * src->row_stride) +
+           (xa - j->ax) * src->channels;
+}
+
+/* Every term's row pass of input row sy for the outputs [x0, x1) into rows[t * stride]: the
+   outputs of interior_ read the image row in place, the few at the borders (or every output,
+   when the row must be converted) a bordered copy in ext. */
+static inline __attribute__((always_inline)) void row_in_@WS@(
+        const deriv_job_@WS@ *j, deriv_in_@WS@ *ext, ptrdiff_t sy, size_t x0, size_t x1,
+        W *rows, size_t stride) {
+    const imfilt_deriv_table *T = j->T;
+    const size_t C = j->src->channels, nt = j->nterms;
+    size_t xa, xb;
+    interior_@WS@(j, sy, x0, x1, &xa, &xb);
+    if (xa > x0) {
+        bordered_in_@WS@(j, ext, sy, x0, xa);
+        for (size_t t = 0; t < nt; t++)
+            T->row_@WS@(ext, j->kx[t], j->xoff[t], j->nkx[t], C, rows + t * stride,
+                        (xa - x0) * C);
+    }
+    if (xb > xa) {
+        const deriv_in_@WS@ *in = in_place_@WS@(j, sy, xa);
+        for (size_t t = 0; t < nt; t++)
+            T->row_@WS@(in, j->kx[t], j->xoff[t], j->nkx[t], C,
+                        rows + t * stride + (xa - x0) * C, (xb - xa) * C);
+    }
+    if (x1 > xb) {
+        bordered_in_@WS@(j, ext, sy, xb, x1);
+        for (size_t t = 0; t < nt; t++)
+            T->row_@WS@(ext, j->kx[t], j->xoff[t], j->nkx[t], C,
+                        rows + t * stride + (xb - x0) * C, (x1 - xb) * C);
+    }
 }
 
 /* Rows [y0, y1) of the tile of pixels [x0, x1); ring t holds term t's row passes, virtual
@@ -66,14 +113,12 @@ static void deriv_tile_@WS@(const deriv_job_@WS@ *j, deriv_in_@WS@ *ext, W *ring
     const int border = j->border;
     const size_t dst_esize = imfilt_dtype_size(dst->dtype);
     char *dst_tile = (char *)dst->data + x0 * C * dst_esize;
-    if (border == IMFILT_BORDER_CONSTANT) {
-        const deriv_in_@WS@ *in = bordered_in_@WS@(j, ext, -1, x0, x1);
-        for (size_t t = 0; t < nterms; t++)
-            T->row_@WS@(in, j->kx[t], j->xoff[t], j->nkx[t], C, const_rows + t * tn, m);
-    }
+    if (border == IMFILT_BORDER_CONSTANT) row_in_@WS@(j, ext, -1, x0, x1, const_rows, tn);
     ptrdiff_t next = (ptrdiff_t)y0 - (ptrdiff_t)ay;
     for (size_t y = y0; y < y1; y++) {
         const ptrdiff_t first = (ptrdiff_t)y - (ptrdiff_t)ay, last = first + (ptrdiff_t)kh - 1;
+        char *drow = dst_tile + (ptrdiff_t)y * dst->row_stride;
+        W *out = j->out_is_acc ? (W *)drow : acc;
         for (; next <= last; next++) {
             const size_t sl = (size_t)imfilt_mod(next, (ptrdiff_t)kh);
             const ptrdiff_t sy = imfilt_border_index(next, (ptrdiff_t)H, border);
@@ -81,20 +126,14 @@ static void deriv_tile_@WS@(const deriv_job_@WS@ *j, deriv_in_@WS@ *ext, W *ring
                 for (size_t t = 0; t < nterms; t++) slot[t * kh + sl] = const_rows + t * tn;
                 continue;
             }
-            const deriv_in_@WS@ *in = bordered_in_@WS@(j, ext, sy, x0, x1);
-            for (size_t t = 0; t < nterms; t++) {
-                W *row = ring + (t * kh + sl) * tn;
-                T->row_@WS@(in, j->kx[t], j->xoff[t], j->nkx[t], C, row, m);
-                slot[t * kh + sl] = row;
-            }
+            row_in_@WS@(j, ext, sy, x0, x1, ring + sl * tn, kh * tn);
+            for (size_t t = 0; t < nterms; t++) slot[t * kh + sl] = ring + (t * kh + sl) * tn;
         }
-        char *drow = dst_tile + (ptrdiff_t)y * dst->row_stride;
-        W *out = j->out_is_acc ? (W *)drow : acc;
         for (size_t t = 0; t < nterms; t++) {
             for (size_t i = 0; i < j->nky[t]; i++)
                 ptrs[i] = slot[t * kh + (size_t)imfilt_mod(first + (ptrdiff_t)j->yoff[t][i],
                                                            (ptrdiff_t)kh)];
-            T->col_@WS@(ptrs, j->ky[t], j->nky[t], j->init, t > 0, out, m);
+            T->col_@WS@(ptrs, j->ky[t], j->yoff[t], j->nky[t], j->init, t > 0, out, m);
         }
         if (!j->out_is_acc) T->store_@WS@[dst->dtype](acc, drow, m);
     }
@@ -137,6 +176,7 @@ static int deriv_@WS@(const imfilt_image *src, imfilt_image *dst, size_t nterms,
         .T = imfilt_deriv_active(), .K = imfilt_separable_active(), .src = src, .dst = dst,
         .nterms = nterms, .kw = kw, .ax = ax, .kh = kh, .ay = ay, .border = border,
         .cval = cval, .init = (W)delta, .out_is_acc = dst->dtype == (WCODE),
+        .in_place = INT ? src->dtype == IMFILT_U8 : src->dtype == (WCODE),
     };
     /* tile width in pixels: the rings within ~L1 / L2, a multiple of 64 samples when it can */
     size_t tile_samples = DERIV_TILE_BYTES / (nterms * kh * sizeof(W));
