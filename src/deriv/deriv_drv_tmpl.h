@@ -114,13 +114,16 @@ static void deriv_tile_@WS@(const deriv_job_@WS@ *j, deriv_in_@WS@ *ext, W *ring
     const size_t dst_esize = imfilt_dtype_size(dst->dtype);
     char *dst_tile = (char *)dst->data + x0 * C * dst_esize;
     if (border == IMFILT_BORDER_CONSTANT) row_in_@WS@(j, ext, -1, x0, x1, const_rows, tn);
+    /* the ring slots of the next row to make and of the window's first row, kept
+       incrementally (a division per row and tap costs as much as a small row pass) */
     ptrdiff_t next = (ptrdiff_t)y0 - (ptrdiff_t)ay;
+    size_t next_slot = (size_t)imfilt_mod(next, (ptrdiff_t)kh), first_slot = next_slot;
     for (size_t y = y0; y < y1; y++) {
-        const ptrdiff_t first = (ptrdiff_t)y - (ptrdiff_t)ay, last = first + (ptrdiff_t)kh - 1;
+        const ptrdiff_t last = (ptrdiff_t)y - (ptrdiff_t)ay + (ptrdiff_t)kh - 1;
         char *drow = dst_tile + (ptrdiff_t)y * dst->row_stride;
         W *out = j->out_is_acc ? (W *)drow : acc;
-        for (; next <= last; next++) {
-            const size_t sl = (size_t)imfilt_mod(next, (ptrdiff_t)kh);
+        for (; next <= last; next++, next_slot = next_slot + 1 == kh ? 0 : next_slot + 1) {
+            const size_t sl = next_slot;
             const ptrdiff_t sy = imfilt_border_index(next, (ptrdiff_t)H, border);
             if (sy < 0) {
                 for (size_t t = 0; t < nterms; t++) slot[t * kh + sl] = const_rows + t * tn;
@@ -130,12 +133,14 @@ static void deriv_tile_@WS@(const deriv_job_@WS@ *j, deriv_in_@WS@ *ext, W *ring
             for (size_t t = 0; t < nterms; t++) slot[t * kh + sl] = ring + (t * kh + sl) * tn;
         }
         for (size_t t = 0; t < nterms; t++) {
-            for (size_t i = 0; i < j->nky[t]; i++)
-                ptrs[i] = slot[t * kh + (size_t)imfilt_mod(first + (ptrdiff_t)j->yoff[t][i],
-                                                           (ptrdiff_t)kh)];
+            for (size_t i = 0; i < j->nky[t]; i++) {
+                const size_t sl = first_slot + j->yoff[t][i];
+                ptrs[i] = slot[t * kh + (sl >= kh ? sl - kh : sl)];
+            }
             T->col_@WS@(ptrs, j->ky[t], j->yoff[t], j->nky[t], j->init, t > 0, out, m);
         }
         if (!j->out_is_acc) T->store_@WS@[dst->dtype](acc, drow, m);
+        first_slot = first_slot + 1 == kh ? 0 : first_slot + 1;
     }
 }
 
@@ -176,7 +181,7 @@ static int deriv_@WS@(const imfilt_image *src, imfilt_image *dst, size_t nterms,
         .T = imfilt_deriv_active(), .K = imfilt_separable_active(), .src = src, .dst = dst,
         .nterms = nterms, .kw = kw, .ax = ax, .kh = kh, .ay = ay, .border = border,
         .cval = cval, .init = (W)delta, .out_is_acc = dst->dtype == (WCODE),
-        .in_place = INT ? src->dtype == IMFILT_U8 : src->dtype == (WCODE),
+        .in_place = !INT && src->dtype == (WCODE),
     };
     /* tile width in pixels: the rings within ~L1 / L2, a multiple of 64 samples when it can */
     size_t tile_samples = DERIV_TILE_BYTES / (nterms * kh * sizeof(W));
