@@ -12,6 +12,7 @@
 #include "separable/separable.h"
 #include "deriv.h"
 #include "core/parallel.h"
+#include "core/prefetch.h"
 
 IMFILT_ISA_DECLARE(imfilt_deriv_table, imfilt_deriv);
 static const imfilt_deriv_table *imfilt_deriv_active(void) {
@@ -23,6 +24,9 @@ static const imfilt_deriv_table *imfilt_deriv_active(void) {
    per output row. */
 #define DERIV_TILE_BYTES (32 * 1024)
 #define DERIV_MIN_TILE_SAMPLES 256
+/* Images below this stay in L2 between calls: no software prefetch (measured: 512x512 uint8
+   sobel 6% slower with it, 4K 9% faster) */
+#define DERIV_PREFETCH_MIN_BYTES (1u << 20)
 
 /* The offsets of k's nonzero taps (at least one: an all-zero kernel keeps its first, as
    OpenCV does); returns their count. */

@@ -113,6 +113,13 @@ static void deriv_tile_@WS@(const deriv_job_@WS@ *j, deriv_in_@WS@ *ext, W *ring
     const int border = j->border;
     const size_t dst_esize = imfilt_dtype_size(dst->dtype);
     char *dst_tile = (char *)dst->data + x0 * C * dst_esize;
+    /* the bytes of an input row this tile reads, for the prefetch below */
+    const size_t src_esize = imfilt_dtype_size(src->dtype);
+    const size_t src_row_bytes = src->width * C * src_esize;
+    const int prefetch = H * src_row_bytes >= DERIV_PREFETCH_MIN_BYTES;
+    const size_t p0 = x0 > j->ax ? (x0 - j->ax) * C * src_esize : 0;
+    size_t p1 = (x1 + j->kw - 1 - j->ax) * C * src_esize;
+    if (p1 > src_row_bytes) p1 = src_row_bytes;
     if (border == IMFILT_BORDER_CONSTANT) row_in_@WS@(j, ext, -1, x0, x1, const_rows, tn);
     /* the ring slots of the next row to make and of the window's first row, kept
        incrementally (a division per row and tap costs as much as a small row pass) */
@@ -125,6 +132,11 @@ static void deriv_tile_@WS@(const deriv_job_@WS@ *j, deriv_in_@WS@ *ext, W *ring
         for (; next <= last; next++, next_slot = next_slot + 1 == kh ? 0 : next_slot + 1) {
             const size_t sl = next_slot;
             const ptrdiff_t sy = imfilt_border_index(next, (ptrdiff_t)H, border);
+            /* the row pass reads a row, the column pass writes another: neither stream runs
+               long enough for the hardware prefetcher, so fetch a later input row now */
+            const ptrdiff_t py = next + IMFILT_PREFETCH_ROWS;
+            if (prefetch && py >= 0 && py < (ptrdiff_t)H)
+                imfilt_prefetch_read((const char *)src->data + py * src->row_stride + p0, p1 - p0);
             if (sy < 0) {
                 for (size_t t = 0; t < nterms; t++) slot[t * kh + sl] = const_rows + t * tn;
                 continue;
