@@ -9,6 +9,7 @@ except ImportError as _error:
 else:
     from ._config import __version__, _select_isa, config, show_config
     from .convolution import conv2d, filter2d
+    from .derivatives import laplacian, scharr, sep_filter2d, sobel
     from .features import hog, hog_blocks, hog_skimage
     from .morphology import maximum, minimum
     from .rank import median
@@ -18,5 +19,6 @@ else:
     _select_isa()
 
     __all__ = ["gaussian", "mean", "median", "minimum", "maximum", "gamma", "lut", "hog",
-               "hog_blocks", "hog_skimage", "conv2d", "filter2d", "show_config", "config",
+               "hog_blocks", "hog_skimage", "conv2d", "filter2d", "sobel",
+               "scharr", "laplacian", "sep_filter2d", "show_config", "config",
                "__version__"]

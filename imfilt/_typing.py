@@ -17,6 +17,7 @@ Border = str                              # reflect101, reflect, replicate, cons
 Number = Union[int, float, np.number]
 Threads = Optional[int]                   # None: the thread policy (README, Threads)
 Out = Optional[npt.NDArray[Any]]
+DType = Optional[npt.DTypeLike]           # an output dtype (cv2's ddepth); None: the default
 
 __all__ = ["Image", "ImageLike", "Size", "Sigma", "Pair", "Border", "Number", "Threads", "Out",
-           "Optional", "Union", "Tuple", "Sequence", "Any", "Callable"]
+           "DType", "Optional", "Union", "Tuple", "Sequence", "Any", "Callable"]

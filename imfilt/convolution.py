@@ -9,7 +9,8 @@ from . import _normalize as N
 from ._docs import fill
 from ._normalize import conv_padding  # noqa: F401 (torch's padding rule, public with conv2d)
 from .smooth import OUT_CAST, OUT_ROUND, WORK_F32, WORK_F64, run_separable
-from ._typing import Border, Image, ImageLike, Number, Optional, Out, Pair, Threads, Tuple, Union
+from ._typing import (Border, DType, Image, ImageLike, Number, Optional, Out, Pair, Threads,
+                      Tuple, Union)
 
 
 # ------------------------------------------------------------------------------------ conv2d
@@ -117,8 +118,8 @@ def separable_factors(k):
 @fill()
 def filter2d(image: ImageLike, kernel: ImageLike, *, anchor: Optional[Tuple[int, int]] = None,
              delta: Number = 0, border: Border = "reflect101", cval: Number = 0, out: Out = None,
-             threads: Threads = None) -> Image:
-    """2-D correlation with an arbitrary kernel, equal to cv2.filter2D(image, -1, kernel).
+             threads: Threads = None, dtype: DType = None) -> Image:
+    """2-D correlation with an arbitrary kernel, equal to cv2.filter2D(image, ddepth, kernel).
 
     Parameters
     ----------
@@ -133,8 +134,13 @@ def filter2d(image: ImageLike, kernel: ImageLike, *, anchor: Optional[Tuple[int,
         Added to every result before rounding.
     {BORDER}
     {OUT}
+    dtype : dtype, optional, keyword-only
+        The output type (cv2's ddepth), as imfilt.sobel's; default the input's. Where cv2
+        refuses the pair (float32 -> float64), the result is cv2's on the input converted.
 
-    {RETURNS_SAME}
+    Returns
+    -------
+    ndarray of the input's shape and the output dtype.
 
     Notes
     -----
@@ -147,11 +153,13 @@ def filter2d(image: ImageLike, kernel: ImageLike, *, anchor: Optional[Tuple[int,
     never reaches the output (an all-zero kernel gives delta, NaN where OpenCV's first tap
     reads a non-finite value).
     """
+    if dtype is not None:
+        return _filter2d(image, kernel, anchor, delta, border, cval, out, threads, dtype)
     return _core.fast_filter2d(_FILTER2D, image, kernel, anchor, delta, border, cval, out,
                                threads)
 
 
-def _filter2d(image, kernel, anchor, delta, border, cval, out, threads):
+def _filter2d(image, kernel, anchor, delta, border, cval, out, threads, out_dtype=None):
     """filter2d's checked arguments, then the path for its kernel: all zero (delta), rank 1
     (the separable engine) or any other (the direct correlation)."""
     arr = N.check_image(image)
@@ -163,6 +171,9 @@ def _filter2d(image, kernel, anchor, delta, border, cval, out, threads):
     dtype = N.native(arr.dtype)
     cval_v = N.cval_arg(cval, dtype)
     nthreads = N.threads_arg(threads)
+    odt = N.output_dtype(out_dtype, dtype, dtype)
+    if odt != dtype:
+        return _filter2d_as(arr, k, ay, ax, delta, border, cval_v, out, threads, odt)
     if not k.any():
         return _zero_kernel(arr, k, ay, ax, delta, border, cval, out, threads)
     factors = separable_factors(k)
@@ -181,6 +192,27 @@ def _filter2d(image, kernel, anchor, delta, border, cval, out, threads):
 
 
 _FILTER2D = _core.Route(_filter2d)
+
+
+def _filter2d_as(arr, k, ay, ax, delta, border, cval_v, out, threads, odt):
+    """filter2d into another dtype: a rank-1 kernel through the derivative driver (OpenCV's
+    work types, delta before the rounding); any other kernel correlated in float32 (float64)
+    on the converted input -- exact for integer images -- then rounded half to even and
+    saturated, as cv2's 8-bit paths sum in float too."""
+    from .derivatives import plan_terms, run_terms  # (derivatives imports nothing from here)
+    factors = separable_factors(k)
+    if factors is not None:
+        plan = plan_terms(N.native(arr.dtype), odt, (factors,), ay, ax, delta)
+        return run_terms(arr, plan, delta, N.border_code(border), cval_v, out, odt,
+                         N.threads_arg(threads))
+    work = np.float64 if np.float64 in (arr.dtype, odt) else np.float32
+    target, result = N.prepare_out(out, arr.shape, odt, arr)
+    tmp = _filter2d(arr.astype(work), k, (ay, ax), delta, border, cval_v, None, threads)
+    if odt.kind in "ui":
+        info = np.iinfo(odt)
+        np.clip(np.rint(tmp, out=tmp), info.min, info.max, out=tmp)
+    target[...] = tmp
+    return N.finish(target, result)
 
 
 def _zero_kernel(arr, k, ay, ax, delta, border, cval, out, threads):

@@ -45,9 +45,11 @@ except ImportError as e:  # dask is an optional extra; say which one
 from . import _core
 from . import _normalize as N
 from ._docs import F
-from ._typing import Any, Border, ImageLike, Number, Sigma, Size, Tuple  # dask arrays: Any
+from ._typing import (Any, Border, DType, ImageLike, Number, Sigma, Size,  # dask arrays: Any
+                      Tuple)
 
-__all__ = ["gaussian", "mean", "median", "minimum", "maximum", "gamma", "lut", "filter2d"]
+__all__ = ["gaussian", "mean", "median", "minimum", "maximum", "gamma", "lut", "filter2d",
+           "sobel", "scharr", "laplacian", "sep_filter2d"]
 
 # Column alignment of the processed block rows. The last (row samples mod T) samples of a row
 # are rounded differently from the rest by OpenCV's scalar tail, which the integer outputs
@@ -93,6 +95,24 @@ def _filter2d_reach(dtype, kw):
     return (ay, kh - 1 - ay), (ax, kw_ - 1 - ax)
 
 
+def _sobel_reach(dtype, kw):
+    from .derivatives import deriv_kernel
+    dy, dx, ksize = N.deriv_args(kw["dy"], kw["dx"], kw.get("ksize", -1))
+    ry, rx = len(deriv_kernel(dy, ksize)) // 2, len(deriv_kernel(dx, ksize)) // 2
+    return (ry, ry), (rx, rx)
+
+
+def _laplacian_reach(dtype, kw):
+    r = max(N.laplacian_ksize(kw["ksize"]) // 2, 1)
+    return (r, r), (r, r)
+
+
+def _sep_filter2d_reach(dtype, kw):
+    kh, kw_ = (len(N.kernel1d(kw[k], k)) for k in ("kernel_y", "kernel_x"))
+    ay, ax = N.anchor(kw["anchor"], kh, kw_)
+    return (ay, kh - 1 - ay), (ax, kw_ - 1 - ax)
+
+
 # Float box sums run down the columns and restart at image rows that are multiples of this
 # (IMFILT_BOX_RESTART_ROWS, read through the binding): blocks must start their sums on the same rows.
 BOX_RESTART_ROWS = _core.BOX_RESTART_ROWS
@@ -116,6 +136,10 @@ SPECS = {
     "minimum": _Spec(_morph_reach, ignore="min"),
     "maximum": _Spec(_morph_reach, ignore="max"),
     "filter2d": _Spec(_filter2d_reach),
+    "sobel": _Spec(_sobel_reach),
+    "scharr": _Spec(_sobel_reach),
+    "laplacian": _Spec(_laplacian_reach),
+    "sep_filter2d": _Spec(_sep_filter2d_reach),
     "gamma": _Spec(None),
     "lut": _Spec(None),
 }
@@ -359,6 +383,40 @@ def filter2d(image: Any, kernel: ImageLike, *, anchor: Optional[Tuple[int, int]]
              threads: int = 1) -> Any:
     return _run("filter2d", image, dict(kernel=kernel, anchor=anchor, delta=delta,
                                         border=border, cval=cval), threads)
+
+
+@_doc("sobel")
+def sobel(image: Any, *, dy: int = 0, dx: int = 0, ksize: int = 3, scale: Number = 1.0,
+          delta: Number = 0.0, dtype: DType = None, border: Border = "reflect101",
+          cval: Number = 0, threads: int = 1) -> Any:
+    return _run("sobel", image, dict(dy=dy, dx=dx, ksize=ksize, scale=scale, delta=delta,
+                                     dtype=dtype, border=border, cval=cval), threads)
+
+
+@_doc("scharr")
+def scharr(image: Any, *, dy: int = 0, dx: int = 0, scale: Number = 1.0, delta: Number = 0.0,
+           dtype: DType = None, border: Border = "reflect101", cval: Number = 0,
+           threads: int = 1) -> Any:
+    return _run("scharr", image, dict(dy=dy, dx=dx, scale=scale, delta=delta, dtype=dtype,
+                                      border=border, cval=cval), threads)
+
+
+@_doc("laplacian")
+def laplacian(image: Any, *, ksize: int = 1, scale: Number = 1.0, delta: Number = 0.0,
+              dtype: DType = None, border: Border = "reflect101", cval: Number = 0,
+              threads: int = 1) -> Any:
+    return _run("laplacian", image, dict(ksize=ksize, scale=scale, delta=delta, dtype=dtype,
+                                         border=border, cval=cval), threads)
+
+
+@_doc("sep_filter2d")
+def sep_filter2d(image: Any, kernel_y: ImageLike, kernel_x: ImageLike, *,
+                 anchor: Optional[Tuple[int, int]] = None, delta: Number = 0.0,
+                 dtype: DType = None, border: Border = "reflect101", cval: Number = 0,
+                 threads: int = 1) -> Any:
+    return _run("sep_filter2d", image, dict(kernel_y=kernel_y, kernel_x=kernel_x,
+                                            anchor=anchor, delta=delta, dtype=dtype,
+                                            border=border, cval=cval), threads)
 
 
 @_doc("gamma")

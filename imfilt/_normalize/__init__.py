@@ -14,12 +14,12 @@ import os
 from .arrays import (  # noqa: F401
     CONV_DTYPES, DTYPE_CODES, GAMMA_DTYPES, HOG_DTYPES, LUT_DTYPES, SUPPORTED_DTYPES,
     TABLE_LENGTHS, as_array, byte_rows, c_rows, check_image, check_ndim, conv_operand, finish,
-    footprint_mask, gamma_dtype, hog_image, hog_values, kernel2d, lut_image, lut_table, native,
-    prepare_out, refuse_lazy, same_elements)
+    footprint_mask, gamma_dtype, hog_image, hog_values, kernel1d, kernel2d, lut_image, lut_table,
+    native, OUTPUT_DTYPES, output_dtype, prepare_out, refuse_lazy, same_elements)
 from .families import (  # noqa: F401
     HOG_NORMS, MAX_NBINS, anchor, box_limits, conv2d_output, conv2d_shapes, conv_padding,
-    gaussian_args, gaussian_ksize, gaussian_sizes, hog_grid, hog_params, hog_window_plan,
-    hog_windows, skimage_cells, skimage_image, skimage_norm)
+    deriv_args, gaussian_args, gaussian_ksize, gaussian_sizes, hog_grid, hog_params, hog_window_plan,
+    hog_windows, laplacian_ksize, skimage_cells, skimage_image, skimage_norm)
 from .scalars import (  # noqa: F401
     BORDER_ALIASES, BORDER_CODES, BORDERS, MAX_KERNEL, MAX_OUTPUT_BYTES, MAX_SCRATCH_BYTES,
     MAX_THREADS, boolean, border_code, check_output, check_scratch, cval_arg, integer, is_number,

@@ -157,6 +157,52 @@ def kernel2d(kernel):
     return k
 
 
+# The output dtypes each input dtype may be filtered to (OpenCV's ddepth table, Sobel /
+# sepFilter2D / filter2D / Laplacian).
+OUTPUT_DTYPES = {np.dtype(k): tuple(np.dtype(t) for t in v) for k, v in {
+    "uint8": ("uint8", "int16", "float32", "float64"),
+    "uint16": ("uint16", "float32", "float64"),
+    "int16": ("int16", "float32", "float64"),
+    "float32": ("float32", "float64"),
+    "float64": ("float64",)}.items()}
+
+
+def output_dtype(dtype, image_dtype, default):
+    """The output dtype a filter's `dtype=` names for an image of `image_dtype` (None: the
+    family's `default`), one of OUTPUT_DTYPES[image_dtype]; else ValueError naming both."""
+    if dtype is None:
+        return np.dtype(default)
+    try:
+        d = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"dtype must name a NumPy dtype, got {dtype!r}") from None
+    d = native(d)
+    allowed = OUTPUT_DTYPES[image_dtype]
+    if d not in allowed:
+        raise ValueError(f"dtype={d} is not an output dtype for a {image_dtype} image; allowed: "
+                         f"{', '.join(t.name for t in allowed)}")
+    return d
+
+
+def kernel1d(kernel, name):
+    """A 1-D kernel (sep_filter2d's kernel_y / kernel_x) -> contiguous float64, non-empty, at
+    most MAX_KERNEL taps, finite; ValueError naming the argument."""
+    k = as_array(kernel, name)
+    if k.dtype.kind not in "uif" and k.dtype != np.bool_:
+        raise TypeError(f"{name} must be a real numeric array, got dtype {k.dtype}")
+    if k.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, got shape {k.shape}")
+    if k.shape[0] < 1:
+        raise ValueError(f"{name} must not be empty")
+    if k.shape[0] > MAX_KERNEL:
+        raise ValueError(f"{name} has {k.shape[0]} taps, more than the largest kernel, "
+                         f"{MAX_KERNEL}")
+    k = np.ascontiguousarray(k, dtype=np.float64)
+    if not np.all(np.isfinite(k)):
+        raise ValueError(f"{name} must be finite")
+    return k
+
+
 def lut_table(table, image):
     """The table for `image` as a contiguous native (entries, C) or (entries,) array."""
     tab = as_array(table, "table")

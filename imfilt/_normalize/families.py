@@ -86,6 +86,37 @@ def anchor(value, kh, kw):
     return ay, ax
 
 
+# ----------------------------------------------------------------------------- derivatives
+def deriv_args(dy, dx, ksize):
+    """sobel's (dy, dx, ksize) as cv2.Sobel takes them: orders >= 0, not both 0; ksize -1
+    (Scharr: one first derivative), 1 or 3 (orders <= 2), or odd 5..31 (orders < ksize)."""
+    dy = integer(dy, "dy", minimum=0)
+    dx = integer(dx, "dx", minimum=0)
+    ksize = integer(ksize, "ksize")
+    if dx + dy == 0:
+        raise ValueError("dy and dx are both 0: a derivative filter needs an order >= 1")
+    if ksize == -1:
+        if dx + dy != 1:
+            raise ValueError(f"ksize=-1 (Scharr) computes one first derivative: dy + dx must "
+                             f"be 1, got dy={dy}, dx={dx}")
+    elif ksize < 1 or ksize > 31 or ksize % 2 == 0:
+        raise ValueError(f"ksize must be -1 (Scharr) or odd in 1..31, got {ksize}")
+    else:
+        limit = max(ksize, 3)
+        for name, order in (("dy", dy), ("dx", dx)):
+            if order >= limit:
+                raise ValueError(f"{name}={order} must be < {limit} for ksize={ksize}")
+    return dy, dx, ksize
+
+
+def laplacian_ksize(ksize):
+    """laplacian's aperture: odd in 1..31, as cv2.Laplacian."""
+    ksize = integer(ksize, "ksize")
+    if ksize < 1 or ksize > 31 or ksize % 2 == 0:
+        raise ValueError(f"ksize must be odd in 1..31, got {ksize}")
+    return ksize
+
+
 # ---------------------------------------------------------------------------------- conv2d
 def conv_padding(padding, stride, dilation, kh, kw):
     """(top, bottom, left, right) zero padding for an int, a pair, 'same' or 'valid'

@@ -73,6 +73,14 @@ CASES = [
       for k in (3, 5, 9, 15, 31, 63)),
     Case("median_5_f32", "median", 5, "float32"),
     Case("median_7_f32", "median", 7, "float32", reference="scipy", size="640x480"),
+    # derivatives (issue 17): param (dy, dx, ksize, output dtype); ksize -1 is Scharr
+    *(Case(f"sobel_{d}{k}_u8", "sobel", (int(d == "dy"), int(d == "dx"), k, "int16"))
+      for k in (3, 5) for d in ("dx", "dy")),
+    Case("scharr_dx_u8", "scharr", (0, 1, -1, "int16")),
+    *(Case(f"laplacian_{k}_u8", "laplacian", k) for k in (1, 3)),
+    Case("sobel_dx3_f32", "sobel", (0, 1, 3, "float32"), "float32", tol=1e-4),
+    Case("sobel_dx3_u8_to_f32", "sobel", (0, 1, 3, "float32")),
+    Case("sep_filter2d_3x5_f32", "sep_filter2d", (3, 5), "float32", tol=1e-5),
 ]
 
 # The tiny-image overhead section: one call of each filter with its default arguments on
@@ -322,6 +330,27 @@ def _median_fns(case, img, threads, mods):
 
 # kind -> (case, image, threads argument, {library name: module or None}) -> {library: callable}.
 # Each filter family adds its builder here; the callables take no arguments.
+def _deriv_fns(case, img, threads, mods):
+    """sobel / scharr (param: dy, dx, ksize, output dtype), laplacian (ksize, uint8 -> int16)
+    and sep_filter2d (param: kernel lengths; a seeded smoothing-by-derivative pair)."""
+    import imfilt
+    cv2 = mods["cv2"]
+    if case.kind == "laplacian":
+        k = int(case.param)
+        return {"imfilt": lambda: imfilt.laplacian(img, ksize=k, threads=threads),
+                "cv2": lambda: cv2.Laplacian(img, cv2.CV_16S, ksize=k)}
+    if case.kind == "sep_filter2d":
+        rng = np.random.default_rng(17)
+        ky, kx = (rng.standard_normal(n) / n for n in case.param)
+        return {"imfilt": lambda: imfilt.sep_filter2d(img, ky, kx, threads=threads),
+                "cv2": lambda: cv2.sepFilter2D(img, -1, kx, ky)}
+    dy, dx, k, odt = case.param
+    depth = {"int16": cv2.CV_16S, "float32": cv2.CV_32F}[odt]
+    return {"imfilt": lambda: imfilt.sobel(img, dy=dy, dx=dx, ksize=k, dtype=odt,
+                                           threads=threads),
+            "cv2": lambda: cv2.Sobel(img, depth, dx, dy, ksize=k)}
+
+
 BUILDERS = {
     "gaussian": _gaussian_fns,
     "mean": _mean_fns,
@@ -336,6 +365,10 @@ BUILDERS = {
     "gamma": _gamma_fns,
     "lut": _lut_fns,
     "median": _median_fns,
+    "sobel": _deriv_fns,
+    "scharr": _deriv_fns,
+    "laplacian": _deriv_fns,
+    "sep_filter2d": _deriv_fns,
 }
 
 

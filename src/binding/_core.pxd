@@ -31,6 +31,12 @@ cdef extern from "core/imfilt.h":
         IMFILT_WORK_F64
         IMFILT_WORK_U16
 
+    cpdef enum imfilt_deriv_work:
+        IMFILT_DERIV_I16
+        IMFILT_DERIV_I32
+        IMFILT_DERIV_F32
+        IMFILT_DERIV_F64
+
     cpdef enum imfilt_out_mode:
         IMFILT_OUT_CAST
         IMFILT_OUT_FLOOR_SHIFT

@@ -80,6 +80,21 @@ int imfilt_boxfilter(const imfilt_image *src, imfilt_image *dst,
                      int border, double cval, int work,
                      const imfilt_out_rule *rule, int threads);
 
+/* ---- derivatives (src/deriv/deriv.c) ----
+   Work types of imfilt_deriv: int16 / int32 lanes (uint8 images, integer taps and delta; the
+   sums wrap modulo 2^16 / 2^32: int16 only where none leaves it), float32, float64. */
+typedef enum imfilt_deriv_work {
+    IMFILT_DERIV_I16 = 0, IMFILT_DERIV_I32 = 1, IMFILT_DERIV_F32 = 2, IMFILT_DERIV_F64 = 3
+} imfilt_deriv_work;
+
+/* out = saturate(delta + sum over terms t < nterms (1 or 2) of
+   sum_j ky[t][j] sum_i kx[t][i] in[y - ay + j, x - ax + i]) per channel, in the work type;
+   dst has src's shape and any pixel type (floats to integers rounded half to even). */
+int imfilt_deriv(const imfilt_image *src, imfilt_image *dst, size_t nterms,
+                 const double *const *kx, const double *const *ky, size_t kw, size_t ax,
+                 size_t kh, size_t ay, double delta, int border, double cval, int work,
+                 int threads);
+
 /* ---- HOG descriptors (src/hog/hog.c) ---- */
 typedef enum imfilt_hog_norm {
     IMFILT_HOG_NORM_L2HYS_CV = 0, /* OpenCV: float, eps 0.1 * len then 1e-3 added to the norm */

@@ -40,6 +40,12 @@ CASES = [
     ("filter2d", dict(kernel=KERNEL_3x5, anchor=(0, 4))),
     ("filter2d", dict(kernel=KERNEL_4x4, delta=3)),
     ("filter2d", dict(kernel=SOBEL)),
+    ("sobel", dict(dx=1)),
+    ("sobel", dict(dy=2, dx=1, ksize=5, dtype="float64")),
+    ("scharr", dict(dy=1, scale=0.5, delta=3)),
+    ("laplacian", dict(ksize=1)),
+    ("laplacian", dict(ksize=7)),
+    ("sep_filter2d", dict(kernel_y=[1, 2, 1], kernel_x=KERNEL_3x5[0], anchor=(2, 1))),
 ]
 POINTWISE = [
     ("gamma", dict(gamma=0.45, gain=1.1)),
