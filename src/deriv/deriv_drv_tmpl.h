@@ -196,12 +196,8 @@ static int deriv_@WS@(const imfilt_image *src, imfilt_image *dst, size_t nterms,
         .in_place = !INT && src->dtype == (WCODE),
     };
     /* tile width in pixels: the rings within ~L1 / L2, a multiple of 64 samples when it can */
-    size_t tile_samples = DERIV_TILE_BYTES / (nterms * kh * sizeof(W));
-    if (tile_samples < DERIV_MIN_TILE_SAMPLES) tile_samples = DERIV_MIN_TILE_SAMPLES;
-    size_t tw = tile_samples / C;
-    if (tw >= 64) tw -= tw % 64;
-    if (tw < 1) tw = 1;
-    if (tw >= src->width || src->width - tw < kw) tw = src->width;
+    size_t tw = imfilt_tile_width(DERIV_TILE_BYTES / (nterms * kh * sizeof(W)),
+                                  DERIV_MIN_TILE_SAMPLES, C, src->width, kw);
     j.tw = tw;
     j.ext_len = (tw + kw - 1) * C;
     /* the nonzero taps of each term, in W, and their offsets */

@@ -46,4 +46,16 @@ typedef struct imfilt_separable_table {
 
 const imfilt_separable_table *imfilt_separable_active(void); /* the active level's table */
 
+/* A strip's tile width in pixels: tile_samples (the caller's cache budget) per C channels, a
+   multiple of 64 samples when it can be, the whole row when the rest would be under kw. */
+static inline size_t imfilt_tile_width(size_t tile_samples, size_t min_samples, size_t C,
+                                       size_t width, size_t kw) {
+    if (tile_samples < min_samples) tile_samples = min_samples;
+    size_t tw = tile_samples / C;
+    if (tw >= 64) tw -= tw % 64;
+    if (tw < 1) tw = 1;
+    if (tw >= width || width - tw < kw) tw = width;
+    return tw;
+}
+
 #endif

@@ -242,12 +242,8 @@ static int sep_@WS@(const imfilt_image *src, imfilt_image *dst,
                    j.tail_from == n;
 
     /* tile width in pixels: a multiple of 64 samples when it can be */
-    size_t tile_samples = IMFILT_TILE_BYTES / (j.nring * sizeof(W));
-    if (tile_samples < IMFILT_MIN_TILE_SAMPLES) tile_samples = IMFILT_MIN_TILE_SAMPLES;
-    size_t tw = tile_samples / C;
-    if (tw >= 64) tw -= tw % 64;
-    if (tw < 1) tw = 1;
-    if (tw >= src->width || src->width - tw < kw) tw = src->width;
+    size_t tw = imfilt_tile_width(IMFILT_TILE_BYTES / (j.nring * sizeof(W)),
+                                  IMFILT_MIN_TILE_SAMPLES, C, src->width, kw);
     j.tw = tw;
     j.ext_len = (tw + kw - 1) * C;
 
