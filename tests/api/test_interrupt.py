@@ -18,6 +18,8 @@ pytestmark = pytest.mark.skipif(not hasattr(signal, "pthread_kill"), reason="POS
 SCRIPT = r"""
 import os, signal, sys, threading, time
 import numpy as np, imfilt
+# a parent started in the background (`cmd &`) passes SIGINT ignored; Ctrl-C is what is tested
+signal.signal(signal.SIGINT, signal.default_int_handler)
 threads = int(sys.argv[2])
 rng = np.random.default_rng(0)
 u8 = (rng.random((2000, 2000)) * 255).astype(np.uint8)
